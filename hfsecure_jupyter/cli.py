@@ -1,0 +1,74 @@
+"""The ``hfsecure`` command: one entry point, one module per subcommand.
+
+Each subcommand lives with the code it drives and exposes ``main(argv: list[str]) -> int``; this module
+only dispatches, so ``hfsecure --help`` stays fast and imports nothing heavy.
+
+Example:
+    >>> main(["--version"])  # doctest: +ELLIPSIS
+    hfsecure ...
+    0
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Sequence
+
+__all__ = ["main", "COMMANDS"]
+
+#: name -> (module, function, one-line help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "scan": ("hfsecure_jupyter.scan_cli", "main", "scan files, folders or standard input for secrets"),
+    "demo": ("hfsecure_jupyter.demo", "main", "make a leaky sample notebook and show what hfsecure finds"),
+    "hub-emulator": ("hfsecure_jupyter.hub.emulator", "main", "serve an offline Hugging Face Hub on loopback"),
+    "install-guard": ("hfsecure_jupyter.kernel.install", "install_main",
+                      "load the guard in every IPython kernel"),
+    "uninstall-guard": ("hfsecure_jupyter.kernel.install", "uninstall_main",
+                        "stop loading the guard in every IPython kernel"),
+    "status": ("hfsecure_jupyter.kernel.install", "status_main",
+               "show whether the guard is installed and where the token comes from"),
+}
+
+
+def _usage() -> str:
+    width = max(len(n) for n in COMMANDS)
+    lines = ["usage: hfsecure COMMAND [ARGS ...]", "", "Keep Hugging Face tokens out of notebooks.", "",
+             "commands:"]
+    lines += [f"  {name:<{width}}  {help_}" for name, (_, _, help_) in COMMANDS.items()]
+    lines += ["", "Run 'hfsecure COMMAND --help' for a command's options."]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``hfsecure`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(_usage())
+        return 0 if args else 2
+    if args[0] == "--version":
+        from . import __version__
+
+        print(f"hfsecure {__version__}")
+        return 0
+    name = args[0]
+    if name not in COMMANDS:
+        print(f"hfsecure: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
+        return 2
+    module, func, _ = COMMANDS[name]
+    try:
+        run = getattr(importlib.import_module(module), func)
+    except (ImportError, AttributeError) as exc:
+        print(f"hfsecure: the {name!r} command is not available in this installation ({exc})", file=sys.stderr)
+        return 2
+    try:
+        return int(run(args[1:]) or 0)
+    except KeyboardInterrupt:
+        print("hfsecure: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

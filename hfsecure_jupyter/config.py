@@ -1,0 +1,55 @@
+"""One traitlets Configurable, read from kernel and server config files.
+
+Set traits in ``ipython_kernel_config.py`` / ``ipython_config.py`` (``c.HFSecure.guard = "warn"``) or
+``jupyter_server_config.py``. Every trait has ``help=``; no ad-hoc environment parsing.
+
+Example:
+    >>> HFSecure().guard
+    'block'
+"""
+
+from __future__ import annotations
+
+from traitlets import Bool, Enum, Float, Int, List, Unicode
+from traitlets.config import Configurable
+
+__all__ = ["HFSecure"]
+
+
+class HFSecure(Configurable):
+    """Settings shared by the kernel guard, output redaction, the server extension and the CLI."""
+
+    guard = Enum(
+        ["block", "warn", "off"], default_value="block", config=True,
+        help="What the kernel does with a cell that holds a literal secret: 'block' rejects it before any "
+             "of it runs, 'warn' runs it and shows a warning, 'off' does nothing.",
+    )
+    misuse = Enum(
+        ["block", "warn", "off"], default_value="warn", config=True,
+        help="What the kernel does with code that leaks a secret without a literal (a token in a job's env, "
+             "'!hf auth token', print(get_token())): 'warn' (default), 'block' or 'off'.",
+    )
+    redact_outputs = Bool(
+        True, config=True,
+        help="Mask secrets in everything the kernel publishes (streams, displays, results, errors).",
+    )
+    mask_fill = Unicode(
+        "****", config=True, help="What stands for the hidden part of a secret in masked previews.",
+    )
+    mask_show_last = Int(
+        4, min=0, max=8, config=True,
+        help="How many trailing characters of a secret a masked preview keeps (0 hides them all).",
+    )
+    extra_secret_env = List(
+        Unicode(), default_value=[], config=True,
+        help="More environment variable names whose values are masked in outputs, beyond names that look "
+             "secret (*TOKEN*, *KEY*, *SECRET*, *PASSWORD*).",
+    )
+    hub_timeout = Float(
+        5.0, min=0.1, config=True,
+        help="Seconds any single call to the Hugging Face Hub may take before it is given up as 'unknown'.",
+    )
+    status_ttl = Float(
+        300.0, min=0.0, config=True,
+        help="Seconds a login status (whoami) is cached before a background refresh.",
+    )

@@ -1,0 +1,132 @@
+"""What a scan reports: :class:`Finding`, masked previews and fingerprints.
+
+A Finding never holds the secret it describes: only a masked preview (``hf_****wxyz``), a fingerprint
+(a salted hash, stable across files and runs, so a baseline or a dashboard can track one secret) and
+the edits that redact it (which carry the preview, never the value).
+
+Example:
+    >>> mask_secret("hf_" + "a1B2" * 8 + "wxyz")
+    'hf_****wxyz'
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["Finding", "Edit", "mask_secret", "fingerprint", "MASK_FILL", "SHOW_LAST"]
+
+#: What stands for the hidden middle of a secret in previews and redacted text.
+MASK_FILL = "****"
+#: How many trailing characters a preview keeps.
+SHOW_LAST = 4
+
+_PREFIXES = ("github_pat_", "api_org_", "sk-ant-", "sk-proj-", "sk-svcacct-", "sk-admin-", "hf_", "sk-",
+             "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "xoxb-", "xoxp-", "xoxa-", "xoxe-",
+             "AKIA", "ASIA", "ABIA", "ACCA", "AIza")
+
+
+def mask_secret(secret: str, *, fill: str = MASK_FILL, show_last: int = SHOW_LAST, prefix_len: int | None = None) -> str:
+    """Mask a secret for display: its known prefix, ``fill`` and its last ``show_last`` characters.
+
+    Secrets shorter than 16 characters keep no tail at all, so a preview never reveals most of a
+    short value.
+
+    Example:
+        >>> mask_secret("api_org_" + "Q7" * 15 + "abcd")
+        'api_org_****abcd'
+        >>> mask_secret("hunter2")
+        '****'
+    """
+    if prefix_len is None:
+        prefix_len = next((len(p) for p in _PREFIXES if secret.startswith(p)), 0)
+    tail = secret[-show_last:] if show_last > 0 and len(secret) >= 16 else ""
+    return secret[:prefix_len] + fill + tail
+
+
+def fingerprint(rule_id: str, secret: str) -> str:
+    """A stable, non-reversible id for one secret value under one rule (16 hex digits).
+
+    Example:
+        >>> len(fingerprint("hf-user-token", "hf_" + "x" * 34))
+        16
+    """
+    return hashlib.sha256(f"hfsecure:v1:{rule_id}:{secret}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace ``text[start:end]`` with ``replacement`` (a preview or nothing) to redact a secret."""
+
+    start: int
+    end: int
+    replacement: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One secret, or one misuse that leaks a secret, found in a text, cell, file or notebook.
+
+    Attributes:
+        rule: rule id (``hf-user-token``, ``hf-token-in-job-env`` ...).
+        kind: ``"secret"`` for a literal secret, ``"misuse"`` for code that leaks one without a literal.
+        severity: ``"error"`` (secrets) or ``"warning"`` (misuse).
+        location: where inside a structured document (``cells[3].source``), ``""`` for plain text.
+        line, column: 1-based position of the start inside that location's text.
+        end_line, end_column: 1-based position just past the end.
+        preview: the masked secret (``hf_****wxyz``) or, for misuse, a short quote of the code.
+        fingerprint: stable hash of rule and secret (see :func:`fingerprint`).
+        suppressed: True when the line carries ``hfsecure: allow``.
+        message: one sentence saying what was found.
+        fix: what to do instead.
+        encoding: how the secret was written when not literally (``base64``, ``concatenation`` ...).
+        edits: the replacements that redact it in the scanned text (previews only, never the value).
+    """
+
+    rule: str
+    kind: str
+    severity: str
+    location: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    preview: str
+    fingerprint: str
+    suppressed: bool = False
+    message: str = ""
+    fix: str = ""
+    encoding: str = ""
+    edits: tuple[Edit, ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def is_secret(self) -> bool:
+        """True for a literal secret (blocks, redacts), False for a misuse warning."""
+        return self.kind == "secret"
+
+    def with_location(self, location: str) -> "Finding":
+        """The same finding placed inside a larger document (``cells[2].source``)."""
+        return _replace(self, location=location)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (no secret in it: the preview is masked and the edits are left out).
+
+        Example:
+            >>> sorted(Finding("r", "secret", "error", "", 1, 1, 1, 2, "p", "f").to_dict())[:3]
+            ['column', 'encoding', 'end_column']
+        """
+        d = asdict(self)
+        d.pop("edits")
+        return d
+
+    def __str__(self) -> str:
+        where = f"{self.location}:" if self.location else ""
+        tag = " (suppressed)" if self.suppressed else ""
+        return f"{where}{self.line}:{self.column}: {self.rule}: {self.preview}{tag}"
+
+
+def _replace(f: Finding, **changes: Any) -> Finding:
+    from dataclasses import replace
+
+    return replace(f, **changes)

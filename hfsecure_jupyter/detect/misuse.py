@@ -1,0 +1,263 @@
+"""Misuse that leaks a secret without a literal in the code.
+
+Reported as warnings with their fix (a consumer may choose to block on them):
+
+* ``secret-in-job-env``: a token handed to a Hugging Face Job through ``env`` (plain text in every job
+  listing) instead of ``secrets``: ``run_job(..., env={"HF_TOKEN": ...})``, and the MCP tool trap
+  ``hf_jobs("uv", {"env": {"HF_TOKEN": "$HF_TOKEN"}})`` (the server substitutes the token there too).
+* ``secret-in-job-cli-env``: ``hf jobs run -e HF_TOKEN ...`` (``--dry-run`` even prints it).
+* ``token-printed-by-cli``: ``hf auth token`` prints the token into the output.
+* ``secret-echoed``: ``print(get_token())``, ``os.environ["HF_TOKEN"]`` as a cell's last expression,
+  ``%env HF_TOKEN``, ``!echo $HF_TOKEN``, ``print(os.environ)`` and friends.
+
+Example:
+    >>> [f.rule for f in scan_misuse('run_job(image="x", env={"HF_TOKEN": get_token()})')]
+    ['secret-in-job-env']
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import TYPE_CHECKING, Iterator
+
+from .engine import find_secrets
+from .findings import Finding, fingerprint, mask_secret
+
+if TYPE_CHECKING:
+    from .python import MaskedSource
+
+__all__ = ["is_secret_name", "might_misuse", "misuse_findings", "scan_misuse", "MISUSE_RULES"]
+
+_SECRET_NAME = re.compile(
+    r"(?:^|_)(?:TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|PASSWD|PWD|APIKEY|API_KEY|KEY|CREDENTIALS?|AUTH)(?:$|_)",
+    re.IGNORECASE)
+_MARKERS = ("TOKEN", "get_token", "SECRET", "PASSWORD", "API_KEY", "auth token", "environ)", "printenv",
+            "%env", "!env", "token(")
+_JOB_FUNCS = re.compile(r"(?i)(?:^|_)(?:run_job|run_uv_job|create_scheduled_job|create_scheduled_uv_job|hf_jobs|"
+                        r"jobs?|submit_job)$")
+_ECHO_FUNCS = {"print", "display", "pprint", "repr", "str", "Markdown", "HTML", "write", "info", "debug",
+               "warning", "error", "critical", "log", "exception"}
+_TOKEN_GETTERS = {"get_token", "_get_token_from_environment", "_get_token_from_file"}
+
+MISUSE_RULES: dict[str, tuple[str, str]] = {
+    "secret-in-job-env": (
+        "A secret is passed to a Hugging Face Job through env, which is stored and shown in plain text in "
+        "every job listing and in the job's page.",
+        'Pass it through secrets instead: secrets={"HF_TOKEN": "$HF_TOKEN"} with the hf_jobs tool, '
+        'secrets={"HF_TOKEN": get_token()} in Python, --secrets HF_TOKEN on the command line.'),
+    "secret-in-job-cli-env": (
+        "hf jobs -e/--env puts the secret in the job's plain-text environment (and --dry-run prints it).",
+        "Use --secrets HF_TOKEN (the value is taken from your login when the job is created)."),
+    "token-printed-by-cli": (
+        "This command prints your token into the cell output, which is saved with the notebook.",
+        "Use `hf auth whoami` to check who is logged in; copy a token only from the settings page."),
+    "secret-echoed": (
+        "This shows a secret's value in the output, which is saved with the notebook and shared with it.",
+        "Print whoami() or a masked form (hf_****abcd) instead of the value."),
+}
+
+_SHELL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("secret-in-job-cli-env", re.compile(
+        r"\b(?:hf|huggingface-cli)\s+jobs\s+(?:uv\s+|scheduled\s+(?:uv\s+)?)?run\b[^\n]*?(?:\s-e|\s--env)(?:\s+|=)"
+        r"['\"]?(?P<name>[A-Za-z_][A-Za-z0-9_]*)")),
+    ("token-printed-by-cli", re.compile(r"\b(?:hf|huggingface-cli)\s+auth\s+token\b")),
+    ("secret-echoed", re.compile(r"\becho\b[^\n|;&]*\$\{?(?P<name>[A-Za-z_][A-Za-z0-9_]*)")),
+    ("secret-echoed", re.compile(r"\bprintenv\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)")),
+    ("secret-echoed", re.compile(r"^\s*[!%]?(?:printenv|env)\s*$", re.MULTILINE)),
+    ("secret-echoed", re.compile(r"^\s*%env\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*$", re.MULTILINE)),
+)
+
+
+def is_secret_name(name: str) -> bool:
+    """True for environment or key names that hold secrets (``HF_TOKEN``, ``WANDB_API_KEY``).
+
+    Example:
+        >>> is_secret_name("HF_TOKEN"), is_secret_name("TOKENIZERS_PARALLELISM")
+        (True, False)
+    """
+    return bool(_SECRET_NAME.search(name))
+
+
+def might_misuse(text: str) -> bool:
+    """Cheap test: False means none of the misuse checks can fire on ``text``.
+
+    Example:
+        >>> might_misuse("x = 1"), might_misuse("print(get_token())")
+        (False, True)
+    """
+    return any(m in text for m in _MARKERS)
+
+
+def _name_of(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+def _const_str(node: ast.expr | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _is_environ(node: ast.expr) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "environ"
+
+
+class _Analyzer:
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self.tainted: set[str] = set()
+
+    def secretish(self, node: ast.expr | None) -> bool:
+        """Does this expression evaluate to a secret value?"""
+        if node is None:
+            return False
+        s = _const_str(node)
+        if s is not None:
+            m = re.fullmatch(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", s.strip())
+            return bool(m and is_secret_name(m.group(1)))
+        if isinstance(node, ast.Name):
+            return node.id in self.tainted or is_secret_name(node.id)
+        if isinstance(node, ast.Call):
+            name = _name_of(node.func)
+            if name in _TOKEN_GETTERS:
+                return True
+            if name in ("get", "getenv", "pop") and node.args:
+                key = _const_str(node.args[0])
+                target = node.func.value if isinstance(node.func, ast.Attribute) else None
+                environ_like = target is not None and (_is_environ(target) or _name_of(target) in ("userdata", "os"))
+                return bool(key and is_secret_name(key) and (environ_like or name == "getenv"))
+            if name in ("dict", "str", "repr") and node.args and _is_environ(node.args[0]):
+                return True
+            return False
+        if isinstance(node, ast.Subscript):
+            key = _const_str(node.slice if not isinstance(node.slice, ast.Index) else node.slice.value)  # type: ignore[attr-defined]
+            return bool(key and is_secret_name(key) and (_is_environ(node.value) or isinstance(node.value, ast.Name)
+                                                         and node.value.id in ("userdata", "secrets")))
+        if isinstance(node, ast.JoinedStr):
+            return any(isinstance(v, ast.FormattedValue) and self.secretish(v.value) for v in node.values)
+        if isinstance(node, ast.BinOp):
+            return self.secretish(node.left) or self.secretish(node.right)
+        if _is_environ(node):
+            return True  # the whole environment
+        return False
+
+    def run(self) -> Iterator[tuple[str, ast.AST]]:
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Assign) and self.secretish(node.value):
+                for t in node.targets:
+                    if isinstance(t, ast.Name):
+                        self.tainted.add(t.id)
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Call):
+                yield from self._call(node)
+        body = self.tree.body
+        if body and isinstance(body[-1], ast.Expr) and self.secretish(body[-1].value) \
+                and not isinstance(body[-1].value, ast.Call):
+            yield "secret-echoed", body[-1]  # the cell's value is displayed as Out[n]
+
+    def _call(self, node: ast.Call) -> Iterator[tuple[str, ast.AST]]:
+        name = _name_of(node.func)
+        if _JOB_FUNCS.search(name):
+            for kw in node.keywords:
+                if kw.arg == "env":
+                    yield from self._env_dict(kw.value)
+            for arg in node.args:
+                if isinstance(arg, ast.Dict):
+                    yield from self._nested_env(arg)
+        elif name in _ECHO_FUNCS and not (name == "str" or name == "repr"):
+            if any(self.secretish(a) for a in node.args):
+                yield "secret-echoed", node
+
+    def _nested_env(self, d: ast.Dict) -> Iterator[tuple[str, ast.AST]]:
+        for k, v in zip(d.keys, d.values):
+            if _const_str(k) == "env":
+                yield from self._env_dict(v)
+            elif isinstance(v, ast.Dict):
+                yield from self._nested_env(v)
+
+    def _env_dict(self, value: ast.expr) -> Iterator[tuple[str, ast.AST]]:
+        if not isinstance(value, ast.Dict):
+            return
+        for k, v in zip(value.keys, value.values):
+            key = _const_str(k)
+            if (key and is_secret_name(key)) or self.secretish(v):
+                yield "secret-in-job-env", k if k is not None else v
+
+
+def _finding(rule: str, source: str, start: int, end: int, location: str) -> Finding:
+    from .engine import is_suppressed_line, line_col
+
+    snippet = source[start:end]
+    for h in reversed(find_secrets(snippet)):
+        snippet = snippet[:h.start] + mask_secret(h.secret, prefix_len=h.rule.prefix_len) + snippet[h.end:]
+    snippet = " ".join(snippet.split())
+    if len(snippet) > 80:
+        snippet = snippet[:77] + "..."
+    message, fix = MISUSE_RULES[rule]
+    line, col = line_col(source, start)
+    eline, ecol = line_col(source, end)
+    return Finding(rule=rule, kind="misuse", severity="warning", location=location, line=line, column=col,
+                   end_line=eline, end_column=ecol, preview=snippet,
+                   fingerprint=fingerprint(rule, snippet), suppressed=is_suppressed_line(source, start, end),
+                   message=message, fix=fix)
+
+
+def _shell_findings(text: str, base: int, source: str, location: str) -> list[Finding]:
+    out = []
+    for rule, pat in _SHELL_PATTERNS:
+        for m in pat.finditer(text):
+            name = m.groupdict().get("name")
+            if name is not None and not is_secret_name(name):
+                continue
+            out.append(_finding(rule, source, base + m.start(), base + m.end(), location))
+    return out
+
+
+def misuse_findings(source: str, masked: "MaskedSource", location: str = "") -> list[Finding]:
+    """Misuse warnings for one (I)Python cell, given its masked form (see ``mask_ipython``)."""
+    findings: list[Finding] = []
+    starts = [0]
+    for i, ch in enumerate(source):
+        if ch == "\n":
+            starts.append(i + 1)
+    lines = source.split("\n")
+    # Shell and magic lines, and whole non-Python cell-magic bodies (%%bash ...).
+    for n in masked.masked_lines:
+        if n < len(lines):
+            findings += _shell_findings(lines[n], starts[n], source, location)
+    if masked.python.strip():
+        try:
+            tree = ast.parse(masked.python)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            tree = None
+        if tree is not None:
+            for rule, node in _Analyzer(tree).run():
+                ln, col = getattr(node, "lineno", 1), getattr(node, "col_offset", 0)
+                eln, ecol = getattr(node, "end_lineno", ln) or ln, getattr(node, "end_col_offset", col) or col
+                s = starts[ln - 1] + _char_col(lines[ln - 1], col)
+                e = starts[eln - 1] + _char_col(lines[eln - 1], ecol)
+                findings.append(_finding(rule, source, s, e, location))
+    findings.sort(key=lambda f: (f.line, f.column))
+    return findings
+
+
+def _char_col(line: str, byte_col: int) -> int:
+    # ast offsets are UTF-8 byte offsets
+    return len(line.encode("utf-8")[:byte_col].decode("utf-8", "ignore"))
+
+
+def scan_misuse(source: str, *, location: str = "") -> list[Finding]:
+    """Misuse warnings for a piece of (I)Python source.
+
+    Example:
+        >>> [f.rule for f in scan_misuse("!hf auth token")]
+        ['token-printed-by-cli']
+    """
+    from .python import mask_ipython
+
+    if not might_misuse(source):
+        return []
+    return misuse_findings(source, mask_ipython(source), location)

@@ -1,0 +1,260 @@
+"""Notebooks: walk an .ipynb by its structure, and scan or redact every field.
+
+Fields and their locations: ``cells[3].source`` (code as IPython, markdown and raw as text),
+``cells[5].outputs[0].text`` (streams), ``cells[5].outputs[1].data.text/html`` (every mimetype),
+``cells[2].outputs[0].evalue`` and ``.traceback[4]`` (ANSI codes are stripped by the engine),
+``cells[1].attachments.image.png/text/plain``, ``cells[0].metadata...``, ``metadata...`` (saved widget
+state lives at ``metadata.widgets``).
+
+Raw bytes are checked first: a notebook whose bytes hold none of the rules' keywords (or encoding
+markers) is not parsed at all. A file that is not valid JSON is scanned as text, and the report says so.
+
+Example:
+    >>> import json
+    >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token(seed=7)
+    >>> nb = {"cells": [{"cell_type": "code", "source": [f"login('{tok}')"], "outputs": [], "metadata": {}}],
+    ...       "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    >>> [(f.location, f.line, f.column) for f in scan_notebook(json.dumps(nb)).findings]
+    [('cells[0].source', 1, 8)]
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from .engine import find_secrets, hits_to_findings, might_contain_secret, scan_text
+from .findings import Finding
+from .misuse import might_misuse
+from .python import scan_python
+from .redact import Redactor, apply_edits
+
+__all__ = ["ScanReport", "scan_notebook", "iter_fields", "redact_notebook", "NotebookField"]
+
+_MISUSE_BYTES = (b"TOKEN", b"get_token", b"SECRET", b"PASSWORD", b"API_KEY", b"auth token", b"environ)",
+                 b"printenv", b"%env", b"!env", b"token(")
+
+
+_NOT_TEXT = frozenset({"cell_type", "id", "execution_count"})
+
+
+@dataclass
+class ScanReport:
+    """The result of scanning one document.
+
+    Attributes:
+        path: the path as given (``""`` for standard input or in-memory data).
+        findings: secrets and misuse warnings, in document order.
+        kind: ``notebook``, ``python``, ``text`` or ``notebook-as-text`` (a notebook that is not valid JSON).
+        notes: things the user should know about how it was scanned (``"not valid JSON: scanned as text"``).
+    """
+
+    path: str = ""
+    findings: list[Finding] = field(default_factory=list)
+    kind: str = "text"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def secrets(self) -> list[Finding]:
+        """Unsuppressed literal secrets."""
+        return [f for f in self.findings if f.is_secret and not f.suppressed]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        """Unsuppressed misuse warnings."""
+        return [f for f in self.findings if not f.is_secret and not f.suppressed]
+
+
+@dataclass
+class NotebookField:
+    """One text field of a notebook, with where it lives and how it is scanned."""
+
+    location: str
+    text: str
+    mode: str               # "code" (IPython source) or "text"
+    container: Any          # the dict or list holding the value (for redaction)
+    key: Any                # key or index of the value in the container
+
+
+def _text_of(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "".join(value)
+    return None
+
+
+def _walk_generic(value: Any, location: str, container: Any, key: Any) -> Iterator[NotebookField]:
+    text = _text_of(value)
+    if text is not None:
+        yield NotebookField(location, text, "text", container, key)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _walk_generic(v, f"{location}.{k}" if location else str(k), value, k)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _walk_generic(v, f"{location}[{i}]", value, i)
+
+
+def iter_fields(nb: dict[str, Any]) -> Iterator[NotebookField]:
+    """Every text field of a parsed notebook, cells first, in document order.
+
+    Example:
+        >>> nb = {"cells": [{"cell_type": "markdown", "source": "hi", "metadata": {}}], "metadata": {}}
+        >>> [(f.location, f.mode) for f in iter_fields(nb)]
+        [('cells[0].source', 'text')]
+    """
+    language = str(((nb.get("metadata") or {}).get("language_info") or {}).get("name")
+                   or ((nb.get("metadata") or {}).get("kernelspec") or {}).get("language") or "python").lower()
+    cells = nb.get("cells")
+    if isinstance(cells, list):
+        for i, cell in enumerate(cells):
+            base = f"cells[{i}]"
+            if not isinstance(cell, dict):
+                yield from _walk_generic(cell, base, cells, i)
+                continue
+            for key, value in cell.items():
+                loc = f"{base}.{key}"
+                if key in _NOT_TEXT:
+                    continue
+                if key == "source":
+                    text = _text_of(value)
+                    if text is not None:
+                        code = cell.get("cell_type") == "code" and language in ("python", "python3", "ipython")
+                        yield NotebookField(loc, text, "code" if code else "text", cell, key)
+                    else:
+                        yield from _walk_generic(value, loc, cell, key)
+                elif key == "outputs" and isinstance(value, list):
+                    for j, out in enumerate(value):
+                        yield from _walk_generic(out, f"{loc}[{j}]", value, j)
+                else:
+                    yield from _walk_generic(value, loc, cell, key)
+    for key, value in nb.items():
+        if key != "cells":
+            yield from _walk_generic(value, key, nb, key)
+
+
+def _raw_may_hold(data: bytes | str) -> tuple[bool, bool]:
+    if isinstance(data, str):
+        return might_contain_secret(data), might_misuse(data)
+    return might_contain_secret(data), any(m in data for m in _MISUSE_BYTES)
+
+
+def scan_notebook(data: bytes | str | dict[str, Any], *, path: str = "", misuse: bool = True) -> ScanReport:
+    """Scan a notebook given as raw bytes, text or an already parsed dict.
+
+    Example:
+        >>> scan_notebook(b'{"cells": []}').findings
+        []
+        >>> scan_notebook(b'{"cells": ["hf_').notes
+        ['not valid JSON (Unterminated string starting at: line 1 column 12 (char 11)): scanned as text']
+    """
+    report = ScanReport(path=path, kind="notebook")
+    if isinstance(data, dict):
+        nb = data
+    else:
+        secret_possible, misuse_possible = _raw_may_hold(data)
+        if not secret_possible and not (misuse and misuse_possible):
+            return report
+        try:
+            nb = json.loads(data)
+        except (ValueError, RecursionError) as exc:
+            text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+            report.kind = "notebook-as-text"
+            report.notes.append(f"not valid JSON ({_short(exc)}): scanned as text")
+            report.findings = scan_text(text)
+            return report
+        if not isinstance(nb, dict):
+            report.notes.append("not a notebook (top level is not an object): scanned its strings")
+            nb = {"": nb}
+    if not isinstance(nb.get("cells"), list):
+        report.notes.append("no cells list: scanned every string in the document")
+    for f in iter_fields(nb):
+        if f.mode == "code":
+            report.findings += scan_python(f.text, location=f.location, misuse=misuse)
+        elif might_contain_secret(f.text):
+            report.findings += hits_to_findings(f.text, find_secrets(f.text), f.location)
+    return report
+
+
+def _short(exc: BaseException) -> str:
+    return str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+
+
+def _split_like(new_text: str, old: list[str]) -> list[str] | None:
+    parts = new_text.splitlines(keepends=True)
+    if len(parts) == len(old):
+        return parts
+    return None
+
+
+def redact_notebook(data: bytes, redactor: Redactor | None = None) -> tuple[bytes, ScanReport]:
+    """Mask every secret in a notebook's bytes, keeping every other byte where it can.
+
+    Each changed JSON string is replaced where it stands in the file, so formatting, key order and
+    unrelated content are untouched; only if a string cannot be found as written does the whole
+    document get re-serialised in nbformat's style (and the report says so). Suppressed findings are
+    redacted too only when they are secrets; misuse is reported, not rewritten.
+
+    Example:
+        >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token(seed=7)
+        >>> out, rep = redact_notebook(('{"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["'
+        ...                             + tok + '"]}]}').encode())
+        >>> out.decode()
+        '{"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["hf_****oOOL"]}]}'
+    """
+    redactor = redactor or Redactor()
+    report = scan_notebook(data, misuse=False)
+    if not any(f.is_secret for f in report.findings):
+        return data, report
+    if report.kind == "notebook-as-text":
+        text = data.decode("utf-8", "surrogateescape")
+        return redactor.redact(text).encode("utf-8", "surrogateescape"), report
+    text = data.decode("utf-8")
+    nb = json.loads(text)
+    replacements: list[tuple[str, str]] = []
+    for f in iter_fields(nb):
+        if not might_contain_secret(f.text):
+            continue
+        if f.mode == "code":
+            edits = [e for fd in scan_python(f.text, misuse=False) for e in fd.edits]
+            new = apply_edits(f.text, edits)
+            new = redactor.redact(new)
+        else:
+            new = redactor.redact(f.text)
+        if new == f.text:
+            continue
+        value = f.container[f.key]
+        if isinstance(value, list):
+            parts = _split_like(new, value)
+            if parts is None:
+                f.container[f.key] = new
+                replacements.append(("\0whole", ""))
+                continue
+            for old_part, new_part in zip(value, parts):
+                if old_part != new_part:
+                    replacements.append((old_part, new_part))
+            f.container[f.key] = parts
+        else:
+            replacements.append((value, new))
+            f.container[f.key] = new
+    out = text
+    ok = True
+    for old, new in replacements:
+        if old == "\0whole":
+            ok = False
+            break
+        for ensure_ascii in (False, True):
+            enc_old = json.dumps(old, ensure_ascii=ensure_ascii)
+            if enc_old in out:
+                out = out.replace(enc_old, json.dumps(new, ensure_ascii=ensure_ascii))
+                break
+        else:
+            ok = False
+            break
+    if not ok:
+        indent = 1 if text.startswith("{\n ") and not text.startswith("{\n  ") else 2
+        out = json.dumps(nb, indent=indent, ensure_ascii=False, sort_keys=True) + "\n"
+        report.notes.append("the notebook was re-serialised in nbformat's layout to redact it")
+    return out.encode("utf-8"), report

@@ -1,0 +1,268 @@
+"""Detection rules, as data.
+
+A :class:`Rule` says what a secret of one kind looks like: the literal keywords that must be present for
+the (more expensive) pattern to be tried, the pattern itself, and a validator that tells a real secret
+from a placeholder, a fill pattern or an identifier. Every consumer (guard, redaction, save hook, CLI)
+uses the same :data:`RULES`.
+
+Patterns are anchored on their keyword and use bounded quantifiers only, so matching stays linear on
+hostile input (Python's ``re`` backtracks).
+
+Example:
+    >>> from hfsecure_jupyter.detect.rules import RULES, rule_by_id
+    >>> rule_by_id("hf-user-token").keywords
+    ('hf_',)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Pattern
+
+__all__ = ["Rule", "RULES", "rule_by_id", "looks_like_placeholder"]
+
+_DIGITS = "0123456789"
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+_UPPER = _LOWER.upper()
+# Orders in which people type "fill" bodies: abcdef..., ABCDEF..., 012345..., qwerty...
+_SEQUENCES = (_LOWER + _UPPER + _DIGITS, _DIGITS + _LOWER + _UPPER, _LOWER[::-1], _UPPER[::-1], _DIGITS[::-1],
+              "qwertyuiopasdfghjklzxcvbnm", "QWERTYUIOPASDFGHJKLZXCVBNM")
+# Words of 5+ letters only: a 4-letter word turns up by chance in about 1 random body in 250,000.
+_PLACEHOLDER_WORDS = ("EXAMPLE", "example", "REDACTED", "redacted", "PLACEHOLDER", "placeholder",
+                      "DUMMY", "dummy", "TOKEN", "token", "SECRET", "secret")
+_RUNS = re.compile(r"[A-Z][a-z]*|[a-z]+|[0-9]+|.")
+
+
+def _wordlike(body: str) -> bool:
+    """CamelCase words and short digit groups (``AutoModelForSequenceClassification``), not random.
+
+    Scans maximal runs once (no nested quantifiers, so no backtracking blow-up).
+    """
+    for i, run in enumerate(_RUNS.findall(body)):
+        if run[0].isupper():
+            if len(run) < 3:
+                return False
+        elif run[0].islower():
+            if i > 0 or len(run) < 3:
+                return False
+        elif run[0].isdigit():
+            if len(run) > 4:
+                return False
+        else:
+            return False
+    return True
+
+
+def _longest_run(body: str) -> int:
+    best = run = 1
+    for prev, cur in zip(body, body[1:]):
+        run = run + 1 if cur == prev else 1
+        best = max(best, run)
+    return best if body else 0
+
+
+def _longest_sequence(body: str) -> int:
+    """Length of the longest stretch of ``body`` that follows one of the typing sequences."""
+    best = 1 if body else 0
+    for seq in _SEQUENCES:
+        run = 1
+        for prev, cur in zip(body, body[1:]):
+            i = seq.find(prev)
+            run = run + 1 if i >= 0 and i + 1 < len(seq) and seq[i + 1] == cur else 1
+            best = max(best, run)
+    return best
+
+
+def looks_like_placeholder(body: str) -> bool:
+    """True when ``body`` (the part after a prefix) is a fill, a sequence or words, not random.
+
+    The thresholds are chosen so that a uniformly random body of 20+ characters passes with a
+    probability below one in a million (a missed real token is worse than a false alarm here).
+
+    Example:
+        >>> looks_like_placeholder("x" * 34)
+        True
+        >>> looks_like_placeholder("AutoModelForSequenceClassification")
+        True
+    """
+    if not body:
+        return True
+    if any(w in body for w in _PLACEHOLDER_WORDS):
+        return True
+    if _longest_run(body) >= 6:
+        return True
+    if _longest_sequence(body) >= 7:
+        return True
+    distinct = len(set(body))
+    if distinct < min(12, max(4, len(body) // 3)):
+        return True
+    if len(body) >= 16 and _wordlike(body):
+        return True
+    return False
+
+
+def _mixed_case(body: str) -> bool:
+    return any(c.islower() for c in body) and any(c.isupper() for c in body)
+
+
+def _valid_hf(body: str) -> bool:
+    # Real HF tokens are random over [A-Za-z] or [A-Za-z0-9]; a single-case body is a name or a fill.
+    return _mixed_case(body) and not looks_like_placeholder(body)
+
+
+def _valid_generic(body: str) -> bool:
+    return not looks_like_placeholder(body)
+
+
+def _valid_aws(body: str) -> bool:
+    return not looks_like_placeholder(body) and len(set(body)) >= 8
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One kind of secret.
+
+    Attributes:
+        id: stable identifier used in reports and suppression (``hf-user-token``).
+        description: what the secret is, for people.
+        keywords: literal strings one of which must occur for the pattern to be tried.
+        pattern: regular expression matched *at* a keyword occurrence; group ``body`` is validated.
+        validator: returns False for placeholders and fills.
+        prefix_len: characters of the prefix kept in a masked preview (``hf_`` -> 3).
+        provider: who issued it, for messages.
+        revoke_url: where the owner revokes it.
+    """
+
+    id: str
+    description: str
+    keywords: tuple[str, ...]
+    pattern: Pattern[str]
+    validator: Callable[[str], bool] = _valid_generic
+    prefix_len: int = 3
+    provider: str = ""
+    revoke_url: str = ""
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    def match_at(self, text: str, pos: int) -> "re.Match[str] | None":
+        """Match this rule at ``pos`` (a keyword occurrence), validator included."""
+        m = self.pattern.match(text, pos)
+        if m is None or not self.validator(m.group("body")):
+            return None
+        return m
+
+
+# Characters that may not touch a token on the left or the right (otherwise it is part of a longer
+# identifier or blob). Quotes, backslashes (JSON's \"), '@', '/', ':' and whitespace are fine.
+_NB = r"(?<![A-Za-z0-9_])"
+_NA = r"(?![A-Za-z0-9])"
+_NA_DASH = r"(?![A-Za-z0-9_-])"
+
+HF_TOKEN_URL = "https://huggingface.co/settings/tokens"
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        id="hf-user-token",
+        description="Hugging Face user access token",
+        keywords=("hf_",),
+        pattern=re.compile(_NB + r"hf_(?P<body>[A-Za-z0-9]{34})" + _NA),
+        validator=_valid_hf,
+        prefix_len=3,
+        provider="Hugging Face",
+        revoke_url=HF_TOKEN_URL,
+        tags=("huggingface",),
+    ),
+    Rule(
+        id="hf-org-token",
+        description="Hugging Face organization API token (legacy)",
+        keywords=("api_org_",),
+        pattern=re.compile(_NB + r"api_org_(?P<body>[A-Za-z0-9]{34})" + _NA),
+        validator=_valid_hf,
+        prefix_len=8,
+        provider="Hugging Face",
+        revoke_url=HF_TOKEN_URL,
+        tags=("huggingface",),
+    ),
+    Rule(
+        id="anthropic-api-key",
+        description="Anthropic API key",
+        keywords=("sk-ant-",),
+        pattern=re.compile(_NB + r"sk-ant-(?:api|admin|sid)\d\d-(?P<body>[A-Za-z0-9_-]{80,110})" + _NA_DASH),
+        prefix_len=7,
+        provider="Anthropic",
+        revoke_url="https://console.anthropic.com/settings/keys",
+    ),
+    Rule(
+        id="openai-api-key",
+        description="OpenAI API key",
+        keywords=("sk-",),
+        # Every OpenAI key carries "T3BlbkFJ" (base64 of "OpenAI"): no false alarms on code.
+        pattern=re.compile(_NB + r"sk-(?:(?:proj|svcacct|admin)-)?(?P<body>[A-Za-z0-9_-]{16,160}T3BlbkFJ"
+                           r"[A-Za-z0-9_-]{16,160})" + _NA_DASH),
+        prefix_len=3,
+        provider="OpenAI",
+        revoke_url="https://platform.openai.com/api-keys",
+    ),
+    Rule(
+        id="github-token",
+        description="GitHub personal access, OAuth, app or refresh token",
+        keywords=("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+        pattern=re.compile(_NB + r"gh[pousr]_(?P<body>[A-Za-z0-9]{36})" + _NA),
+        validator=_valid_hf,
+        prefix_len=4,
+        provider="GitHub",
+        revoke_url="https://github.com/settings/tokens",
+    ),
+    Rule(
+        id="github-fine-grained-token",
+        description="GitHub fine-grained personal access token",
+        keywords=("github_pat_",),
+        pattern=re.compile(_NB + r"github_pat_(?P<body>[A-Za-z0-9]{22}_[A-Za-z0-9]{59})" + _NA),
+        validator=lambda b: _valid_generic(b.replace("_", "")),
+        prefix_len=11,
+        provider="GitHub",
+        revoke_url="https://github.com/settings/tokens",
+    ),
+    Rule(
+        id="aws-access-key-id",
+        description="AWS access key id",
+        keywords=("AKIA", "ASIA", "ABIA", "ACCA"),
+        pattern=re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)(?P<body>[A-Z2-7]{16})(?![A-Za-z0-9])"),
+        validator=_valid_aws,
+        prefix_len=4,
+        provider="AWS",
+        revoke_url="https://console.aws.amazon.com/iam/home#/security_credentials",
+    ),
+    Rule(
+        id="google-api-key",
+        description="Google API key",
+        keywords=("AIza",),
+        pattern=re.compile(r"(?<![A-Za-z0-9_-])AIza(?P<body>[0-9A-Za-z_-]{35})" + _NA_DASH),
+        prefix_len=4,
+        provider="Google Cloud",
+        revoke_url="https://console.cloud.google.com/apis/credentials",
+    ),
+    Rule(
+        id="slack-token",
+        description="Slack bot, user or app token",
+        keywords=("xoxb-", "xoxp-", "xoxa-", "xoxe-"),
+        pattern=re.compile(_NB + r"xox[bpae]-(?P<body>[0-9]{8,14}-[0-9]{8,14}(?:-[0-9]{8,14})?-[A-Za-z0-9]{24,34})"
+                           + _NA),
+        validator=lambda b: _valid_generic(b.rsplit("-", 1)[-1]),
+        prefix_len=5,
+        provider="Slack",
+        revoke_url="https://api.slack.com/apps",
+    ),
+)
+
+_BY_ID = {r.id: r for r in RULES}
+
+
+def rule_by_id(rule_id: str) -> Rule:
+    """Return the rule with this id (``KeyError`` if there is none).
+
+    Example:
+        >>> rule_by_id("hf-org-token").prefix_len
+        8
+    """
+    return _BY_ID[rule_id]

@@ -1,0 +1,1 @@
+"""hub adapters of hfsecure-jupyter."""

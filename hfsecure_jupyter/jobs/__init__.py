@@ -1,0 +1,1 @@
+"""jobs adapters of hfsecure-jupyter."""

@@ -1,0 +1,1 @@
+"""kernel adapters of hfsecure-jupyter."""

@@ -1,0 +1,1 @@
+"""server adapters of hfsecure-jupyter."""

@@ -1,0 +1,1 @@
+"""widgets adapters of hfsecure-jupyter."""
