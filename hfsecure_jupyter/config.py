@@ -33,6 +33,11 @@ class HFSecure(Configurable):
         True, config=True,
         help="Mask secrets in everything the kernel publishes (streams, displays, results, errors).",
     )
+    guard_on_error = Enum(
+        ["block", "warn"], default_value="block", config=True,
+        help="What the kernel does when the guard itself fails to check a cell (a bug): 'block' does not run "
+             "the cell and says how to go on (%hfsecure guard off), 'warn' runs it unchecked with a warning.",
+    )
     mask_fill = Unicode(
         "****", config=True, help="What stands for the hidden part of a secret in masked previews.",
     )

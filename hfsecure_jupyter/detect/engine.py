@@ -26,7 +26,7 @@ from typing import Iterable, Sequence
 from .findings import Edit, Finding, fingerprint, mask_secret
 from .rules import RULES, Rule
 
-__all__ = ["Hit", "find_secrets", "might_contain_secret", "scan_text", "hits_to_findings", "KEYWORDS",
+__all__ = ["Hit", "find_secrets", "might_contain_secret", "raw_candidates", "scan_text", "hits_to_findings", "KEYWORDS",
            "line_col", "is_suppressed_line"]
 
 # base64 of "hf_" and "api_org_" at the three byte alignments (only the characters fixed by the prefix).
@@ -37,10 +37,77 @@ _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
 _ESCAPE_MARKERS = ("\\u0068", "\\x68", "\\u0066", "\\x66", "\\u005f", "\\u005F", "\\x5f", "\\x5F",
                    "\\u0061", "\\x61", "%5F", "%5f", "%68", "%66")
 _RULE_KEYWORDS = tuple(dict.fromkeys(k for r in RULES for k in r.keywords))
-#: Everything the prefilter looks for.
+#: Everything the prefilter looks for, as plain strings (documentation and tests).
 KEYWORDS: tuple[str, ...] = _RULE_KEYWORDS + _B64_MARKERS + _ESCAPE_MARKERS + tuple(_ZERO_WIDTH)
-_KEYWORDS_BYTES: tuple[bytes, ...] = tuple(dict.fromkeys(k.encode("utf-8") for k in KEYWORDS)) + (
-    b"\\u200", b"\\u2060", b"\\ufeff", b"\\u00ad", b"\\u00AD", b"\\uFEFF", b"\\u180e")
+
+
+def _checks(kind: type) -> tuple[tuple, tuple]:
+    """The prefilter as few passes as possible: literals (``in``) and regexes sharing a literal prefix.
+
+    Each pass over the data costs about the same whatever it looks for, so keywords with a common
+    prefix are grouped into one regex (``re`` scans for a literal prefix at memchr speed).
+    """
+    def b(x: str) -> str | bytes:
+        return x.encode("utf-8") if kind is bytes else x
+
+    zw_escaped = r"\\u(?:200[bcdBCD]|2060|[fF][eE][fF][fF]|00[aA][dD]|180[eE])"
+    escapes = r"\\(?:u00(?:68|66|5[fF]|61)|x(?:68|66|5[fF]|61))|" + zw_escaped
+    rules: list = [b("hf_"), b("api_org_"), b("sk-"), b("xox"),
+                   re.compile(b(r"gh[pousr]_|github_pat_")), re.compile(b(r"A(?:KI|SI|BI|CC)A|AIza"))]
+    encoded: list = [re.compile(b(escapes)), re.compile(b(r"%(?:5[fF]|6[68])"))]
+    if kind is bytes:
+        # Raw files: each pass costs ~3 ms per 10 MB, so only the likely encodings of a token's prefix:
+        # U+200B-U+200D, U+2060, U+FEFF and base64 of "hf_" (still found inside parsed fields: soft
+        # hyphen, U+180E and base64 of "api_org_").
+        encoded += [re.compile(b"\xe2(?:\x80[\x8b-\x8d]|\x81\xa0)"), b"\xef\xbb\xbf"]
+        encoded += [b(m) for m in _B64_MARKERS[:3]]
+    else:
+        encoded += list(_ZERO_WIDTH)
+        encoded += [b(m) for m in _B64_MARKERS]
+    return tuple(rules), tuple(encoded)
+
+
+_RULE_CHECKS_STR, _ENCODED_CHECKS_STR = _checks(str)
+_CHECKS_STR = _RULE_CHECKS_STR + _ENCODED_CHECKS_STR
+_VIEW_TRIGGERS = tuple(c for c in _CHECKS_STR if c.__class__ is re.Pattern and ("%" in c.pattern or "\\" in c.pattern))
+_RULE_CHECKS_BYTES, _ENCODED_CHECKS_BYTES = _checks(bytes)
+_CHECKS_BYTES = _RULE_CHECKS_BYTES + _ENCODED_CHECKS_BYTES
+# Base64 image payloads in notebooks (a third of a typical notebook's bytes) cannot hold a token as
+# text; the raw prefilter skips them when they are plain base64.
+_IMAGE_PAYLOAD = re.compile(rb'"image/(?:png|jpeg|gif|webp|bmp)": "')
+_B64_JSON_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\\"
+
+
+def _without_images(data: bytes) -> bytes:
+    if b'"image/' not in data:
+        return data
+    parts = []
+    pos = 0
+    for m in _IMAGE_PAYLOAD.finditer(data):
+        if m.start() < pos:
+            continue
+        end = data.find(b'"', m.end())
+        if end < 0:
+            break
+        if data[m.end():end].translate(None, _B64_JSON_BYTES):
+            continue  # not plain base64: keep it in the scan
+        parts.append(data[pos:m.end()])
+        pos = end
+    if not parts:
+        return data
+    parts.append(data[pos:])
+    return b"".join(parts)
+
+
+def _hit(checks: tuple, data) -> bool:
+    for c in checks:
+        if c.__class__ is re.Pattern:
+            if c.search(data) is not None:
+                return True
+        elif c in data:
+            return True
+    return False
+
 
 _NORMALISE = re.compile(
     "[" + _ZERO_WIDTH + "]"
@@ -70,16 +137,59 @@ class Hit:
 def might_contain_secret(text: str | bytes) -> bool:
     """Cheap test: False means no rule can match anywhere in ``text`` (str or raw bytes).
 
+    For raw bytes, plain base64 image payloads of a notebook are skipped.
+
     Example:
         >>> might_contain_secret("x = 1")
         False
         >>> might_contain_secret(b'{"source": ["hf_"]}')
         True
     """
-    if isinstance(text, (bytes, bytearray, memoryview)):
-        data = bytes(text)
-        return any(k in data for k in _KEYWORDS_BYTES)
-    return any(k in text for k in KEYWORDS)
+    if isinstance(text, str):
+        return _hit(_CHECKS_STR, text)
+    return _hit(_CHECKS_BYTES, _without_images(bytes(text)))
+
+
+# Per rule check (same order as the rule checks of _checks): the keyword, the body, the next byte.
+_RAW_RULES = tuple(re.compile(p, re.DOTALL) for p in (
+    rb"hf_([A-Za-z0-9]{0,40})(.?)", rb"api_org_([A-Za-z0-9]{0,40})(.?)", rb"sk-([A-Za-z0-9_-]{0,200})(.?)",
+    rb"xox[bpae]-([A-Za-z0-9_-]{0,120})(.?)", rb"gh(?:[pousr]_|ithub_pat_)([A-Za-z0-9_]{0,90})(.?)",
+    rb"A(?:KIA|SIA|BIA|CCA|Iza)([A-Za-z0-9_-]{0,40})(.?)"))
+_ZW_BYTES = rb"(?:\xe2\x80[\x8b-\x8d]|\xe2\x81\xa0|\xef\xbb\xbf)"
+# A zero-width character matters in raw bytes only where it splits a prefix (else "hf_" is intact).
+_RAW_ZW_SPLIT = re.compile(rb"h" + _ZW_BYTES + rb"+f" + _ZW_BYTES + rb"*_|hf" + _ZW_BYTES + rb"+_")
+
+
+def raw_candidates(data: bytes) -> bool:
+    """Finer test on raw bytes, after :func:`might_contain_secret`: is there a place that could hold a
+    secret? A keyword counts when a valid secret follows it, or a piece of one that ends at a quote (it
+    may continue in a concatenated literal); an escape or percent-encoding of a prefix always counts; a
+    zero-width character only where it splits a prefix; a base64 marker only where its window decodes
+    to a secret.
+
+    Example:
+        >>> raw_candidates(b'"from huggingface_hub import hf_hub_download"')
+        False
+        >>> raw_candidates('"placeholder": "\u200b"'.encode())
+        False
+    """
+    data = _without_images(bytes(data))
+    for check, pattern in zip(_RULE_CHECKS_BYTES, _RAW_RULES):
+        if not _hit((check,), data):
+            continue
+        for m in pattern.finditer(data):
+            if m.group(2) in (b'"', b"'", b"\\"):
+                return True
+            if len(m.group(1)) >= 16 and _plain_hits(m.group(0).decode("latin-1")):
+                return True
+    encoded = _ENCODED_CHECKS_BYTES
+    if encoded[0].search(data) or encoded[1].search(data):  # escapes, percent-encoding
+        return True
+    if _hit(encoded[2:4], data) and _RAW_ZW_SPLIT.search(data):
+        return True
+    if _hit(encoded[4:], data) and _b64_hits(data.decode("latin-1")):
+        return True
+    return False
 
 
 def _plain_hits(text: str, encoding: str = "") -> list[Hit]:
@@ -99,8 +209,8 @@ def _plain_hits(text: str, encoding: str = "") -> list[Hit]:
 
 def _normalised_view(text: str) -> tuple[str, list[int], list[int]] | None:
     """Decode escapes, drop zero-width characters and ANSI codes; map every view char to the text."""
-    if not any(m in text for m in _ESCAPE_MARKERS) and not any(z in text for z in _ZERO_WIDTH) \
-            and "\x1b" not in text:
+    if "\x1b" not in text and not any(z in text for z in _ZERO_WIDTH) and not any(
+            c.search(text) for c in _VIEW_TRIGGERS):
         return None
     out: list[str] = []
     starts: list[int] = []
@@ -112,7 +222,7 @@ def _normalised_view(text: str) -> tuple[str, list[int], list[int]] | None:
             starts.append(k)
             ends.append(k + 1)
         code = m.group("u") or m.group("x") or m.group("p")
-        if code is not None:
+        if code is not None and chr(int(code, 16)) not in _ZERO_WIDTH:
             out.append(chr(int(code, 16)))
             starts.append(m.start())
             ends.append(m.end())
@@ -147,36 +257,40 @@ def _view_hits(text: str) -> list[Hit]:
 
 
 def _b64_hits(text: str) -> list[Hit]:
+    """Decode the base64 around each marker, at all four alignments (no need to find the run's start)."""
     hits: list[Hit] = []
-    seen: set[tuple[int, int]] = set()
+    done: set[int] = set()
     for marker in _B64_MARKERS:
         i = text.find(marker)
         while i >= 0:
-            rs = i
-            while rs > 0 and text[rs - 1] in _B64_CHARS and i - rs < 1_000_000:
-                rs -= 1
-            # Decode a window aligned on the run's start (a base64 blob starts aligned).
-            a = rs + max(0, ((i - rs) // 4 - 12)) * 4
-            b = a
-            limit = min(len(text), a + _B64_WINDOW)
+            a = i
+            while a > 0 and i - a < 64 and text[a - 1] in _B64_CHARS:
+                a -= 1
+            b = i
+            limit = min(len(text), i + _B64_WINDOW)
             while b < limit and text[b] in _B64_CHARS:
                 b += 1
-            b = a + ((b - a) // 4) * 4
-            if (a, b) not in seen and b - a >= 8:
-                seen.add((a, b))
-                chunk = text[a:b].rstrip("=")
-                chunk += "=" * (-len(chunk) % 4)
+            for k in range(4):
+                start = a + k
+                if start in done:
+                    continue
+                done.add(start)
+                n = ((b - start) // 4) * 4
+                if n < 8:
+                    continue
+                chunk = text[start:start + n].replace("=", "A")
                 try:
                     alt = b"-_" if ("-" in chunk or "_" in chunk) else None
-                    raw = base64.b64decode(chunk, altchars=alt) if alt else base64.b64decode(chunk)
+                    raw = base64.b64decode(chunk, altchars=alt)
                 except (binascii.Error, ValueError):
-                    raw = b""
+                    continue
                 decoded = raw.decode("latin-1")
-                if any(k in decoded for k in _RULE_KEYWORDS):
-                    for h in _plain_hits(decoded):
-                        s = a + (h.start // 3) * 4
-                        e = min(b, a + -(-h.end // 3) * 4)
-                        hits.append(Hit(h.rule, s, e, h.secret, "base64"))
+                if not any(kw in decoded for kw in _RULE_KEYWORDS):
+                    continue
+                for h in _plain_hits(decoded):
+                    s = start + (h.start // 3) * 4
+                    e = min(start + n, start + -(-h.end // 3) * 4)
+                    hits.append(Hit(h.rule, s, e, h.secret, "base64"))
             i = text.find(marker, i + 1)
     return hits
 

@@ -24,16 +24,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from .engine import find_secrets, hits_to_findings, might_contain_secret, scan_text
+from .engine import find_secrets, hits_to_findings, might_contain_secret, raw_candidates, scan_text
 from .findings import Finding
-from .misuse import might_misuse
+from .misuse import might_misuse, might_misuse_bytes
 from .python import scan_python
 from .redact import Redactor, apply_edits
 
 __all__ = ["ScanReport", "scan_notebook", "iter_fields", "redact_notebook", "NotebookField"]
 
-_MISUSE_BYTES = (b"TOKEN", b"get_token", b"SECRET", b"PASSWORD", b"API_KEY", b"auth token", b"environ)",
-                 b"printenv", b"%env", b"!env", b"token(")
 
 
 _NOT_TEXT = frozenset({"cell_type", "id", "execution_count"})
@@ -135,32 +133,43 @@ def iter_fields(nb: dict[str, Any]) -> Iterator[NotebookField]:
             yield from _walk_generic(value, key, nb, key)
 
 
-def _raw_may_hold(data: bytes | str) -> tuple[bool, bool]:
-    if isinstance(data, str):
-        return might_contain_secret(data), might_misuse(data)
-    return might_contain_secret(data), any(m in data for m in _MISUSE_BYTES)
+def _code_fields(nb: dict[str, Any]) -> Iterator[NotebookField]:
+    return (f for f in iter_fields({"cells": nb.get("cells"), "metadata": {
+        k: v for k, v in (nb.get("metadata") or {}).items() if k in ("language_info", "kernelspec")}})
+        if f.mode == "code")
 
 
 def scan_notebook(data: bytes | str | dict[str, Any], *, path: str = "", misuse: bool = True) -> ScanReport:
     """Scan a notebook given as raw bytes, text or an already parsed dict.
 
+    Raw input is parsed only when its bytes hold a candidate: a rule keyword followed by a full body
+    (or by a short one ending at a quote, which may continue in a concatenation), an encoding marker,
+    or, for misuse warnings, one of their markers; and then only the fields that can hold one are
+    scanned.
+
     Example:
         >>> scan_notebook(b'{"cells": []}').findings
         []
-        >>> scan_notebook(b'{"cells": ["hf_').notes
-        ['not valid JSON (Unterminated string starting at: line 1 column 12 (char 11)): scanned as text']
+        >>> from hfsecure_jupyter.testing import fake_token
+        >>> truncated = ('{"cells": [{"source": ["' + fake_token(seed=1)).encode()
+        >>> report = scan_notebook(truncated)
+        >>> report.kind, [f.line for f in report.findings]
+        ('notebook-as-text', [1])
     """
     report = ScanReport(path=path, kind="notebook")
     if isinstance(data, dict):
         nb = data
+        secrets_possible = True
     else:
-        secret_possible, misuse_possible = _raw_may_hold(data)
-        if not secret_possible and not (misuse and misuse_possible):
+        raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+        secrets_possible = might_contain_secret(raw) and raw_candidates(raw)
+        misuse_possible = misuse and might_misuse_bytes(raw)
+        if not secrets_possible and not misuse_possible:
             return report
         try:
-            nb = json.loads(data)
+            nb = json.loads(raw)
         except (ValueError, RecursionError) as exc:
-            text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+            text = raw.decode("utf-8", "replace")
             report.kind = "notebook-as-text"
             report.notes.append(f"not valid JSON ({_short(exc)}): scanned as text")
             report.findings = scan_text(text)
@@ -170,10 +179,12 @@ def scan_notebook(data: bytes | str | dict[str, Any], *, path: str = "", misuse:
             nb = {"": nb}
     if not isinstance(nb.get("cells"), list):
         report.notes.append("no cells list: scanned every string in the document")
-    for f in iter_fields(nb):
+    fields = iter_fields(nb) if secrets_possible else _code_fields(nb)
+    for f in fields:
         if f.mode == "code":
-            report.findings += scan_python(f.text, location=f.location, misuse=misuse)
-        elif might_contain_secret(f.text):
+            if secrets_possible or might_misuse(f.text):
+                report.findings += scan_python(f.text, location=f.location, misuse=misuse)
+        elif secrets_possible and might_contain_secret(f.text):
             report.findings += hits_to_findings(f.text, find_secrets(f.text), f.location)
     return report
 

@@ -265,10 +265,12 @@ def scan_python(source: str, *, location: str = "", misuse: bool = True) -> list
             groups, names = parsed
             raw = [h for h in raw if h.start not in names]  # an identifier, not a value
             folded = _folded_hits(source, groups)
-            have = {(h.secret, h.start) for h in raw}
-            covered = [(h.start, h.end) for h in raw]
             for h in folded:
-                if (h.secret, h.start) in have or any(s <= h.start < e for s, e in covered):
+                # Already found as written (the raw scan's position is exact): keep that one.
+                if any(r.secret == h.secret and h.start <= r.start and r.end <= max(h.end, r.end)
+                       and r.start < h.end for r in raw):
+                    continue
+                if any(r.start <= h.start < r.end for r in raw):
                     continue
                 raw.append(h)
             raw.sort(key=lambda h: h.start)

@@ -1,0 +1,338 @@
+"""Print how fast hfsecure's detection core is, next to detect-secrets.
+
+Usage::
+
+    python benchmarks/bench_scan.py [--corpus DIR] [--repeat N] [--profile] [--no-peer]
+
+Figures (printed, never asserted; see benchmarks/README.md):
+
+* throughput of ``detect.scan_file`` over a folder of notebooks (MB/s, best of N passes), and of
+  ``detect.scan_bytes`` on the same bytes already in memory;
+* median latency of ``detect.scan_cell`` on one 100-line clean cell and on the same cell holding a token;
+* hostile inputs (1 MB each): repeated ``hf_``, long whitespace runs, a deeply nested JSON "notebook",
+  repeated keyword-ish text, in ms per MB;
+* the same corpus and cell figures for detect-secrets (its Python API, default plugins and filters),
+  side by side, with the ratio, and the findings each tool reports on the corpus (all false positives on
+  a corpus that holds no secret).
+
+Without ``--corpus`` a synthetic corpus of clean notebooks with large base64 image outputs is made in a
+temporary folder. Fake tokens are made at run time (``hfsecure_jupyter.testing.fake_token``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import cProfile
+import io
+import json
+import os
+import pstats
+import random
+import statistics
+import sys
+import tempfile
+import time
+from typing import Callable, Iterable
+
+from hfsecure_jupyter import detect
+from hfsecure_jupyter.testing import fake_token
+
+TARGET_MBPS = 300.0
+TARGET_CELL_US = 50.0
+TARGET_HOSTILE_MS_PER_MB = 100.0
+MB = 1_000_000
+
+
+# -- inputs -----------------------------------------------------------------------------------------------
+
+def clean_cell(lines: int = 100) -> str:
+    """A typical 100-line notebook cell that names tokenizers, hub downloads and HF_TOKEN but holds no secret."""
+    body = [
+        "import os",
+        "import torch",
+        "from huggingface_hub import hf_hub_download, notebook_login, HfApi",
+        "from transformers import AutoTokenizer, AutoModelForSequenceClassification, TrainingArguments, Trainer",
+        "from datasets import load_dataset",
+        "",
+        'model_checkpoint = "distilbert-base-uncased"',
+        "tokenizer = AutoTokenizer.from_pretrained(model_checkpoint, use_fast=True)",
+        'config_path = hf_hub_download(repo_id="bert-base-uncased", filename="config.json")',
+        'raw_datasets = load_dataset("glue", "mrpc")',
+        "",
+        "def tokenize_function(example):",
+        '    return tokenizer(example["sentence1"], example["sentence2"], truncation=True, max_length=128)',
+        "",
+        "tokenized_datasets = raw_datasets.map(tokenize_function, batched=True)",
+        "model = AutoModelForSequenceClassification.from_pretrained(model_checkpoint, num_labels=2)",
+        "args = TrainingArguments(",
+        '    "test-glue", evaluation_strategy="epoch", learning_rate=2e-5,',
+        "    per_device_train_batch_size=16, num_train_epochs=3, weight_decay=0.01,",
+        "    push_to_hub=True, hub_model_id=None,",
+        ")",
+        "# the token comes from the login: HF_TOKEN is never written here",
+        'token_is_set = "HF_TOKEN" in os.environ',
+        "trainer = Trainer(model, args, train_dataset=tokenized_datasets[\"train\"], tokenizer=tokenizer)",
+        "for step, batch in enumerate(trainer.get_train_dataloader()):",
+        "    outputs = model(**batch)",
+        "    loss = outputs.loss",
+        "    if step % 10 == 0:",
+        '        print(f"step {step}: loss {loss.item():.4f}")',
+        "    if step > 40:",
+        "        break",
+    ]
+    out = []
+    while len(out) < lines:
+        out.extend(body)
+    return "\n".join(out[:lines]) + "\n"
+
+
+def secret_cell(lines: int = 100) -> str:
+    """The clean cell with a token assigned on its 8th line."""
+    src = clean_cell(lines).splitlines()
+    src[7] = f'hf_token = "{fake_token(seed=42)}"'
+    return "\n".join(src) + "\n"
+
+
+def synthetic_corpus(directory: str, notebooks: int = 40, seed: int = 0) -> None:
+    """Clean notebooks with code cells and large base64 PNG-like outputs (about 0.5 MB each)."""
+    rng = random.Random(seed)
+    cell = clean_cell(30)
+    for n in range(notebooks):
+        cells = []
+        for i in range(8):
+            outputs = []
+            if i % 2:
+                blob = base64.b64encode(rng.randbytes(rng.randint(20_000, 80_000))).decode()
+                outputs.append({"output_type": "display_data", "metadata": {},
+                                "data": {"image/png": blob, "text/plain": ["<Figure size 640x480 with 1 Axes>"]}})
+            outputs.append({"output_type": "stream", "name": "stdout", "text": [f"step {k}: loss 0.{k}\n"
+                                                                                 for k in range(20)]})
+            cells.append({"cell_type": "code", "execution_count": i + 1, "id": f"c{i}", "metadata": {},
+                          "outputs": outputs, "source": cell.splitlines(keepends=True)})
+        nb = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                          "language": "python"}},
+              "nbformat": 4, "nbformat_minor": 5}
+        with open(os.path.join(directory, f"synthetic-{n:03d}.ipynb"), "w") as fh:
+            json.dump(nb, fh, indent=1)
+
+
+def hostile_inputs() -> dict[str, tuple[str, str]]:
+    """name -> (text, how it is scanned: text|python|notebook), about 1 MB each."""
+    deep = 200_000
+    return {
+        "repeated 'hf_'": ("hf_" * (MB // 3), "text"),
+        "repeated 'hf_' as Python": ("hf_" * (MB // 3), "python"),
+        "'hf_' + 34-char runs, no boundary": (("hf_" + "aB3" * 12) * (MB // 39), "text"),
+        "whitespace runs": (("x = 1" + " " * 50_000 + "\t" * 50_000 + "\n") * (MB // 100_006), "python"),
+        "one 1 MB whitespace line with 'hf_'": ("hf_" + " " * (MB - 6) + "hf_", "text"),
+        "deeply nested JSON notebook": ('{"cells": ' + "[" * deep + '"hf_"' + "]" * deep + "}"
+                                        + " " * max(0, MB - 2 * deep - 16), "notebook"),
+        "keyword-ish text": ('os.environ["HF_TOKEN"] = get_token()  # token api_org_ sk- AKIA hfsecure\n'
+                             * (MB // 76), "python"),
+        "escapes and base64 markers": ("\\u0068\\x66%5F aGZf hmX oZl \u200b" * (MB // 40), "text"),
+    }
+
+
+# -- timing -----------------------------------------------------------------------------------------------
+
+def best_of(n: int, fn: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def median_us(fn: Callable[[], object], *, runs: int = 2000, budget_s: float = 3.0) -> float:
+    samples = []
+    deadline = time.perf_counter() + budget_s
+    for _ in range(runs):
+        t0 = time.perf_counter_ns()
+        fn()
+        samples.append((time.perf_counter_ns() - t0) / 1000)
+        if time.perf_counter() > deadline and len(samples) >= 20:
+            break
+    return statistics.median(samples)
+
+
+def notebooks_in(corpus: str) -> list[str]:
+    out = []
+    for root, dirs, files in os.walk(corpus):
+        dirs[:] = [d for d in dirs if d not in (".git", ".ipynb_checkpoints")]
+        out += [os.path.join(root, f) for f in files if f.endswith(".ipynb")]
+    return sorted(out)
+
+
+# -- hfsecure ---------------------------------------------------------------------------------------------
+
+def hfsecure_corpus(paths: list[str]) -> int:
+    return sum(len(detect.scan_file(p).findings) for p in paths)
+
+
+def hfsecure_corpus_secrets(paths: list[str]) -> int:
+    return sum(len(detect.scan_file(p).secrets) for p in paths)
+
+
+# -- detect-secrets ---------------------------------------------------------------------------------------
+
+def peer_available() -> bool:
+    try:
+        import detect_secrets  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def peer_corpus(paths: list[str]) -> int:
+    from detect_secrets import SecretsCollection
+    from detect_secrets.settings import default_settings
+
+    with default_settings():
+        collection = SecretsCollection()
+        for p in paths:
+            collection.scan_file(p)
+    return sum(len(v) for v in collection.data.values())
+
+
+def peer_cell_scanner() -> Callable[[str], int]:
+    """A function that scans one cell's lines with detect-secrets' default plugins (settings entered once)."""
+    from detect_secrets.core.scan import scan_line
+    from detect_secrets.settings import default_settings
+
+    ctx = default_settings()
+    ctx.__enter__()  # kept for the process: the benchmark exits afterwards
+
+    def scan(cell: str) -> int:
+        return sum(1 for line in cell.splitlines() for _ in scan_line(line))
+
+    return scan
+
+
+# -- report -----------------------------------------------------------------------------------------------
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", help="folder of notebooks (default: a synthetic corpus in a temp folder)")
+    ap.add_argument("--repeat", type=int, default=3, help="passes over the corpus (best is kept)")
+    ap.add_argument("--profile", action="store_true", help="print where the time goes (cProfile) on the corpus")
+    ap.add_argument("--no-peer", action="store_true", help="skip detect-secrets")
+    args = ap.parse_args(list(sys.argv[1:] if argv is None else argv))
+
+    tmp = None
+    if args.corpus:
+        corpus = args.corpus
+        if not os.path.isdir(corpus):
+            print(f"bench_scan: no such folder: {corpus}", file=sys.stderr)
+            return 2
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="hfsecure-bench-")
+        corpus = tmp.name
+        synthetic_corpus(corpus)
+    paths = notebooks_in(corpus)
+    if not paths:
+        print(f"bench_scan: no .ipynb files under {corpus}", file=sys.stderr)
+        return 2
+    blobs = []
+    for p in paths:
+        with open(p, "rb") as fh:
+            blobs.append((p, fh.read()))
+    size = sum(len(b) for _, b in blobs)
+    label = corpus if args.corpus else "synthetic (clean notebooks, base64 images)"
+    print(f"corpus: {label}: {len(paths)} notebooks, {size / MB:.1f} MB")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus\n")
+
+    # hfsecure: corpus
+    hf_findings = hfsecure_corpus(paths)
+    hf_secrets = hfsecure_corpus_secrets(paths)
+    t_file = best_of(args.repeat, lambda: hfsecure_corpus(paths))
+    t_mem = best_of(args.repeat, lambda: [detect.scan_bytes(b, path=p) for p, b in blobs])
+    needs_parse = sum(1 for _, b in blobs if detect.might_contain_secret(b))
+    mbps_file = size / MB / t_file
+    mbps_mem = size / MB / t_mem
+
+    # hfsecure: cells
+    clean, leaky = clean_cell(), secret_cell()
+    assert not detect.scan_cell(clean, misuse=False), "the clean cell must hold no secret"
+    assert detect.scan_cell(leaky), "the leaky cell must hold a secret"
+    cell_clean_us = median_us(lambda: detect.scan_cell(clean))
+    cell_leaky_us = median_us(lambda: detect.scan_cell(leaky), runs=500)
+
+    # hostile inputs
+    hostile = []
+    scanners = {"text": detect.scan_text, "python": detect.scan_python,
+                "notebook": lambda s: detect.scan_notebook(s).findings}
+    for name, (text, how) in hostile_inputs().items():
+        secs = best_of(2, lambda: scanners[how](text))
+        hostile.append((name, how, len(text.encode()) / MB, secs * 1000 / (len(text.encode()) / MB)))
+
+    print("hfsecure (hfsecure_jupyter.detect)")
+    print(f"  corpus, scan_file (read + scan):  {mbps_file:8.1f} MB/s   target >= {TARGET_MBPS:.0f}  "
+          f"[{verdict(mbps_file >= TARGET_MBPS)}]")
+    print(f"  corpus, scan_bytes (in memory):   {mbps_mem:8.1f} MB/s   "
+          f"({needs_parse} of {len(paths)} notebooks pass the keyword prefilter and are parsed)")
+    print(f"  findings on the corpus:           {hf_findings:8d}        ({hf_secrets} secrets, "
+          f"{hf_findings - hf_secrets} misuse warnings)")
+    print(f"  scan_cell, clean 100-line cell:   {cell_clean_us:8.1f} us     target <= {TARGET_CELL_US:.0f}  "
+          f"[{verdict(cell_clean_us <= TARGET_CELL_US)}]")
+    print(f"  scan_cell, same cell + a token:   {cell_leaky_us:8.1f} us")
+    print("  hostile inputs (ms per MB, target <= 100):")
+    for name, how, mb, ms in hostile:
+        print(f"    {name:<38} {how:<9} {ms:8.1f} ms/MB  [{verdict(ms <= TARGET_HOSTILE_MS_PER_MB)}]")
+
+    if not args.no_peer and peer_available():
+        print("\ndetect-secrets 1.x (Python API, default plugins and filters)")
+        t_peer = best_of(1, lambda: peer_corpus(paths))
+        peer_findings = peer_corpus(paths) if t_peer < 60 else -1
+        scan_peer = peer_cell_scanner()
+        peer_clean_us = median_us(lambda: scan_peer(clean), runs=200)
+        peer_leaky_us = median_us(lambda: scan_peer(leaky), runs=200)
+        peer_mbps = size / MB / t_peer
+        print(f"  corpus (scan_file):               {peer_mbps:8.2f} MB/s")
+        print(f"  findings on the corpus:           {peer_findings:8d}")
+        print(f"  clean 100-line cell:              {peer_clean_us:8.1f} us")
+        print(f"  same cell + a token:              {peer_leaky_us:8.1f} us")
+        print("\nside by side (hfsecure / detect-secrets)")
+        print(f"  {'':<28}{'hfsecure':>12}{'detect-secrets':>16}{'ratio':>10}")
+        print(f"  {'corpus MB/s':<28}{mbps_file:>12.1f}{peer_mbps:>16.2f}{mbps_file / peer_mbps:>9.0f}x")
+        print(f"  {'clean cell median (us)':<28}{cell_clean_us:>12.1f}{peer_clean_us:>16.1f}"
+              f"{peer_clean_us / cell_clean_us:>9.0f}x")
+        print(f"  {'leaky cell median (us)':<28}{cell_leaky_us:>12.1f}{peer_leaky_us:>16.1f}"
+              f"{peer_leaky_us / cell_leaky_us:>9.1f}x")
+        print(f"  {'secrets reported (corpus)':<28}{hf_secrets:>12d}{peer_findings:>16d}"
+              "   (the corpus holds none: all false positives)")
+        print(f"  {'misuse warnings (corpus)':<28}{hf_findings - hf_secrets:>12d}{'n/a':>16}")
+    elif not args.no_peer:
+        print("\ndetect-secrets is not installed: pip install detect-secrets (or the 'bench' extra)")
+
+    if args.profile:
+        print("\nwhere the time goes: scan_bytes over the corpus in memory (cProfile, top 20 by own time)")
+        prof = cProfile.Profile()
+        prof.enable()
+        for p, b in blobs:
+            detect.scan_bytes(b, path=p)
+        prof.disable()
+        out = io.StringIO()
+        pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(20)
+        print("\n".join(out.getvalue().splitlines()[4:]))
+        print("where the time goes: scan_cell on the clean 100-line cell, 2000 calls (top 12 by own time)")
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(2000):
+            detect.scan_cell(clean)
+        prof.disable()
+        out = io.StringIO()
+        pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(12)
+        print("\n".join(out.getvalue().splitlines()[4:]))
+    if tmp is not None:
+        tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""Load and unload the kernel side of hfsecure: guard, output redaction, error doctor, magics.
+
+``%load_ext hfsecure_jupyter`` calls :func:`load`; ``%unload_ext hfsecure_jupyter`` calls :func:`unload`.
+Everything :func:`load` adds to the shell goes through one registry (:class:`KernelState`), so unload
+removes exactly that and restores what was there before. Loading is idempotent and does not import
+huggingface_hub (the error doctor attaches itself once the user's code has imported it).
+
+Example:
+    >>> from IPython.core.interactiveshell import InteractiveShell
+    >>> ip = InteractiveShell.instance()
+    >>> state = load(ip)
+    >>> load(ip) is state, get_state(ip).settings.guard
+    (True, 'block')
+    >>> unload(ip); get_state(ip) is None
+    True
+"""
+
+from __future__ import annotations
+
+import sys
+import weakref
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from .. import detect
+from ..config import HFSecure
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .doctor import Doctor
+    from .guard import Guard, Rejection
+    from .redaction import OutputRedaction
+
+__all__ = ["KernelState", "load", "unload", "get_state"]
+
+
+@dataclass
+class KernelState:
+    """Everything the extension holds for one shell.
+
+    Attributes:
+        shell: the IPython shell.
+        settings: the :class:`~hfsecure_jupyter.config.HFSecure` configurable (built from the kernel's
+            config, so ``c.HFSecure.*`` applies; changes take effect on the next cell).
+        redactor: the :class:`~hfsecure_jupyter.detect.Redactor` every output hook uses (its known
+            values are the secrets this kernel holds; refreshed before each cell).
+        last_rejection: masked information on the last cell the guard blocked, or None.
+        notes: one-line facts about this load (e.g. "magics unavailable: ...").
+    """
+
+    shell: Any
+    settings: HFSecure
+    redactor: detect.Redactor
+    last_rejection: "Rejection | None" = None
+    guard: "Guard | None" = None
+    output: "OutputRedaction | None" = None
+    doctor: "Doctor | None" = None
+    magics_loaded: bool = False
+    notes: list[str] = field(default_factory=list)
+    _undo: list[tuple[str, Callable[[], None]]] = field(default_factory=list, repr=False)
+
+    def add_undo(self, what: str, undo: Callable[[], None]) -> None:
+        """Record how to remove one hook that was just added (run in reverse order on unload)."""
+        self._undo.append((what, undo))
+
+    @property
+    def hooks(self) -> list[str]:
+        """What is currently installed, in the order it was added (for status and tests)."""
+        return [what for what, _ in self._undo]
+
+    def register_event(self, event: str, callback: Callable[..., Any]) -> None:
+        """``shell.events.register`` with its undo recorded."""
+        self.shell.events.register(event, callback)
+        self.add_undo(f"event:{event}", lambda: self.shell.events.unregister(event, callback))
+
+
+_STATES: "weakref.WeakKeyDictionary[Any, KernelState]" = weakref.WeakKeyDictionary()
+
+
+def get_state(shell: Any) -> KernelState | None:
+    """The extension's state for ``shell``, or None when it is not loaded there."""
+    try:
+        return _STATES.get(shell)
+    except TypeError:  # a shell that cannot be weakly referenced
+        return None
+
+
+def _warn(message: str) -> None:
+    print(f"hfsecure: {message}", file=sys.stderr)
+
+
+def load(shell: Any) -> KernelState:
+    """Install the guard, output redaction, error doctor and magics in ``shell`` (idempotent).
+
+    Returns the shell's :class:`KernelState`. A part that cannot be installed is reported on stderr and
+    the rest still loads.
+    """
+    existing = get_state(shell)
+    if existing is not None:
+        return existing
+    settings = HFSecure(config=shell.config)
+    redactor = detect.Redactor(fill=settings.mask_fill, show_last=settings.mask_show_last)
+    state = KernelState(shell=shell, settings=settings, redactor=redactor)
+    _STATES[shell] = state
+    try:
+        from .guard import Guard
+
+        state.guard = Guard(state)
+        state.guard.install()
+        from .redaction import OutputRedaction
+
+        state.output = OutputRedaction(state)
+        state.output.install()
+        from .doctor import Doctor
+
+        state.doctor = Doctor(state)
+        state.doctor.install()
+    except Exception:
+        # Half-installed hooks are worse than none: take back what was added, then re-raise so
+        # IPython shows the failure of %load_ext.
+        _undo_all(state)
+        _STATES.pop(shell, None)
+        raise
+    try:
+        from .magics import HFSecureMagics
+
+        shell.register_magics(HFSecureMagics)
+        state.magics_loaded = True
+        state.add_undo("magics", lambda: _unregister_magics(shell, HFSecureMagics))
+    except Exception as exc:  # noqa: BLE001 - any failure there leaves the guard working
+        note = f"the %hfsecure and %%hfjob magics are unavailable ({type(exc).__name__}: {exc})"
+        state.notes.append(note)
+        _warn(note)
+    return state
+
+
+def _unregister_magics(shell: Any, cls: type) -> None:
+    """Remove every magic ``cls`` defines from the shell's magics manager."""
+    mm = shell.magics_manager
+    for kind, names in getattr(cls, "magics", {}).items():
+        table = mm.magics.get(kind, {})
+        for name in names:
+            table.pop(name, None)
+    mm.registry.pop(cls.__name__, None)
+
+
+def _undo_all(state: KernelState) -> list[str]:
+    errors = []
+    while state._undo:
+        what, undo = state._undo.pop()
+        try:
+            undo()
+        except Exception as exc:  # noqa: BLE001 - keep removing the rest
+            errors.append(f"{what}: {type(exc).__name__}: {exc}")
+    return errors
+
+
+def unload(shell: Any) -> None:
+    """Remove every hook :func:`load` added to ``shell`` and restore what was there before."""
+    state = get_state(shell)
+    if state is None:
+        return
+    errors = _undo_all(state)
+    _STATES.pop(shell, None)
+    for err in errors:
+        _warn(f"could not remove {err}")

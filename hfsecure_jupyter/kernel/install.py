@@ -1,0 +1,282 @@
+"""``hfsecure install-guard`` / ``uninstall-guard`` / ``status``: load the guard in every IPython kernel.
+
+IPython kernels read ``ipython_kernel_config.py`` (and ``.json``) from the profile directory
+(``$IPYTHONDIR/profile_default``, the ``--user`` default), from ``<sys.prefix>/etc/ipython``
+(``--sys-prefix``) and from the system directories. IPython has no ``.d`` directory for kernel config,
+so install-guard appends one marked block to ``ipython_kernel_config.py``::
+
+    c.InteractiveShellApp.extensions.append("hfsecure_jupyter")
+
+``append`` merges with the extensions other files list instead of replacing them, and everything else
+in the user's file is kept byte for byte; uninstall-guard removes exactly that block (and the file, if
+install-guard created it and nothing else is in it). When the same directory's
+``ipython_kernel_config.json`` sets ``InteractiveShellApp.extensions`` (it would override the ``.py``),
+the name is added to that list instead, keeping the other keys.
+
+Example:
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> install(d).changed, is_installed_in(d), uninstall(d).changed, is_installed_in(d)
+    (True, True, True, False)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+__all__ = ["install", "uninstall", "is_installed_in", "config_dir", "search_dirs", "install_main",
+           "uninstall_main", "status_main", "EXTENSION"]
+
+EXTENSION = "hfsecure_jupyter"
+PY_NAME = "ipython_kernel_config.py"
+JSON_NAME = "ipython_kernel_config.json"
+BEGIN = "# >>> hfsecure-jupyter guard (added by `hfsecure install-guard`; remove with `hfsecure uninstall-guard`) >>>"
+END = "# <<< hfsecure-jupyter guard <<<"
+_CREATED = "# file created by hfsecure install-guard"
+BLOCK = f'{BEGIN}\nc.InteractiveShellApp.extensions.append("{EXTENSION}")\n{END}\n'
+
+
+@dataclass
+class Result:
+    """What install/uninstall did: ``path`` written (or checked) and whether anything ``changed``."""
+
+    path: str
+    changed: bool
+    how: str = ""
+
+
+def ipython_dir() -> str:
+    """``$IPYTHONDIR`` or ``~/.ipython`` (computed the way IPython does, without starting it)."""
+    return os.path.expanduser(os.environ.get("IPYTHONDIR") or os.path.join("~", ".ipython"))
+
+
+def config_dir(scope: str = "user", profile: str = "default") -> str:
+    """The directory kernel config is written to for ``scope`` ``user`` or ``sys-prefix``.
+
+    Example:
+        >>> config_dir("sys-prefix").endswith(os.path.join("etc", "ipython"))
+        True
+    """
+    if scope == "sys-prefix":
+        return os.path.join(sys.prefix, "etc", "ipython")
+    return os.path.join(ipython_dir(), f"profile_{profile}")
+
+
+def search_dirs(profile: str = "default") -> list[tuple[str, str]]:
+    """Every directory an IPython kernel reads its config from, highest priority first, with a label."""
+    dirs = [("user", config_dir("user", profile)), ("sys-prefix", config_dir("sys-prefix"))]
+    if os.name != "nt":
+        dirs += [("system", "/usr/local/etc/ipython"), ("system", "/etc/ipython")]
+    return dirs
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".hfsecure-tmp")
+    tmp.write_text(text, encoding="utf-8")
+    if path.exists():
+        try:
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        except OSError:
+            pass
+    os.replace(tmp, path)
+
+
+def _json_extensions(path: Path) -> tuple[dict | None, list | None]:
+    text = _read(path)
+    if text is None:
+        return None, None
+    data = json.loads(text)  # a broken file is the user's: raise (reported as a one-line error)
+    exts = data.get("InteractiveShellApp", {}).get("extensions") if isinstance(data, dict) else None
+    return data, exts if isinstance(exts, list) else None
+
+
+def is_installed_in(directory: str) -> str:
+    """How the guard is enabled in ``directory``: ``"block"`` (ours), ``"json"``, ``"manual"`` or ``""``."""
+    d = Path(directory)
+    py = _read(d / PY_NAME) or ""
+    if BEGIN in py:
+        return "block"
+    try:
+        _, exts = _json_extensions(d / JSON_NAME)
+    except (ValueError, OSError):
+        exts = None
+    if exts and EXTENSION in exts:
+        return "json"
+    if f'"{EXTENSION}"' in py or f"'{EXTENSION}'" in py:
+        return "manual"
+    return ""
+
+
+def install(directory: str) -> Result:
+    """Enable the guard for kernels reading ``directory`` (idempotent)."""
+    d = Path(directory)
+    found = is_installed_in(directory)
+    if found:
+        return Result(str(d / (JSON_NAME if found == "json" else PY_NAME)), False, found)
+    data, exts = _json_extensions(d / JSON_NAME)
+    if data is not None and exts is not None:
+        # The JSON list would override an append in the .py file: add the name there instead.
+        exts.append(EXTENSION)
+        _write(d / JSON_NAME, json.dumps(data, indent=2) + "\n")
+        return Result(str(d / JSON_NAME), True, "json")
+    path = d / PY_NAME
+    old = _read(path)
+    if old is None:
+        new = f"{_CREATED}\n{BLOCK}"
+    else:
+        new = old + ("" if old.endswith("\n") or not old else "\n") + "\n" + BLOCK
+    _write(path, new)
+    return Result(str(path), True, "block")
+
+
+def uninstall(directory: str) -> Result:
+    """Remove what :func:`install` added in ``directory`` (nothing else)."""
+    d = Path(directory)
+    path = d / PY_NAME
+    old = _read(path)
+    if old is not None and BEGIN in old:
+        start = old.index(BEGIN)
+        end_at = old.find(END, start)
+        end = len(old) if end_at < 0 else end_at + len(END)
+        if old[end:end + 1] == "\n":
+            end += 1
+        before = old[:start]
+        if before.endswith("\n\n"):
+            before = before[:-1]  # the blank line install put before the block
+        new = before + old[end:]
+        if new.strip() in ("", _CREATED):
+            path.unlink()
+        else:
+            _write(path, new)
+        return Result(str(path), True, "block")
+    try:
+        data, exts = _json_extensions(d / JSON_NAME)
+    except (ValueError, OSError):
+        data, exts = None, None
+    if data is not None and exts is not None and EXTENSION in exts:
+        exts[:] = [e for e in exts if e != EXTENSION]
+        _write(d / JSON_NAME, json.dumps(data, indent=2) + "\n")
+        return Result(str(d / JSON_NAME), True, "json")
+    return Result(str(path), False, "")
+
+
+def _scope_parser(name: str, what: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=f"hfsecure {name}", description=what)
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--user", dest="scope", action="store_const", const="user",
+                   help="your IPython profile ($IPYTHONDIR/profile_<name>; the default)")
+    g.add_argument("--sys-prefix", dest="scope", action="store_const", const="sys-prefix",
+                   help=f"this Python environment ({os.path.join(sys.prefix, 'etc', 'ipython')})")
+    p.add_argument("--profile", default="default", help="IPython profile for --user (default: %(default)s)")
+    p.set_defaults(scope="user")
+    return p
+
+
+def install_main(argv: Sequence[str]) -> int:
+    """``hfsecure install-guard [--user|--sys-prefix]``."""
+    args = _scope_parser("install-guard", "Load the hfsecure guard in every IPython kernel.").parse_args(list(argv))
+    directory = config_dir(args.scope, args.profile)
+    try:
+        res = install(directory)
+    except (OSError, ValueError) as exc:
+        print(f"hfsecure install-guard: cannot update {directory}: {exc}", file=sys.stderr)
+        return 2
+    if res.changed:
+        print(f"Installed: new IPython kernels load the hfsecure guard ({res.path}).")
+        print("Restart running kernels to use it; `hfsecure uninstall-guard` undoes this.")
+    else:
+        print(f"Already installed ({res.path}).")
+    return 0
+
+
+def uninstall_main(argv: Sequence[str]) -> int:
+    """``hfsecure uninstall-guard [--user|--sys-prefix]``."""
+    args = _scope_parser("uninstall-guard", "Stop loading the hfsecure guard in IPython kernels.").parse_args(
+        list(argv))
+    directory = config_dir(args.scope, args.profile)
+    try:
+        res = uninstall(directory)
+    except OSError as exc:
+        print(f"hfsecure uninstall-guard: cannot update {directory}: {exc}", file=sys.stderr)
+        return 2
+    if res.changed:
+        print(f"Removed the hfsecure guard from {res.path}. Running kernels keep it until restarted.")
+    else:
+        print(f"Not installed in {directory}; nothing changed.")
+        others = [(label, d) for label, d in search_dirs(args.profile) if d != directory and is_installed_in(d)]
+        for label, d in others:
+            print(f"  (still enabled in {d} [{label}])")
+    return 0
+
+
+def _login_lines(timeout: float) -> list[str]:
+    try:
+        from ..hub import auth
+    except Exception:  # noqa: BLE001 - the hub layer may be absent in a partial install
+        return ["token source: unknown (hfsecure_jupyter.hub.auth is not available)"]
+    lines = []
+    try:
+        src = auth.token_source()
+        lines.append(f"token source: {src.name}")
+        if getattr(src, "shadows", None):
+            lines.append(f"  (it hides: {', '.join(src.shadows)})")
+    except Exception as exc:  # noqa: BLE001
+        lines.append(f"token source: unknown ({type(exc).__name__})")
+    try:
+        st = auth.get_status(timeout=timeout)
+        parts = [f"login: {st.state}"]
+        if getattr(st, "user", None):
+            parts.append(f"as {st.user}")
+        if getattr(st, "role", None):
+            parts.append(f"({st.role} token)")
+        if getattr(st, "error", None):
+            parts.append(f"- {st.error}")
+        from .. import detect
+
+        lines.append(detect.redact(" ".join(parts)))
+    except Exception as exc:  # noqa: BLE001
+        lines.append(f"login: unknown ({type(exc).__name__})")
+    return lines
+
+
+def status_main(argv: Sequence[str]) -> int:
+    """``hfsecure status``: where the guard is installed, the token source and the login status."""
+    p = argparse.ArgumentParser(prog="hfsecure status",
+                                description="Show whether the guard is installed and where the token comes from.")
+    p.add_argument("--profile", default="default", help="IPython profile to look at (default: %(default)s)")
+    p.add_argument("--offline", action="store_true", help="do not ask the Hub who is logged in")
+    p.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for the Hub (default: %(default)s)")
+    args = p.parse_args(list(argv))
+    found = [(label, d, how) for label, d in search_dirs(args.profile) for how in [is_installed_in(d)] if how]
+    if found:
+        for label, d, how in found:
+            kind = " (set by hand)" if how == "manual" else ""
+            print(f"guard: installed [{label}] in {d}{kind}")
+    else:
+        print("guard: not installed (run `hfsecure install-guard`, or `%load_ext hfsecure_jupyter` in a notebook)")
+    if args.offline:
+        print("login: not checked (--offline)")
+        try:
+            from ..hub import auth
+
+            print(f"token source: {auth.token_source().name}")
+        except Exception:  # noqa: BLE001
+            pass
+    else:
+        for line in _login_lines(args.timeout):
+            print(line)
+    return 0

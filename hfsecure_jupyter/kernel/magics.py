@@ -1,0 +1,648 @@
+"""The ``%%hfjob`` and ``%hfsecure`` magics.
+
+``%%hfjob [options]`` runs the cell body, a uv script, as a Hugging Face Job. Options mirror
+``hf jobs uv run``. Before anything is submitted the magic refuses a literal secret in the body or the
+options, works out what Hub access the script needs, adds ``HF_TOKEN`` to the job's ``secrets`` (as the
+``$HF_TOKEN`` placeholder, resolved only at submission) when the script needs the Hub, and refuses, with
+the fix, when the logged-in token cannot do what the script needs. Then it shows the job's stage and logs
+live (:func:`hfsecure_jupyter.kernel.display.show_job`) and returns the job's handle, which holds no
+secret.
+
+``%hfsecure status | scan [PATH] | guard on|off|warn`` shows where the token comes from and who it is,
+scans the current notebook file (or PATH), and sets the guard's policy.
+
+Nothing here imports huggingface_hub at load time: the Hub layer is imported when a magic runs.
+
+Example:
+    >>> from hfsecure_jupyter.testing import fake_token
+    >>> parse_env([f"A=1", "TOKEN_NAME=$HF_TOKEN"])
+    {'A': '1', 'TOKEN_NAME': '$HF_TOKEN'}
+    >>> parse_secrets(["HF_TOKEN", "OTHER=$MY_KEY"])
+    {'HF_TOKEN': '$HF_TOKEN', 'OTHER': '$MY_KEY'}
+    >>> try:
+    ...     parse_secrets([f"HF_TOKEN={fake_token()}"])
+    ... except JobRefused as exc:
+    ...     print(exc.lines[0])
+    refused: --secrets takes names only, not values (HF_TOKEN=...)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+__all__ = ["HFSecureMagics", "JobRefused", "JobSubmitError", "parse_env", "parse_secrets", "parse_labels",
+           "find_notebook_path", "STATUS_TIMEOUT"]
+
+#: Seconds ``%hfsecure status`` waits for the Hub before it says "unknown".
+STATUS_TIMEOUT = 2.0
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_PLACEHOLDER = re.compile(r"^\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$")
+_TOKEN_SECRET_NAMES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
+_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".ipynb_checkpoints", ".venv", "venv",
+              ".tox", ".mypy_cache", ".pytest_cache"}
+
+
+class JobRefused(Exception):
+    """``%%hfjob`` refused to run a job; nothing was submitted. Shown as its lines, not a traceback.
+
+    Example:
+        >>> JobRefused(["refused: no", "fix: yes"])._render_traceback_()
+        ['refused: no', 'fix: yes']
+    """
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = [str(x) for x in lines]
+        super().__init__(self.lines[0] if self.lines else "refused")
+
+    def _render_traceback_(self) -> list[str]:
+        return list(self.lines)
+
+
+class JobSubmitError(JobRefused):
+    """The Hub refused or failed the submission; the lines hold the error doctor's cause and fix."""
+
+
+# -- option parsing (pure functions, tested directly) --------------------------------------------------
+
+def _split_kv(item: str, flag: str) -> tuple[str, str | None]:
+    key, sep, value = item.partition("=")
+    key = key.strip()
+    if not _NAME.match(key):
+        raise UsageError(f"{flag} {key or item!r}: a name must start with a letter and hold only letters, "
+                         "digits and _")
+    return key, (value if sep else None)
+
+
+def parse_env(items: Iterable[str] | None, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """``-e K=V`` options -> a dict; a bare ``-e K`` takes K's value from this machine, like ``hf jobs``.
+
+    A bare secret-looking name (``-e HF_TOKEN``) becomes the placeholder ``$HF_TOKEN``: the job builder
+    then moves it to ``secrets``.
+
+    Example:
+        >>> parse_env(["A=1", "B"], environ={"B": "two"})
+        {'A': '1', 'B': 'two'}
+        >>> parse_env(["API_TOKEN"], environ={})
+        {'API_TOKEN': '$API_TOKEN'}
+    """
+    from .. import detect
+
+    environ = os.environ if environ is None else environ
+    out: dict[str, str] = {}
+    for item in items or ():
+        key, value = _split_kv(item, "-e/--env")
+        if value is None:
+            if detect.is_secret_name(key):
+                value = f"${key}"
+            elif key in environ:
+                value = environ[key]
+            else:
+                raise UsageError(f"-e {key}: {key} is not set here; write -e {key}=VALUE")
+        out[key] = value
+    return out
+
+
+def parse_secrets(items: Iterable[str] | None) -> dict[str, str]:
+    """``-s NAME`` / ``-s NAME=$OTHER`` options -> ``{NAME: "$NAME"}``; a value is refused.
+
+    Example:
+        >>> parse_secrets(["HF_TOKEN", "A=${B}"])
+        {'HF_TOKEN': '$HF_TOKEN', 'A': '${B}'}
+    """
+    out: dict[str, str] = {}
+    for item in items or ():
+        key, value = _split_kv(item, "-s/--secrets")
+        if value is None:
+            value = f"${key}"
+        elif not _PLACEHOLDER.match(value.strip()):
+            raise JobRefused([
+                f"refused: --secrets takes names only, not values ({key}=...)",
+                f"fix: write -s {key}; the value is read from this machine at submission "
+                f"(or -s {key}=$OTHER_NAME to take it from another variable)",
+            ])
+        out[key] = value.strip()
+    return out
+
+
+def parse_labels(items: Iterable[str] | None) -> dict[str, str]:
+    """``--label K=V`` options -> a dict (a bare ``K`` gets an empty value).
+
+    Example:
+        >>> parse_labels(["team=nlp", "nightly"])
+        {'team': 'nlp', 'nightly': ''}
+    """
+    out: dict[str, str] = {}
+    for item in items or ():
+        key, _, value = item.partition("=")
+        if not key.strip():
+            raise UsageError(f"--label {item!r}: write --label KEY=VALUE")
+        out[key.strip()] = value
+    return out
+
+
+def find_notebook_path(user_ns: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> str | None:
+    """The file of the notebook this kernel serves, when the server told the kernel (else None).
+
+    jupyter_server sets ``JPY_SESSION_NAME`` in a kernel's environment and ipykernel copies it to
+    ``__session__``; VS Code sets ``__vsc_ipynb_file__``.
+
+    Example:
+        >>> find_notebook_path({"__session__": "/tmp/a.ipynb"}, environ={})
+        '/tmp/a.ipynb'
+        >>> find_notebook_path({}, environ={}) is None
+        True
+    """
+    environ = os.environ if environ is None else environ
+    user_ns = user_ns or {}
+    for candidate in (user_ns.get("__vsc_ipynb_file__"), user_ns.get("__session__"),
+                      environ.get("JPY_SESSION_NAME")):
+        if isinstance(candidate, str) and candidate.strip():
+            return candidate.strip()
+    return None
+
+
+# -- helpers -------------------------------------------------------------------------------------------
+
+def _redactor(shell: Any) -> Callable[[str], str]:
+    from .display import _default_redact
+
+    return _default_redact()
+
+
+def _settings(shell: Any) -> Any:
+    """The extension's HFSecure settings, or None when the extension is not loaded."""
+    try:
+        from . import extension
+
+        state = extension.get_state(shell)
+    except Exception:  # extension absent or not loaded
+        return None
+    return getattr(state, "settings", None) if state is not None else None
+
+
+def _extension_state(shell: Any) -> Any:
+    try:
+        from . import extension
+
+        return extension.get_state(shell)
+    except Exception:  # extension absent or not loaded
+        return None
+
+
+def _masked_hits(text: str) -> list[str]:
+    """Masked previews of the literal secrets in ``text`` (never the values)."""
+    from .. import detect
+
+    if not detect.might_contain_secret(text):
+        return []
+    return [detect.mask_secret(h.secret) for h in detect.find_secrets(text)]
+
+
+def _refuse_literal_in_line(line: str) -> None:
+    masked = _masked_hits(line)
+    if masked:
+        raise JobRefused([
+            f"refused: the %%hfjob options hold a secret ({', '.join(masked)}); nothing was submitted",
+            "fix: pass it by name: -s HF_TOKEN (the value is read from your login at submission), "
+            "never -e NAME=<value> or -s NAME=<value>",
+            "if it is a real token, revoke it at https://huggingface.co/settings/tokens: it is now in this "
+            "notebook's history",
+        ])
+
+
+def _body_findings(cell: str) -> tuple[list[Any], list[Any]]:
+    """(literal secrets, misuse warnings) in the script, unsuppressed."""
+    from .. import detect
+
+    findings = detect.scan_python(cell, location="%%hfjob", misuse=True)
+    secrets = [f for f in findings if f.is_secret and not f.suppressed]
+    misuse = [f for f in findings if not f.is_secret and not f.suppressed]
+    return secrets, misuse
+
+
+def _finding_line(f: Any) -> str:
+    where = f"line {f.line}" if getattr(f, "line", None) else "the cell"
+    preview = f" {f.preview}" if getattr(f, "preview", "") else ""
+    return f"  {where}:{preview} {f.message}".rstrip()
+
+
+def _has_token_secret(secrets: dict[str, str] | None) -> bool:
+    return any(name in (secrets or {}) for name in _TOKEN_SECRET_NAMES)
+
+
+def _print(lines: Iterable[str], redact: Callable[[str], str]) -> None:
+    text = "\n".join(lines)
+    if text:
+        print(redact(text))
+
+
+def _stage_text(status: Any) -> str:
+    if status is None:
+        return "unknown"
+    return str(getattr(status, "state", "unknown") or "unknown")
+
+
+# -- the magics ----------------------------------------------------------------------------------------
+
+@magics_class
+class HFSecureMagics(Magics):
+    """``%%hfjob`` (run a cell as a Hugging Face Job) and ``%hfsecure`` (status, scan, guard policy)."""
+
+    # ---------------------------------------------------------------- %%hfjob
+    @cell_magic
+    @no_var_expand
+    @magic_arguments()
+    @argument("--flavor", default="cpu-basic", help="hardware flavor (default: cpu-basic)")
+    @argument("--timeout", default=None, help="maximum duration, e.g. 90, 30m, 2h (default: the Hub's)")
+    @argument("--with", dest="with_", action="append", default=[], metavar="DEP",
+              help="a dependency to install for the script (repeatable)")
+    @argument("-p", "--python", default=None, help="Python version for uv, e.g. 3.12")
+    @argument("--image", default=None, help="container image (default: the uv image)")
+    @argument("-e", "--env", action="append", default=[], metavar="K=V",
+              help="an environment variable for the job (repeatable); never a secret")
+    @argument("-s", "--secrets", action="append", default=[], metavar="NAME",
+              help="a secret by name, resolved from this machine at submission (repeatable)")
+    @argument("--namespace", default=None, help="user or organization that runs the job")
+    @argument("--label", action="append", default=[], metavar="K=V", help="a label (repeatable)")
+    @argument("-d", "--detach", action="store_true", help="submit and return at once")
+    @argument("--dry-run", action="store_true",
+              help="show the job spec (MCP JSON, Python, CLI) and submit nothing")
+    @argument("--local", action="store_true", help="run the script here, with the secrets as env vars")
+    @argument("script_args", nargs="*", help="arguments for the script")
+    def hfjob(self, line: str, cell: str | None = None) -> Any:
+        """Run the cell, a uv script, as a Hugging Face Job; return the job's handle.
+
+        Secrets go by name (``-s HF_TOKEN``) and reach the job as encrypted ``secrets``; ``HF_TOKEN`` is
+        added for you when the script needs the Hub. ``--dry-run`` shows the spec, ``--local`` runs the
+        script here, ``--detach`` returns without following the logs.
+        """
+        return self._hfjob(line, cell or "")
+
+    def _hfjob(self, line: str, cell: str) -> Any:
+        redact = _redactor(self.shell)
+        # First, before argparse can echo the line back in an error message.
+        _refuse_literal_in_line(line)
+        args = parse_argstring(self.hfjob, line)
+        if args.dry_run and args.local:
+            raise UsageError("--dry-run and --local exclude each other")
+        if not cell.strip():
+            raise UsageError("%%hfjob needs a uv script in the cell body, below the %%hfjob line")
+
+        secret_findings, misuse = _body_findings(cell)
+        if secret_findings:
+            raise JobRefused(
+                ["refused: the script holds a secret; nothing was submitted"]
+                + [_finding_line(f) for f in secret_findings]
+                + ["fix: read it from the environment (os.environ['HF_TOKEN'], or let huggingface_hub find it) "
+                   "and pass it by name: %%hfjob -s HF_TOKEN",
+                   "if it is a real token, revoke it at https://huggingface.co/settings/tokens"])
+        settings = _settings(self.shell)
+        misuse_policy = getattr(settings, "misuse", "warn")
+        notes: list[str] = []
+        if misuse and misuse_policy != "off":
+            lines = [_finding_line(f) for f in misuse] + [f"  fix: {f.fix}" for f in misuse if getattr(f, "fix", "")]
+            if misuse_policy == "block":
+                raise JobRefused(["refused: the script would leak a secret; nothing was submitted"] + lines)
+            notes += ["warning: the script may leak a secret:"] + lines
+
+        env = parse_env(args.env)
+        secrets = parse_secrets(args.secrets)
+        for key, value in env.items():
+            masked = _masked_hits(value)
+            if masked:  # a bare -e NAME whose local value is a token
+                raise JobRefused([f"refused: -e {key} carries a secret ({masked[0]}); nothing was submitted",
+                                  f"fix: pass it as a secret: -s {key}"])
+        spec = self._build_spec(args, cell, env, secrets)
+        # The builder repeats the misuse warnings shown above (without their fix): keep ours.
+        notes += [w for w in getattr(spec, "warnings", ()) or () if not (misuse and w.startswith("script line "))]
+
+        need = self._required_access(cell, notes)
+        reasons = list(getattr(need, "reasons", None) or [])
+        spec_secrets = dict(spec.secrets)
+        if reasons and not _has_token_secret(spec_secrets):
+            spec = spec.with_token_secret()
+            notes.append("HF_TOKEN added to the job's secrets as $HF_TOKEN (your login token, sent encrypted at "
+                         "submission) because the script uses the Hub: " + "; ".join(r.why for r in reasons[:3])
+                         + (f"; and {len(reasons) - 3} more" if len(reasons) > 3 else ""))
+        elif need is not None and not reasons and _has_token_secret(spec_secrets) \
+                and not any(name in cell for name in _TOKEN_SECRET_NAMES):
+            notes.append("note: a token is passed to the job but the script does not seem to use the Hub; "
+                         "leave out -s HF_TOKEN if it is not needed (least privilege)")
+
+        # What the login must allow: the script's Hub calls, plus running a job (job.write) unless local.
+        check_need = need if args.local else self._required_access(f"%%hfjob {line}\n{cell}", [])
+        if args.dry_run:
+            _print(notes + self._access_notes(check_need, args.namespace, refuse=False), redact)
+            self._show_renderings(spec, redact)
+            return None
+        notes += self._access_notes(check_need, args.namespace, refuse=True)
+        _print(notes, redact)
+        if args.local:
+            return self._run_local(spec, redact)
+        handle = self._submit(spec, redact)
+        from .display import show_job
+
+        show_job(handle, follow=not args.detach, redact=redact)
+        return handle
+
+    def _build_spec(self, args: Any, cell: str, env: dict[str, str], secrets: dict[str, str]) -> Any:
+        import warnings
+
+        from ..jobs.spec import JobSpec, SecretMovedWarning, SecretValueError
+
+        try:
+            with warnings.catch_warnings():  # the same notes come back in spec.warnings, shown with the others
+                warnings.simplefilter("ignore", SecretMovedWarning)
+                return JobSpec.uv(
+                    cell, dependencies=tuple(args.with_), python=args.python, image=args.image,
+                    flavor=args.flavor, timeout=args.timeout, env=env or None, secrets=secrets or None,
+                    labels=parse_labels(args.label) or None, namespace=args.namespace,
+                    script_args=tuple(args.script_args))
+        except SecretValueError as exc:
+            raise JobRefused([f"refused: {exc}; nothing was submitted",
+                              "fix: pass secrets by name: -s NAME"]) from None
+        except (ValueError, TypeError) as exc:
+            raise UsageError(_one_line(exc)) from None
+
+    def _required_access(self, cell: str, notes: list[str]) -> Any:
+        try:
+            from ..hub import access
+
+            return access.required_access(cell)
+        except Exception as exc:  # cannot tell: say so, do not guess
+            notes.append(f"note: could not tell what Hub access the script needs ({_one_line(exc)}); "
+                         "add -s HF_TOKEN if it uses the Hub")
+            return None
+
+    def _access_notes(self, need: Any, namespace: str | None, *, refuse: bool) -> list[str]:
+        """Check the logged-in token against what the script needs; refuse (or note) when it cannot."""
+        if need is None or not getattr(need, "reasons", None):
+            return []
+        try:
+            from ..hub import access, auth
+
+            settings = _settings(self.shell)
+            timeout = float(getattr(settings, "hub_timeout", 5.0))
+            status = auth.get_status(timeout=timeout)
+            verdict = access.check_access(status, need, namespace=namespace)
+        except Exception as exc:  # never block on the Hub
+            return [f"note: could not check your token's access ({_one_line(exc)}); proceeding"]
+        allowed = getattr(verdict, "allowed", None)
+        if allowed is False:
+            lines = [f"refused: {verdict.reason}" if refuse else f"warning: a real run would be refused: {verdict.reason}",
+                     f"fix: {verdict.fix}"]
+            if refuse:
+                raise JobRefused([lines[0] + "; nothing was submitted", lines[1]])
+            return lines
+        if allowed is None:
+            reason = getattr(verdict, "reason", "") or f"login status {_stage_text(status)}"
+            return [f"note: could not check your token's access ({reason}); proceeding"]
+        return []
+
+    def _show_renderings(self, spec: Any, redact: Callable[[str], str]) -> None:
+        import html
+        import json
+
+        from IPython.display import display
+
+        forms = [("MCP hf_jobs", json.dumps(spec.to_mcp(), indent=2)), ("Python", spec.to_python()),
+                 ("CLI", spec.to_cli())]
+        for title, text in forms:  # a renderer bug must not put a value on screen
+            if _masked_hits(text):
+                raise JobRefused([f"refused: the {title} rendering holds a secret value (a bug): not shown"])
+        plain = "\n\n".join(f"# {title}\n{text}" for title, text in forms)
+        rich = "".join(f"<h4>{html.escape(title)}</h4><pre>{html.escape(text)}</pre>" for title, text in forms)
+        display({"text/plain": redact(plain), "text/html": redact(rich)}, raw=True)
+
+    def _submit(self, spec: Any, redact: Callable[[str], str]) -> Any:
+        from ..jobs.submit import submit
+
+        try:
+            return submit(spec)
+        except Exception as exc:
+            raise JobSubmitError(["job not submitted: " + _error_text(exc, redact)]) from None
+
+    def _run_local(self, spec: Any, redact: Callable[[str], str]) -> None:
+        from ..jobs.submit import run_local
+        from .display import show_local_run
+
+        try:
+            show_local_run(lambda on_line: run_local(spec, on_line=on_line), redact=redact)
+        except Exception as exc:
+            raise JobSubmitError(["local run failed: " + _error_text(exc, redact)]) from None
+        return None
+
+    # ---------------------------------------------------------------- %hfsecure
+    @line_magic
+    def hfsecure(self, line: str = "") -> None:
+        """``%hfsecure status | scan [PATH] | guard on|off|warn``.
+
+        status: token source, user, role and age, guard policy, output redaction.
+        scan:   scan the current notebook file (or PATH, a file or folder) and show the findings, masked.
+        guard:  block cells holding a secret (on), warn only (warn), or do nothing (off).
+        """
+        _refuse_literal_in_magic_line(line)
+        try:
+            words = shlex.split(line)
+        except ValueError as exc:
+            raise UsageError(f"%hfsecure: {exc}") from None
+        command, rest = (words[0].lower(), words[1:]) if words else ("status", [])
+        if command == "status" and not rest:
+            return self._status()
+        if command == "scan" and len(rest) <= 1:
+            return self._scan(rest[0] if rest else None)
+        if command == "guard" and len(rest) <= 1:
+            return self._guard(rest[0].lower() if rest else None)
+        raise UsageError("usage: %hfsecure status | scan [PATH] | guard on|off|warn")
+
+    def _status(self) -> None:
+        redact = _redactor(self.shell)
+        lines = ["hfsecure status"]
+        try:
+            from ..hub import auth
+
+            source = auth.token_source()
+            src = source.name
+            if getattr(source, "shadows", None):
+                src += f" (shadows: {', '.join(source.shadows)})"
+            lines.append(f"  token source: {src}")
+            masked = auth.masked_token()
+            if masked:
+                lines.append(f"  token:        {masked}")
+            status = self._status_within(auth, STATUS_TIMEOUT)
+            lines += _status_lines(status)
+        except Exception as exc:  # the status line must come back even when the Hub layer fails
+            lines.append(f"  login:        unknown ({_one_line(exc)})")
+        state = _extension_state(self.shell)
+        settings = getattr(state, "settings", None)
+        if settings is None:
+            lines.append("  guard:        not loaded (%load_ext hfsecure_jupyter)")
+        else:
+            lines.append(f"  guard:        {settings.guard} (misuse: {settings.misuse})")
+            lines.append(f"  redaction:    {_redaction_text(state, settings)}")
+        print(redact("\n".join(lines)))
+
+    @staticmethod
+    def _status_within(auth: Any, timeout: float) -> Any:
+        """``auth.get_status`` bounded by ``timeout`` even if it overstays (runs in a helper thread)."""
+        import threading
+
+        box: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                box["status"] = auth.get_status(timeout=timeout)
+            except Exception as exc:  # reported as unknown below
+                box["error"] = exc
+
+        t = threading.Thread(target=work, name="hfsecure-status", daemon=True)
+        t.start()
+        t.join(timeout + 0.5)
+        if "status" in box:
+            return box["status"]
+        if "error" in box:
+            raise box["error"]
+        return None  # still waiting: the caller shows "checking"
+
+    def _scan(self, path: str | None) -> None:
+        redact = _redactor(self.shell)
+        if path is None:
+            path = find_notebook_path(self.shell.user_ns)
+            if path is None:
+                raise UsageError("%hfsecure scan: cannot tell which notebook this kernel runs; "
+                                 "give its path: %hfsecure scan PATH")
+            if not os.path.exists(path) and os.path.exists(os.path.basename(path)):
+                path = os.path.basename(path)  # a server-relative path; the kernel runs in its folder
+            if not os.path.exists(path):
+                raise UsageError(f"%hfsecure scan: the notebook {path!r} is not reachable from "
+                                 f"{os.getcwd()!r}; give its path: %hfsecure scan PATH")
+            saved_note = f"scanning the saved notebook {path} (save first to include recent edits)"
+        else:
+            saved_note = ""
+        path = os.path.expanduser(path)
+        if not os.path.exists(path):
+            raise UsageError(f"%hfsecure scan: no such file or folder: {path}")
+        print(redact(_scan_text(path, saved_note)))
+
+    def _guard(self, value: str | None) -> None:
+        mapping = {"on": "block", "block": "block", "off": "off", "warn": "warn"}
+        settings = _settings(self.shell)
+        if value is None:
+            if settings is None:
+                print("guard: not loaded (%load_ext hfsecure_jupyter)")
+            else:
+                print(f"guard: {settings.guard} (misuse: {settings.misuse})")
+            return
+        if value not in mapping:
+            raise UsageError("usage: %hfsecure guard on|off|warn")
+        if settings is None:
+            raise UsageError("the guard is not loaded in this kernel: run %load_ext hfsecure_jupyter first")
+        settings.guard = mapping[value]
+        explain = {"block": "cells holding a secret are rejected before they run",
+                   "warn": "cells holding a secret run, with a warning",
+                   "off": "cells are not checked (outputs are still redacted if redaction is on)"}
+        print(f"guard: {settings.guard}: {explain[settings.guard]}")
+
+
+def _refuse_literal_in_magic_line(line: str) -> None:
+    masked = _masked_hits(line)
+    if masked:
+        raise UsageError(f"%hfsecure: the line holds a secret ({', '.join(masked)}); not run")
+
+
+def _error_text(exc: BaseException, redact: Callable[[str], str]) -> str:
+    """The jobs layer's own actionable message when it has one, else the error doctor's."""
+    from .display import describe_error
+
+    try:
+        from ..jobs.submit import JobError
+    except ImportError:  # pragma: no cover - the jobs layer ships with the package
+        JobError = ()  # type: ignore[assignment]  # noqa: N806
+    if isinstance(exc, JobError):
+        return redact(str(exc))
+    return describe_error(exc, redact)
+
+
+def _one_line(exc: BaseException) -> str:
+    from .. import detect
+
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return detect.redact(text)
+
+
+def _status_lines(status: Any) -> list[str]:
+    if status is None:
+        return ["  login:        checking (the Hub has not answered yet; run %hfsecure status again)"]
+    state = _stage_text(status)
+    if state != "ok":
+        err = getattr(status, "error", "") or ""
+        return [f"  login:        {state}" + (f" ({err})" if err else "")]
+    lines = [f"  user:         {status.user}" + (f" ({status.fullname})" if getattr(status, "fullname", "") else "")]
+    role = getattr(status, "role", None) or "unknown"
+    name = getattr(status, "token_name", None)
+    lines.append(f"  role:         {role}" + (f" (token {name!r})" if name else ""))
+    scopes = getattr(status, "scopes", None)
+    if scopes:
+        lines.append(f"  scopes:       {scopes if isinstance(scopes, str) else ', '.join(map(str, scopes))}")
+    age = getattr(status, "age_days", None)
+    lines.append(f"  age:          {age} days" if age is not None else "  age:          unknown")
+    orgs = getattr(status, "orgs", None) or []
+    if orgs:
+        lines.append("  orgs:         " + ", ".join(f"{o[0]} ({o[1]})" if isinstance(o, (tuple, list)) else str(o)
+                                                     for o in orgs))
+    return lines
+
+
+def _redaction_text(state: Any, settings: Any) -> str:
+    if not getattr(settings, "redact_outputs", True):
+        return "off (c.HFSecure.redact_outputs = False)"
+    active = getattr(state, "redaction_active", None)
+    if active is False:
+        return "not available in this shell (terminal IPython: outputs are not masked)"
+    return "active"
+
+
+def _scan_text(path: str, saved_note: str = "") -> str:
+    """The findings in a file or folder, masked, as the ``hfsecure scan`` command shows them."""
+    try:
+        from .. import report, scan_cli
+    except ImportError:  # an installation without the CLI scanner: walk and scan here
+        return _scan_text_fallback(path, saved_note)
+    run = scan_cli.run_scan([path])
+    text = report.render_text(run.reports, files_scanned=run.files_scanned, notes=run.notes, errors=run.errors)
+    return (f"{saved_note}\n" if saved_note else "") + text.rstrip("\n")
+
+
+def _scan_text_fallback(path: str, saved_note: str) -> str:
+    from .. import detect
+
+    files = list(_walk(path)) if os.path.isdir(path) else [path]
+    out = [saved_note] if saved_note else []
+    found = 0
+    for name in files:
+        try:
+            rep = detect.scan_file(name)
+        except OSError as exc:
+            out.append(f"error: {name}: not readable ({exc.strerror or exc})")
+            continue
+        for f in rep.findings:
+            found += 1
+            out.append(f"{name}:{f.line}:{f.column}: {f.rule} {f.preview}" + (" [suppressed]" if f.suppressed else ""))
+            if f.fix:
+                out.append(f"    fix: {f.fix}")
+    out.append(f"{found} finding(s) in {len(files)} file(s).")
+    return detect.redact("\n".join(out))
+
+
+def _walk(root: str) -> Iterator[str]:
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+        for name in sorted(filenames):
+            yield os.path.join(dirpath, name)

@@ -1,0 +1,438 @@
+"""Output redaction: mask secrets in everything the kernel publishes.
+
+On ipykernel, every channel goes through a hook (see JUPYTER.md):
+
+* ``stream`` (``print``, ``!cmd`` subprocess output, C-level output ipykernel captures): a hook on
+  ``sys.stdout`` / ``sys.stderr`` registered *on the IOPub thread*, with one
+  :class:`~hfsecure_jupyter.detect.StreamRedactor` per stream and request, so a token split across two
+  flushes is still masked; whatever it holds back is sent at the end of the cell (``post_execute``).
+* ``display_data`` / ``update_display_data``: ``shell.display_pub.register_hook``; every mimetype, nested
+  JSON walked.
+* ``execute_result``: ``shell.displayhook.register_hook``.
+* ``error``: ``shell._showtraceback`` is wrapped (traceback lines and the ``evalue`` shown).
+* a last net on the kernel's ``Session.send`` masks the ``execute_input`` broadcast (the code of a
+  blocked cell), the ``execute_reply`` ``evalue``/``traceback``, and displays or errors sent from other
+  threads (the hooks above are thread-local).
+
+What is masked: everything the detection core finds, plus every secret value this kernel knows (the
+active Hugging Face token from ``HF_TOKEN`` / the token file / ``huggingface_hub.get_token()`` once the
+user has imported huggingface_hub, values of secret-looking environment variables, and
+``c.HFSecure.extra_secret_env``), refreshed before each cell.
+
+In terminal IPython there are no publish hooks for streams: results, displays and tracebacks are still
+masked, printed output is not, and the extension says so once.
+
+Example:
+    >>> from hfsecure_jupyter.testing import fake_token
+    >>> tok = fake_token(seed=7)
+    >>> redact_data({"text/plain": f"'{tok}'", "application/json": {"k": [tok]}}, detect.Redactor())
+    {'text/plain': "'hf_****oOOL'", 'application/json': {'k': ['hf_****oOOL']}}
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from .. import detect
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .extension import KernelState
+
+__all__ = ["OutputRedaction", "redact_data", "known_secret_values", "token_file_paths"]
+
+# Names the secret-name pattern matches that hold no secret (a path, a socket).
+_NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD", "SSH_AUTH_SOCK", "XAUTHORITY", "GPG_AGENT_INFO", "KRB5CCNAME",
+                               "HF_TOKEN_PATH", "SSH_AUTH_SOCK_PATH"})
+_DISPLAY_TYPES = frozenset({"display_data", "update_display_data", "execute_result", "error"})
+_FAILED = "[hfsecure: this output was hidden because redacting it failed ({})]"
+
+
+def redact_data(obj: Any, redactor: detect.Redactor) -> Any:
+    """``obj`` (a MIME bundle or any JSON value) with every string redacted; unchanged parts are reused.
+
+    Example:
+        >>> redact_data(["a", {"b": 1}], detect.Redactor())
+        ['a', {'b': 1}]
+    """
+    if isinstance(obj, str):
+        return redactor.redact(obj) if obj else obj
+    if isinstance(obj, dict):
+        out = None
+        for k, v in obj.items():
+            nv = redact_data(v, redactor)
+            nk = redactor.redact(k) if isinstance(k, str) and k else k
+            if nv is not v or nk != k:
+                if out is None:
+                    out = dict(obj)
+                if nk != k:
+                    out.pop(k, None)
+                out[nk] = nv
+        return obj if out is None else out
+    if isinstance(obj, (list, tuple)):
+        items = [redact_data(v, redactor) for v in obj]
+        if any(a is not b for a, b in zip(items, obj)):
+            return type(obj)(items) if isinstance(obj, list) else tuple(items)
+        return obj
+    return obj
+
+
+def token_file_paths() -> list[str]:
+    """Where huggingface_hub keeps the logged-in token and the stored tokens (computed, not imported).
+
+    Example:
+        >>> all(p.endswith(("token", "stored_tokens")) for p in token_file_paths())
+        True
+    """
+    home = os.environ.get("HF_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "huggingface")
+    token = os.environ.get("HF_TOKEN_PATH") or os.path.join(home, "token")
+    stored = os.environ.get("HF_STORED_TOKENS_PATH") or os.path.join(home, "stored_tokens")
+    return [os.path.expanduser(token), os.path.expanduser(stored)]
+
+
+_FILE_CACHE: dict[str, tuple[float, int, tuple[str, ...]]] = {}
+
+
+def _values_in_file(path: str) -> tuple[str, ...]:
+    """Secret values in a token file (a bare token) or stored_tokens (INI ``hf_token = ...``)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ()
+    cached = _FILE_CACHE.get(path)
+    if cached and cached[0] == st.st_mtime and cached[1] == st.st_size:
+        return cached[2]
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read(65536)
+    except OSError:
+        return ()
+    values = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith(("[", "#", ";")):
+            continue
+        if "=" in line and not line.startswith("hf_"):
+            key, _, val = line.partition("=")
+            if "token" in key.lower():
+                values.append(val.strip())
+        else:
+            values.append(line)
+    out = tuple(v for v in values if len(v) >= 8)
+    _FILE_CACHE[path] = (st.st_mtime, st.st_size, out)
+    return out
+
+
+def _looks_like_value(value: str) -> bool:
+    # Paths, flags and sentences are not secrets, and masking them would garble normal output.
+    return (len(value) >= 8 and not os.path.isabs(value) and not value.startswith("~")
+            and not any(c.isspace() for c in value) and value.lower() not in ("true", "false", "none"))
+
+
+def known_secret_values(extra_env: Iterable[str] = (), *, use_hub: bool | None = None) -> list[str]:
+    """Secret values this process holds: the HF token(s), secret-looking env vars, ``extra_env`` names.
+
+    ``use_hub`` (default: only when huggingface_hub is already imported and not in Colab, where
+    ``get_token()`` may prompt) also asks ``huggingface_hub.get_token()``. Never imports it otherwise.
+
+    Example:
+        >>> import os; from hfsecure_jupyter.testing import fake_token
+        >>> os.environ["MY_SERVICE_API_KEY"] = value = fake_token("github")
+        >>> value in known_secret_values()
+        True
+        >>> del os.environ["MY_SERVICE_API_KEY"]
+    """
+    extra = set(extra_env)
+    values = {v for k, v in os.environ.items()
+              if k not in _NOT_SECRET_NAMES and (k in extra or detect.is_secret_name(k)) and _looks_like_value(v)}
+    for path in token_file_paths():
+        values.update(_values_in_file(path))
+    if use_hub is None:
+        use_hub = "huggingface_hub" in sys.modules and "google.colab" not in sys.modules
+    if use_hub:
+        try:
+            from huggingface_hub import get_token
+
+            tok = get_token()
+            if tok:
+                values.add(tok)
+        except Exception:  # noqa: BLE001 - a broken install must not stop the cell
+            pass
+    return sorted(values)
+
+
+class _MaskedValue:
+    """Stands for an exception value whose text held a secret: ``str()`` is the masked text."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def __str__(self) -> str:
+        return self._text
+
+    __repr__ = __str__
+
+
+class _StreamHook:
+    """The IOPub-thread hook of one stream: a StreamRedactor per request (parent message)."""
+
+    def __init__(self, owner: "OutputRedaction", stream: Any) -> None:
+        self.owner = owner
+        self.stream = stream
+        self._open: dict[str, tuple[detect.StreamRedactor, dict]] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, msg: dict) -> dict | None:
+        if not self.owner.active:
+            return msg
+        content = msg.get("content") or {}
+        text = content.get("text")
+        if not isinstance(text, str) or not text:
+            return msg
+        key = (msg.get("parent_header") or {}).get("msg_id", "")
+        try:
+            with self.lock:
+                entry = self._open.get(key)
+                sr = entry[0] if entry else detect.StreamRedactor(self.owner.redactor)
+                out = sr.feed(text)
+                if sr.pending:
+                    self._open[key] = (sr, msg)
+                else:
+                    self._open.pop(key, None)
+        except Exception as exc:  # noqa: BLE001 - hide rather than leak
+            out = _FAILED.format(type(exc).__name__)
+        content["text"] = out  # may be "" when all of it is held back (None would drop other buffers)
+        return msg
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._open)
+
+    def flush_held(self) -> None:
+        """Send what is held back (redacted), as stream messages of the request it belongs to."""
+        with self.lock:
+            entries, self._open = list(self._open.values()), {}
+        stream = self.stream
+        for sr, last in entries:
+            text = sr.flush()
+            if not text:
+                continue
+            msg = stream.session.msg("stream", {"name": stream.name, "text": text}, parent=last.get("parent_header"))
+            stream.session.send(stream.pub_thread, msg, ident=stream.topic)
+
+
+class OutputRedaction:
+    """Installs and runs the output hooks for one shell (see the module doc)."""
+
+    def __init__(self, state: "KernelState") -> None:
+        self.state = state
+        self.shell = state.shell
+        self.stream_hooks: list[_StreamHook] = []
+        self.mode = "none"  # "ipykernel" or "terminal"
+        self._main_thread = threading.get_ident()
+        self.refresh_known()
+
+    @property
+    def redactor(self) -> detect.Redactor:
+        return self.state.redactor
+
+    @property
+    def active(self) -> bool:
+        return bool(self.state.settings.redact_outputs)
+
+    # -- what is secret ---------------------------------------------------------------------------
+    def refresh_known(self, *_: Any) -> None:
+        """Re-read the secret values this kernel holds (env, token files, huggingface_hub if imported)."""
+        settings = self.state.settings
+        try:
+            values = known_secret_values(settings.extra_secret_env)
+        except Exception:  # noqa: BLE001 - keep the previous set
+            return
+        r = self.redactor
+        r.fill, r.show_last = settings.mask_fill, settings.mask_show_last
+        r.set_known(values)
+
+    def redact_text(self, text: str) -> str:
+        """``text`` masked (or a notice in its place if masking fails)."""
+        if not text or not self.active:
+            return text
+        try:
+            return self.redactor.redact(text)
+        except Exception as exc:  # noqa: BLE001
+            return _FAILED.format(type(exc).__name__)
+
+    # -- installation ---------------------------------------------------------------------------
+    def install(self) -> None:
+        state, shell = self.state, self.shell
+        state.register_event("pre_run_cell", self.refresh_known)
+        display_pub = getattr(shell, "display_pub", None)
+        displayhook = getattr(shell, "displayhook", None)
+        zmq = hasattr(display_pub, "register_hook") and hasattr(displayhook, "register_hook")
+        if zmq:
+            self.mode = "ipykernel"
+            display_pub.register_hook(self.display_hook)
+            state.add_undo("display_pub hook", lambda: display_pub.unregister_hook(self.display_hook))
+            displayhook.register_hook(self.display_hook)
+            state.add_undo("displayhook hook", lambda: displayhook.unregister_hook(self.display_hook))
+            for stream in {id(s): s for s in (sys.stdout, sys.stderr)}.values():
+                if hasattr(stream, "register_hook") and getattr(stream, "pub_thread", None) is not None:
+                    self._hook_stream(stream)
+            state.register_event("post_execute", self.flush_streams)
+            self._wrap_sessions([getattr(getattr(shell, "kernel", None), "session", None),
+                                 getattr(display_pub, "session", None), getattr(displayhook, "session", None)]
+                                + [getattr(s, "session", None) for s in (sys.stdout, sys.stderr)])
+        else:
+            self.mode = "terminal"
+            self._wrap_method(displayhook, "write_format_data",
+                              lambda orig: lambda fd, md=None: orig(self._redact_bundle(fd), md))
+            self._wrap_method(display_pub, "publish",
+                              lambda orig: lambda data, *a, **kw: orig(self._redact_bundle(data), *a, **kw))
+            note = ("output redaction in terminal IPython covers results, displays and tracebacks; "
+                    "printed output (stdout/stderr) is not masked here, only in Jupyter kernels")
+            state.notes.append(note)
+            print(f"hfsecure: {note}", file=sys.stderr)
+        self._wrap_method(shell, "_showtraceback", lambda orig: self._make_showtraceback(orig))
+
+    def _wrap_method(self, obj: Any, name: str, make: Callable[[Callable], Callable]) -> None:
+        if obj is None or not hasattr(obj, name):
+            return
+        had_own = name in vars(obj)
+        orig = getattr(obj, name)
+        setattr(obj, name, make(orig))
+
+        def _restore() -> None:
+            if had_own:
+                setattr(obj, name, orig)
+            else:
+                vars(obj).pop(name, None)
+
+        self.state.add_undo(f"{type(obj).__name__}.{name}", _restore)
+
+    def _hook_stream(self, stream: Any) -> None:
+        hook = _StreamHook(self, stream)
+        self.stream_hooks.append(hook)
+        # OutStream hooks are thread-local: they only act when registered on the IOPub thread.
+        self._on_pub_thread(stream, lambda: stream.register_hook(hook))
+
+        def _remove() -> None:
+            def _unhook() -> None:
+                hook.flush_held()
+                stream.unregister_hook(hook)
+
+            self._on_pub_thread(stream, _unhook)
+            if hook in self.stream_hooks:
+                self.stream_hooks.remove(hook)
+
+        self.state.add_undo(f"{getattr(stream, 'name', 'stream')} hook", _remove)
+
+    @staticmethod
+    def _on_pub_thread(stream: Any, fn: Callable[[], None], timeout: float = 2.0) -> bool:
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                fn()
+            finally:
+                done.set()
+
+        stream.pub_thread.schedule(run)
+        return done.wait(timeout)
+
+    def _wrap_sessions(self, sessions: list[Any]) -> None:
+        seen: set[int] = set()
+        for session in sessions:
+            if session is None or id(session) in seen or not hasattr(session, "send"):
+                continue
+            seen.add(id(session))
+            self._wrap_method(session, "send", lambda orig: self._make_send(orig))
+
+    # -- hooks ----------------------------------------------------------------------------------
+    def _redact_bundle(self, data: Any) -> Any:
+        if not self.active or not data:
+            return data
+        try:
+            return redact_data(data, self.redactor)
+        except Exception as exc:  # noqa: BLE001
+            return {"text/plain": _FAILED.format(type(exc).__name__)}
+
+    def display_hook(self, msg: dict) -> dict | None:
+        """display_pub / displayhook hook: mask every mimetype of the bundle (and its metadata)."""
+        content = msg.get("content")
+        if not self.active or not isinstance(content, dict) or "data" not in content:
+            return msg
+        content["data"] = self._redact_bundle(content["data"])
+        if content.get("metadata"):
+            content["metadata"] = self._redact_bundle(content["metadata"])
+        return msg
+
+    def flush_streams(self) -> None:
+        """End of a cell: push buffered stream text through the hooks, then send what they hold."""
+        hooks = list(self.stream_hooks)
+        if not hooks:
+            return
+
+        def run() -> None:
+            for hook in hooks:
+                try:
+                    hook.stream.flush()  # on the IOPub thread this flushes synchronously through the hook
+                    if hook.pending:
+                        hook.flush_held()
+                except Exception:  # noqa: BLE001 - never break the kernel's output thread
+                    pass
+
+        self._on_pub_thread(hooks[0].stream, run)
+
+    def _make_showtraceback(self, orig: Callable) -> Callable:
+        def _showtraceback(etype: type, evalue: Any, stb: list[str]) -> Any:
+            doctor = self.state.doctor
+            if doctor is not None:
+                stb = doctor.maybe_replace_traceback(etype, evalue, stb)
+            if self.active:
+                try:
+                    stb = [self.redact_text(s) if isinstance(s, str) else s for s in stb]
+                    text = str(evalue)
+                    masked = self.redact_text(text)
+                    if masked != text:
+                        evalue = _MaskedValue(masked)
+                except Exception as exc:  # noqa: BLE001
+                    stb, evalue = [_FAILED.format(type(exc).__name__)], _MaskedValue("")
+            return orig(etype, evalue, stb)
+
+        return _showtraceback
+
+    def _make_send(self, orig: Callable) -> Callable:
+        def send(stream: Any, msg_or_type: Any, content: Any = None, *args: Any, **kwargs: Any) -> Any:
+            if self.active:
+                try:
+                    msg_type = msg_or_type if isinstance(msg_or_type, str) else \
+                        (msg_or_type.get("header") or {}).get("msg_type", msg_or_type.get("msg_type"))
+                    if msg_type in ("execute_input", "execute_reply") or (
+                            msg_type in _DISPLAY_TYPES and threading.get_ident() != self._main_thread):
+                        if isinstance(msg_or_type, dict):
+                            msg_or_type["content"] = self._redact_content(msg_type, msg_or_type.get("content"))
+                        else:
+                            content = self._redact_content(msg_type, content)
+                except Exception:  # noqa: BLE001 - the hooks already ran; do not block the kernel
+                    pass
+            return orig(stream, msg_or_type, content, *args, **kwargs)
+
+        return send
+
+    def _redact_content(self, msg_type: str, content: Any) -> Any:
+        if not isinstance(content, dict):
+            return content
+        if msg_type == "execute_input":
+            code = content.get("code")
+            if isinstance(code, str) and code and (self.redactor.known_count or detect.might_contain_secret(code)):
+                from .guard import mask_source
+
+                masked = self.redact_text(code)
+                if detect.might_contain_secret(masked):
+                    masked = mask_source(masked, (), self.redactor)
+                if masked != code:
+                    content = dict(content, code=masked)
+            return content
+        return self._redact_bundle(content)

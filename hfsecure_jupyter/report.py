@@ -1,0 +1,357 @@
+"""Scan reports for people and machines: text, JSON and SARIF 2.1.0.
+
+Every renderer takes the :class:`~hfsecure_jupyter.detect.ScanReport` objects of one scan (each with
+``path`` set to the path as the user gave it) and returns a string. None of them can print a secret:
+findings hold masked previews only, and the rendered text goes through :func:`detect.redact` once more
+before it is returned (a file name or a misuse quote could hold a token too).
+
+Used by ``hfsecure scan`` and by the server extension.
+
+Example:
+    >>> from hfsecure_jupyter import detect
+    >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token(seed=7)
+    >>> rep = detect.scan_bytes(f'login(token="{tok}")'.encode(), path="a.py")
+    >>> print(render_text([rep], files_scanned=1).splitlines()[0])
+    a.py:1:14: hf-user-token hf_****oOOL
+    >>> to_json([rep])["findings"][0]["path"]
+    'a.py'
+    >>> to_sarif([rep])["runs"][0]["results"][0]["ruleId"]
+    'hf-user-token'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+from . import __version__, detect
+from .detect import Finding, ScanReport
+
+__all__ = ["Summary", "summarize", "finding_record", "to_json", "to_sarif", "render", "render_text",
+           "render_json", "render_sarif", "clean_text", "FORMATS", "SARIF_SCHEMA", "TOOL_URI"]
+
+FORMATS = ("text", "json", "sarif")
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+TOOL_URI = "https://github.com/hfsecure/hfsecure-jupyter"
+STDIN_PATH = "-"
+# Control characters (other than tab) would let a hostile file name rewrite the terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts over a scan.
+
+    Attributes:
+        secrets: unsuppressed literal secrets (these fail a scan).
+        warnings: unsuppressed misuse warnings (these fail only a strict scan).
+        suppressed: findings on a line marked ``hfsecure: allow`` (listed, never failing).
+        files_with_findings: documents holding at least one unsuppressed finding.
+    """
+
+    secrets: int
+    warnings: int
+    suppressed: int
+    files_with_findings: int
+
+
+def summarize(reports: Iterable[ScanReport]) -> Summary:
+    """Count secrets, warnings and suppressed findings over ``reports``.
+
+    Example:
+        >>> summarize([])
+        Summary(secrets=0, warnings=0, suppressed=0, files_with_findings=0)
+    """
+    secrets = warnings = suppressed = files = 0
+    for rep in reports:
+        secrets += len(rep.secrets)
+        warnings += len(rep.warnings)
+        suppressed += sum(1 for f in rep.findings if f.suppressed)
+        files += bool(rep.secrets or rep.warnings)
+    return Summary(secrets, warnings, suppressed, files)
+
+
+def _sorted(reports: Iterable[ScanReport]) -> list[tuple[ScanReport, Finding]]:
+    return [(rep, f) for rep in reports for f in rep.findings]
+
+
+def finding_record(path: str, finding: Finding) -> dict[str, Any]:
+    """One finding as a JSON object, with the document's ``path`` first.
+
+    Example:
+        >>> f = Finding("r", "secret", "error", "cells[0].source", 2, 3, 2, 9, "hf_****abcd", "0f")
+        >>> rec = finding_record("nb.ipynb", f)
+        >>> [rec[k] for k in ("path", "location", "line", "column", "suppressed")]
+        ['nb.ipynb', 'cells[0].source', 2, 3, False]
+    """
+    d = finding.to_dict()
+    record: dict[str, Any] = {"rule": d.pop("rule"), "path": path}
+    for key in ("location", "line", "column", "end_line", "end_column", "preview", "fingerprint", "suppressed",
+                "kind", "severity", "message", "fix", "encoding"):
+        record[key] = d.pop(key, None)
+    record.update(d)  # fields a later core adds
+    return record
+
+
+# -- JSON -------------------------------------------------------------------------------------------------
+
+def to_json(reports: Sequence[ScanReport], *, files_scanned: int | None = None, notes: Sequence[str] = (),
+            errors: Sequence[str] = ()) -> dict[str, Any]:
+    """The JSON report as a dict: ``findings``, ``files_scanned``, ``notes``, ``errors``, ``summary``,
+    ``version``.
+
+    Notes of each document (``not valid JSON: scanned as text``) are included, prefixed by its path.
+
+    Example:
+        >>> sorted(to_json([]))
+        ['errors', 'files_scanned', 'findings', 'notes', 'summary', 'version']
+    """
+    s = summarize(reports)
+    return {
+        "findings": [finding_record(rep.path, f) for rep, f in _sorted(reports)],
+        "files_scanned": len(reports) if files_scanned is None else files_scanned,
+        "notes": _all_notes(reports, notes),
+        "errors": list(errors),
+        "summary": {"secrets": s.secrets, "warnings": s.warnings, "suppressed": s.suppressed,
+                    "files_with_findings": s.files_with_findings},
+        "version": __version__,
+    }
+
+
+def _all_notes(reports: Sequence[ScanReport], notes: Sequence[str]) -> list[str]:
+    out = [f"{rep.path or STDIN_PATH}: {n}" for rep in reports for n in rep.notes]
+    return out + list(notes)
+
+
+def render_json(reports: Sequence[ScanReport], **kw: Any) -> str:
+    """:func:`to_json`, serialised (indented, ends with a newline)."""
+    return _safe(json.dumps(to_json(reports, **kw), indent=2, ensure_ascii=False) + "\n")
+
+
+# -- SARIF ------------------------------------------------------------------------------------------------
+
+def _secret_rule_help(rule: detect.Rule) -> str:
+    where = f" Revoke it at {rule.revoke_url} if it was real." if rule.revoke_url else ""
+    if rule.provider == "Hugging Face":
+        return ("Remove the token from the file (hfsecure scan --redact masks it in place). Authenticate with "
+                "huggingface_hub.login() or the HF_TOKEN environment variable instead, and pass it to Jobs "
+                "through secrets={'HF_TOKEN': '$HF_TOKEN'}, never env." + where)
+    return ("Remove it from the file (hfsecure scan --redact masks it in place) and read it from an environment "
+            "variable or a secret store instead." + where)
+
+
+def _rule_descriptors() -> dict[str, dict[str, Any]]:
+    rules: dict[str, dict[str, Any]] = {}
+    for r in detect.RULES:
+        help_text = _secret_rule_help(r)
+        rules[r.id] = {
+            "id": r.id,
+            "name": _camel(r.id),
+            "shortDescription": {"text": f"{r.description} in a file"},
+            "fullDescription": {"text": f"A literal {r.description} ({r.provider}) is written in the file. "
+                                        "Anyone who can read the file, its git history or a copy of it can "
+                                        "use it."},
+            "help": {"text": help_text, "markdown": help_text},
+            "helpUri": r.revoke_url or TOOL_URI,
+            "defaultConfiguration": {"level": "error"},
+            "properties": {"tags": ["security", "secret", *r.tags], "precision": "very-high",
+                           "security-severity": "9.0"},
+        }
+    for rid, (description, fix) in detect.MISUSE_RULES.items():
+        rules[rid] = {
+            "id": rid,
+            "name": _camel(rid),
+            "shortDescription": {"text": description.split(". ")[0].rstrip(".")},
+            "fullDescription": {"text": description},
+            "help": {"text": fix, "markdown": fix},
+            "helpUri": TOOL_URI,
+            "defaultConfiguration": {"level": "warning"},
+            "properties": {"tags": ["security", "secret-misuse"], "precision": "high",
+                           "security-severity": "6.5"},
+        }
+    return rules
+
+
+def _camel(rule_id: str) -> str:
+    return "".join(p[:1].upper() + p[1:] for p in rule_id.split("-"))
+
+
+def _uri(path: str) -> str:
+    """A SARIF artifact URI: relative paths stay relative (forward slashes, percent-encoded)."""
+    if not path or path == STDIN_PATH:
+        return "stdin"
+    p = path.replace(os.sep, "/")
+    if os.path.isabs(path):
+        return "file://" + urllib.parse.quote(p if p.startswith("/") else "/" + p)
+    while p.startswith("./"):
+        p = p[2:]
+    return urllib.parse.quote(p) or "."
+
+
+def _level(f: Finding) -> str:
+    return "error" if f.is_secret else "warning"
+
+
+def to_sarif(reports: Sequence[ScanReport], *, notes: Sequence[str] = (), errors: Sequence[str] = (),
+             files_scanned: int | None = None) -> dict[str, Any]:
+    """The SARIF 2.1.0 log as a dict (one run; every rule described; suppressed results marked).
+
+    Notebook findings carry their field (``cells[3].source``) in the message and as a logical location;
+    their region is the line and column inside that field.
+
+    Example:
+        >>> log = to_sarif([])
+        >>> log["version"], log["runs"][0]["tool"]["driver"]["name"]
+        ('2.1.0', 'hfsecure')
+    """
+    descriptors = _rule_descriptors()
+    results = []
+    occurrences: dict[tuple[str, str], int] = {}
+    for rep, f in _sorted(reports):
+        if f.rule not in descriptors:  # a rule a later core adds: describe it from the finding
+            descriptors[f.rule] = {
+                "id": f.rule, "name": _camel(f.rule),
+                "shortDescription": {"text": f.message or f.rule},
+                "fullDescription": {"text": f.message or f.rule},
+                "help": {"text": f.fix or f.message or f.rule},
+                "defaultConfiguration": {"level": _level(f)},
+            }
+        where = f" in {f.location}" if f.location else ""
+        text = (f.message or f.rule) + where
+        if not f.is_secret and f.preview:
+            text += f": {f.preview}"
+        region = {"startLine": max(1, f.line), "startColumn": max(1, f.column),
+                  "endLine": max(1, f.end_line or f.line), "endColumn": max(1, f.end_column or f.column)}
+        location: dict[str, Any] = {
+            "physicalLocation": {"artifactLocation": {"uri": _uri(rep.path)}, "region": region},
+        }
+        if f.location:
+            location["logicalLocations"] = [{"fullyQualifiedName": f.location, "kind": "member"}]
+        key = (rep.path, f.fingerprint)
+        occurrences[key] = occurrences.get(key, 0) + 1
+        result: dict[str, Any] = {
+            "ruleId": f.rule,
+            "level": _level(f),
+            "message": {"text": text},
+            "locations": [location],
+            "partialFingerprints": {
+                "hfsecure/v1": f.fingerprint,
+                # The same secret twice in one file: two results, not one.
+                "hfsecureLocation/v1": f"{f.fingerprint}:{f.location}:{occurrences[key]}",
+            },
+            "properties": {"preview": f.preview, "kind": f.kind},
+        }
+        if f.encoding:
+            result["properties"]["encoding"] = f.encoding
+        if f.suppressed:
+            result["suppressions"] = [{"kind": "inSource", "justification": "marked 'hfsecure: allow'"}]
+        results.append(result)
+    order = list(descriptors)
+    for r in results:
+        r["ruleIndex"] = order.index(r["ruleId"])
+    notifications = [{"level": "note", "message": {"text": n}} for n in _all_notes(reports, notes)]
+    notifications += [{"level": "error", "message": {"text": e}} for e in errors]
+    run: dict[str, Any] = {
+        "tool": {"driver": {"name": "hfsecure", "informationUri": TOOL_URI, "version": __version__,
+                            "semanticVersion": __version__, "rules": list(descriptors.values())}},
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+        "invocations": [{"executionSuccessful": not errors, "toolExecutionNotifications": notifications}],
+    }
+    if files_scanned is not None:
+        run["properties"] = {"filesScanned": files_scanned}
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def render_sarif(reports: Sequence[ScanReport], **kw: Any) -> str:
+    """:func:`to_sarif`, serialised (indented, ends with a newline)."""
+    return _safe(json.dumps(to_sarif(reports, **kw), indent=2, ensure_ascii=False) + "\n")
+
+
+# -- text -------------------------------------------------------------------------------------------------
+
+def clean_text(text: str) -> str:
+    """``text`` with control characters shown as ``?`` (safe to print on a terminal)."""
+    return _CONTROL.sub("?", text)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def render_text(reports: Sequence[ScanReport], *, files_scanned: int | None = None, notes: Sequence[str] = (),
+                errors: Sequence[str] = (), show_fix: bool = True) -> str:
+    """One line per finding (``path:location:line:col: rule preview``), each rule's fix once, notes, and a
+    summary line.
+
+    Suppressed findings end with ``[suppressed]``, misuse warnings with ``[warning]``. For plain files the
+    location part is left out, so editors can jump to ``path:line:col``.
+
+    Example:
+        >>> render_text([], files_scanned=3)
+        'No secrets found in 3 files.\\n'
+    """
+    lines: list[str] = []
+    fixed: set[str] = set()
+    for rep, f in _sorted(reports):
+        path = clean_text(rep.path or STDIN_PATH)
+        where = f"{path}:{clean_text(f.location)}:" if f.location else f"{path}:"
+        tags = (" [warning]" if not f.is_secret else "") + (" [suppressed]" if f.suppressed else "")
+        lines.append(f"{where}{f.line}:{f.column}: {f.rule} {clean_text(f.preview)}{tags}")
+        if show_fix and f.rule not in fixed:
+            fixed.add(f.rule)
+            if not f.is_secret and f.message:
+                lines.append(f"    {f.message}")
+            if f.fix:
+                lines.append(f"    fix: {f.fix}")
+    for n in _all_notes(reports, notes):
+        lines.append(f"note: {clean_text(n)}")
+    for e in errors:
+        lines.append(f"error: {clean_text(e)}")
+    if lines:
+        lines.append("")
+    lines.append(_summary_line(summarize(reports), len(reports) if files_scanned is None else files_scanned))
+    return _safe("\n".join(lines) + "\n")
+
+
+def _summary_line(s: Summary, files: int) -> str:
+    scanned = _plural(files, "file")
+    if not s.secrets and not s.warnings:
+        extra = f" ({_plural(s.suppressed, 'suppressed finding')})" if s.suppressed else ""
+        return f"No secrets found in {scanned}{extra}."
+    parts = []
+    if s.secrets:
+        parts.append(_plural(s.secrets, "secret"))
+    if s.warnings:
+        parts.append(_plural(s.warnings, "warning"))
+    extra = f", {s.suppressed} suppressed" if s.suppressed else ""
+    return (f"Found {' and '.join(parts)} in {_plural(s.files_with_findings, 'file')}{extra} "
+            f"({scanned} scanned).")
+
+
+# -- all formats ------------------------------------------------------------------------------------------
+
+def render(fmt: str, reports: Sequence[ScanReport], **kw: Any) -> str:
+    """Render ``reports`` as ``text``, ``json`` or ``sarif`` (keyword arguments as for each renderer).
+
+    Example:
+        >>> json.loads(render("json", [], files_scanned=0))["files_scanned"]
+        0
+    """
+    if fmt == "text":
+        return render_text(reports, **kw)
+    kw.pop("show_fix", None)
+    if fmt == "json":
+        return render_json(reports, **kw)
+    if fmt == "sarif":
+        return render_sarif(reports, **kw)
+    raise ValueError(f"unknown report format {fmt!r} (choose from {', '.join(FORMATS)})")
+
+
+def _safe(text: str) -> str:
+    # Defence in depth: a path or a quoted line could hold a secret the findings themselves never do.
+    return detect.redact(text) if detect.might_contain_secret(text) else text

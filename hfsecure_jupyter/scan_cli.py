@@ -1,0 +1,450 @@
+"""``hfsecure scan``: find secrets in files, folders or standard input.
+
+Usage::
+
+    hfsecure scan [PATH ...]          # files and folders (default: the current folder)
+    hfsecure scan - < cell.txt        # standard input (only with an explicit '-')
+    hfsecure scan --format sarif --output hfsecure.sarif .
+    hfsecure scan --redact notebooks/ # mask every secret in place
+
+Folders are walked recursively, skipping version control (``.git`` ...), ``node_modules``, virtualenvs
+(``.venv``, ``venv`` and any folder holding ``pyvenv.cfg``), caches (``__pycache__``,
+``.ipynb_checkpoints``, tool caches), build artefacts (``build``, ``dist``, ``*.egg-info``) and binary
+files. Paths given explicitly are always scanned (unless ``--exclude`` matches them).
+
+Standard input is read only when ``-`` is given: with no path the current folder is scanned even when
+stdin is not a terminal, so a CI job or a git hook with a piped or closed stdin never blocks on it.
+Standard input is scanned as a notebook when it is a JSON document and as plain text otherwise;
+``--stdin-filename NAME`` picks the type from NAME (``x.py`` for Python-aware scanning) and labels it.
+
+Exit status: 0 nothing found; 1 secrets found (misuse warnings too with ``--strict``); 2 usage error, or
+a path that is missing or cannot be read (the other files are still scanned and reported).
+
+Example:
+    >>> import os, tempfile
+    >>> from hfsecure_jupyter.testing import fake_token
+    >>> d = tempfile.mkdtemp()
+    >>> with open(os.path.join(d, "x.py"), "w") as fh:
+    ...     _ = fh.write(f'TOKEN = "{fake_token(seed=7)}"\\n')
+    >>> main([d, "--format", "json", "--output", os.path.join(d, "out.json")])
+    1
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import io
+import json
+import os
+import shutil
+import stat
+import sys
+from dataclasses import dataclass, field
+from typing import Iterator, Sequence
+
+from . import detect, report
+
+__all__ = ["main", "ScanRun", "run_scan", "iter_files", "notebook_damage", "SKIP_DIRS", "BINARY_SUFFIXES"]
+
+PROG = "hfsecure scan"
+
+#: Folder names never entered while walking (a folder given explicitly is still scanned).
+SKIP_DIRS = frozenset({
+    ".git", ".hg", ".svn", ".bzr", "_darcs", ".jj",
+    "node_modules", ".venv", "venv", "site-packages", "__pypackages__",
+    "__pycache__", ".ipynb_checkpoints", ".virtual_documents",
+    ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", ".pyre", ".pytype",
+    "build", "dist", ".eggs",
+})
+_SKIP_DIR_SUFFIXES = (".egg-info", ".dist-info")
+
+#: File types skipped without being opened (known binary formats; others are sniffed for NUL bytes).
+BINARY_SUFFIXES = frozenset({
+    ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".ico", ".webp", ".tif", ".tiff", ".psd",
+    ".mp3", ".mp4", ".wav", ".flac", ".ogg", ".avi", ".mov", ".mkv", ".webm",
+    ".zip", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".tar", ".whl", ".egg", ".jar",
+    ".pyc", ".pyo", ".so", ".dll", ".dylib", ".exe", ".o", ".a", ".class", ".wasm",
+    ".pdf", ".woff", ".woff2", ".ttf", ".otf", ".eot",
+    ".pt", ".pth", ".bin", ".safetensors", ".onnx", ".ckpt", ".h5", ".hdf5", ".npy", ".npz", ".pkl",
+    ".pickle", ".joblib", ".parquet", ".arrow", ".feather", ".gguf", ".tflite", ".msgpack", ".sqlite",
+    ".db",
+})
+_SNIFF = 8192
+
+
+class UsageError(Exception):
+    """A bad command line: reported in one line, exit status 2."""
+
+
+@dataclass
+class ScanRun:
+    """What one ``hfsecure scan`` found.
+
+    Attributes:
+        reports: one per text document scanned, ``path`` as given on the command line.
+        files_scanned: how many documents were read and scanned.
+        notes: skipped binaries, redactions, documents scanned as text...
+        errors: missing or unreadable paths, failed redactions (each makes the exit status 2).
+    """
+
+    reports: list[detect.ScanReport] = field(default_factory=list)
+    files_scanned: int = 0
+    notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def exit_code(self, *, strict: bool = False) -> int:
+        """0 clean, 1 secrets (or warnings when ``strict``), 2 when a path could not be scanned."""
+        if self.errors:
+            return 2
+        s = report.summarize(self.reports)
+        return 1 if s.secrets or (strict and s.warnings) else 0
+
+
+# -- walking ----------------------------------------------------------------------------------------------
+
+def _norm_pattern(p: str) -> str:
+    p = p.replace(os.sep, "/")
+    while p.startswith("./"):
+        p = p[2:]
+    return p.rstrip("/") or p
+
+
+def _excluded(display: str, rel: str, patterns: Sequence[str]) -> bool:
+    if not patterns:
+        return False
+    d = display.replace(os.sep, "/")
+    while d.startswith("./"):
+        d = d[2:]
+    r = rel.replace(os.sep, "/")
+    base = d.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatchcase(c, p) for p in patterns for c in (d, r, base) if c)
+
+
+def _skip_dir(name: str, full: str) -> bool:
+    if name in SKIP_DIRS or name.endswith(_SKIP_DIR_SUFFIXES):
+        return True
+    return os.path.isfile(os.path.join(full, "pyvenv.cfg"))
+
+
+def iter_files(paths: Sequence[str], *, exclude: Sequence[str] = (), errors: list[str] | None = None
+               ) -> Iterator[tuple[str, str]]:
+    """Yield ``(display_path, filesystem_path)`` for every file to scan under ``paths``.
+
+    Display paths keep the form the user typed (``./a/b.py`` under ``.``, ``data/x.ipynb`` under
+    ``data``). Missing paths and unreadable folders are appended to ``errors``.
+
+    Example:
+        >>> import tempfile, os
+        >>> d = tempfile.mkdtemp(); os.makedirs(os.path.join(d, ".git")); os.makedirs(os.path.join(d, "src"))
+        >>> for name in (".git/config", "src/a.py", "notes.txt"):
+        ...     open(os.path.join(d, name), "w").close()
+        >>> sorted(os.path.relpath(p, d) for _, p in iter_files([d]))
+        ['notes.txt', 'src/a.py']
+    """
+    errors = [] if errors is None else errors
+    patterns = [_norm_pattern(p) for p in exclude]
+    seen: set[str] = set()
+
+    def once(fs_path: str) -> bool:
+        key = os.path.realpath(fs_path)
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
+    for given in paths:
+        try:
+            st = os.stat(given)
+        except FileNotFoundError:
+            errors.append(f"{given}: no such file or directory")
+            continue
+        except OSError as exc:
+            errors.append(f"{given}: cannot read ({exc.strerror or type(exc).__name__})")
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            if not _excluded(given, os.path.basename(given), patterns) and once(given):
+                yield given, given
+            continue
+
+        def onerror(exc: OSError) -> None:
+            errors.append(f"{exc.filename or given}: cannot read folder ({exc.strerror or type(exc).__name__})")
+
+        for root, dirs, files in os.walk(given, onerror=onerror):
+            rel_root = os.path.relpath(root, given)
+            rel_root = "" if rel_root == "." else rel_root
+            keep = []
+            for name in sorted(dirs):
+                full = os.path.join(root, name)
+                rel = os.path.join(rel_root, name)
+                if _skip_dir(name, full) or _excluded(os.path.join(given, rel), rel, patterns):
+                    continue
+                keep.append(name)
+            dirs[:] = keep
+            for name in sorted(files):
+                full = os.path.join(root, name)
+                rel = os.path.join(rel_root, name)
+                if _excluded(full, rel, patterns):
+                    continue
+                try:
+                    if not stat.S_ISREG(os.stat(full).st_mode):
+                        continue  # FIFOs, sockets, devices, broken links: never block on them
+                except OSError:
+                    continue
+                if once(full):
+                    yield full, full
+
+
+# -- scanning ---------------------------------------------------------------------------------------------
+
+def _read_text_file(fs_path: str) -> bytes | None:
+    """The file's bytes, or None when it is binary (a NUL byte in its first 8 KiB)."""
+    with open(fs_path, "rb") as fh:
+        head = fh.read(_SNIFF)
+        if b"\0" in head:
+            return None
+        return head + fh.read()
+
+
+def _stdin_kind(data: bytes, name: str | None) -> str:
+    if name:
+        return detect.kind_for_path(name)
+    return "notebook" if data.lstrip()[:1] == b"{" else "text"
+
+
+def _scan_one(run: ScanRun, data: bytes, display: str, kind: str | None, misuse: bool) -> detect.ScanReport | None:
+    try:
+        rep = detect.scan_bytes(data, path=display, kind=kind, misuse=misuse)
+    except Exception as exc:  # noqa: BLE001 - the core failed: say so, keep going, fail the run
+        run.errors.append(f"{display}: could not be scanned (internal error: {type(exc).__name__}); "
+                          "please report it")
+        return None
+    rep.path = display
+    run.files_scanned += 1
+    run.reports.append(rep)
+    return rep
+
+
+def run_scan(paths: Sequence[str], *, exclude: Sequence[str] = (), misuse: bool = True, redact: bool = False,
+             stdin: io.BufferedIOBase | None = None, stdin_filename: str | None = None) -> ScanRun:
+    """Scan ``paths`` (``-`` reads ``stdin``) and, with ``redact``, mask the secrets found in place.
+
+    Example:
+        >>> import tempfile
+        >>> run_scan([tempfile.mkdtemp()]).exit_code()
+        0
+    """
+    run = ScanRun()
+    binaries = 0
+    files: list[tuple[str, str | None]] = []
+    fs_paths = [p for p in paths if p != "-"]
+    explicit = set(fs_paths)
+    walk = iter_files(fs_paths, exclude=exclude, errors=run.errors)
+    for given in paths:
+        if given == "-":
+            files.append((stdin_filename or "-", None))
+    files = [(d, p) for d, p in walk] + files
+    for display, fs_path in files:
+        if fs_path is None:
+            source = stdin if stdin is not None else sys.stdin.buffer
+            try:
+                data = source.read()
+            except OSError as exc:
+                run.errors.append(f"standard input: cannot read ({exc.strerror or type(exc).__name__})")
+                continue
+            if isinstance(data, str):
+                data = data.encode("utf-8", "surrogateescape")
+            _scan_one(run, data, display, _stdin_kind(data, stdin_filename), misuse)
+            continue
+        if display not in explicit and os.path.splitext(display)[1].lower() in BINARY_SUFFIXES:
+            binaries += 1
+            continue
+        try:
+            data = _read_text_file(fs_path)
+        except OSError as exc:
+            run.errors.append(f"{display}: cannot read ({exc.strerror or type(exc).__name__})")
+            continue
+        if data is None:
+            binaries += 1
+            continue
+        rep = _scan_one(run, data, display, None, misuse)
+        if redact and rep is not None and rep.secrets:
+            _redact(run, rep, display, fs_path)
+    if binaries:
+        run.notes.append(f"skipped {binaries} binary file{'s' if binaries != 1 else ''}")
+    return run
+
+
+def _redact(run: ScanRun, rep: detect.ScanReport, display: str, fs_path: str) -> None:
+    count = len(rep.secrets)
+    try:
+        if detect.kind_for_path(fs_path) == "notebook":
+            if not _redact_notebook_file(run, display, fs_path):
+                return
+        else:
+            detect.redact_file(fs_path)
+        after = detect.scan_file(fs_path, misuse=False)
+    except OSError as exc:
+        run.errors.append(f"{display}: could not redact ({exc.strerror or type(exc).__name__})")
+        return
+    except Exception as exc:  # noqa: BLE001 - keep the file as it is and say so
+        run.errors.append(f"{display}: could not redact (internal error: {type(exc).__name__}); the file was "
+                          "left as it was")
+        return
+    left = len(after.secrets)
+    if left:
+        run.errors.append(f"{display}: {left} of {count} secrets could not be redacted; remove them by hand")
+    else:
+        run.notes.append(f"{display}: redacted {count} secret{'s' if count != 1 else ''} in place "
+                         "(revoke them if they were real)")
+    run.notes.extend(f"{display}: {n}" for n in after.notes if n not in rep.notes)
+
+
+def _redact_notebook_file(run: ScanRun, display: str, fs_path: str) -> bool:
+    """Redact a notebook, but write it only if nothing but secret-holding strings changed."""
+    with open(fs_path, "rb") as fh:
+        data = fh.read()
+    new, rep = detect.redact_notebook(data)
+    if new == data:
+        return True
+    problem = notebook_damage(data, new)
+    if problem:
+        run.errors.append(f"{display}: not redacted, the file was left as it was: redaction would {problem}")
+        return False
+    run.notes.extend(f"{display}: {n}" for n in rep.notes if "re-serialised" in n)
+    tmp = fs_path + ".hfsecure-tmp"
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(new)
+        shutil.copymode(fs_path, tmp)
+        os.replace(tmp, fs_path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return True
+
+
+def notebook_damage(old: bytes, new: bytes) -> str | None:
+    """Why the redacted notebook ``new`` is not ``old`` with only its secrets masked, or None if it is.
+
+    The JSON trees must have the same shape (keys, types, list lengths), and every string that changed
+    must hold a secret keyword (a code cell's source may also lose the tail of a split token).
+
+    Example:
+        >>> notebook_damage(b'{"a": ["x", "y"]}', b'{"a": "xy"}')
+        'change the type of a'
+        >>> notebook_damage(b'{"a": ["x", "y"]}', b'{"a": ["x", "y"]}') is None
+        True
+    """
+    try:
+        a = json.loads(old)
+    except (ValueError, RecursionError):
+        return None  # scanned and redacted as text: nothing structural to keep
+    try:
+        b = json.loads(new)
+    except (ValueError, RecursionError):
+        return "leave invalid JSON"
+    stack: list[tuple[object, object, str]] = [(a, b, "")]
+    while stack:
+        x, y, loc = stack.pop()
+        if type(x) is not type(y):
+            return f"change the type of {loc or 'the document'}"
+        if isinstance(x, dict):
+            assert isinstance(y, dict)
+            if set(x) != set(y):
+                return f"change the keys of {loc or 'the document'}"
+            stack.extend((x[k], y[k], f"{loc}.{k}" if loc else str(k)) for k in x)
+        elif isinstance(x, list):
+            assert isinstance(y, list)
+            if len(x) != len(y):
+                return f"change the length of {loc}"
+            stack.extend((u, v, f"{loc}[{i}]") for i, (u, v) in enumerate(zip(x, y)))
+        elif x != y:
+            if isinstance(x, str) and (detect.might_contain_secret(x) or ".source[" in loc):
+                continue
+            return f"change {loc}, which holds no secret"
+    return None
+
+
+# -- command line -----------------------------------------------------------------------------------------
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog=PROG,
+        description="Find Hugging Face tokens (and other API keys) in notebooks, Python files and text.",
+        epilog="Exit status: 0 nothing found, 1 secrets found (or warnings with --strict), 2 usage error or "
+               "unreadable input. Mark a line 'hfsecure: allow' to suppress it (still listed, never failing).",
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="files or folders to scan (default: the current folder); '-' reads standard input")
+    p.add_argument("--format", "-f", choices=report.FORMATS, default="text",
+                   help="report format (default: text); sarif is SARIF 2.1.0 for code-scanning dashboards")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
+    p.add_argument("--strict", action="store_true",
+                   help="misuse warnings (a token passed through a job's env, ...) fail the scan too")
+    p.add_argument("--no-misuse", action="store_true", help="report literal secrets only, no misuse warnings")
+    p.add_argument("--redact", action="store_true",
+                   help="rewrite files in place with every secret masked (hf_****abcd); notebooks stay valid")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                   help="skip paths matching GLOB (matched against the path, the path inside the scanned "
+                        "folder and the file name; repeatable)")
+    p.add_argument("--stdin-filename", metavar="NAME",
+                   help="name for standard input: its suffix picks how it is scanned (.ipynb, .py, other)")
+    p.add_argument("--no-fix", action="store_true", help="text format: leave out the fix lines")
+    return p
+
+
+def _write(stream: io.TextIOBase, text: str) -> None:
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:
+        enc = getattr(stream, "encoding", None) or "ascii"
+        stream.write(text.encode(enc, "backslashreplace").decode(enc))
+    stream.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``hfsecure scan`` with ``argv``; return the exit status (0, 1 or 2)."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        paths = args.paths or ["."]
+        if args.redact and "-" in paths:
+            raise UsageError("--redact rewrites files in place and cannot be used with standard input ('-')")
+        if paths.count("-") > 1:
+            raise UsageError("standard input ('-') can be given only once")
+    except UsageError as exc:
+        print(f"{PROG}: error: {exc} (see '{PROG} --help')", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+
+    run = run_scan(paths, exclude=args.exclude, misuse=not args.no_misuse, redact=args.redact,
+                   stdin_filename=args.stdin_filename)
+    # Errors go to stderr; a text report on the terminal does not repeat them, a saved one keeps them.
+    kw = {"files_scanned": run.files_scanned, "notes": run.notes,
+          "errors": run.errors if (args.output or args.format != "text") else []}
+    if args.format == "text":
+        kw["show_fix"] = not args.no_fix
+    text = report.render(args.format, run.reports, **kw)
+    for e in run.errors:
+        print(f"{PROG}: error: {report.clean_text(e)}", file=sys.stderr)
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            print(f"{PROG}: error: cannot write {args.output}: {exc.strerror or type(exc).__name__}",
+                  file=sys.stderr)
+            return 2
+        s = report.summarize(run.reports)
+        print(f"{PROG}: {s.secrets} secrets, {s.warnings} warnings, {s.suppressed} suppressed in "
+              f"{run.files_scanned} files; report written to {args.output}", file=sys.stderr)
+    else:
+        _write(sys.stdout, text)
+    return run.exit_code(strict=args.strict)
