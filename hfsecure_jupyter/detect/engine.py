@@ -115,7 +115,7 @@ _NORMALISE = re.compile(
     r"|\\u(?P<u>[0-9a-fA-F]{4})|\\x(?P<x>[0-9a-fA-F]{2})|%(?P<p>[0-9a-fA-F]{2})"
 )
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_=")
-_B64_WINDOW = 4 * 48  # characters decoded around a marker (covers a token and a bit of context)
+_B64_WINDOW = 1024  # characters decoded around a marker (long runs are walked in steps of this)
 _SUPPRESS = re.compile(r"hfsecure:\s*allow")
 
 
@@ -192,18 +192,27 @@ def raw_candidates(data: bytes) -> bool:
     return False
 
 
+# One regex per keyword, each starting with its literal (fast), tried only when the keyword is there.
+_STR_PIECES = tuple((kw, re.compile(re.escape(kw) + (r"[A-Za-z0-9]" if kw.endswith("_") else r"[A-Za-z0-9_-]")
+                                     + r"{0,40}[\"'\\]")) for kw in _RULE_KEYWORDS)
+
+
+def may_continue_in_literal(text: str) -> bool:
+    """True when a keyword in ``text`` is followed by a short body that ends at a quote or a backslash:
+    the rest of a secret may follow in a concatenated literal, or after an escape.
+
+    Example:
+        >>> may_continue_in_literal('"hf_abc" + "def"'), may_continue_in_literal("hf_hub_download(x)")
+        (True, False)
+    """
+    return any(kw in text and p.search(text) is not None for kw, p in _STR_PIECES)
+
+
 def _plain_hits(text: str, encoding: str = "") -> list[Hit]:
     hits: list[Hit] = []
     for rule in RULES:
-        for kw in rule.keywords:
-            i = text.find(kw)
-            while i >= 0:
-                m = rule.match_at(text, i)
-                if m is not None:
-                    hits.append(Hit(rule, m.start(), m.end(), m.group(0), encoding))
-                    i = text.find(kw, m.end())
-                else:
-                    i = text.find(kw, i + 1)
+        if any(kw in text for kw in rule.keywords):
+            hits += [Hit(rule, m.start(), m.end(), m.group(0), encoding) for m in rule.finditer(text)]
     return hits
 
 
@@ -256,42 +265,41 @@ def _view_hits(text: str) -> list[Hit]:
     return hits
 
 
+_B64_RUN_FWD = re.compile(r"[A-Za-z0-9+/=_-]*")
+_B64_RUN_BACK = re.compile(r"[A-Za-z0-9+/=_-]*\Z")
+_B64_MARKER_RE = re.compile("|".join(_B64_MARKERS))
+
+
 def _b64_hits(text: str) -> list[Hit]:
-    """Decode the base64 around each marker, at all four alignments (no need to find the run's start)."""
+    """Decode the base64 around each marker, at all four alignments (no need to find the run's start).
+
+    Windows advance past each other, so a long run of markers costs linear time.
+    """
     hits: list[Hit] = []
-    done: set[int] = set()
-    for marker in _B64_MARKERS:
-        i = text.find(marker)
-        while i >= 0:
-            a = i
-            while a > 0 and i - a < 64 and text[a - 1] in _B64_CHARS:
-                a -= 1
-            b = i
-            limit = min(len(text), i + _B64_WINDOW)
-            while b < limit and text[b] in _B64_CHARS:
-                b += 1
-            for k in range(4):
-                start = a + k
-                if start in done:
-                    continue
-                done.add(start)
-                n = ((b - start) // 4) * 4
-                if n < 8:
-                    continue
-                chunk = text[start:start + n].replace("=", "A")
-                try:
-                    alt = b"-_" if ("-" in chunk or "_" in chunk) else None
-                    raw = base64.b64decode(chunk, altchars=alt)
-                except (binascii.Error, ValueError):
-                    continue
-                decoded = raw.decode("latin-1")
-                if not any(kw in decoded for kw in _RULE_KEYWORDS):
-                    continue
-                for h in _plain_hits(decoded):
-                    s = start + (h.start // 3) * 4
-                    e = min(start + n, start + -(-h.end // 3) * 4)
-                    hits.append(Hit(h.rule, s, e, h.secret, "base64"))
-            i = text.find(marker, i + 1)
+    mk = _B64_MARKER_RE.search(text)
+    while mk is not None:
+        i = mk.start()
+        a = _B64_RUN_BACK.search(text, max(0, i - 64), i).start()
+        b = _B64_RUN_FWD.match(text, i, min(len(text), i + _B64_WINDOW)).end()
+        mk = _B64_MARKER_RE.search(text, max(i + 1, b - 64))
+        for k in range(4):
+            start = a + k
+            n = ((b - start) // 4) * 4
+            if n < 8:
+                continue
+            chunk = text[start:start + n].replace("=", "A")
+            try:
+                alt = b"-_" if ("-" in chunk or "_" in chunk) else None
+                raw = base64.b64decode(chunk, altchars=alt)
+            except (binascii.Error, ValueError):
+                continue
+            decoded = raw.decode("latin-1")
+            if not any(kw in decoded for kw in _RULE_KEYWORDS):
+                continue
+            for h in _plain_hits(decoded):
+                s = start + (h.start // 3) * 4
+                e = min(start + n, start + -(-h.end // 3) * 4)
+                hits.append(Hit(h.rule, s, e, h.secret, "base64"))
     return hits
 
 

@@ -243,10 +243,9 @@ def _shell_findings(text: str, base: int, source: str, location: str) -> list[Fi
 def misuse_findings(source: str, masked: "MaskedSource", location: str = "") -> list[Finding]:
     """Misuse warnings for one (I)Python cell, given its masked form (see ``mask_ipython``)."""
     findings: list[Finding] = []
-    starts = [0]
-    for i, ch in enumerate(source):
-        if ch == "\n":
-            starts.append(i + 1)
+    from .python import _line_starts
+
+    starts = _line_starts(source)
     lines = source.split("\n")
     # Shell and magic lines, and whole non-Python cell-magic bodies (%%bash ...).
     for n in masked.masked_lines:

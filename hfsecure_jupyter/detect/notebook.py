@@ -84,15 +84,18 @@ def _text_of(value: Any) -> str | None:
 
 
 def _walk_generic(value: Any, location: str, container: Any, key: Any) -> Iterator[NotebookField]:
-    text = _text_of(value)
-    if text is not None:
-        yield NotebookField(location, text, "text", container, key)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _walk_generic(v, f"{location}.{k}" if location else str(k), value, k)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _walk_generic(v, f"{location}[{i}]", value, i)
+    # Iterative (a stack, not recursion): deeply nested metadata must not crash the scan.
+    stack = [(value, location, container, key)]
+    while stack:
+        value, location, container, key = stack.pop()
+        text = _text_of(value)
+        if text is not None:
+            yield NotebookField(location, text, "text", container, key)
+        elif isinstance(value, dict):
+            stack.extend((v, f"{location}.{k}" if location else str(k), value, k)
+                         for k, v in reversed(list(value.items())))
+        elif isinstance(value, list):
+            stack.extend((v, f"{location}[{i}]", value, i) for i, v in reversed(list(enumerate(value))))
 
 
 def iter_fields(nb: dict[str, Any]) -> Iterator[NotebookField]:

@@ -27,7 +27,7 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-from .engine import Hit, find_secrets, hits_to_findings, might_contain_secret
+from .engine import Hit, find_secrets, hits_to_findings, may_continue_in_literal, might_contain_secret
 from .findings import Edit, Finding, mask_secret
 from .misuse import misuse_findings, might_misuse
 
@@ -41,6 +41,8 @@ PYTHON_CELL_MAGICS = frozenset({
 _IPY_LINE = re.compile(r"^(?P<indent>[ \t]*)(?:(?:[\w.,\s\[\]*]+?)\s*=\s*)?(?P<sigil>!!?|%%?)", re.ASCII)
 _HELP_LINE = re.compile(r"^[ \t]*[\w.]+\s*\?\??\s*$|^[ \t]*\?\??[\w.]+\s*$")
 _STRING_PREFIX = re.compile(r"^[A-Za-z]*")
+# Escapes that can spell a token's characters inside a literal (\x68, \u0068, \N{...}, octal \150).
+_ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{|[0-7]{3})")
 
 
 @dataclass(frozen=True)
@@ -110,9 +112,10 @@ def _is_ipython_line(line: str, m: re.Match[str]) -> bool:
 
 def _line_starts(text: str) -> list[int]:
     starts = [0]
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            starts.append(i + 1)
+    i = text.find("\n")
+    while i >= 0:
+        starts.append(i + 1)
+        i = text.find("\n", i + 1)
     starts.append(len(text))  # tokenize's ENDMARKER sits on the line after the last
     return starts
 
@@ -260,7 +263,11 @@ def scan_python(source: str, *, location: str = "", misuse: bool = True) -> list
     findings: list[Finding] = []
     if secret_possible:
         raw = find_secrets(source)
-        parsed = _string_tokens(masked.python, _line_starts(source)) if masked.python.strip() else None
+        # Tokenizing is the slow part: only when a literal may hold more than the raw text shows
+        # (a piece ending at a quote, an escape) or to tell identifiers from values.
+        need_tokens = bool(raw) or may_continue_in_literal(source) or _ESCAPE.search(source) is not None
+        parsed = (_string_tokens(masked.python, _line_starts(source))
+                  if need_tokens and masked.python.strip() else None)
         if parsed is not None:
             groups, names = parsed
             raw = [h for h in raw if h.start not in names]  # an identifier, not a value

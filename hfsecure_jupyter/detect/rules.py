@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Pattern
+from typing import Callable, Iterator, Pattern
 
 __all__ = ["Rule", "RULES", "rule_by_id", "looks_like_placeholder"]
 
@@ -151,10 +151,17 @@ class Rule:
             return None
         return m
 
+    def finditer(self, text: str) -> "Iterator[re.Match[str]]":
+        """Every valid match in ``text``, in order."""
+        for m in self.pattern.finditer(text):
+            if self.validator(m.group("body")):
+                yield m
+
 
 # Characters that may not touch a token on the left or the right (otherwise it is part of a longer
 # identifier or blob). Quotes, backslashes (JSON's \"), '@', '/', ':' and whitespace are fine.
-_NB = r"(?<![A-Za-z0-9_])"
+# Each pattern starts with its literal keyword, then looks behind it: ``re`` then scans for the
+# literal in C instead of trying the lookbehind at every position.
 _NA = r"(?![A-Za-z0-9])"
 _NA_DASH = r"(?![A-Za-z0-9_-])"
 
@@ -165,7 +172,7 @@ RULES: tuple[Rule, ...] = (
         id="hf-user-token",
         description="Hugging Face user access token",
         keywords=("hf_",),
-        pattern=re.compile(_NB + r"hf_(?P<body>[A-Za-z0-9]{34})" + _NA),
+        pattern=re.compile(r"hf_(?<![A-Za-z0-9_]hf_)(?P<body>[A-Za-z0-9]{34})" + _NA),
         validator=_valid_hf,
         prefix_len=3,
         provider="Hugging Face",
@@ -176,7 +183,7 @@ RULES: tuple[Rule, ...] = (
         id="hf-org-token",
         description="Hugging Face organization API token (legacy)",
         keywords=("api_org_",),
-        pattern=re.compile(_NB + r"api_org_(?P<body>[A-Za-z0-9]{34})" + _NA),
+        pattern=re.compile(r"api_org_(?<![A-Za-z0-9_]api_org_)(?P<body>[A-Za-z0-9]{34})" + _NA),
         validator=_valid_hf,
         prefix_len=8,
         provider="Hugging Face",
@@ -187,7 +194,7 @@ RULES: tuple[Rule, ...] = (
         id="anthropic-api-key",
         description="Anthropic API key",
         keywords=("sk-ant-",),
-        pattern=re.compile(_NB + r"sk-ant-(?:api|admin|sid)\d\d-(?P<body>[A-Za-z0-9_-]{80,110})" + _NA_DASH),
+        pattern=re.compile(r"sk-(?<![A-Za-z0-9_]sk-)ant-(?:api|admin|sid)\d\d-(?P<body>[A-Za-z0-9_-]{80,110})" + _NA_DASH),
         prefix_len=7,
         provider="Anthropic",
         revoke_url="https://console.anthropic.com/settings/keys",
@@ -197,7 +204,7 @@ RULES: tuple[Rule, ...] = (
         description="OpenAI API key",
         keywords=("sk-",),
         # Every OpenAI key carries "T3BlbkFJ" (base64 of "OpenAI"): no false alarms on code.
-        pattern=re.compile(_NB + r"sk-(?:(?:proj|svcacct|admin)-)?(?P<body>[A-Za-z0-9_-]{16,160}T3BlbkFJ"
+        pattern=re.compile(r"sk-(?<![A-Za-z0-9_]sk-)(?:(?:proj|svcacct|admin)-)?(?P<body>[A-Za-z0-9_-]{16,160}T3BlbkFJ"
                            r"[A-Za-z0-9_-]{16,160})" + _NA_DASH),
         prefix_len=3,
         provider="OpenAI",
@@ -207,7 +214,7 @@ RULES: tuple[Rule, ...] = (
         id="github-token",
         description="GitHub personal access, OAuth, app or refresh token",
         keywords=("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
-        pattern=re.compile(_NB + r"gh[pousr]_(?P<body>[A-Za-z0-9]{36})" + _NA),
+        pattern=re.compile(r"gh(?<![A-Za-z0-9_]gh)[pousr]_(?P<body>[A-Za-z0-9]{36})" + _NA),
         validator=_valid_hf,
         prefix_len=4,
         provider="GitHub",
@@ -217,7 +224,7 @@ RULES: tuple[Rule, ...] = (
         id="github-fine-grained-token",
         description="GitHub fine-grained personal access token",
         keywords=("github_pat_",),
-        pattern=re.compile(_NB + r"github_pat_(?P<body>[A-Za-z0-9]{22}_[A-Za-z0-9]{59})" + _NA),
+        pattern=re.compile(r"github_pat_(?<![A-Za-z0-9_]github_pat_)(?P<body>[A-Za-z0-9]{22}_[A-Za-z0-9]{59})" + _NA),
         validator=lambda b: _valid_generic(b.replace("_", "")),
         prefix_len=11,
         provider="GitHub",
@@ -227,7 +234,7 @@ RULES: tuple[Rule, ...] = (
         id="aws-access-key-id",
         description="AWS access key id",
         keywords=("AKIA", "ASIA", "ABIA", "ACCA"),
-        pattern=re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)(?P<body>[A-Z2-7]{16})(?![A-Za-z0-9])"),
+        pattern=re.compile(r"A(?<![A-Za-z0-9]A)(?:KIA|SIA|BIA|CCA)(?P<body>[A-Z2-7]{16})(?![A-Za-z0-9])"),
         validator=_valid_aws,
         prefix_len=4,
         provider="AWS",
@@ -237,7 +244,7 @@ RULES: tuple[Rule, ...] = (
         id="google-api-key",
         description="Google API key",
         keywords=("AIza",),
-        pattern=re.compile(r"(?<![A-Za-z0-9_-])AIza(?P<body>[0-9A-Za-z_-]{35})" + _NA_DASH),
+        pattern=re.compile(r"AIza(?<![A-Za-z0-9_-]AIza)(?P<body>[0-9A-Za-z_-]{35})" + _NA_DASH),
         prefix_len=4,
         provider="Google Cloud",
         revoke_url="https://console.cloud.google.com/apis/credentials",
@@ -246,7 +253,7 @@ RULES: tuple[Rule, ...] = (
         id="slack-token",
         description="Slack bot, user or app token",
         keywords=("xoxb-", "xoxp-", "xoxa-", "xoxe-"),
-        pattern=re.compile(_NB + r"xox[bpae]-(?P<body>[0-9]{8,14}-[0-9]{8,14}(?:-[0-9]{8,14})?-[A-Za-z0-9]{24,34})"
+        pattern=re.compile(r"xox(?<![A-Za-z0-9_]xox)[bpae]-(?P<body>[0-9]{8,14}-[0-9]{8,14}(?:-[0-9]{8,14})?-[A-Za-z0-9]{24,34})"
                            + _NA),
         validator=lambda b: _valid_generic(b.rsplit("-", 1)[-1]),
         prefix_len=5,

@@ -66,6 +66,7 @@ _ERROR_TTL = 30.0
 # A worker whose whoami has not answered after this long (the client has no timeout of its own) is
 # treated as lost: its key may start a new check, and the state says "unreachable".
 _STALL_MIN = 30.0
+_STALL_FACTOR = 6
 _MAX_STALLED_WORKERS = 4
 
 
@@ -718,7 +719,10 @@ def get_status(timeout: float | None = None, refresh: bool = False) -> AuthStatu
         entry = _CACHE.get(key)
     if entry is not None and not refresh and entry.expires > now:
         return dataclasses.replace(entry.status, source=src)
-    stall_after = max(_STALL_MIN, 6 * settings.hub_timeout)
+    stall_after = max(_STALL_MIN, _STALL_FACTOR * settings.hub_timeout)
+    with _LOCK:
+        running = _INFLIGHT.get(key)
+    stalled = running is not None and now - running[1] >= stall_after
     fut = _start_check(key, src, token, settings.status_ttl, stall_after)
     try:
         return dataclasses.replace(fut.result(timeout=timeout), source=src)
@@ -726,6 +730,9 @@ def get_status(timeout: float | None = None, refresh: bool = False) -> AuthStatu
         pass
     if entry is not None:
         return dataclasses.replace(entry.status, source=src, stale=True)
+    if stalled:
+        return AuthStatus(state="unreachable", source=src, masked_token=masked,
+                          error=f"the Hub did not answer in {stall_after:.0f} s; still trying")
     return AuthStatus(state="checking", source=src, masked_token=masked,
                       error=f"waiting for the Hub (more than {timeout:g} s)")
 
@@ -753,7 +760,7 @@ def refresh_in_background(callback: Callable[[AuthStatus], None] | None = None) 
         if callback is not None:
             callback(status)
         return out
-    fut = _start_check(_key(src, token), src, token, settings.status_ttl, max(_STALL_MIN, 6 * settings.hub_timeout))
+    fut = _start_check(_key(src, token), src, token, settings.status_ttl, max(_STALL_MIN, _STALL_FACTOR * settings.hub_timeout))
     if callback is not None:
         def done(f: Future) -> None:
             try:

@@ -65,7 +65,7 @@ class Faults:
         latency: seconds added before answering each call.
         status: answer every call with this HTTP status (e.g. 500, 503, 429) instead of serving it.
         retry_after: ``Retry-After`` seconds sent with a 429 (or 503).
-        times: apply ``status`` only this many more times (None: until reset).
+        times: apply ``latency``/``status`` to this many more calls only (None: until reset).
         paths: only calls whose path matches this regular expression (None: all).
         drop_streams: cut log streams after their first event (True: every stream, N: the next N).
 
@@ -115,15 +115,15 @@ class Faults:
     def _matches(self, path: str) -> bool:
         return self.paths is None or re.search(self.paths, path) is not None
 
-    def take_status(self, path: str) -> int | None:
-        """The status to inject for this call (consumes one of ``times``)."""
-        if self.status is None or not self._matches(path):
-            return None
+    def take(self, path: str) -> tuple[float, int | None]:
+        """The (latency, status) to inject into this call; consumes one of ``times`` when any applies."""
+        if not self._matches(path) or (not self.latency and self.status is None):
+            return 0.0, None
         if self.times is not None:
             if self.times <= 0:
-                return None
+                return 0.0, None
             self.times -= 1
-        return self.status
+        return float(self.latency or 0.0), self.status
 
     def take_drop(self) -> bool:
         """Whether to cut this log stream (consumes one when ``drop_streams`` is a count)."""
@@ -538,6 +538,7 @@ def make_app(server: EmulatorServer):
     kw = {"server": server}
     routes = [
         (r"/api/whoami-v2", h.WhoamiHandler, kw),
+        (r"/api/agent-harnesses", h.AgentHarnessesHandler, kw),
         (r"/api/jobs/hardware", h.HardwareHandler, kw),
         (r"/api/jobs/([^/]+)", h.JobsHandler, kw),
         (r"/api/jobs/([^/]+)/([^/]+)", h.JobHandler, kw),

@@ -27,24 +27,25 @@ _SSE_POLL = 0.05
 _KEEPALIVE = 15.0
 
 
+def _record(server: EmulatorServer, handler: tornado.web.RequestHandler) -> None:
+    """Access log: method, path, status and user; never headers, query values or bodies."""
+    if getattr(handler, "_recorded", False):
+        return
+    handler._recorded = True  # type: ignore[attr-defined]
+    req = handler.request
+    rec = RequestRecord(req.method or "", req.path, handler.get_status(), getattr(handler, "_user", None),
+                        req.request_time())
+    with server._lock:
+        server.requests.append(rec)
+        if len(server.requests) > _MAX_RECORDS:
+            del server.requests[: len(server.requests) - _MAX_RECORDS]
+    log.info("%s %s %d %.1fms%s", rec.method, rec.path, rec.status, rec.duration * 1000,
+             f" ({rec.user})" if rec.user else "")
+
+
 def make_log_function(server: EmulatorServer):
-    """Access log: records method, path, status and user; never headers, query values or bodies."""
-
-    def _log(handler: tornado.web.RequestHandler) -> None:
-        if getattr(handler, "_recorded", False):
-            return
-        handler._recorded = True  # type: ignore[attr-defined]
-        req = handler.request
-        rec = RequestRecord(req.method or "", req.path, handler.get_status(), getattr(handler, "_user", None),
-                            req.request_time())
-        with server._lock:
-            server.requests.append(rec)
-            if len(server.requests) > _MAX_RECORDS:
-                del server.requests[: len(server.requests) - _MAX_RECORDS]
-        log.info("%s %s %d %.1fms%s", rec.method, rec.path, rec.status, rec.duration * 1000,
-                 f" ({rec.user})" if rec.user else "")
-
-    return _log
+    """tornado's log hook (a fallback: handlers record themselves before the answer leaves)."""
+    return lambda handler: _record(server, handler)
 
 
 def _whoami(server: EmulatorServer, user: User, token: Token) -> dict[str, Any]:
@@ -82,9 +83,9 @@ class BaseHandler(tornado.web.RequestHandler):
         if not self.api:
             return
         faults = self.server.faults
-        if faults.latency and faults._matches(self.request.path):
-            await asyncio.sleep(faults.latency)
-        status = faults.take_status(self.request.path)
+        latency, status = faults.take(self.request.path)
+        if latency:
+            await asyncio.sleep(latency)
         if status is not None:
             headers = {}
             if status in (429, 503):
@@ -116,6 +117,12 @@ class BaseHandler(tornado.web.RequestHandler):
         reason = self._reason if status_code != 500 else "Internal emulator error"
         self.set_header("X-Error-Message", reason)
         self.finish(json.dumps({"error": reason}))
+
+    def finish(self, chunk: Any = None):  # type: ignore[override]
+        # Record before the last bytes leave, so a test that got its answer already sees the call.
+        if not self._finished:
+            _record(self.server, self)
+        return super().finish(chunk)
 
     def send_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -173,6 +180,15 @@ class RootHandler(BaseHandler):
 class NotFoundHandler(BaseHandler):
     def prepare(self):  # type: ignore[override]
         self.fail(404, f"Not found: {self.request.method} {self.request.path} is not emulated")
+
+
+class AgentHarnessesHandler(BaseHandler):
+    """The registry huggingface_hub fetches once a day to name AI agents in its user agent: empty here."""
+
+    api = False  # never consume an injected fault meant for the call under test
+
+    def get(self) -> None:
+        self.send_json({"standardEnvVars": [], "harnesses": {}})
 
 
 class WhoamiHandler(BaseHandler):
@@ -288,9 +304,7 @@ class LogsHandler(BaseHandler):
 
     def _drop(self) -> None:
         """Cut the connection mid-stream (no final chunk), as a flaky proxy would."""
-        self.server.requests.append(RequestRecord(self.request.method or "", self.request.path, 200, self._user,
-                                                  self.request.request_time()))
-        self._recorded = True
+        _record(self.server, self)
         self._auto_finish = False
         self.request.connection.close()  # type: ignore[union-attr]
 

@@ -13,13 +13,15 @@ decoded by ``/bin/sh`` and piped to ``uv run ... -``). The CLI rendering sends *
 ``hf jobs run <uv image> /bin/sh -c '...'``, so the three describe the same job exactly and
 ``--dry-run`` shows it. When the caller gives ``script_path`` (where it wrote :attr:`JobSpec.script_text`),
 the CLI rendering is the friendlier ``hf jobs uv run ... PATH`` instead (the CLI then uploads the file).
+A URL script is rendered as ``hf jobs run <uv image> uv run ... URL``: the command ``run_uv_job`` sends for
+a URL (``hf jobs uv run URL`` would download the script and upload it to a bucket instead).
 The ``hf_jobs`` tool receives the script's code and builds its own equivalent base64 command.
 
 Example:
     >>> from hfsecure_jupyter.jobs.spec import JobSpec
     >>> spec = JobSpec.container("python:3.12", ["python", "-c", "print(1)"], timeout="1h").with_token_secret()
     >>> to_cli(spec)
-    "hf jobs run --timeout 1h --secrets HF_TOKEN python:3.12 python -c 'print(1)'"
+    "hf jobs run --timeout 1h --secrets HF_TOKEN -- python:3.12 python -c 'print(1)'"
     >>> to_mcp(spec)["args"]["secrets"]
     {'HF_TOKEN': '$HF_TOKEN'}
 """
@@ -202,8 +204,8 @@ def to_cli(spec: JobSpec, *, script_path: str | None = None, multiline: bool = F
         >>> from hfsecure_jupyter.jobs.spec import JobSpec
         >>> spec = JobSpec.uv("print(1)", dependencies=["rich>=13"], flavor="t4-small").with_token_secret()
         >>> to_cli(spec, script_path="job.py")
-        "hf jobs uv run --flavor t4-small --secrets HF_TOKEN --with 'rich>=13' job.py"
-        >>> to_cli(spec).startswith("hf jobs run --flavor t4-small --secrets HF_TOKEN ghcr.io/astral-sh/uv:")
+        "hf jobs uv run --flavor t4-small --secrets HF_TOKEN --with 'rich>=13' -- job.py"
+        >>> to_cli(spec).startswith("hf jobs run --flavor t4-small --secrets HF_TOKEN -- ghcr.io/astral-sh/uv:")
         True
     """
     opts: list[list[str]] = []
@@ -220,8 +222,8 @@ def to_cli(spec: JobSpec, *, script_path: str | None = None, multiline: bool = F
     if spec.namespace:
         opts.append(["--namespace", shlex.quote(spec.namespace)])
 
-    if spec.kind == "uv" and (script_path or not spec.is_inline):
-        target = script_path if (script_path and spec.is_inline) else spec.script or ""
+    if spec.kind == "uv" and script_path and spec.is_inline:
+        target = script_path
         head = ["hf", "jobs", "uv", "run"]
         for dep in spec.dependencies:
             opts.append(["--with", shlex.quote(dep)])
@@ -229,10 +231,12 @@ def to_cli(spec: JobSpec, *, script_path: str | None = None, multiline: bool = F
             opts.append(["--python", shlex.quote(spec.python)])
         if spec.image != DEFAULT_UV_IMAGE:
             opts.append(["--image", shlex.quote(spec.image)])
-        tail = [shlex.quote(target)] + [shlex.quote(a) for a in spec.script_args]
+        tail = ["--", shlex.quote(target)] + [shlex.quote(a) for a in spec.script_args]
     else:
         head = ["hf", "jobs", "run"]
-        tail = [shlex.quote(spec.image)] + [shlex.quote(a) for a in spec.command]
+        tail = ["--", shlex.quote(spec.image)] + [shlex.quote(a) for a in spec.command]
+    # "--" ends hf's options: without it, a word of the command such as "-e" or "--flavor" would be taken
+    # by hf itself (it parses options anywhere on the line).
     groups = [head] + opts + [tail]
     sep = " \\\n    " if multiline else " "
     text = sep.join(" ".join(g) for g in groups)

@@ -257,12 +257,14 @@ def _poll(handle: _Handle, view: JobView, until: Callable[[str], bool], interval
           limit: float | None) -> str:
     """Poll ``handle.status()`` until ``until(stage)``; return the last stage (raises what status raises)."""
     start = time.monotonic()
+    wait = min(interval, 0.1)
     while True:
         stage = _stage_of(handle.status())
         view.set_stage(stage)
         if until(stage) or (limit is not None and time.monotonic() - start >= limit):
             return stage
-        time.sleep(interval)
+        time.sleep(wait)
+        wait = min(interval, wait * 2)  # quick at first (short stages are seen), then every `interval`
 
 
 def show_job(handle: _Handle, *, follow: bool = True, redact: Callable[[str], str] | None = None,

@@ -228,9 +228,23 @@ def _body_findings(cell: str) -> tuple[list[Any], list[Any]]:
 
 
 def _finding_line(f: Any) -> str:
-    where = f"line {f.line}" if getattr(f, "line", None) else "the cell"
+    # Findings count lines of the body; the user sees the %%hfjob line as line 1.
+    where = f"line {f.line + 1}" if getattr(f, "line", None) else "the cell"
     preview = f" {f.preview}" if getattr(f, "preview", "") else ""
     return f"  {where}:{preview} {f.message}".rstrip()
+
+
+def _without_job_reason(need: Any) -> Any:
+    """The script's own needs: ``need`` without the job.write that running ``%%hfjob`` itself needs."""
+    if need is None:
+        return None
+    from ..hub import access
+
+    reasons = [r for r in need.reasons if r.call != "%%hfjob"]
+    levels = {"none": 0, "read": 1, "write": 2}
+    level = max((r.level for r in reasons), key=levels.__getitem__, default="none")
+    repos = [x for x in need.repos if any(r.repo_id == x for r in reasons)]
+    return access.AccessNeed(level, reasons, repos, list(need.notes))
 
 
 def _has_token_secret(secrets: dict[str, str] | None) -> bool:
@@ -323,21 +337,22 @@ class HFSecureMagics(Magics):
         # The builder repeats the misuse warnings shown above (without their fix): keep ours.
         notes += [w for w in getattr(spec, "warnings", ()) or () if not (misuse and w.startswith("script line "))]
 
-        need = self._required_access(cell, notes)
+        # Read the whole cell, so line numbers are the ones the user sees (the %%hfjob line is line 1).
+        job_need = self._required_access(f"%%hfjob {line}\n{cell}", notes)
+        need = _without_job_reason(job_need)
         reasons = list(getattr(need, "reasons", None) or [])
-        spec_secrets = dict(spec.secrets)
-        if reasons and not _has_token_secret(spec_secrets):
+        if reasons and not _has_token_secret(spec.secrets):
             spec = spec.with_token_secret()
             notes.append("HF_TOKEN added to the job's secrets as $HF_TOKEN (your login token, sent encrypted at "
                          "submission) because the script uses the Hub: " + "; ".join(r.why for r in reasons[:3])
                          + (f"; and {len(reasons) - 3} more" if len(reasons) > 3 else ""))
-        elif need is not None and not reasons and _has_token_secret(spec_secrets) \
+        elif need is not None and not reasons and _has_token_secret(spec.secrets) \
                 and not any(name in cell for name in _TOKEN_SECRET_NAMES):
             notes.append("note: a token is passed to the job but the script does not seem to use the Hub; "
                          "leave out -s HF_TOKEN if it is not needed (least privilege)")
 
         # What the login must allow: the script's Hub calls, plus running a job (job.write) unless local.
-        check_need = need if args.local else self._required_access(f"%%hfjob {line}\n{cell}", [])
+        check_need = need if args.local else job_need
         if args.dry_run:
             _print(notes + self._access_notes(check_need, args.namespace, refuse=False), redact)
             self._show_renderings(spec, redact)
@@ -396,10 +411,17 @@ class HFSecureMagics(Magics):
             return [f"note: could not check your token's access ({_one_line(exc)}); proceeding"]
         allowed = getattr(verdict, "allowed", None)
         if allowed is False:
-            lines = [f"refused: {verdict.reason}" if refuse else f"warning: a real run would be refused: {verdict.reason}",
-                     f"fix: {verdict.fix}"]
+            lines = [f"refused: {verdict.reason}; nothing was submitted" if refuse
+                     else f"warning: a real run would be refused: {verdict.reason}"]
+            if getattr(verdict, "fix", ""):
+                lines.append(f"fix: {verdict.fix}")
+            try:
+                lines.append("least privilege for this cell: "
+                             + access.recommend_token(need, namespace or getattr(status, "user", None)))
+            except Exception:  # advice is optional
+                pass
             if refuse:
-                raise JobRefused([lines[0] + "; nothing was submitted", lines[1]])
+                raise JobRefused(lines)
             return lines
         if allowed is None:
             reason = getattr(verdict, "reason", "") or f"login status {_stage_text(status)}"
@@ -603,10 +625,14 @@ def _status_lines(status: Any) -> list[str]:
 def _redaction_text(state: Any, settings: Any) -> str:
     if not getattr(settings, "redact_outputs", True):
         return "off (c.HFSecure.redact_outputs = False)"
-    active = getattr(state, "redaction_active", None)
-    if active is False:
-        return "not available in this shell (terminal IPython: outputs are not masked)"
-    return "active"
+    output = getattr(state, "output", None)
+    mode = getattr(output, "mode", None)
+    if output is None or mode in (None, "none"):
+        return "not installed"
+    if mode == "terminal":
+        return "partial: results, displays and tracebacks are masked; printed output is not (terminal IPython)"
+    known = getattr(getattr(state, "redactor", None), "known_count", 0)
+    return f"active on every output channel ({known} known secret value{'s' if known != 1 else ''} masked)"
 
 
 def _scan_text(path: str, saved_note: str = "") -> str:

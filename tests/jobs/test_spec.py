@@ -28,8 +28,10 @@ SCRIPT = "import os\nprint('hello from the job')\n"
 
 def everything_shown(spec: JobSpec) -> str:
     """All text a spec ever shows or renders."""
-    return "\n".join([repr(spec), str(spec), repr(spec.to_dict()), repr(spec.to_mcp()), spec.to_python(),
-                      spec.to_cli(), spec.to_cli(script_path="job.py"), *spec.warnings])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # to_mcp's note about non-HF placeholders
+        return "\n".join([repr(spec), str(spec), repr(spec.to_dict()), repr(spec.to_mcp()), spec.to_python(),
+                          spec.to_cli(), spec.to_cli(script_path="job.py"), *spec.warnings])
 
 
 # --------------------------------------------------------------------------------------------- timeout/flavor

@@ -1,0 +1,89 @@
+"""``hfsecure demo``: a valid leaky notebook, found in every place it leaks, offline, nothing printed."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from hfsecure_jupyter import demo, detect, scan_cli
+
+
+def _tokens_in(folder: Path) -> list[str]:
+    """The (fake) secrets the demo wrote, read back in-process."""
+    out = []
+    for p in folder.iterdir():
+        out += [h.secret for h in detect.find_secrets(p.read_text(encoding="utf-8"))]
+    return out
+
+
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args, **kwargs):
+        raise OSError("network disabled by the test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def test_demo_writes_a_valid_leaky_notebook_and_reports_every_leak(tmp_path: Path, monkeypatch, capsys,
+                                                                   offline) -> None:
+    import nbformat
+
+    monkeypatch.chdir(tmp_path)
+    assert demo.main([]) == 0
+    out, err = capsys.readouterr()
+    folder = tmp_path / "hfsecure-demo"
+    nb_path = folder / demo.NOTEBOOK_NAME
+    nbformat.validate(nbformat.read(str(nb_path), as_version=4))
+    assert (folder / ".gitignore").read_text().splitlines()[-1] == "*"
+
+    rep = detect.scan_file(nb_path)
+    locations = {f.location.split(".state.")[0] for f in rep.secrets}
+    assert {"cells[1].source", "cells[2].outputs[0].text", "cells[3].source", "cells[4].outputs[0].traceback",
+            "metadata.widgets.application/vnd.jupyter.widget-state+json"} <= locations
+    assert {f.rule for f in rep.warnings} >= {"secret-in-job-env"}
+    job = detect.scan_file(folder / demo.JOB_SCRIPT_NAME)
+    assert [f.rule for f in job.findings] == ["secret-in-job-env"] and not job.secrets
+
+    for loc in ("cells[1].source", "cells[2].outputs[0].text", "cells[3].source", "cells[4].outputs[0].traceback",
+                "metadata.widgets"):
+        assert f"hfsecure-demo/{demo.NOTEBOOK_NAME}:{loc}" in out
+    assert f"hfsecure-demo/{demo.JOB_SCRIPT_NAME}:8:" in out
+    assert "Found 5 secrets and" in out
+    for hint in ("hfsecure install-guard", "%load_ext hfsecure_jupyter", "hfsecure scan --redact hfsecure-demo"):
+        assert hint in out
+    tokens = _tokens_in(folder)
+    assert len(tokens) == 5
+    assert not [t for t in tokens if t in out + err or t[3:] in out + err]
+
+
+def test_demo_tokens_are_fresh_each_run(tmp_path: Path, capsys) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert demo.main(["--dir", str(a)]) == 0 and demo.main(["--dir", str(b)]) == 0
+    capsys.readouterr()
+    assert set(_tokens_in(a)).isdisjoint(_tokens_in(b))
+
+
+def test_demo_report_matches_hfsecure_scan(tmp_path: Path, capsys) -> None:
+    d = tmp_path / "demo"
+    assert demo.main(["--dir", str(d), "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    assert scan_cli.main([str(d), "--format", "json"]) == 1  # the same folder fails a real scan
+    assert capsys.readouterr().out == out
+
+
+def test_demo_into_an_impossible_folder_exits_2_with_one_line(tmp_path: Path, capsys) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert demo.main(["--dir", str(blocker / "sub")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("hfsecure demo: error: cannot write the sample to")
+
+
+def test_demo_dispatched_by_the_hfsecure_command(tmp_path: Path, capsys) -> None:
+    from hfsecure_jupyter import cli
+
+    assert cli.main(["demo", "--dir", str(tmp_path / "d")]) == 0
+    assert "What next" in capsys.readouterr().out

@@ -1,0 +1,219 @@
+"""Through a real kernel: what the frontend receives on iopub (and the shell channel) holds no secret.
+
+One kernel for the module. The guard is installed with ``hfsecure install-guard --user`` into a temp
+IPYTHONDIR, so this also proves the kernel-config route loads the extension. The user's token (a canary)
+is the kernel's ``HF_TOKEN``; cells print, display, return, raise and echo it, and every message is
+searched for it at the end (and per cell).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import secrets
+import sys
+import time
+
+import pytest
+
+from hfsecure_jupyter.kernel import install
+from hfsecure_jupyter.testing import fake_token
+
+pytestmark = pytest.mark.slow
+
+CANARY = fake_token()                      # the user's token (HF_TOKEN in the kernel)
+UNKNOWN = fake_token(digits=False)         # a token the kernel does not know: only detection can mask it
+OTHER = "s3cr3t-" + secrets.token_hex(12)  # a non-HF secret in a secret-looking env var: only known-value masking
+SEEN: list[dict] = []                      # every message received, for the final sweep
+
+
+def _leaks(obj: object) -> list[str]:
+    text = json.dumps(obj, default=str)
+    plain = text.replace("\\u200b", "")
+    return [name for name, s in (("CANARY", CANARY), ("UNKNOWN", UNKNOWN), ("OTHER", OTHER))
+            if s in text or s in plain]
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory):
+    jupyter_client = pytest.importorskip("jupyter_client.manager")
+    ipdir = tmp_path_factory.mktemp("ipython")
+    old = os.environ.get("IPYTHONDIR")
+    os.environ["IPYTHONDIR"] = str(ipdir)
+    try:
+        assert install.install_main(["--user"]) == 0
+    finally:
+        if old is None:
+            os.environ.pop("IPYTHONDIR", None)
+        else:
+            os.environ["IPYTHONDIR"] = old
+    env = dict(os.environ, IPYTHONDIR=str(ipdir), HF_TOKEN=CANARY, MY_SERVICE_API_KEY=OTHER,
+               JUPYTER_PLATFORM_DIRS="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
+    env.pop("PYTEST_CURRENT_TEST", None)  # ipykernel captures fd-level output only outside pytest
+    km, kc = jupyter_client.start_new_kernel(kernel_name="python3", env=env, startup_timeout=60)
+    try:
+        yield kc
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def run(kc, code: str, timeout: float = 30) -> tuple[list[dict], dict]:
+    """Execute ``code``; return (iopub messages of this request, the execute_reply)."""
+    msg_id = kc.execute(code)
+    msgs: list[dict] = []
+    deadline = time.time() + timeout
+    while True:
+        try:
+            msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.time()))
+        except queue.Empty:
+            raise AssertionError(f"no idle status within {timeout}s; got {[m['msg_type'] for m in msgs]}")
+        SEEN.append(msg)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        msgs.append(msg)
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    while True:
+        reply = kc.get_shell_msg(timeout=max(0.1, deadline - time.time()))
+        SEEN.append(reply)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return msgs, reply
+
+
+def stream_text(msgs: list[dict], name: str = "stdout") -> str:
+    return "".join(m["content"]["text"] for m in msgs if m["msg_type"] == "stream" and m["content"]["name"] == name)
+
+
+def outputs(msgs: list[dict]) -> list[dict]:
+    return [m for m in msgs if m["msg_type"] not in ("status", "execute_input")]
+
+
+def test_extension_loaded_by_kernel_config(kernel):
+    msgs, reply = run(kernel, "from hfsecure_jupyter.kernel.extension import get_state\n"
+                              "st = get_state(get_ipython()); print(st is not None, st.output.mode)\n"
+                              "import sys; print('huggingface_hub' in sys.modules)")
+    assert reply["content"]["status"] == "ok"
+    assert stream_text(msgs).split() == ["True", "ipykernel", "False"]
+
+
+@pytest.mark.parametrize("code,expect", [
+    ("import os; t = os.environ['HF_TOKEN']; print('before', t, 'after')", "before hf_****"),
+    ("import sys; print(t, file=sys.stderr)", None),
+    ("print(t[:20], end=''); print(t[20:])", "hf_****"),
+    ("import sys, time\nprint(t[:20], end=''); sys.stdout.flush(); time.sleep(0.3); print(t[20:])", "hf_****"),
+    ("for ch in t: print(ch, end='', flush=True)\nprint()", "hf_****"),
+    ("!echo $HF_TOKEN", "hf_****"),
+    ("import os; _ = os.system('echo fd-level $HF_TOKEN')", None),
+    ("import ctypes; libc = ctypes.CDLL(None); libc.printf(b'C-level %s\\n', t.encode()); libc.fflush(None)", None),
+    ("print(os.environ['MY_SERVICE_API_KEY'])", "****"),
+], ids=["print", "stderr", "two-pieces", "two-flushes", "char-by-char", "shell-echo", "os-system", "c-level",
+        "known-non-hf-secret"])
+def test_streams_are_masked(kernel, code, expect):
+    msgs, reply = run(kernel, code)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    assert not _leaks(msgs), [m["content"] for m in outputs(msgs)]
+    text = stream_text(msgs) + stream_text(msgs, "stderr")
+    if expect:
+        assert expect in text
+    assert outputs(msgs), "the cell produced no output at all"
+
+
+def test_reversed_literal_is_masked_when_printed(kernel):
+    code = f'print("{UNKNOWN[::-1]}"[::-1])'  # the cell's text holds no token: it is built at run time
+    msgs, reply = run(kernel, code)
+    assert reply["content"]["status"] == "ok"
+    assert not _leaks(msgs)
+    assert "hf_****" + UNKNOWN[-4:] in stream_text(msgs)
+
+
+def test_displays_and_results_are_masked(kernel):
+    code = ("from IPython.display import display, HTML\n"
+            "display({'text/plain': t, 'text/html': f'<b>{t}</b>', 'application/json': {'k': [t, {'n': t}]}},"
+            " raw=True)\n"
+            "display(HTML(f'<i>{t}</i>'))\n"
+            "h = display('first ' + t, display_id=True)\n"
+            "h.update('second ' + t)\n"
+            "t")
+    msgs, reply = run(kernel, code)
+    assert reply["content"]["status"] == "ok"
+    kinds = [m["msg_type"] for m in outputs(msgs)]
+    assert kinds.count("display_data") == 3 and "update_display_data" in kinds and "execute_result" in kinds
+    assert not _leaks(msgs), [m["content"] for m in outputs(msgs)]
+    first = next(m for m in msgs if m["msg_type"] == "display_data")["content"]["data"]
+    assert set(first) == {"text/plain", "text/html", "application/json"}
+    assert "hf_****" in first["text/html"] and first["application/json"]["k"][1]["n"].startswith("hf_****")
+    result = next(m for m in msgs if m["msg_type"] == "execute_result")
+    assert "hf_****" in result["content"]["data"]["text/plain"]
+
+
+def test_errors_are_masked_in_iopub_and_reply(kernel):
+    msgs, reply = run(kernel, "def f(x):\n    raise ValueError(f'bad token {x}')\nf(t)")
+    err = [m for m in msgs if m["msg_type"] == "error"]
+    assert err and "hf_****" in err[0]["content"]["evalue"]
+    assert reply["content"]["status"] == "error" and "hf_****" in reply["content"]["evalue"]
+    assert not _leaks(msgs) and not _leaks(reply)
+
+
+def test_blocked_cell_sends_nothing_and_leaves_no_history(kernel):
+    n_before = len(SEEN)
+    msgs, reply = run(kernel, f'leaked_var = "{CANARY}"\nprint("this must not run")')
+    assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "CellRejected"
+    assert "this must not run" not in stream_text(msgs)
+    shown = json.dumps([m["content"] for m in outputs(msgs)])
+    assert "hfsecure blocked this cell" in shown and "settings/tokens" in shown
+    # execute_input is broadcast before any hook runs; the Session.send net masks it too
+    echo = next(m for m in msgs if m["msg_type"] == "execute_input")
+    assert "hf_****" in echo["content"]["code"]
+    assert not _leaks(SEEN[n_before:])
+    check = ("import os, time, sqlite3\n"
+             "tok = os.environ['HF_TOKEN']; hm = get_ipython().history_manager\n"
+             "deadline = time.time() + 5\n"
+             "while hm.db_input_cache and time.time() < deadline: time.sleep(0.02)\n"
+             "places = repr(In) + repr(_ih) + repr(hm.input_hist_raw) + repr([v for k, v in globals().items()"
+             " if k.startswith('_i')])\n"
+             "rows = sqlite3.connect(str(hm.hist_file)).execute('select source, source_raw from history').fetchall()\n"
+             "raw = open(hm.hist_file, 'rb').read()\n"
+             "print('ns', 'LEAK' if tok in places else 'CLEAN', 'db', 'LEAK' if tok in repr(rows) else 'CLEAN',"
+             " 'file', 'LEAK' if tok.encode() in raw else 'CLEAN', 'var', 'leaked_var' in globals(), len(rows) > 0)")
+    msgs, reply = run(kernel, check)
+    assert stream_text(msgs).split() == ["ns", "CLEAN", "db", "CLEAN", "file", "CLEAN", "var", "False", "True"]
+
+
+def test_hub_error_shows_the_diagnosis(kernel):
+    code = ("from huggingface_hub.errors import LocalTokenNotFoundError\n"
+            "raise LocalTokenNotFoundError(f'Token is required, but no token found ({t})')")
+    for _ in range(2):  # first: the cell that imports huggingface_hub; then: the custom exception slot
+        msgs, reply = run(kernel, code)
+        err = [m for m in msgs if m["msg_type"] == "error"]
+        assert err, [m["msg_type"] for m in msgs]
+        tb = "\n".join(err[0]["content"]["traceback"])
+        assert "fix:" in tb and "login" in tb and "%tb" in tb
+        assert "Traceback" not in tb and len(err[0]["content"]["traceback"]) <= 8
+        assert not _leaks(msgs) and not _leaks(reply)
+    msgs, _ = run(kernel, "print(type(get_ipython().CustomTB).__name__, get_ipython().custom_exceptions != ())")
+    assert stream_text(msgs).split() == ["method", "True"]
+
+
+def test_nothing_leaked_anywhere(kernel):
+    """The final sweep over every message of every cell above (iopub and shell replies)."""
+    msgs, _ = run(kernel, "print('done')")
+    assert len(SEEN) > 50
+    leaks = [(m["msg_type"], _leaks(m)) for m in SEEN if _leaks(m)]
+    assert not leaks, leaks
+
+
+def test_unload_in_the_kernel_removes_the_hooks(kernel):
+    code = ("import sys\nip = get_ipython()\n"
+            "%unload_ext hfsecure_jupyter\n"
+            "from hfsecure_jupyter.kernel.extension import get_state\n"
+            "ours = lambda f: 'hfsecure' in getattr(f, '__module__', '') or 'OutputRedaction' in f.__qualname__\n"
+            "print(get_state(ip) is None, ours(ip._showtraceback), ours(ip.kernel.session.send),"
+            " any(type(getattr(h, '__self__', None)).__name__ == 'OutputRedaction' for h in ip.display_pub._hooks))")
+    msgs, reply = run(kernel, code)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    assert stream_text(msgs).split() == ["True", "False", "False", "False"]
+    msgs, _ = run(kernel, f'print("{UNKNOWN[::-1]}"[::-1])')  # now unprotected: the canary gets out
+    assert UNKNOWN in stream_text(msgs)
+    SEEN.clear()
