@@ -10,10 +10,9 @@ Example:
     >>> import tempfile, contextlib, io
     >>> d = tempfile.mkdtemp()
     >>> with contextlib.redirect_stdout(io.StringIO()) as out:
-    ...     main(["--dir", d])
-    0
-    >>> "hf-user-token" in out.getvalue()
-    True
+    ...     code = main(["--dir", d])
+    >>> code, "hf-user-token" in out.getvalue()
+    (0, True)
 """
 
 from __future__ import annotations

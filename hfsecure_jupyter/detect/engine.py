@@ -51,7 +51,7 @@ def _checks(kind: type) -> tuple[tuple, tuple]:
         return x.encode("utf-8") if kind is bytes else x
 
     zw_escaped = r"\\u(?:200[bcdBCD]|2060|[fF][eE][fF][fF]|00[aA][dD]|180[eE])"
-    escapes = r"\\(?:u00(?:68|66|5[fF]|61)|x(?:68|66|5[fF]|61))|" + zw_escaped
+    escapes = r"\\(?:u00(?:68|66|5[fF]|61)|x(?:68|66|5[fF]|61)|1(?:50|46|37|41))|" + zw_escaped
     rules: list = [b("hf_"), b("api_org_"), b("sk-"), b("xox"),
                    re.compile(b(r"gh[pousr]_|github_pat_")), re.compile(b(r"A(?:KI|SI|BI|CC)A|AIza"))]
     encoded: list = [re.compile(b(escapes)), re.compile(b(r"%(?:5[fF]|6[68])"))]

@@ -88,7 +88,8 @@ def _walk_generic(value: Any, location: str, container: Any, key: Any) -> Iterat
     stack = [(value, location, container, key)]
     while stack:
         value, location, container, key = stack.pop()
-        text = _text_of(value)
+        # nbformat's multiline strings are lists joined; a traceback's entries are separate lines.
+        text = None if key == "traceback" else _text_of(value)
         if text is not None:
             yield NotebookField(location, text, "text", container, key)
         elif isinstance(value, dict):

@@ -264,13 +264,13 @@ def scan_python(source: str, *, location: str = "", misuse: bool = True) -> list
     if secret_possible:
         raw = find_secrets(source)
         # Tokenizing is the slow part: only when a literal may hold more than the raw text shows
-        # (a piece ending at a quote, an escape) or to tell identifiers from values.
-        need_tokens = bool(raw) or may_continue_in_literal(source) or _ESCAPE.search(source) is not None
+        # (a piece ending at a quote, an escape). A raw match is kept even as an identifier: a token
+        # pasted without quotes is still a token (word-like names are told apart by the validator).
+        need_tokens = may_continue_in_literal(source) or _ESCAPE.search(source) is not None
         parsed = (_string_tokens(masked.python, _line_starts(source))
                   if need_tokens and masked.python.strip() else None)
         if parsed is not None:
-            groups, names = parsed
-            raw = [h for h in raw if h.start not in names]  # an identifier, not a value
+            groups, _names = parsed
             folded = _folded_hits(source, groups)
             for h in folded:
                 # Already found as written (the raw scan's position is exact): keep that one.

@@ -29,17 +29,22 @@ _UPPER = _LOWER.upper()
 _SEQUENCES = (_LOWER + _UPPER + _DIGITS, _DIGITS + _LOWER + _UPPER, _LOWER[::-1], _UPPER[::-1], _DIGITS[::-1],
               "qwertyuiopasdfghjklzxcvbnm", "QWERTYUIOPASDFGHJKLZXCVBNM")
 # Words of 5+ letters only: a 4-letter word turns up by chance in about 1 random body in 250,000.
-_PLACEHOLDER_WORDS = ("EXAMPLE", "example", "REDACTED", "redacted", "PLACEHOLDER", "placeholder",
-                      "DUMMY", "dummy", "TOKEN", "token", "SECRET", "secret")
+_PLACEHOLDER_WORDS = ("EXAMPLE", "example", "Example", "REDACTED", "redacted", "Redacted", "PLACEHOLDER",
+                      "placeholder", "Placeholder", "DUMMY", "dummy", "Dummy", "TOKEN", "token", "Token",
+                      "SECRET", "secret", "Secret")
 _RUNS = re.compile(r"[A-Z][a-z]*|[a-z]+|[0-9]+|.")
 
 
 def _wordlike(body: str) -> bool:
     """CamelCase words and short digit groups (``AutoModelForSequenceClassification``), not random.
 
-    Scans maximal runs once (no nested quantifiers, so no backtracking blow-up).
+    Every run must be a word of 3+ letters (or 1-4 digits) and the words must average 5+ characters:
+    a random body passes both about once in ten million. Scans maximal runs once (no backtracking).
     """
-    for i, run in enumerate(_RUNS.findall(body)):
+    runs = _RUNS.findall(body)
+    if len(body) < 5 * len(runs):
+        return False
+    for i, run in enumerate(runs):
         if run[0].isupper():
             if len(run) < 3:
                 return False

@@ -615,53 +615,58 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AccountsError as exc:
         print(f"hfsecure hub-emulator: error: bad accounts file: {exc}", file=sys.stderr)
         return 2
-    server = EmulatorServer(accounts, host=args.host, port=args.port, local_run=args.local_run,
-                            timings=Timings(scheduling=1.0, line_interval=0.3, running=3.0),
-                            device_auto_approve=args.auto_approve or None, device_interval=1)
-    try:
-        server.start()
-    except (OSError, RuntimeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        print(f"hfsecure hub-emulator: error: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
-        return 2
-    print(f"hfsecure hub emulator listening on {server.url}", flush=True)
-    if not args.quiet:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("hub-emulator: %(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
-        log.propagate = False
-    if not _is_loopback_host(server.host):
-        print(f"warning: serving on {server.host}, reachable from other machines; the emulator is for tests only",
-              file=sys.stderr, flush=True)
-    if args.accounts:
-        print(f"accounts: {len(server.users.users)} user(s) from {args.accounts}", flush=True)
-    else:
-        user = next(iter(server.users.users))
-        try:
-            token_path = _write_token_file(server.token(user), args.token_file)
-        except OSError as exc:
-            server.stop()
-            print(f"hfsecure hub-emulator: error: cannot write the token file: {exc.strerror}", file=sys.stderr)
-            return 2
-        print(f"demo user '{user}': write token saved to {token_path} (mode 0600)", flush=True)
-        print(f"try: HF_ENDPOINT={server.url} HF_TOKEN=$(cat {token_path}) hf auth whoami", flush=True)
-    if args.local_run:
-        print("local-run: inline uv jobs run on this machine", flush=True)
-
+    # Handlers first: a client may stop us as soon as it reads the first line.
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: object) -> None:
         stop.set()
 
-    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    handler: logging.Handler | None = None
+    server = EmulatorServer(accounts, host=args.host, port=args.port, local_run=args.local_run,
+                            timings=Timings(scheduling=1.0, line_interval=0.3, running=3.0),
+                            device_auto_approve=args.auto_approve or None, device_interval=1)
     try:
+        try:
+            server.start()
+        except (OSError, RuntimeError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            print(f"hfsecure hub-emulator: error: cannot listen on {args.host}:{args.port}: {reason}",
+                  file=sys.stderr)
+            return 2
+        print(f"hfsecure hub emulator listening on {server.url}", flush=True)
+        if not args.quiet:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(logging.Formatter("hub-emulator: %(message)s"))
+            log.addHandler(handler)
+            log.setLevel(logging.INFO)
+        if not _is_loopback_host(server.host):
+            print(f"warning: serving on {server.host}, reachable from other machines; the emulator is for tests "
+                  "only", file=sys.stderr, flush=True)
+        if args.accounts:
+            print(f"accounts: {len(server.users.users)} user(s) from {args.accounts}", flush=True)
+        else:
+            user = next(iter(server.users.users))
+            try:
+                token_path = _write_token_file(server.token(user), args.token_file)
+            except OSError as exc:
+                print(f"hfsecure hub-emulator: error: cannot write the token file: {exc.strerror}",
+                      file=sys.stderr)
+                return 2
+            print(f"demo user '{user}': write token saved to {token_path} (mode 0600)", flush=True)
+            print(f"try: HF_ENDPOINT={server.url} HF_TOKEN=$(cat {token_path}) hf auth whoami", flush=True)
+        if args.local_run:
+            print("local-run: inline uv jobs run on this machine", flush=True)
         while not stop.wait(0.5):
             pass
     finally:
-        for sig, handler_ in previous.items():
-            signal.signal(sig, handler_)
         server.stop()
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+        if handler is not None:
+            log.removeHandler(handler)
     print("hfsecure hub emulator stopped", flush=True)
     return 0
 

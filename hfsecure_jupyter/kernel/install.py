@@ -17,7 +17,7 @@ Example:
     >>> import tempfile, os
     >>> d = tempfile.mkdtemp()
     >>> install(d).changed, is_installed_in(d), uninstall(d).changed, is_installed_in(d)
-    (True, True, True, False)
+    (True, 'block', True, '')
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ JSON_NAME = "ipython_kernel_config.json"
 BEGIN = "# >>> hfsecure-jupyter guard (added by `hfsecure install-guard`; remove with `hfsecure uninstall-guard`) >>>"
 END = "# <<< hfsecure-jupyter guard <<<"
 _CREATED = "# file created by hfsecure install-guard"
+_EOL_NOTE = " [newline added]"  # the user's file lacked a final newline: uninstall takes it back
 BLOCK = f'{BEGIN}\nc.InteractiveShellApp.extensions.append("{EXTENSION}")\n{END}\n'
 
 
@@ -137,8 +138,10 @@ def install(directory: str) -> Result:
     old = _read(path)
     if old is None:
         new = f"{_CREATED}\n{BLOCK}"
+    elif old.endswith("\n") or not old:
+        new = old + BLOCK
     else:
-        new = old + ("" if old.endswith("\n") or not old else "\n") + "\n" + BLOCK
+        new = old + "\n" + BLOCK.replace(BEGIN, BEGIN + _EOL_NOTE, 1)
     _write(path, new)
     return Result(str(path), True, "block")
 
@@ -155,8 +158,8 @@ def uninstall(directory: str) -> Result:
         if old[end:end + 1] == "\n":
             end += 1
         before = old[:start]
-        if before.endswith("\n\n"):
-            before = before[:-1]  # the blank line install put before the block
+        if old.startswith(_EOL_NOTE, start + len(BEGIN)) and before.endswith("\n"):
+            before = before[:-1]  # the newline install added after the user's last line
         new = before + old[end:]
         if new.strip() in ("", _CREATED):
             path.unlink()

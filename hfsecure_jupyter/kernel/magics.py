@@ -35,7 +35,6 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 __all__ = ["HFSecureMagics", "JobRefused", "JobSubmitError", "parse_env", "parse_secrets", "parse_labels",
            "find_notebook_path", "STATUS_TIMEOUT"]
@@ -168,6 +167,57 @@ def find_notebook_path(user_ns: dict[str, Any] | None = None, environ: dict[str,
     return None
 
 
+#: The options of ``%%hfjob`` (flags, argparse keywords), mirroring ``hf jobs uv run``.
+HFJOB_OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
+    (("--flavor",), dict(default="cpu-basic", help="hardware flavor (default: cpu-basic)")),
+    (("--timeout",), dict(default=None, help="maximum duration, e.g. 90, 30m, 2h (default: the Hub's)")),
+    (("--with",), dict(dest="with_", action="append", default=[], metavar="DEP",
+                       help="a dependency to install for the script (repeatable)")),
+    (("-p", "--python"), dict(default=None, help="Python version for uv, e.g. 3.12")),
+    (("--image",), dict(default=None, help="container image (default: the uv image)")),
+    (("-e", "--env"), dict(action="append", default=[], metavar="K=V",
+                           help="an environment variable for the job (repeatable); never a secret")),
+    (("-s", "--secrets"), dict(action="append", default=[], metavar="NAME",
+                               help="a secret by name, resolved from this machine at submission (repeatable)")),
+    (("--namespace",), dict(default=None, help="user or organization that runs the job")),
+    (("--label",), dict(action="append", default=[], metavar="K=V", help="a label (repeatable)")),
+    (("-d", "--detach"), dict(action="store_true", help="submit and return at once")),
+    (("--dry-run",), dict(action="store_true", help="show the job spec (MCP JSON, Python, CLI), submit nothing")),
+    (("--local",), dict(action="store_true", help="run the script here, with the secrets as env vars")),
+    (("script_args",), dict(nargs="*", help="arguments for the script")),
+)
+_PARSER: Any = None
+
+
+def parse_hfjob_line(line: str) -> Any:
+    """Parse the ``%%hfjob`` line; a bad one raises a one-line ``UsageError``.
+
+    The parser (IPython's ``MagicArgumentParser``) is built on first use, which keeps loading the
+    extension cheap.
+
+    Example:
+        >>> args = parse_hfjob_line("--flavor t4-small --with torch --with rich -s HF_TOKEN --detach")
+        >>> args.flavor, args.with_, args.secrets, args.detach
+        ('t4-small', ['torch', 'rich'], ['HF_TOKEN'], True)
+        >>> parse_hfjob_line("--nope")
+        Traceback (most recent call last):
+        ...
+        IPython.core.error.UsageError: unrecognized arguments: --nope
+    """
+    global _PARSER
+    if _PARSER is None:
+        from IPython.core.magic_arguments import MagicArgumentParser
+
+        parser = MagicArgumentParser(prog="%%hfjob", description="Run the cell as a Hugging Face Job.")
+        for flags, kwargs in HFJOB_OPTIONS:
+            parser.add_argument(*flags, **kwargs)
+        _PARSER = parser
+    try:
+        return _PARSER.parse_argstring(line)
+    except ValueError as exc:  # shlex: an unclosed quote
+        raise UsageError(f"%%hfjob: {exc}") from None
+
+
 # -- helpers -------------------------------------------------------------------------------------------
 
 def _redactor(shell: Any) -> Callable[[str], str]:
@@ -272,30 +322,30 @@ class HFSecureMagics(Magics):
     # ---------------------------------------------------------------- %%hfjob
     @cell_magic
     @no_var_expand
-    @magic_arguments()
-    @argument("--flavor", default="cpu-basic", help="hardware flavor (default: cpu-basic)")
-    @argument("--timeout", default=None, help="maximum duration, e.g. 90, 30m, 2h (default: the Hub's)")
-    @argument("--with", dest="with_", action="append", default=[], metavar="DEP",
-              help="a dependency to install for the script (repeatable)")
-    @argument("-p", "--python", default=None, help="Python version for uv, e.g. 3.12")
-    @argument("--image", default=None, help="container image (default: the uv image)")
-    @argument("-e", "--env", action="append", default=[], metavar="K=V",
-              help="an environment variable for the job (repeatable); never a secret")
-    @argument("-s", "--secrets", action="append", default=[], metavar="NAME",
-              help="a secret by name, resolved from this machine at submission (repeatable)")
-    @argument("--namespace", default=None, help="user or organization that runs the job")
-    @argument("--label", action="append", default=[], metavar="K=V", help="a label (repeatable)")
-    @argument("-d", "--detach", action="store_true", help="submit and return at once")
-    @argument("--dry-run", action="store_true",
-              help="show the job spec (MCP JSON, Python, CLI) and submit nothing")
-    @argument("--local", action="store_true", help="run the script here, with the secrets as env vars")
-    @argument("script_args", nargs="*", help="arguments for the script")
     def hfjob(self, line: str, cell: str | None = None) -> Any:
         """Run the cell, a uv script, as a Hugging Face Job; return the job's handle.
 
-        Secrets go by name (``-s HF_TOKEN``) and reach the job as encrypted ``secrets``; ``HF_TOKEN`` is
-        added for you when the script needs the Hub. ``--dry-run`` shows the spec, ``--local`` runs the
-        script here, ``--detach`` returns without following the logs.
+        Usage: %%hfjob [options] [SCRIPT_ARGS ...]
+
+        Secrets go by name and reach the job encrypted, as ``secrets``; ``HF_TOKEN`` is added for you when
+        the script uses the Hub. A literal secret in the cell or the options is refused.
+
+        Options (as ``hf jobs uv run``):
+          --flavor FLAVOR     hardware flavor (default: cpu-basic)
+          --timeout T         maximum duration: 90, 30m, 2h (default: the Hub's)
+          --with DEP          a dependency to install for the script (repeatable)
+          -p, --python VER    Python version for uv, e.g. 3.12
+          --image IMAGE       container image (default: the uv image)
+          -e, --env K=V       an environment variable (repeatable); never a secret
+          -s, --secrets NAME  a secret by name, read from this machine at submission (repeatable);
+                              NAME=$OTHER takes it from another variable
+          --namespace NS      user or organization that runs the job
+          --label K=V         a label (repeatable)
+          -d, --detach        submit and return at once
+          --dry-run           show the job spec (MCP JSON, Python, CLI) and submit nothing
+          --local             run the script here, secrets as environment variables
+
+        The handle (also ``Out[n]``) has ``id``, ``url``, ``status()``, ``logs()`` and ``cancel()``.
         """
         return self._hfjob(line, cell or "")
 
@@ -303,7 +353,7 @@ class HFSecureMagics(Magics):
         redact = _redactor(self.shell)
         # First, before argparse can echo the line back in an error message.
         _refuse_literal_in_line(line)
-        args = parse_argstring(self.hfjob, line)
+        args = parse_hfjob_line(line)
         if args.dry_run and args.local:
             raise UsageError("--dry-run and --local exclude each other")
         if not cell.strip():

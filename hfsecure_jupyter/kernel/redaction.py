@@ -89,7 +89,7 @@ def token_file_paths() -> list[str]:
     home = os.environ.get("HF_HOME") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "huggingface")
     token = os.environ.get("HF_TOKEN_PATH") or os.path.join(home, "token")
-    stored = os.environ.get("HF_STORED_TOKENS_PATH") or os.path.join(home, "stored_tokens")
+    stored = os.path.join(os.path.dirname(token), "stored_tokens")  # huggingface_hub keeps them side by side
     return [os.path.expanduser(token), os.path.expanduser(stored)]
 
 
@@ -115,7 +115,7 @@ def _values_in_file(path: str) -> tuple[str, ...]:
         line = line.strip()
         if not line or line.startswith(("[", "#", ";")):
             continue
-        if "=" in line and not line.startswith("hf_"):
+        if "=" in line:  # stored_tokens: "hf_token = <value>" (a token itself holds no "=")
             key, _, val = line.partition("=")
             if "token" in key.lower():
                 values.append(val.strip())

@@ -242,8 +242,6 @@ def test_folder_walk_skips_vcs_envs_caches_builds_and_binaries(tmp_path: Path, r
     assert any("skipped 3 binary files" in n for n in data["notes"])
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: scan_python drops a token that Python tokenizes as a name "
-                                       "(a bare pasted token, HF_TOKEN=<token> in a .py file or a cell)")
 @pytest.mark.parametrize("template", ["{t}\n", "HF_TOKEN={t}\n", "login({t})\n"])
 def test_unquoted_token_in_a_python_file(tmp_path: Path, run_cli, tok: str, template: str) -> None:
     path = tmp_path / "pasted.py"
@@ -368,8 +366,6 @@ def test_redact_notebook_keeps_every_other_byte(tmp_path: Path, run_cli, make_to
     assert not leaks(r.out + r.err, t1, t2, t3)
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: detect.redact_notebook re-cuts list fields by lines, which "
-                                       "moves text between traceback entries (they hold embedded newlines)")
 def test_redact_notebook_with_a_multiline_traceback(tmp_path: Path, run_cli, tok: str) -> None:
     tb = ["\x1b[0;31mHTTPError\x1b[0m   Traceback", "Cell In[4], line 3\n      1 import x\n----> 3 y()",
           f"HTTPError: 401 (headers: {{'authorization': 'Bearer {tok}'}})"]

@@ -261,7 +261,7 @@ def test_rate_limited(hub, logged_in):
 
 
 def test_slow_hub_never_blocks_past_the_timeout_and_resolves_in_background(hub, logged_in):
-    hub.faults.latency = 1.0
+    hub.faults.latency = 2.0
     seen: list[AuthStatus] = []
     arrived = threading.Event()
     unsubscribe = auth.subscribe(lambda s: (seen.append(s), arrived.set()))
@@ -269,7 +269,7 @@ def test_slow_hub_never_blocks_past_the_timeout_and_resolves_in_background(hub, 
         t0 = time.monotonic()
         st = auth.get_status(timeout=0.2)
         waited = time.monotonic() - t0
-        assert st.state == "checking" and waited < 0.6
+        assert st.state == "checking" and waited < 1.0, (st, waited)
         assert st.masked_token == "hf_****" + logged_in.token[-4:]
         assert arrived.wait(5)
         assert seen[0].state == "ok" and seen[0].user == "alice"

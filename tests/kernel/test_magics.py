@@ -94,6 +94,7 @@ model.push_to_hub("{user}/my-model")
     ("--flavor no-such-gpu --dry-run", "flavor"),
     ("--timeout soon --dry-run", "timeout"),
     ("-s 9BAD", "name must start with a letter"),
+    ("--label 'unclosed", "quotation"),
 ])
 def test_bad_flags_give_a_one_line_usage_error(ip, line, needle):
     run = Run(ip, f"%%hfjob {line}\nprint(1)\n")
@@ -103,6 +104,16 @@ def test_bad_flags_give_a_one_line_usage_error(ip, line, needle):
     assert "\n" not in message.strip()
     assert "Traceback" not in run.text
     assert run.cap.stderr.strip().startswith("UsageError:")
+
+
+def test_help_lists_every_option():
+    from hfsecure_jupyter.kernel.magics import HFJOB_OPTIONS
+
+    doc = HFSecureMagics.hfjob.__doc__
+    for flags, _ in HFJOB_OPTIONS:
+        for flag in flags:
+            if flag.startswith("-"):
+                assert flag in doc, flag
 
 
 def test_empty_body_is_a_usage_error(ip):
@@ -209,6 +220,8 @@ def test_literal_secret_is_refused_and_nothing_submitted(ip, hub, logged_in, tok
     assert "Traceback" not in run.text
     assert not hub.jobs
     assert not hub.calls(method="POST")
+    if where == "body":  # where it is, in the cell's own line numbers (the %%hfjob line is line 1)
+        assert "the script holds a secret" in run.text and f"line 3: {mask_secret(tok)}" in run.text
 
 
 def test_secret_value_that_is_not_token_shaped_is_refused(ip, hub, logged_in):
@@ -497,3 +510,67 @@ def test_hfsecure_line_with_a_token_is_refused_masked(ip, tok):
     run = Run(ip, f"%hfsecure scan {tok}")
     assert type(run.error) is UsageError
     run.assert_clean(tok)
+
+
+# -- through a real kernel --------------------------------------------------------------------------------
+
+def _execute(kc, code: str, timeout: float = 60) -> list[dict]:
+    """Run ``code`` in the kernel; return every iopub message of the request plus the execute_reply."""
+    import queue
+
+    msg_id = kc.execute(code)
+    msgs: list[dict] = []
+    deadline = time.time() + timeout
+    while True:
+        try:
+            msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.time()))
+        except queue.Empty:
+            raise AssertionError(f"no idle within {timeout}s: {[m['msg_type'] for m in msgs]}") from None
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        msgs.append(msg)
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    while True:
+        reply = kc.get_shell_msg(timeout=max(0.1, deadline - time.time()))
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return msgs + [reply]
+
+
+@pytest.mark.slow
+def test_real_kernel_iopub_holds_no_token_through_hfjob(hub, tmp_path):
+    manager = pytest.importorskip("jupyter_client.manager")
+    canary = hub.token("alice")
+    env = dict(os.environ, IPYTHONDIR=str(tmp_path / "ipython"), HF_TOKEN=canary, JUPYTER_PLATFORM_DIRS="1",
+               PYDEVD_DISABLE_FILE_VALIDATION="1")
+    env.pop("PYTEST_CURRENT_TEST", None)
+    km, kc = manager.start_new_kernel(kernel_name="python3", env=env, startup_timeout=60)
+    try:
+        seen: dict[str, list[dict]] = {}
+        cells = {
+            "load": "%load_ext hfsecure_jupyter",
+            "submit": "%%hfjob\n" + SCRIPT_PUSH.format(user="alice"),
+            "handle": "_",
+            "local": "%%hfjob --local -s HF_TOKEN\n" + LOCAL_SCRIPT,
+            "dry": "%%hfjob --dry-run -e HF_TOKEN=$HF_TOKEN\nprint(1)\n",
+            "status": "%hfsecure status",
+        }
+        for name, code in cells.items():
+            seen[name] = _execute(kc, code)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    everything = json.dumps(seen, default=str)
+    assert canary not in everything
+    types = lambda name: [m["msg_type"] for m in seen[name]]  # noqa: E731
+    # The job ran on the emulator, with the token as its secret, and its progress was updated in place.
+    assert len(hub.jobs) == 1
+    job = next(iter(hub.jobs.values()))
+    assert job.secrets.reveal()["HF_TOKEN"] == canary and "HF_TOKEN" not in (job.spec.get("environment") or {})
+    assert "update_display_data" in types("submit")
+    assert job.id in json.dumps(seen["handle"]) and "execute_result" in types("handle")
+    # The local run's script printed the token: the frontend got it masked.
+    local = json.dumps(seen["local"])
+    assert mask_secret(canary) in local and hashlib.sha256(canary.encode()).hexdigest() in local
+    assert "$HF_TOKEN" in json.dumps(seen["dry"])
+    assert "alice" in json.dumps(seen["status"]) and "redaction:    active" in json.dumps(seen["status"])

@@ -1,0 +1,88 @@
+"""The text engine: prefilter, decoded views, positions, suppression, linear time."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from hfsecure_jupyter import detect
+from hfsecure_jupyter.detect.engine import KEYWORDS, might_contain_secret, raw_candidates
+
+
+def test_prefilter_says_no_for_plain_code_and_yes_for_every_keyword():
+    assert not might_contain_secret("import torch\nmodel = AutoModel.from_pretrained('gpt2')\n")
+    assert not might_contain_secret(b"import torch\n")
+    for kw in KEYWORDS:
+        assert might_contain_secret(f"x {kw} y"), kw
+
+
+def test_prefilter_is_exact_for_clean_text_of_every_kind(tok):
+    assert might_contain_secret(tok) and might_contain_secret(tok.encode())
+
+
+def test_raw_candidates_ignore_names_but_see_pieces(tok):
+    assert not raw_candidates(b'"from huggingface_hub import hf_hub_download\\n"')
+    assert raw_candidates(f'"{tok}"'.encode())
+    assert raw_candidates(f'"x = \\"{tok[:10]}\\" + \\"{tok[10:]}\\""'.encode())
+
+
+def test_position_is_line_and_column_of_the_start(tok):
+    [f] = detect.scan_text(f"first\nsecond line {tok} end")
+    assert (f.line, f.column, f.end_line, f.end_column) == (2, 13, 2, 13 + len(tok))
+
+
+def test_multiple_tokens_in_order(make_token):
+    a, b = make_token(), make_token("github")
+    found = detect.scan_text(f"{b} and {a}")
+    assert [f.rule for f in found] == ["github-token", "hf-user-token"]
+
+
+def test_suppression_is_reported_not_dropped(tok):
+    [f] = detect.scan_text(f"{tok}  # hfsecure: allow")
+    assert f.suppressed
+    [g] = detect.scan_text(f"{tok}\n# hfsecure: allow")
+    assert not g.suppressed
+
+
+@pytest.mark.parametrize("wrap", ["\\u{:04x}", "\\x{:02x}"])
+def test_escaped_characters(tok, wrap):
+    text = "".join(wrap.format(ord(c)) for c in tok)
+    [f] = detect.scan_text(f'"{text}"')
+    assert f.encoding == "escaped" and f.column == 2 and f.end_column == 2 + len(text)
+
+
+def test_zero_width_inside_body_only(tok):
+    hidden = tok[:10] + "\u200d" + tok[10:]
+    [f] = detect.scan_text(hidden)
+    assert f.encoding == "zero-width"
+
+
+def test_url_safe_and_offset_base64(tok):
+    import base64
+    for prefix in (b"", b"Bearer ", b"user:", b"Authorization: Basic "):
+        enc = base64.urlsafe_b64encode(prefix + tok.encode() + b"\n").decode()
+        [f] = detect.scan_text(f"data={enc};")
+        assert f.encoding == "base64" and f.preview.endswith(tok[-4:]), prefix
+
+
+def test_base64_of_plain_text_is_not_a_finding():
+    import base64
+    enc = base64.b64encode(b"hf_hub_download is a function of huggingface_hub " * 5).decode()
+    assert detect.scan_text(enc) == []
+
+
+@pytest.mark.parametrize("name,text", [
+    ("repeated hf_", "hf_" * 350_000),
+    ("whitespace", " " * 1_000_000),
+    ("long keyword runs", ("hf_" + "a" * 33 + " ") * 27_000),
+    ("base64 markers", "aGZf" * 250_000),
+    ("escapes", "\\u0068" * 170_000),
+    ("zero width", "h\u200b" * 500_000),
+])
+def test_hostile_input_is_linear(name, text):
+    # Not a timing target (see benchmarks/): a generous bound that catches quadratic blow-ups.
+    for fn in (detect.scan_text, detect.scan_python, detect.redact):
+        start = time.perf_counter()
+        fn(text)
+        assert time.perf_counter() - start < 5.0, (name, fn.__name__)

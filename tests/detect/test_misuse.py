@@ -1,0 +1,65 @@
+"""Misuse that leaks a token without a literal: warnings with a fix, never errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from hfsecure_jupyter import detect
+from hfsecure_jupyter.detect.misuse import MISUSE_RULES, is_secret_name, might_misuse
+
+
+@pytest.mark.parametrize("src,rule", [
+    ('run_job(image="python:3.12", command=["python"], env={"HF_TOKEN": get_token()})', "secret-in-job-env"),
+    ('api.run_uv_job("train.py", env={"HF_TOKEN": os.environ["HF_TOKEN"]})', "secret-in-job-env"),
+    ('hf_jobs("uv", {"script": "x.py", "env": {"HF_TOKEN": "$HF_TOKEN"}})', "secret-in-job-env"),
+    ('run_job(image="x", command=["y"], env={"WANDB_API_KEY": key})', "secret-in-job-env"),
+    ('create_scheduled_job(image="x", command=["y"], schedule="@daily", env={"T": hf_token})', "secret-in-job-env"),
+    ("!hf jobs run -e HF_TOKEN python:3.12 python -c 'print(1)'", "secret-in-job-cli-env"),
+    ("!hf jobs uv run --env HF_TOKEN=$HF_TOKEN train.py", "secret-in-job-cli-env"),
+    ("!hf auth token", "token-printed-by-cli"),
+    ("!huggingface-cli auth token", "token-printed-by-cli"),
+    ("print(get_token())", "secret-echoed"),
+    ('os.environ["HF_TOKEN"]', "secret-echoed"),
+    ('tok = get_token()\nprint(f"using {tok}")', "secret-echoed"),
+    ("%env HF_TOKEN", "secret-echoed"),
+    ("!echo $HF_TOKEN", "secret-echoed"),
+    ("!printenv HF_TOKEN", "secret-echoed"),
+    ("print(os.environ)", "secret-echoed"),
+    ('logger.info("token %s", os.getenv("HF_TOKEN"))', "secret-echoed"),
+    ('display(userdata.get("HF_TOKEN"))', "secret-echoed"),
+])
+def test_misuse_is_a_warning_with_a_fix(src, rule):
+    found = detect.scan_python(src)
+    assert [f.rule for f in found] == [rule]
+    [f] = found
+    assert f.kind == "misuse" and f.severity == "warning" and not f.is_secret
+    assert f.fix == MISUSE_RULES[rule][1] and f.message == MISUSE_RULES[rule][0]
+
+
+@pytest.mark.parametrize("src", [
+    'run_job(image="x", command=["y"], env={"DEBUG": "1"}, secrets={"HF_TOKEN": get_token()})',
+    'hf_jobs("uv", {"script": "x.py", "secrets": {"HF_TOKEN": "$HF_TOKEN"}})',
+    "!hf jobs uv run --secrets HF_TOKEN train.py",
+    "!hf auth whoami",
+    "for token in tokenizer(text):\n    print(token)",
+    "pad_token = tokenizer.pad_token\nprint(pad_token)",
+    'os.environ["TOKENIZERS_PARALLELISM"] = "false"\nprint(os.environ["TOKENIZERS_PARALLELISM"])',
+    'login(token=os.environ["HF_TOKEN"])',
+    'tok = get_token()\napi = HfApi(token=tok)',
+    "%env TOKENIZERS_PARALLELISM=false",
+])
+def test_safe_code_is_quiet(src):
+    assert detect.scan_python(src) == []
+
+
+def test_misuse_preview_never_shows_a_literal(tok):
+    found = detect.scan_python(f'run_job(image="x", command=["y"], env={{"HF_TOKEN": "{tok}"}})')
+    assert {f.rule for f in found} == {"hf-user-token", "secret-in-job-env"}
+    for f in found:
+        assert tok not in repr(f) and tok not in f.preview
+
+
+def test_names():
+    assert is_secret_name("HF_TOKEN") and is_secret_name("WANDB_API_KEY") and is_secret_name("db_password")
+    assert not is_secret_name("TOKENIZERS_PARALLELISM") and not is_secret_name("KEYBOARD")
+    assert not might_misuse("x = 1\nprint(x)")

@@ -1,0 +1,103 @@
+"""(I)Python source: folding, escapes, f-strings, bytes, magics, shell lines, comments."""
+
+from __future__ import annotations
+
+import pytest
+
+from hfsecure_jupyter import detect
+from hfsecure_jupyter.detect.python import mask_ipython
+
+
+def secret_rows(src, **kw):
+    return [(f.line, f.column, f.encoding) for f in detect.scan_python(src, **kw) if f.is_secret]
+
+
+def test_join_of_literals(tok):
+    src = f'tok = "".join(["{tok[:10]}", "{tok[10:20]}", "{tok[20:]}"])'
+    assert secret_rows(src) == [(1, 17, "concatenation")]
+
+
+def test_join_with_tuple_and_spaces(tok):
+    src = f"tok = ''.join((\n  '{tok[:10]}',\n  '{tok[10:]}',\n))"
+    assert secret_rows(src) == [(2, 4, "concatenation")]
+
+
+def test_list_of_unrelated_strings_is_not_joined(tok):
+    # Only a join folds a list: two list items that happen to abut are not one value.
+    src = f'parts = ["{tok[:12]}", "{tok[12:]}"]'
+    assert secret_rows(src) == []
+
+
+def test_fstring_literal_part(tok):
+    assert secret_rows(f'h = {{"Authorization": f"Bearer {tok}"}}') == [(1, 32, "")]
+
+
+def test_fstring_concatenated_with_plain(tok):
+    src = f'h = f"{{x}}{tok[:8]}" "{tok[8:]}"'
+    assert [r[2] for r in secret_rows(src)] == ["concatenation"]
+
+
+def test_bytes_and_raw_literals(tok):
+    assert secret_rows(f'b = b"{tok}"') == [(1, 7, "")]
+    assert secret_rows(f"r = rb'{tok}'") == [(1, 8, "")]
+
+
+def test_backslash_continuation_inside_literal(tok):
+    src = f'x = "{tok[:10]}\\\n{tok[10:]}"'
+    assert secret_rows(src) == [(1, 6, "escaped")]
+
+
+def test_octal_and_named_escapes(tok):
+    octal = "".join(f"\\{ord(c):03o}" for c in tok)
+    assert secret_rows(f'x = "{octal}"') == [(1, 6, "escaped")]
+
+
+def test_comment_is_scanned(tok):
+    assert secret_rows(f"x = 1  # old token {tok}") == [(1, 20, "")]
+
+
+def test_unparseable_cell_still_scanned_as_text(tok):
+    src = f"def broken(:\n    login('{tok}'"
+    assert secret_rows(src) == [(2, 12, "")]
+
+
+@pytest.mark.parametrize("src,masked", [
+    ("!pip install x\nimport x", (0,)),
+    ("x = !ls\nprint(x)", (0,)),
+    ("%matplotlib inline\nimport torch", (0,)),
+    ("if True:\n    !echo hi\n    y = 1", (1,)),
+    ("a = b % c\nd = e != f", ()),
+    ("model?\nx = 1", (0,)),
+])
+def test_mask_ipython_keeps_python_and_lines(src, masked):
+    m = mask_ipython(src)
+    assert m.masked_lines == masked
+    assert m.python.count("\n") == src.count("\n")
+    compile(m.python, "<cell>", "exec")
+
+
+def test_cell_magic_with_python_body_is_folded(tok):
+    src = f'%%time\nx = "{tok[:10]}" + "{tok[10:]}"'
+    assert secret_rows(src) == [(2, 6, "concatenation")]
+
+
+def test_bash_cell_magic_body_scanned_as_text(tok):
+    assert secret_rows(f"%%bash\nexport HF_TOKEN={tok}\nhf auth whoami") == [(2, 17, "")]
+
+
+def test_env_magic_and_shell_line(tok):
+    assert secret_rows(f"%env HF_TOKEN={tok}") == [(1, 15, "")]
+    assert secret_rows(f"!curl -H 'Authorization: Bearer {tok}' https://huggingface.co/api/whoami-v2") == [(1, 33, "")]
+
+
+def test_suppressed_with_comment(tok):
+    [f] = detect.scan_python(f'FAKE = "{tok}"  # hfsecure: allow (test fixture)')
+    assert f.suppressed
+
+
+def test_clean_code_with_hub_names_has_no_findings():
+    src = ("from huggingface_hub import hf_hub_download, notebook_login\n"
+           "notebook_login()\n"
+           "path = hf_hub_download(repo_id='gpt2', filename='config.json', token=os.environ['HF_TOKEN'])\n"
+           "tokenizer = AutoTokenizer.from_pretrained('bert-base-uncased', use_auth_token=True)\n")
+    assert detect.scan_python(src) == []

@@ -1,0 +1,159 @@
+"""Output redaction pieces, in process (the real-kernel test checks what iopub carries)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import threading
+
+import pytest
+
+from hfsecure_jupyter import detect
+from hfsecure_jupyter.kernel import redaction
+from hfsecure_jupyter.testing import fake_token
+
+
+def test_redact_data_walks_every_mimetype_and_nesting():
+    t = fake_token()
+    bundle = {"text/plain": f"'{t}'", "text/html": f"<b>{t}</b>", "application/json": {"a": [1, {"b": t}], t: 2},
+              "image/png": "iVBORw0KGgo="}
+    out = redaction.redact_data(bundle, detect.Redactor())
+    assert t not in repr(out)
+    assert out["image/png"] is bundle["image/png"] and out["application/json"]["a"][0] == 1
+    assert bundle["text/plain"] == f"'{t}'"  # the input is not modified in place
+
+
+def test_known_values_env_token_files_and_exclusions(tmp_path, monkeypatch):
+    other = "s3cr3t-" + secrets.token_hex(10)
+    plain = "plainvalue-" + secrets.token_hex(6)
+    monkeypatch.setenv("MY_SERVICE_API_KEY", other)
+    monkeypatch.setenv("UNUSUAL_NAME", plain)
+    monkeypatch.setenv("PWD", "/some/working/dir")
+    tok_file, stored = tmp_path / "token", tmp_path / "stored_tokens"
+    t1, t2 = fake_token(), fake_token()
+    tok_file.write_text(t1 + "\n")
+    stored.write_text(f"[work]\nhf_token = {t2}\n")
+    monkeypatch.setenv("HF_TOKEN_PATH", str(tok_file))
+    values = redaction.known_secret_values(use_hub=False)
+    assert {other, t1, t2} <= set(values)
+    assert plain not in values and "/some/working/dir" not in values
+    assert plain in redaction.known_secret_values(["UNUSUAL_NAME"], use_hub=False)
+
+
+class FakeSession:
+    def __init__(self):
+        self.sent = []
+
+    def msg(self, msg_type, content, parent=None):
+        return {"msg_type": msg_type, "content": content, "parent_header": parent or {}}
+
+    def send(self, stream, msg, ident=None):
+        self.sent.append(msg)
+
+
+class FakeStream:
+    name = "stdout"
+    topic = b"stream.stdout"
+
+    def __init__(self):
+        self.session = FakeSession()
+        self.pub_thread = None
+
+    def flush(self):
+        pass
+
+
+class FakeOwner:
+    active = True
+
+    def __init__(self, known=()):
+        self.redactor = detect.Redactor(known)
+
+
+def _msg(text, parent="p1"):
+    return {"content": {"name": "stdout", "text": text}, "parent_header": {"msg_id": parent}}
+
+
+@pytest.mark.parametrize("cut", [1, 3, 10, 20, 36])
+def test_stream_hook_masks_a_token_split_across_messages(cut):
+    t = fake_token()
+    stream = FakeStream()
+    hook = redaction._StreamHook(FakeOwner(), stream)
+    shown = hook(_msg("key: " + t[:cut]))["content"]["text"] + hook(_msg(t[cut:] + " end\n"))["content"]["text"]
+    hook.flush_held()
+    shown += "".join(m["content"]["text"] for m in stream.session.sent)
+    assert t not in shown and detect.mask_secret(t) in shown and shown.endswith(" end\n")
+
+
+def test_stream_hook_holds_a_trailing_prefix_until_the_cell_ends():
+    t = fake_token()
+    stream = FakeStream()
+    hook = redaction._StreamHook(FakeOwner(), stream)
+    first = hook(_msg("partial " + t[:25]))["content"]["text"]
+    assert t[:25] not in first and hook.pending
+    hook.flush_held()  # what post_execute does: the rest never came
+    assert stream.session.sent[0]["parent_header"] == {"msg_id": "p1"}
+    assert not hook.pending
+
+
+def test_stream_hook_masks_known_values_and_keeps_requests_apart():
+    other = "s3cr3t-" + secrets.token_hex(10)
+    stream = FakeStream()
+    hook = redaction._StreamHook(FakeOwner([other]), stream)
+    a = hook(_msg("A " + other[:9], "p1"))["content"]["text"]
+    b = hook(_msg("B unrelated\n", "p2"))["content"]["text"]
+    c = hook(_msg(other[9:] + "\n", "p1"))["content"]["text"]
+    assert b == "B unrelated\n"
+    assert other not in a + c and "****" in a + c
+
+
+def test_terminal_shell_masks_results_displays_and_tracebacks(ip, state, capsys, monkeypatch):
+    t = fake_token()
+    ip.user_ns["parts"] = (t[:10], t[10:])  # the cell text never holds the token
+    ip.run_cell("''.join(parts)", store_history=True)
+    ip.display_pub.publish(data={"text/plain": "".join(ip.user_ns["parts"])}, metadata={})
+    ip.run_cell("raise ValueError('bad ' + ''.join(parts))", store_history=True)
+    out = capsys.readouterr().out
+    assert t not in out
+    assert out.count(detect.mask_secret(t)) >= 3
+    assert state.output.mode == "terminal"
+
+
+def test_known_values_refresh_before_each_cell(ip, state, monkeypatch, capsys):
+    other = "s3cr3t-" + secrets.token_hex(10)
+    ip.run_cell("1", store_history=True)
+    monkeypatch.setenv("WANDB_API_KEY", other)
+    ip.user_ns["v"] = other
+    ip.run_cell("v", store_history=True)
+    out = capsys.readouterr().out
+    assert other not in out and "****" in out
+
+
+def test_redact_outputs_off_passes_through(ip, state, capsys):
+    state.settings.redact_outputs = False
+    t = fake_token()
+    ip.user_ns["parts"] = (t[:10], t[10:])
+    ip.run_cell("''.join(parts)", store_history=True)
+    assert t in capsys.readouterr().out  # the switch really switches
+
+
+def test_session_net_masks_execute_input_and_reply(ip, state):
+    t = fake_token()
+    sent = []
+
+    def orig(stream, msg_or_type, content=None, *a, **k):
+        sent.append((msg_or_type, content))
+
+    send = state.output._make_send(orig)
+    send(None, "execute_input", {"code": f'x = "{t}"', "execution_count": 1})
+    send(None, "execute_reply", {"status": "error", "evalue": f"bad {t}", "traceback": [f"E {t}"]})
+    send(None, {"header": {"msg_type": "display_data"}, "content": {"data": {"text/plain": t}}})
+    send(None, "kernel_info_reply", {"banner": "x"})
+    assert t not in repr(sent[:2])
+    assert sent[3] == ("kernel_info_reply", {"banner": "x"})
+    # a display from another thread (thread-local hooks do not see it) is masked by the net too
+    th = threading.Thread(target=send, args=(None, {"header": {"msg_type": "display_data"},
+                                                    "content": {"data": {"text/plain": t}}}))
+    th.start(); th.join()
+    assert t not in repr(sent[4])
