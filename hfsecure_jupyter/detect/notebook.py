@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from .engine import find_secrets, hits_to_findings, might_contain_secret, raw_candidates, scan_text
-from .findings import Finding
+from .findings import Edit, Finding
 from .misuse import might_misuse, might_misuse_bytes
 from .python import scan_python
 from .redact import Redactor, apply_edits
@@ -88,8 +88,10 @@ def _walk_generic(value: Any, location: str, container: Any, key: Any) -> Iterat
     stack = [(value, location, container, key)]
     while stack:
         value, location, container, key = stack.pop()
-        # nbformat's multiline strings are lists joined; a traceback's entries are separate lines.
-        text = None if key == "traceback" else _text_of(value)
+        # nbformat's multiline strings (source, stream text, mime bundles) are lists to join; any
+        # other list of strings (a traceback, tags) holds separate values.
+        text = value if isinstance(value, str) else (
+            _text_of(value) if key in ("source", "text") or "/" in str(key) else None)
         if text is not None:
             yield NotebookField(location, text, "text", container, key)
         elif isinstance(value, dict):
@@ -197,11 +199,35 @@ def _short(exc: BaseException) -> str:
     return str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
 
 
-def _split_like(new_text: str, old: list[str]) -> list[str] | None:
-    parts = new_text.splitlines(keepends=True)
-    if len(parts) == len(old):
-        return parts
-    return None
+def _edit_parts(parts: list[str], edits: list[Edit]) -> list[str]:
+    """Apply edits made on ``"".join(parts)`` to the parts themselves, keeping their boundaries.
+
+    An edit that spans parts puts its replacement in the first and removes its text from the others.
+    """
+    out = []
+    pos = 0
+    for part in parts:
+        start, end = pos, pos + len(part)
+        local = []
+        for e in edits:
+            lo, hi = max(e.start, start), min(e.end, end)
+            if lo < hi or (e.start == e.end == lo and start <= lo < end):
+                local.append(Edit(lo - start, hi - start, e.replacement if e.start >= start else ""))
+        out.append(apply_edits(part, local))
+        pos = end
+    return out
+
+
+def _field_edits(f: NotebookField, redactor: Redactor) -> list[Edit]:
+    edits = [e for fd in scan_python(f.text, misuse=False) for e in fd.edits] if f.mode == "code" else []
+    edits += redactor.edits(f.text)
+    edits.sort(key=lambda e: (e.start, -(e.end - e.start)))
+    kept: list[Edit] = []
+    for e in edits:
+        if kept and e.start < kept[-1].end:
+            continue
+        kept.append(e)
+    return kept
 
 
 def redact_notebook(data: bytes, redactor: Redactor | None = None) -> tuple[bytes, ScanReport]:
@@ -232,34 +258,17 @@ def redact_notebook(data: bytes, redactor: Redactor | None = None) -> tuple[byte
     for f in iter_fields(nb):
         if not might_contain_secret(f.text):
             continue
-        if f.mode == "code":
-            edits = [e for fd in scan_python(f.text, misuse=False) for e in fd.edits]
-            new = apply_edits(f.text, edits)
-            new = redactor.redact(new)
-        else:
-            new = redactor.redact(f.text)
-        if new == f.text:
+        edits = _field_edits(f, redactor)
+        if not edits:
             continue
         value = f.container[f.key]
-        if isinstance(value, list):
-            parts = _split_like(new, value)
-            if parts is None:
-                f.container[f.key] = new
-                replacements.append(("\0whole", ""))
-                continue
-            for old_part, new_part in zip(value, parts):
-                if old_part != new_part:
-                    replacements.append((old_part, new_part))
-            f.container[f.key] = parts
-        else:
-            replacements.append((value, new))
-            f.container[f.key] = new
+        old_parts = value if isinstance(value, list) else [value]
+        new_parts = _edit_parts(old_parts, edits)
+        replacements += [(o, n) for o, n in zip(old_parts, new_parts) if o != n]
+        f.container[f.key] = new_parts if isinstance(value, list) else new_parts[0]
     out = text
     ok = True
     for old, new in replacements:
-        if old == "\0whole":
-            ok = False
-            break
         for ensure_ascii in (False, True):
             enc_old = json.dumps(old, ensure_ascii=ensure_ascii)
             if enc_old in out:

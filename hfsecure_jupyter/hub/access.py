@@ -18,8 +18,9 @@ Example:
     ('write', ['acme/private-model', 'carol/finetuned'])
     >>> [(r.line, r.call, r.level) for r in need.reasons]
     [(3, 'from_pretrained', 'read'), (4, 'push_to_hub', 'write')]
-    >>> print(recommend_token(need, "carol"))
-    A fine-grained token with repo.write on carol/finetuned and repo.content.read on acme/private-model (only if it is private or gated), rather than a broad write token. Create it at https://huggingface.co/settings/tokens; pass it to jobs as secrets={"HF_TOKEN": "$HF_TOKEN"}.
+    >>> print(recommend_token(need, "carol").split(". ")[0])  # doctest: +NORMALIZE_WHITESPACE
+    A fine-grained token with repo.write on carol/finetuned and repo.content.read on acme/private-model
+    (only if it is private or gated), rather than a broad write token
 """
 
 from __future__ import annotations
@@ -502,7 +503,8 @@ def _judge(status: AuthStatus, r: Reason, namespace: str | None) -> tuple[bool |
                 return True, f"the token has repo.write on {target}", ""
             if repo is None and owner is None:
                 return None, "the target repo is not a literal, so its scope cannot be checked", fix
-            return False, f"the fine-grained token has no repo.write on {target}", fix.replace("use a", "add to the token a")
+            return (False, f"the fine-grained token has no repo.write on {target}",
+                    fix.replace("use a", "add to the token a"))
         if owner is None:
             return None, "the target repo is not a literal", ""
         ok, why = _membership(status, owner)
@@ -539,7 +541,8 @@ def check_access(status: AuthStatus, need: AccessNeed, namespace: str | None = N
         if state == "logged-out":
             if not need.needs_token:
                 return AccessVerdict(None, "not logged in: public repos work without a token, private or gated "
-                                     "ones will fail", "log in (huggingface_hub.login()) if the repos are private or gated")
+                                     "ones will fail",
+                                     "log in (huggingface_hub.login()) if the repos are private or gated")
             return AccessVerdict(False, f"not logged in, and the code needs {need.level} access "
                                  f"({need.reasons[0].why})", "log in: huggingface_hub.login() or `hf auth login`; "
                                  + recommend_token(need, namespace))

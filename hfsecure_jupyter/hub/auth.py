@@ -760,7 +760,8 @@ def refresh_in_background(callback: Callable[[AuthStatus], None] | None = None) 
         if callback is not None:
             callback(status)
         return out
-    fut = _start_check(_key(src, token), src, token, settings.status_ttl, max(_STALL_MIN, _STALL_FACTOR * settings.hub_timeout))
+    stall_after = max(_STALL_MIN, _STALL_FACTOR * settings.hub_timeout)
+    fut = _start_check(_key(src, token), src, token, settings.status_ttl, stall_after)
     if callback is not None:
         def done(f: Future) -> None:
             try:

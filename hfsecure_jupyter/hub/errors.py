@@ -427,7 +427,8 @@ def diagnose(exc_or_log_line: BaseException | str, *, env: Mapping[str, Any] | I
         context: ``"job"`` when the text comes from a job's logs, else ``""``.
 
     Example:
-        >>> diagnose("KeyError: 'HF_TOKEN'", env={"HF_TOKEN_VALUE": "..."}).cause.startswith("The token was passed through env")
+        >>> d = diagnose("KeyError: 'HF_TOKEN'", env={"HF_TOKEN_VALUE": "..."})
+        >>> d.cause.startswith("The token was passed through env")
         True
         >>> diagnose("huggingface_hub.errors.LocalTokenNotFoundError: Token is required").kind
         'not-logged-in'

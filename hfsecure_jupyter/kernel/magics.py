@@ -36,8 +36,8 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
 
-__all__ = ["HFSecureMagics", "JobRefused", "JobSubmitError", "parse_env", "parse_secrets", "parse_labels",
-           "find_notebook_path", "STATUS_TIMEOUT"]
+__all__ = ["HFSecureMagics", "HFJOB_OPTIONS", "JobRefused", "JobSubmitError", "STATUS_TIMEOUT", "find_notebook_path",
+           "parse_env", "parse_hfjob_line", "parse_labels", "parse_secrets"]
 
 #: Seconds ``%hfsecure status`` waits for the Hub before it says "unknown".
 STATUS_TIMEOUT = 2.0
@@ -548,7 +548,9 @@ class HFSecureMagics(Magics):
             masked = auth.masked_token()
             if masked:
                 lines.append(f"  token:        {masked}")
-            status = self._status_within(auth, STATUS_TIMEOUT)
+            settings = _settings(self.shell)
+            timeout = min(float(getattr(settings, "hub_timeout", STATUS_TIMEOUT)), STATUS_TIMEOUT)
+            status = self._status_within(auth, timeout)
             lines += _status_lines(status)
         except Exception as exc:  # the status line must come back even when the Hub layer fails
             lines.append(f"  login:        unknown ({_one_line(exc)})")

@@ -91,7 +91,8 @@ def test_conditional_reads():
 
 
 def test_jobs_need_job_write():
-    src = "api.run_uv_job('train.py', namespace='acme', secrets={'HF_TOKEN': '$HF_TOKEN'})\nrun_job(image='x', command=['y'])"
+    src = ("api.run_uv_job('train.py', namespace='acme', secrets={'HF_TOKEN': '$HF_TOKEN'})\n"
+           "run_job(image='x', command=['y'])")
     need = required_access(src)
     assert need.level == "write" and need.permissions == {"job.write"}
     assert [(r.line, r.namespace) for r in need.reasons] == [(1, "acme"), (2, None)]
@@ -202,7 +203,8 @@ def test_check_access_fix_is_least_privilege(status_of):
 def test_verdict_agrees_with_what_the_hub_does_for_jobs(hub, status_of):
     # The emulator enforces job.write: our prediction must match the real client's outcome.
     for user, ns in [("alice", "alice"), ("bob", "bob"), ("carol", "carol"), ("carol", "acme"), ("dave", "dave")]:
-        predicted = check_access(status_of(user), required_access(f"run_job(image='x', command=['y'], namespace='{ns}')"))
+        need = required_access(f"run_job(image='x', command=['y'], namespace='{ns}')")
+        predicted = check_access(status_of(user), need)
         try:
             job = HfApi().run_job(image="python:3.12", command=["true"], namespace=ns, token=hub.token(user))
             HfApi().cancel_job(job_id=job.id, namespace=ns, token=hub.token(user))

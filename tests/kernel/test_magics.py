@@ -301,6 +301,22 @@ def test_write_token_submits_follows_and_keeps_the_token_secret(ip, hub, logged_
     assert "HF_TOKEN added to the job's secrets" in run.cap.stdout
 
 
+def test_logged_out_is_refused_with_how_to_log_in(ip, hub, monkeypatch, fresh_status, tmp_path):
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("HF_TOKEN_PATH", str(tmp_path / "no-token"))
+    run = Run(ip, "%%hfjob\nprint(1)\n")
+    assert isinstance(run.error, JobRefused), run.text
+    assert "not logged in" in run.text and "login" in run.text
+    assert not hub.jobs
+
+
+def test_namespace_option_submits_in_the_org(ip, hub, logged_in, fresh_status):
+    run = Run(ip, "%%hfjob --namespace acme --detach\nprint(1)\n")
+    assert run.error is None, run.text
+    assert run.value.namespace == "acme" and hub.jobs[run.value.id].namespace == "acme"
+    run.assert_clean(logged_in.token)
+
+
 def test_detach_returns_at_once(ip, hub, logged_in, fresh_status):
     hub.timings.scheduling = 5.0
     run = Run(ip, "%%hfjob --detach\nprint('slow job')\n")
@@ -568,9 +584,10 @@ def test_real_kernel_iopub_holds_no_token_through_hfjob(hub, tmp_path):
     job = next(iter(hub.jobs.values()))
     assert job.secrets.reveal()["HF_TOKEN"] == canary and "HF_TOKEN" not in (job.spec.get("environment") or {})
     assert "update_display_data" in types("submit")
-    assert job.id in json.dumps(seen["handle"]) and "execute_result" in types("handle")
+    assert job.id in json.dumps(seen["handle"], default=str) and "execute_result" in types("handle")
     # The local run's script printed the token: the frontend got it masked.
-    local = json.dumps(seen["local"])
+    local = json.dumps(seen["local"], default=str)
     assert mask_secret(canary) in local and hashlib.sha256(canary.encode()).hexdigest() in local
-    assert "$HF_TOKEN" in json.dumps(seen["dry"])
-    assert "alice" in json.dumps(seen["status"]) and "redaction:    active" in json.dumps(seen["status"])
+    assert "$HF_TOKEN" in json.dumps(seen["dry"], default=str)
+    status = json.dumps(seen["status"], default=str)
+    assert "alice" in status and "redaction:    active" in status

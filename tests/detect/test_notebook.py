@@ -1,0 +1,141 @@
+"""Notebooks: every field type, locations, malformed files, and byte-preserving redaction."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from hfsecure_jupyter import detect
+
+
+def nb_bytes(cells, metadata=None, indent=1) -> bytes:
+    nb = {"cells": cells, "metadata": metadata or {"kernelspec": {"language": "python", "name": "python3"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    return (json.dumps(nb, indent=indent, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def code(source, outputs=(), **extra):
+    cell = {"cell_type": "code", "execution_count": 1, "id": "a1", "metadata": {}, "outputs": list(outputs),
+            "source": source}
+    cell.update(extra)
+    return cell
+
+
+def locations(data):
+    return [(f.location, f.line, f.column) for f in detect.scan_notebook(data).secrets]
+
+
+def test_every_output_type_and_mimetype(tok):
+    outs = [
+        {"output_type": "stream", "name": "stdout", "text": ["loading\n", f"token={tok}\n"]},
+        {"output_type": "execute_result", "execution_count": 1, "metadata": {},
+         "data": {"text/plain": [f"'{tok}'"], "text/html": [f"<b>{tok}</b>"]}},
+        {"output_type": "display_data", "metadata": {}, "data": {"application/json": {"headers": {"auth": tok}}}},
+        {"output_type": "error", "ename": "ValueError", "evalue": f"bad token {tok}", "traceback": ["a", f"b {tok}"]},
+    ]
+    assert locations(nb_bytes([code("x", outs)])) == [
+        ("cells[0].outputs[0].text", 2, 7),
+        ("cells[0].outputs[1].data.text/html", 1, 4),  # the file's key order (sorted, as nbformat writes)
+        ("cells[0].outputs[1].data.text/plain", 1, 2),
+        ("cells[0].outputs[2].data.application/json.headers.auth", 1, 1),
+        ("cells[0].outputs[3].evalue", 1, 11),
+        ("cells[0].outputs[3].traceback[1]", 1, 3),
+    ]
+
+
+def test_markdown_raw_attachments_and_metadata(tok):
+    att = {"note.txt": {"text/plain": base64.b64encode(f"token {tok}".encode()).decode()}}
+    cells = [
+        {"cell_type": "markdown", "id": "m", "metadata": {}, "source": ["# Setup\n", f"Paste {tok} here"],
+         "attachments": att},
+        {"cell_type": "raw", "id": "r", "metadata": {"tags": [tok]}, "source": "raw"},
+    ]
+    assert locations(nb_bytes(cells, metadata={"secret": {"x": tok}})) == [
+        ("cells[0].attachments.note.txt.text/plain", 1, 9),  # base64: the 4-character group holding it
+        ("cells[0].source", 2, 7),
+        ("cells[1].metadata.tags[0]", 1, 1),
+        ("metadata.secret.x", 1, 1),
+    ]
+
+
+def test_code_cell_gets_python_awareness(tok):
+    data = nb_bytes([code([f'a = "{tok[:9]}"\n', f'b = a + "x"\n', f'c = ("{tok[:9]}"\n', f' "{tok[9:]}")'])])
+    [f] = detect.scan_notebook(data).secrets
+    assert (f.location, f.line, f.encoding) == ("cells[0].source", 3, "concatenation")
+
+
+def test_non_python_kernel_code_is_scanned_as_text(tok):
+    data = nb_bytes([code(f'Sys.setenv(HF_TOKEN = "{tok}")')],
+                    metadata={"kernelspec": {"language": "R", "name": "ir"}})
+    assert locations(data) == [("cells[0].source", 1, 24)]
+
+
+def test_misuse_in_notebook_cells(tok):
+    data = nb_bytes([code("!hf auth token"), code("print('ok')")])
+    report = detect.scan_notebook(data)
+    assert [(f.rule, f.location) for f in report.warnings] == [("token-printed-by-cli", "cells[0].source")]
+    assert report.secrets == []
+
+
+def test_clean_notebook_with_images_is_not_parsed(monkeypatch):
+    png = base64.b64encode(bytes(range(256)) * 400).decode()
+    data = nb_bytes([code("from huggingface_hub import hf_hub_download\nplot()",
+                          [{"output_type": "display_data", "metadata": {}, "data": {"image/png": png}}])])
+    calls = []
+    monkeypatch.setattr(json, "loads", lambda *a, **k: calls.append(1))
+    assert detect.scan_notebook(data).findings == [] and calls == []
+
+
+@pytest.mark.parametrize("cut", [0.3, 0.6, 0.95])
+def test_truncated_notebook_is_scanned_as_text(tok, cut):
+    data = nb_bytes([code("print(1)"), code(f'login("{tok}")')])
+    start = data.index(tok.encode())
+    truncated = data[: max(int(len(data) * cut), start + len(tok) + 2)]
+    report = detect.scan_notebook(truncated)
+    assert report.kind == "notebook-as-text" and "not valid JSON" in report.notes[0]
+    assert len(report.secrets) == 1 and report.secrets[0].location == ""
+
+
+def test_not_a_notebook_json(tok):
+    report = detect.scan_notebook(json.dumps([{"k": tok}]).encode())
+    assert "not a notebook" in report.notes[0] and len(report.secrets) == 1
+
+
+def test_redact_notebook_changes_only_the_secret_bytes(tok, make_token):
+    other = make_token("openai")
+    cells = [code([f'login("{tok}")\n', "print(1)\n"],
+                  [{"output_type": "stream", "name": "stdout", "text": [f"key {other}\n"]}]),
+             {"cell_type": "markdown", "id": "m", "metadata": {}, "source": "déjà vu — ünïcode"}]
+    data = nb_bytes(cells)
+    new, report = detect.redact_notebook(data)
+    assert len(report.secrets) == 2
+    assert tok.encode() not in new and other.encode() not in new
+    expected = data.replace(tok.encode(), ("hf_****" + tok[-4:]).encode()).replace(
+        other.encode(), ("sk-****" + other[-4:]).encode())
+    assert new == expected
+    json.loads(new)
+
+
+def test_redact_notebook_folds_concatenation(tok):
+    data = nb_bytes([code(f'tok = "{tok[:10]}" + "{tok[10:]}"')])
+    new, _ = detect.redact_notebook(data)
+    assert tok[:10].encode() not in new and tok[10:].encode() not in new
+    src = json.loads(new)["cells"][0]["source"]
+    assert src == f'tok = "hf_****{tok[-4:]}" + ""'
+    assert detect.scan_notebook(new).secrets == []
+
+
+def test_redact_notebook_clean_is_identity():
+    data = nb_bytes([code("x = 1")])
+    assert detect.redact_notebook(data)[0] is data
+
+
+def test_redact_file_keeps_mode_and_other_bytes(tmp_path, tok):
+    p = tmp_path / "train.py"
+    p.write_text(f"# setup\nTOKEN = '{tok}'\r\nprint('done')\n", newline="")
+    p.chmod(0o640)
+    detect.redact_file(p)
+    assert p.read_bytes() == f"# setup\nTOKEN = 'hf_****{tok[-4:]}'\r\nprint('done')\n".encode()
+    assert (p.stat().st_mode & 0o777) == 0o640

@@ -1,0 +1,90 @@
+"""Property-based: scan and redact never raise; redacted text has no findings and keeps every
+other character."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hfsecure_jupyter import detect
+from hfsecure_jupyter.testing import fake_token
+
+# Pieces that steer the engine into its decoders, mixed with any characters.
+PIECES = st.characters(codec="utf-8") | st.sampled_from(
+    list("hf_api_org_sk-ghpAKIA\"'\\\n\u200b%5F=+/") + ["hf_", "aGZf", "hmX", "\\u0068", "\x1b[0m", "%5F"])
+TEXT = st.lists(PIECES, max_size=120).map("".join)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(TEXT)
+def test_scans_never_raise(text):
+    for fn in (detect.scan_text, detect.scan_python, detect.scan_cell, detect.redact):
+        fn(text)
+    detect.scan_notebook(text.encode("utf-8", "surrogatepass"))
+    detect.scan_bytes(text.encode("utf-8", "surrogatepass"), path="x.py")
+
+
+@SETTINGS
+@given(st.binary(max_size=400))
+def test_bytes_never_raise(data):
+    detect.scan_notebook(data)
+    detect.scan_bytes(data, path="x.txt")
+    detect.redact_notebook(data)
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | TEXT,
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4),
+                    max_leaves=20)
+
+
+@SETTINGS
+@given(JSON)
+def test_any_json_document_never_raises(doc):
+    data = json.dumps(doc).encode()
+    detect.scan_notebook(data)
+    detect.redact_notebook(data)
+
+
+@SETTINGS
+@given(st.lists(st.tuples(TEXT, st.booleans()), min_size=1, max_size=5), st.integers(0, 2**32))
+def test_redaction_removes_secrets_and_keeps_the_rest(parts, seed):
+    tokens = []
+    text = ""
+    for i, (chunk, with_token) in enumerate(parts):
+        text += chunk
+        if with_token:
+            t = fake_token(seed=seed + i)
+            tokens.append(t)
+            text += f" {t} "
+    out = detect.redact(text)
+    assert detect.scan_text(out) == [] or all(f.preview not in tokens for f in detect.scan_text(out))
+    for t in tokens:
+        assert t not in out
+    # every character that was not part of a secret is kept, in order
+    hits = detect.find_secrets(text)
+    rebuilt, pos = [], 0
+    for h in hits:
+        rebuilt.append(text[pos:h.start])
+        pos = h.end
+    rebuilt.append(text[pos:])
+    kept = "".join(rebuilt)
+    it = iter(out)
+    assert all(c in it for c in kept)
+
+
+@SETTINGS
+@given(TEXT, st.integers(0, 2**32), st.lists(st.integers(0, 400), max_size=6))
+def test_stream_redaction_equals_whole_redaction(text, seed, cuts):
+    t = fake_token(seed=seed)
+    full = text + " " + t + " " + text
+    s = detect.StreamRedactor()
+    out, prev = [], 0
+    for c in sorted(set(min(c, len(full)) for c in cuts)):
+        out.append(s.feed(full[prev:c]))
+        prev = c
+    out.append(s.feed(full[prev:]))
+    out.append(s.flush())
+    assert t not in "".join(out)
