@@ -102,14 +102,53 @@ def might_misuse_bytes(data: bytes) -> bool:
     return False
 
 
+_REF_WORDS = ("get_token", "environ", "getenv", "userdata", "TOKEN", "_token", "api_key", "API_KEY", "SECRET",
+              "secret", "PASSWORD")
+_SECRET_SOURCE = re.compile(r"get_token|environ|getenv|userdata")
+_ECHO_CALL = re.compile(r"\b(?:print|display|pprint|log|info|debug|warning|error|critical|exception|write|Markdown|"
+                        r"HTML)\s*\(")
+_ASSIGNMENT = re.compile(r"^\s*[A-Za-z_][\w, ]*=[^=]")
+_MAGIC_LINE = re.compile(r"^[ \t]*(?:[\w.,\s]*=\s*)?[!%]", re.MULTILINE)
+_SHELL_WORDS = ("hf ", "huggingface-cli", "echo", "printenv", "env", "TOKEN", "token")
+
+
 def might_misuse(text: str) -> bool:
     """Cheap test: False means none of the misuse checks can fire on ``text``.
+
+    Looks line by line for what each check needs (a job call and ``env``; a shell or magic line; a
+    secret reference on an echoing line, on the last line, or assigned to a name), so that ordinary
+    cells that merely mention ``HF_TOKEN`` are not parsed.
 
     Example:
         >>> might_misuse("x = 1"), might_misuse("print(get_token())")
         (False, True)
+        >>> might_misuse('login(token=os.environ["HF_TOKEN"])\\nmodel.fit()')
+        False
     """
-    return any(m in text for m in _MARKERS)
+    if not any(m in text for m in _MARKERS):
+        return False
+    if "job" in text and "env" in text:
+        return True
+    if "!" in text or "%" in text:
+        for m in _MAGIC_LINE.finditer(text):
+            le = text.find("\n", m.end())
+            line = text[m.end(): le if le >= 0 else len(text)]
+            if any(k in line for k in _SHELL_WORDS):
+                return True
+    last = text.rstrip().rsplit("\n", 1)[-1].strip()
+    for word in _REF_WORDS:
+        i = text.find(word)
+        while i >= 0:  # str.find per word: a regex without a literal prefix is 10x slower here
+            ls = text.rfind("\n", 0, i) + 1
+            le = text.find("\n", i)
+            le = le if le >= 0 else len(text)
+            line = text[ls:le]
+            if _ECHO_CALL.search(line) or line.strip() == last:
+                return True
+            if _SECRET_SOURCE.search(line) and _ASSIGNMENT.match(line):
+                return True
+            i = text.find(word, le)
+    return False
 
 
 def _name_of(func: ast.expr) -> str:

@@ -663,6 +663,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
     finally:
         server.stop()
+        if token_path and not args.token_file:
+            # The token dies with this server: do not leave it behind in a temp dir.
+            try:
+                os.remove(token_path)
+                os.rmdir(os.path.dirname(token_path))
+            except OSError:
+                pass
         for sig, old in previous.items():
             signal.signal(sig, old)
         if handler is not None:

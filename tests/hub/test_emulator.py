@@ -367,7 +367,7 @@ def test_simulated_job_missing_secret_shows_keyerror(hub):
     api = HfApi(token=hub.token("alice"))
     script = "import os\nprint(os.environ['HF_TOKEN'][:3])\n"
     job = api.run_job(image="ghcr.io/astral-sh/uv:python3.12-bookworm", command=inline_command(script),
-                      env={"TOKEN": "$HF_TOKEN"}, namespace="alice")
+                      env={"MODE": "test"}, namespace="alice")
     lines = list(api.fetch_job_logs(job_id=job.id, namespace="alice", follow=True))
     assert lines[-1] == "KeyError: 'HF_TOKEN'"
     assert api.inspect_job(job_id=job.id, namespace="alice").status.stage == "ERROR"
