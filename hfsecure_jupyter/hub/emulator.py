@@ -39,11 +39,11 @@ import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterator, Sequence
-from urllib.parse import urlencode
+from typing import Any, Sequence
 
-from .emulator_accounts import Accounts, AccountsError, Token, User, demo_accounts, now_iso, test_accounts
-from .emulator_jobs import FLAVORS, HARDWARE, KEY_RE, TERMINAL_STAGES, Job, Timings, parse_inline
+from .emulator_accounts import (Accounts, AccountsError, Token, User, _hex_id, demo_accounts, now_iso,
+                                test_accounts)
+from .emulator_jobs import FLAVORS, KEY_RE, Job, Timings, parse_inline
 
 __all__ = ["EmulatorServer", "Faults", "Timings", "Job", "RequestRecord", "test_accounts", "demo_accounts",
            "main", "AccountsError", "parse_inline"]
@@ -250,9 +250,9 @@ class EmulatorServer:
             raise ValueError("role must be read, write or fineGrained")
         value = fake_token()
         with self._lock:
-            self.users.add_token(user, Token(value, role, display_name or f"{user}-{role}-{len(self.users.users[user].tokens) + 1}",
-                                             now_iso(), (fine_grained or {"scoped": [], "global": []})
-                                             if role == "fineGrained" else None))
+            name = display_name or f"{user}-{role}-{len(self.users.users[user].tokens) + 1}"
+            grants = (fine_grained or {"scoped": [], "global": []}) if role == "fineGrained" else None
+            self.users.add_token(user, Token(value, role, name, now_iso(), grants))
         return value
 
     def revoke(self, value: str) -> bool:
@@ -449,7 +449,7 @@ class EmulatorServer:
         spec = validate_job_spec(body)
         secrets = spec.pop("secrets", {}) or {}
         owner_type = "user" if namespace == user.name else "org"
-        owner_id = user.id if owner_type == "user" else f"{abs(hash(('org', namespace))) % (1 << 96):024x}"
+        owner_id = user.id if owner_type == "user" else _hex_id("org", namespace)
         job = Job(namespace=namespace, owner={"id": owner_id, "name": namespace, "type": owner_type},
                   created_by={"id": user.id, "name": user.name}, spec=spec, secrets=secrets)
         with self._lock:

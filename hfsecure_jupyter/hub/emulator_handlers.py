@@ -19,7 +19,7 @@ import tornado.web
 from tornado.iostream import StreamClosedError
 
 from .emulator import (INVALID_TOKEN, MISSING_TOKEN, EmulatorServer, RequestRecord, _is_loopback, log)
-from .emulator_accounts import Token, User, now_iso
+from .emulator_accounts import Token, User, _hex_id, now_iso
 from .emulator_jobs import HARDWARE, Job
 
 _MAX_RECORDS = 20000
@@ -51,7 +51,7 @@ def make_log_function(server: EmulatorServer):
 def _whoami(server: EmulatorServer, user: User, token: Token) -> dict[str, Any]:
     orgs = []
     for name, role in user.orgs:
-        org_id = f"{abs(hash(('org', name))) % (1 << 96):024x}"
+        org_id = _hex_id("org", name)
         orgs.append({"type": "org", "id": org_id, "name": name, "fullname": server.users.org_fullnames.get(name, name),
                      "email": None, "canPay": False, "periodEnd": None, "isEnterprise": False,
                      "avatarUrl": f"/avatars/{name}.svg", "roleInOrg": role})

@@ -148,7 +148,8 @@ class InlineScript:
 
 
 _B64_PIPE = re.compile(
-    r"""(?:echo|printf)\s+(?:-n\s+)?(?:'%s'\s+)?["']?(?P<b64>[A-Za-z0-9+/=\s]{4,}?)["']?\s*\|\s*base64\s+(?:-d|--decode)\b"""
+    r"""(?:echo|printf)\s+(?:-n\s+)?(?:'%s'\s+)?["']?(?P<b64>[A-Za-z0-9+/=\s]{4,}?)["']?"""
+    r"""\s*\|\s*base64\s+(?:-d|--decode)\b"""
     r"""\s*\|\s*(?P<rest>.*)$""",
     re.S,
 )
@@ -249,7 +250,8 @@ class Job:
         self._thread: threading.Thread | None = None
 
     def __repr__(self) -> str:
-        return f"Job(id={self.id!r}, namespace={self.namespace!r}, stage={self.stage!r}, secrets={self.secrets.names()!r})"
+        return (f"Job(id={self.id!r}, namespace={self.namespace!r}, stage={self.stage!r}, "
+                f"secrets={self.secrets.names()!r})")
 
     # -- state ------------------------------------------------------------------------------------------
     @property

@@ -441,7 +441,8 @@ def test_local_run_cancel_kills_the_process(hub, tmp_path):
     hub.local_run = True
     api = HfApi(token=hub.token("alice"))
     marker = tmp_path / "pid"
-    script = f"import os, time\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\nprint('started', flush=True)\ntime.sleep(60)\n"
+    script = (f"import os, time\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\n"
+              "print('started', flush=True)\ntime.sleep(60)\n")
     job = api.run_job(image="uv", command=inline_command(script), namespace="alice")
     deadline = time.monotonic() + 15
     while not marker.exists() or not marker.read_text():
