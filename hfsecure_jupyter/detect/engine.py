@@ -193,8 +193,21 @@ def raw_candidates(data: bytes) -> bool:
 
 
 # One regex per keyword, each starting with its literal (fast), tried only when the keyword is there.
-_STR_PIECES = tuple((kw, re.compile(re.escape(kw) + (r"[A-Za-z0-9]" if kw.endswith("_") else r"[A-Za-z0-9_-]")
-                                     + r"{0,40}[\"'\\]")) for kw in _RULE_KEYWORDS)
+# The rule checks of the prefilter, each with the rules it gates and a regex for a piece of a secret
+# that ends at a quote or backslash (the rest may follow in a concatenated literal or an escape).
+_GROUP_RULES = (("hf-user-token",), ("hf-org-token",), ("anthropic-api-key", "openai-api-key"), ("slack-token",),
+                ("github-token", "github-fine-grained-token"), ("aws-access-key-id", "google-api-key"))
+# (Shorter than a whole secret: a complete one ending at a quote is found by the raw scan already.)
+_GROUP_PIECES = (r"hf_[A-Za-z0-9]{0,33}", r"api_org_[A-Za-z0-9]{0,33}", r"sk-[A-Za-z0-9_-]{0,40}",
+                 r"xox[bpae]-[A-Za-z0-9_-]{0,40}", r"gh(?:[pousr]_[A-Za-z0-9]{0,35}|ithub_pat_[A-Za-z0-9_]{0,81})",
+                 r"A(?:KIA|SIA|BIA|CCA)[A-Z2-7]{0,15}|AIza[A-Za-z0-9_-]{0,34}")
+_GROUPS = tuple((check, tuple(r for r in RULES if r.id in ids), re.compile("(?:" + piece + r")[\"'\\]"))
+                for check, ids, piece in zip(_RULE_CHECKS_STR, _GROUP_RULES, _GROUP_PIECES))
+assert {r.id for g in _GROUPS for r in g[1]} == {r.id for r in RULES}, "every rule belongs to a prefilter group"
+
+
+def _present_groups(text: str) -> list[tuple]:
+    return [g for g in _GROUPS if _hit((g[0],), text)]
 
 
 def may_continue_in_literal(text: str) -> bool:
@@ -205,13 +218,13 @@ def may_continue_in_literal(text: str) -> bool:
         >>> may_continue_in_literal('"hf_abc" + "def"'), may_continue_in_literal("hf_hub_download(x)")
         (True, False)
     """
-    return any(kw in text and p.search(text) is not None for kw, p in _STR_PIECES)
+    return any(g[2].search(text) is not None for g in _present_groups(text))
 
 
 def _plain_hits(text: str, encoding: str = "") -> list[Hit]:
     hits: list[Hit] = []
-    for rule in RULES:
-        if any(kw in text for kw in rule.keywords):
+    for _check, rules, _piece in _present_groups(text):
+        for rule in rules:
             hits += [Hit(rule, m.start(), m.end(), m.group(0), encoding) for m in rule.finditer(text)]
     return hits
 
@@ -323,6 +336,11 @@ def find_secrets(text: str) -> list[Hit]:
     """
     if not might_contain_secret(text):
         return []
+    return find_secrets_unfiltered(text)
+
+
+def find_secrets_unfiltered(text: str) -> list[Hit]:
+    """:func:`find_secrets` for a text that already passed :func:`might_contain_secret` (saves a pass)."""
     hits = _plain_hits(text)
     hits += _view_hits(text)
     if any(m in text for m in _B64_MARKERS):

@@ -32,6 +32,7 @@ __all__ = ["is_secret_name", "might_misuse", "misuse_findings", "scan_misuse", "
 _SECRET_NAME = re.compile(
     r"(?:^|_)(?:TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|PASSWD|PWD|APIKEY|API_KEY|KEY|CREDENTIALS?|AUTH)(?:$|_)",
     re.IGNORECASE)
+_UPPER_MARKERS = ("TOKEN", "SECRET", "PASSWORD", "API_KEY", "api_key", "secret")
 # A Python variable that holds a secret by its name alone (``hf_token``, ``api_key``), not NLP's
 # ``token`` / ``pad_token``, which are everywhere in notebooks and hold nothing secret.
 _SECRET_VAR = re.compile(r"(?i)^_*(?:hf|hub|huggingface|access|api|auth|bearer|secret|write|read|user|my|github|gh|"
@@ -104,12 +105,22 @@ def might_misuse_bytes(data: bytes) -> bool:
 
 _REF_WORDS = ("get_token", "environ", "getenv", "userdata", "TOKEN", "_token", "api_key", "API_KEY", "SECRET",
               "secret", "PASSWORD")
-_SECRET_SOURCE = re.compile(r"get_token|environ|getenv|userdata")
+# Reading a secret's value (not testing for it: ``"HF_TOKEN" in os.environ`` is a bool).
+_SECRET_SOURCE = re.compile(r"get_token\s*\(|environ\s*\[|environ\.get\s*\(|getenv\s*\(|userdata\.get\s*\(")
 _ECHO_CALL = re.compile(r"\b(?:print|display|pprint|log|info|debug|warning|error|critical|exception|write|Markdown|"
                         r"HTML)\s*\(")
 _ASSIGNMENT = re.compile(r"^\s*[A-Za-z_][\w, ]*=[^=]")
-_MAGIC_LINE = re.compile(r"^[ \t]*(?:[\w.,\s]*=\s*)?[!%]", re.MULTILINE)
+_MAGIC_PREFIX = re.compile(r"[ \t]*(?:[\w.,\t ]*=[\t ]*)?")
 _SHELL_WORDS = ("hf ", "huggingface-cli", "echo", "printenv", "env", "TOKEN", "token")
+
+
+def _has_marker(text: str) -> bool:
+    # Grouped so that a clean cell costs 8 substring passes, not one per marker.
+    if "token" in text and ("_token" in text or "token(" in text or "auth token" in text):
+        return True
+    if "env" in text and ("environ)" in text or "printenv" in text or "%env" in text or "!env" in text):
+        return True
+    return any(m in text for m in _UPPER_MARKERS)
 
 
 def might_misuse(text: str) -> bool:
@@ -125,17 +136,21 @@ def might_misuse(text: str) -> bool:
         >>> might_misuse('login(token=os.environ["HF_TOKEN"])\\nmodel.fit()')
         False
     """
-    if not any(m in text for m in _MARKERS):
+    if not _has_marker(text):
         return False
     if "job" in text and "env" in text:
         return True
-    if "!" in text or "%" in text:
-        for m in _MAGIC_LINE.finditer(text):
-            le = text.find("\n", m.end())
-            line = text[m.end(): le if le >= 0 else len(text)]
-            if any(k in line for k in _SHELL_WORDS):
+    for sigil in "!%":
+        i = text.find(sigil)
+        while i >= 0:  # a sigil that starts a line (or follows "x = ") opens a shell or magic line
+            ls = text.rfind("\n", 0, i) + 1
+            le = text.find("\n", i)
+            le = le if le >= 0 else len(text)
+            if _MAGIC_PREFIX.fullmatch(text, ls, i) and any(k in text[i:le] for k in _SHELL_WORDS):
                 return True
-    last = text.rstrip().rsplit("\n", 1)[-1].strip()
+            i = text.find(sigil, le)
+    end = len(text.rstrip())
+    last = text[text.rfind("\n", 0, end) + 1:end].strip()
     for word in _REF_WORDS:
         i = text.find(word)
         while i >= 0:  # str.find per word: a regex without a literal prefix is 10x slower here

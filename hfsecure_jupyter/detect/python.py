@@ -27,7 +27,7 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-from .engine import Hit, find_secrets, hits_to_findings, may_continue_in_literal, might_contain_secret
+from .engine import Hit, find_secrets, find_secrets_unfiltered, hits_to_findings, may_continue_in_literal, might_contain_secret
 from .findings import Edit, Finding, mask_secret
 from .misuse import misuse_findings, might_misuse
 
@@ -259,16 +259,18 @@ def scan_python(source: str, *, location: str = "", misuse: bool = True) -> list
     misuse_possible = misuse and might_misuse(source)
     if not secret_possible and not misuse_possible:
         return []
-    masked = mask_ipython(source)
+    masked: MaskedSource | None = None
     findings: list[Finding] = []
     if secret_possible:
-        raw = find_secrets(source)
+        raw = find_secrets_unfiltered(source)
         # Tokenizing is the slow part: only when a literal may hold more than the raw text shows
         # (a piece ending at a quote, an escape). A raw match is kept even as an identifier: a token
         # pasted without quotes is still a token (word-like names are told apart by the validator).
-        need_tokens = may_continue_in_literal(source) or _ESCAPE.search(source) is not None
-        parsed = (_string_tokens(masked.python, _line_starts(source))
-                  if need_tokens and masked.python.strip() else None)
+        parsed = None
+        if may_continue_in_literal(source) or _ESCAPE.search(source) is not None:
+            masked = mask_ipython(source)
+            if masked.python.strip():
+                parsed = _string_tokens(masked.python, _line_starts(source))
         if parsed is not None:
             groups, _names = parsed
             folded = _folded_hits(source, groups)
@@ -283,7 +285,7 @@ def scan_python(source: str, *, location: str = "", misuse: bool = True) -> list
             raw.sort(key=lambda h: h.start)
         findings = hits_to_findings(source, raw, location)
     if misuse_possible:
-        findings += misuse_findings(source, masked, location)
+        findings += misuse_findings(source, masked or mask_ipython(source), location)
         findings.sort(key=lambda f: (f.line, f.column))
     return findings
 
