@@ -78,6 +78,16 @@ _IMAGE_PAYLOAD = re.compile(rb'"image/(?:png|jpeg|gif|webp|bmp)": "')
 _B64_JSON_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\\"
 
 
+def without_images(data: bytes) -> bytes:
+    """``data`` with plain base64 image payloads of a notebook cut out (for raw-bytes prefilters).
+
+    Example:
+        >>> without_images(b'{"image/png": "iVBORw0KGgo=", "text/plain": "x"}')
+        b'{"image/png": "", "text/plain": "x"}'
+    """
+    return _without_images(data)
+
+
 def _without_images(data: bytes) -> bytes:
     if b'"image/' not in data:
         return data
@@ -150,6 +160,10 @@ def might_contain_secret(text: str | bytes) -> bool:
     return _hit(_CHECKS_BYTES, _without_images(bytes(text)))
 
 
+def _might_contain_secret_stripped(data: bytes) -> bool:
+    return _hit(_CHECKS_BYTES, data)
+
+
 # Per rule check (same order as the rule checks of _checks): the keyword, the body, the next byte.
 _RAW_RULES = tuple(re.compile(p, re.DOTALL) for p in (
     rb"hf_([A-Za-z0-9]{0,40})(.?)", rb"api_org_([A-Za-z0-9]{0,40})(.?)", rb"sk-([A-Za-z0-9_-]{0,200})(.?)",
@@ -173,7 +187,10 @@ def raw_candidates(data: bytes) -> bool:
         >>> raw_candidates('"placeholder": "\u200b"'.encode())
         False
     """
-    data = _without_images(bytes(data))
+    return _raw_candidates_stripped(_without_images(bytes(data)))
+
+
+def _raw_candidates_stripped(data: bytes) -> bool:
     for check, pattern in zip(_RULE_CHECKS_BYTES, _RAW_RULES):
         if not _hit((check,), data):
             continue

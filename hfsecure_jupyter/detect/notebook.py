@@ -24,6 +24,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from . import engine
 from .engine import find_secrets, find_secrets_unfiltered, hits_to_findings, might_contain_secret, raw_candidates, scan_text
 from .findings import Edit, Finding
 from .misuse import might_misuse, might_misuse_bytes
@@ -168,8 +169,9 @@ def scan_notebook(data: bytes | str | dict[str, Any], *, path: str = "", misuse:
         secrets_possible = True
     else:
         raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
-        secrets_possible = might_contain_secret(raw) and raw_candidates(raw)
-        misuse_possible = misuse and might_misuse_bytes(raw)
+        stripped = engine.without_images(raw)  # once: both prefilters skip image payloads
+        secrets_possible = engine._might_contain_secret_stripped(stripped) and engine._raw_candidates_stripped(stripped)
+        misuse_possible = misuse and might_misuse_bytes(stripped)
         if not secrets_possible and not misuse_possible:
             return report
         try:
