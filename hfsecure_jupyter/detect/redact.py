@@ -27,6 +27,8 @@ __all__ = ["Redactor", "StreamRedactor", "redact", "apply_edits"]
 
 _BODY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-" + _ZERO_WIDTH)
 _KEYWORDS = tuple(dict.fromkeys(k for r in RULES for k in r.keywords))
+_KEYWORD_PREFIXES = frozenset(kw[:k] for kw in _KEYWORDS for k in range(1, len(kw)))
+_KEYWORD_MAX = max(len(kw) for kw in _KEYWORDS)
 _MAX_SECRET = 200  # longest secret any rule matches, with room for zero-width characters
 
 
@@ -72,6 +74,9 @@ class Redactor:
     def set_known(self, known: Iterable[str]) -> None:
         """Replace the set of literal secret values to mask."""
         self._known = tuple(sorted({k for k in known if isinstance(k, str) and len(k) >= 8}, key=len, reverse=True))
+        # Every proper prefix of a known value: a stream tail that is one may be a value cut in two.
+        self._known_prefixes = frozenset(v[:k] for v in self._known for k in range(1, len(v)))
+        self._known_max = max((len(v) for v in self._known), default=0)
 
     @property
     def known_count(self) -> int:
@@ -118,15 +123,14 @@ class Redactor:
             i = text.rfind(kw, tail_start)
             if i >= 0 and all(c in _BODY_CHARS for c in text[i + len(kw):]):
                 hold = max(hold, n - i)
-            for k in range(min(len(kw) - 1, n), 0, -1):  # a keyword cut in half at the end
-                if text.endswith(kw[:k]):
-                    hold = max(hold, k)
-                    break
-        for value in self._known:
-            for k in range(min(len(value) - 1, n), 0, -1):
-                if text.endswith(value[:k]):
-                    hold = max(hold, k)
-                    break
+        for k in range(min(_KEYWORD_MAX - 1, n), 0, -1):  # a keyword cut in half at the end
+            if text[n - k:] in _KEYWORD_PREFIXES:
+                hold = max(hold, k)
+                break
+        for k in range(min(self._known_max - 1, n), hold, -1):  # a known value cut in half
+            if text[n - k:] in self._known_prefixes:
+                hold = k
+                break
         return hold
 
 
