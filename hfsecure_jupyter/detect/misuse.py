@@ -32,7 +32,9 @@ __all__ = ["is_secret_name", "might_misuse", "misuse_findings", "scan_misuse", "
 _SECRET_NAME = re.compile(
     r"(?:^|_)(?:TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|PASSWD|PWD|APIKEY|API_KEY|KEY|CREDENTIALS?|AUTH)(?:$|_)",
     re.IGNORECASE)
-_UPPER_MARKERS = ("TOKEN", "SECRET", "PASSWORD", "API_KEY", "api_key", "secret")
+_UPPER_MARKERS = tuple(re.compile(m) for m in ("TOKEN", "SECRET", "PASSWORD", "API_KEY", "api_key", "secret"))
+_TOKEN_WORD = re.compile("token")
+_ENV_WORD = re.compile("env")
 # A Python variable that holds a secret by its name alone (``hf_token``, ``api_key``), not NLP's
 # ``token`` / ``pad_token``, which are everywhere in notebooks and hold nothing secret.
 _SECRET_VAR = re.compile(r"(?i)^_*(?:hf|hub|huggingface|access|api|auth|bearer|secret|write|read|user|my|github|gh|"
@@ -103,8 +105,8 @@ def might_misuse_bytes(data: bytes) -> bool:
     return False
 
 
-_REF_WORDS = ("get_token", "environ", "getenv", "userdata", "TOKEN", "_token", "api_key", "API_KEY", "SECRET",
-              "secret", "PASSWORD")
+_REF_WORDS = tuple(re.compile(w) for w in ("get_token", "environ", "getenv", "userdata", "TOKEN", "_token", "api_key",
+                                            "API_KEY", "SECRET", "secret", "PASSWORD"))
 # Reading a secret's value (not testing for it: ``"HF_TOKEN" in os.environ`` is a bool).
 _SECRET_SOURCE = re.compile(r"get_token\s*\(|environ\s*\[|environ\.get\s*\(|getenv\s*\(|userdata\.get\s*\(")
 _ECHO_CALL = re.compile(r"\b(?:print|display|pprint|log|info|debug|warning|error|critical|exception|write|Markdown|"
@@ -115,12 +117,13 @@ _SHELL_WORDS = ("hf ", "huggingface-cli", "echo", "printenv", "env", "TOKEN", "t
 
 
 def _has_marker(text: str) -> bool:
-    # Grouped so that a clean cell costs 8 substring passes, not one per marker.
-    if "token" in text and ("_token" in text or "token(" in text or "auth token" in text):
+    # Grouped so that a clean cell costs a few passes, not one per marker; re's literal search is
+    # faster than ``in`` for these short needles.
+    if _TOKEN_WORD.search(text) and ("_token" in text or "token(" in text or "auth token" in text):
         return True
-    if "env" in text and ("environ)" in text or "printenv" in text or "%env" in text or "!env" in text):
+    if _ENV_WORD.search(text) and ("environ)" in text or "printenv" in text or "%env" in text or "!env" in text):
         return True
-    return any(m in text for m in _UPPER_MARKERS)
+    return any(m.search(text) for m in _UPPER_MARKERS)
 
 
 def might_misuse(text: str) -> bool:
@@ -152,8 +155,9 @@ def might_misuse(text: str) -> bool:
     end = len(text.rstrip())
     last = text[text.rfind("\n", 0, end) + 1:end].strip()
     for word in _REF_WORDS:
-        i = text.find(word)
-        while i >= 0:  # str.find per word: a regex without a literal prefix is 10x slower here
+        m = word.search(text)
+        while m is not None:  # a regex per word: one alternation without a literal prefix is 10x slower
+            i = m.start()
             ls = text.rfind("\n", 0, i) + 1
             le = text.find("\n", i)
             le = le if le >= 0 else len(text)
@@ -162,7 +166,7 @@ def might_misuse(text: str) -> bool:
                 return True
             if _SECRET_SOURCE.search(line) and _ASSIGNMENT.match(line):
                 return True
-            i = text.find(word, le)
+            m = word.search(text, le)
     return False
 
 
