@@ -284,7 +284,7 @@ def _plural(n: int, word: str) -> str:
 
 
 def render_text(reports: Sequence[ScanReport], *, files_scanned: int | None = None, notes: Sequence[str] = (),
-                errors: Sequence[str] = (), show_fix: bool = True) -> str:
+                errors: Sequence[str] = (), show_fix: bool = True, unreadable: int = 0) -> str:
     """One line per finding (``path:location:line:col: rule preview``), each rule's fix once, notes, and a
     summary line.
 
@@ -314,7 +314,11 @@ def render_text(reports: Sequence[ScanReport], *, files_scanned: int | None = No
         lines.append(f"error: {clean_text(e)}")
     if lines:
         lines.append("")
-    lines.append(_summary_line(summarize(reports), len(reports) if files_scanned is None else files_scanned))
+    summary = _summary_line(summarize(reports), len(reports) if files_scanned is None else files_scanned)
+    failed = max(unreadable, len(errors))
+    if failed:  # "nothing found" must not read as "all clear" when some input was never scanned
+        summary = summary[:-1] + f"; {_plural(failed, 'path')} could not be scanned (see the errors)."
+    lines.append(summary)
     return _safe("\n".join(lines) + "\n")
 
 

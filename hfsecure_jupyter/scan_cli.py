@@ -440,6 +440,7 @@ def main(argv: Sequence[str] | None = None) -> int:
           "errors": run.errors if (args.output or args.format != "text") else []}
     if args.format == "text":
         kw["show_fix"] = not args.no_fix
+        kw["unreadable"] = len(run.errors)
     text = report.render(args.format, run.reports, **kw)
     for e in run.errors:
         print(f"{PROG}: error: {report.clean_text(e)}", file=sys.stderr)

@@ -141,3 +141,11 @@ def test_real_scan_round_trip(tok: str, check_sarif) -> None:
     assert check_sarif(log) == []
     region = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
     assert region == {"startLine": 2, "startColumn": 14, "endLine": 2, "endColumn": 14 + len(tok)}
+
+
+def test_text_summary_says_when_some_input_was_not_scanned():
+    from hfsecure_jupyter.report import render_text
+
+    assert render_text([], files_scanned=0) == "No secrets found in 0 files.\n"
+    out = render_text([], files_scanned=0, unreadable=1)
+    assert out == "No secrets found in 0 files; 1 path could not be scanned (see the errors).\n"
