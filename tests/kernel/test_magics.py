@@ -8,6 +8,7 @@ logged-in user's token, or a literal fake token written into the cell.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import time
@@ -555,7 +556,7 @@ def _execute(kc, code: str, timeout: float = 60) -> list[dict]:
 
 @pytest.mark.slow
 def test_real_kernel_iopub_holds_no_token_through_hfjob(hub, tmp_path):
-    manager = pytest.importorskip("jupyter_client.manager")
+    manager = importlib.import_module("jupyter_client.manager")
     canary = hub.token("alice")
     env = dict(os.environ, IPYTHONDIR=str(tmp_path / "ipython"), HF_TOKEN=canary, JUPYTER_PLATFORM_DIRS="1",
                PYDEVD_DISABLE_FILE_VALIDATION="1")

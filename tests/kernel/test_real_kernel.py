@@ -8,6 +8,7 @@ searched for it at the end (and per cell).
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import queue
@@ -37,7 +38,7 @@ def _leaks(obj: object) -> list[str]:
 
 @pytest.fixture(scope="module")
 def kernel(tmp_path_factory):
-    jupyter_client = pytest.importorskip("jupyter_client.manager")
+    jupyter_client = importlib.import_module("jupyter_client.manager")
     ipdir = tmp_path_factory.mktemp("ipython")
     old = os.environ.get("IPYTHONDIR")
     os.environ["IPYTHONDIR"] = str(ipdir)
