@@ -179,7 +179,8 @@ _RAW_ZW_SPLIT = re.compile(rb"h" + _ZW_BYTES + rb"+f" + _ZW_BYTES + rb"*_|hf" + 
 
 
 def raw_candidates(data: bytes) -> bool:
-    """Finer test on raw bytes, after :func:`might_contain_secret`: is there a place that could hold a
+    """Finer test than :func:`might_contain_secret` on raw bytes (and as cheap when nothing is there: each
+    prefilter check runs once, and only a hit is looked at closer): is there a place that could hold a
     secret? A keyword counts when a valid secret follows it, or a piece of one that ends at a quote (it
     may continue in a concatenated literal); an escape or percent-encoding of a prefix always counts; a
     zero-width character only where it splits a prefix; a base64 marker only where its window decodes

@@ -170,7 +170,8 @@ def scan_notebook(data: bytes | str | dict[str, Any], *, path: str = "", misuse:
     else:
         raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
         stripped = engine.without_images(raw)  # once: both prefilters skip image payloads
-        secrets_possible = engine._might_contain_secret_stripped(stripped) and engine._raw_candidates_stripped(stripped)
+        # Each prefilter check runs once: a hit is verified on the spot (raw_candidates does both).
+        secrets_possible = engine._raw_candidates_stripped(stripped)
         misuse_possible = misuse and might_misuse_bytes(stripped)
         if not secrets_possible and not misuse_possible:
             return report
