@@ -91,6 +91,11 @@ _PACKAGED_BUILDERS = {"csv", "json", "parquet", "text", "arrow", "imagefolder", 
                       "webdataset", "pandas", "sql", "xml", "pdffolder", "niftifolder", "generator"}
 
 
+#: The permission of a reason that is the script reading the token itself (no Hub scope implied).
+TOKEN_USE = "token"
+_TOKEN_ENV_NAMES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
+
+
 @dataclass(frozen=True)
 class Reason:
     """One place in the code that needs Hub access.
@@ -126,6 +131,8 @@ class Reason:
         if self.permission == "job.write":
             where = f" in {self.namespace}" if self.namespace else ""
             return f"line {self.line}: {self.call} runs a job{where} (job.write)"
+        if self.permission == TOKEN_USE:
+            return f"line {self.line}: {self.call} reads the token itself"
         target = self.repo_id or "a repo"
         if self.level == "write":
             return f"line {self.line}: {self.call} writes to {target}"
@@ -258,10 +265,32 @@ def _repo_type(call: ast.Call, name: str, consts: _Consts) -> str | None:
     return None
 
 
+def _token_read(node: ast.AST) -> str | None:
+    """``os.environ["HF_TOKEN"]``, ``os.getenv("HF_TOKEN")``, ``get_token()``...: the code that reads it."""
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "environ":
+        key = node.slice
+        if isinstance(key, ast.Constant) and key.value in _TOKEN_ENV_NAMES:
+            return f'os.environ["{key.value}"]'
+    if isinstance(node, ast.Call):
+        name = _call_name(node.func)
+        if name == "get_token":
+            return "get_token()"
+        if name in ("getenv", "get") and node.args and isinstance(node.args[0], ast.Constant) \
+                and node.args[0].value in _TOKEN_ENV_NAMES:
+            if name == "getenv" or (isinstance(node.func, ast.Attribute) and _call_name(node.func.value) == "environ"):
+                return f'{name}("{node.args[0].value}")'
+    return None
+
+
 def _python_reasons(tree: ast.AST) -> list[Reason]:
     consts = _Consts(tree)
     out: list[Reason] = []
     for node in ast.walk(tree):
+        read = _token_read(node)
+        if read is not None:
+            # The script uses the token itself (a library of its own, an HTTP header): it must get one.
+            out.append(Reason(getattr(node, "lineno", 1), read, "read", None, TOKEN_USE))
+            continue
         if not isinstance(node, ast.Call):
             continue
         name = _call_name(node.func)
@@ -476,6 +505,8 @@ def _membership(status: AuthStatus, owner: str) -> tuple[bool | None, str]:
 
 def _judge(status: AuthStatus, r: Reason, namespace: str | None) -> tuple[bool | None, str, str]:
     default_ns = namespace or status.user
+    if r.permission == TOKEN_USE:
+        return True, "the script reads the token itself; any valid token is passed", ""
     if r.permission == "job.write":
         ns = r.namespace or default_ns
         what = f"run jobs in {ns}"

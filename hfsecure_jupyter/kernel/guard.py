@@ -107,6 +107,7 @@ def render_rejection(findings: Sequence[detect.Finding], *, blocked: bool = True
         lines.append(f"If it is real, revoke it at {url}.")
     if blocked:
         lines.append("Its text was kept out of In/_ih and the history database; your cell is unchanged.")
+        lines.append("(Running several cells? The ones after this one did not run either.)")
     return lines
 
 
@@ -117,10 +118,11 @@ def render_misuse(findings: Sequence[detect.Finding], *, blocked: bool, color: b
         >>> render_misuse(detect.scan_python("print(get_token())"), blocked=False, color=False)[0]
         'hfsecure warning: this cell may leak a secret.'
     """
-    yellow, reset = ("\x1b[33m", _RESET) if color else ("", "")
+    # Bold, not yellow: JupyterLab shows stderr on a pink background where yellow is hard to read.
+    style, reset = ((_RED + _BOLD) if blocked else _BOLD, _RESET) if color else ("", "")
     head = ("hfsecure blocked this cell: it would leak a secret (c.HFSecure.misuse = 'block'). Nothing in it ran."
             if blocked else "hfsecure warning: this cell may leak a secret.")
-    lines = [f"{yellow}{head}{reset}"]
+    lines = [f"{style}{head}{reset}"]
     for f in list(findings)[:_MAX_LISTED]:
         lines.append(f"  line {f.line}: {f.preview}")
         if f.message:

@@ -374,7 +374,9 @@ class HFSecureMagics(Magics):
             lines = [_finding_line(f) for f in misuse] + [f"  fix: {f.fix}" for f in misuse if getattr(f, "fix", "")]
             if misuse_policy == "block":
                 raise JobRefused(["refused: the script would leak a secret; nothing was submitted"] + lines)
-            notes += ["warning: the script may leak a secret:"] + lines
+            if settings is None or getattr(settings, "guard", "off") == "off":
+                # (With the guard on, it has shown these warnings for this cell already.)
+                notes += ["warning: the script may leak a secret:"] + lines
 
         env = parse_env(args.env)
         secrets = parse_secrets(args.secrets)
@@ -393,13 +395,14 @@ class HFSecureMagics(Magics):
         reasons = list(getattr(need, "reasons", None) or [])
         if reasons and not _has_token_secret(spec.secrets):
             spec = spec.with_token_secret()
+            uses = "reads the token" if all(getattr(r, "permission", "") == "token" for r in reasons) else "uses the Hub"
             notes.append("HF_TOKEN added to the job's secrets as $HF_TOKEN (your login token, sent encrypted at "
-                         "submission) because the script uses the Hub: " + "; ".join(r.why for r in reasons[:3])
+                         f"submission) because the script {uses}: " + "; ".join(r.why for r in reasons[:3])
                          + (f"; and {len(reasons) - 3} more" if len(reasons) > 3 else ""))
         elif need is not None and not reasons and _has_token_secret(spec.secrets) \
                 and not any(name in cell for name in _TOKEN_SECRET_NAMES):
             notes.append("note: a token is passed to the job but the script does not seem to use the Hub; "
-                         "leave out -s HF_TOKEN if it is not needed (least privilege)")
+                         "pass it only if it is needed (least privilege)")
 
         # What the login must allow: the script's Hub calls, plus running a job (job.write) unless local.
         check_need = need if args.local else job_need

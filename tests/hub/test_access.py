@@ -255,3 +255,21 @@ def test_recommend_token():
 def test_reason_why_texts():
     r = Reason(4, "push_to_hub", "write", None, "repo.write")
     assert r.why == "line 4: push_to_hub writes to a repo"
+
+
+@pytest.mark.parametrize("code,call", [
+    ('import os\nprint(os.environ["HF_TOKEN"][:3])', 'os.environ["HF_TOKEN"]'),
+    ('import os\nt = os.getenv("HF_TOKEN")', 'getenv("HF_TOKEN")'),
+    ('import os\nt = os.environ.get("HUGGING_FACE_HUB_TOKEN")', 'get("HUGGING_FACE_HUB_TOKEN")'),
+    ("from huggingface_hub import get_token\nheaders = {'authorization': get_token()}", "get_token()"),
+])
+def test_a_script_that_reads_the_token_needs_one(code, call):
+    need = access.required_access(code)
+    assert need.needs_token and need.level == "read"
+    [reason] = need.reasons
+    assert reason.call == call and reason.permission == access.TOKEN_USE
+    assert reason.why == f"line 2: {call} reads the token itself"
+
+
+def test_reading_another_variable_needs_no_token():
+    assert not access.required_access('import os\nmode = os.environ["MODE"]').needs_token
