@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -73,7 +74,7 @@ def _checks(kind: type) -> tuple[tuple, tuple]:
 
 _RULE_CHECKS_STR, _ENCODED_CHECKS_STR = _checks(str)
 _CHECKS_STR = _RULE_CHECKS_STR + _ENCODED_CHECKS_STR
-_VIEW_TRIGGERS = tuple(c for c in _CHECKS_STR if c.__class__ is re.Pattern and ("%" in c.pattern or "\\" in c.pattern))
+_VIEW_TRIGGERS = _ENCODED_CHECKS_STR[:2]  # the escapes and the percent-encoding regexes
 _RULE_CHECKS_BYTES, _ENCODED_CHECKS_BYTES = _checks(bytes)
 _CHECKS_BYTES = _RULE_CHECKS_BYTES + _ENCODED_CHECKS_BYTES
 # Base64 image payloads in notebooks (a third of a typical notebook's bytes) cannot hold a token as
@@ -251,31 +252,63 @@ def _plain_hits(text: str, encoding: str = "") -> list[Hit]:
     return hits
 
 
-def _normalised_view(text: str) -> tuple[str, list[int], list[int]] | None:
-    """Decode escapes, drop zero-width characters and ANSI codes; map every view char to the text."""
+class _ViewMap:
+    """Maps characters of a normalised view back to the text: a list of segments, each either copied
+    one to one or a single decoded character that stands for a span (``\\u0068`` -> ``h``)."""
+
+    __slots__ = ("views", "origs", "ends")
+
+    def __init__(self) -> None:
+        self.views: list[int] = []  # view offset where each segment starts
+        self.origs: list[int] = []  # text offset where it starts
+        self.ends: list[int] = []   # -1 for a copied segment, else the text offset where the unit ends
+
+    def add(self, view: int, orig: int, end: int = -1) -> None:
+        self.views.append(view)
+        self.origs.append(orig)
+        self.ends.append(end)
+
+    def start(self, v: int) -> int:
+        i = bisect.bisect_right(self.views, v) - 1
+        return self.origs[i] + (v - self.views[i] if self.ends[i] < 0 else 0)
+
+    def end(self, v: int) -> int:
+        """Where the text of the view character ``v`` ends."""
+        i = bisect.bisect_right(self.views, v) - 1
+        return self.origs[i] + (v - self.views[i]) + 1 if self.ends[i] < 0 else self.ends[i]
+
+
+def _decode_unit(m: "re.Match[str]") -> str:
+    code = m.group("u") or m.group("x") or m.group("p")
+    if code is None:
+        return ""  # a zero-width character or an ANSI code
+    ch = chr(int(code, 16))
+    return "" if ch in _ZERO_WIDTH else ch
+
+
+def _view_map(text: str) -> _ViewMap:
+    """The map of :func:`_normalised_view`'s view back to ``text`` (built only when a view has a hit)."""
+    vmap = _ViewMap()
+    pos = vpos = 0
+    for m in _NORMALISE.finditer(text):
+        if m.start() > pos:
+            vmap.add(vpos, pos)
+            vpos += m.start() - pos
+        if _decode_unit(m):
+            vmap.add(vpos, m.start(), m.end())
+            vpos += 1
+        pos = m.end()
+    if pos < len(text):
+        vmap.add(vpos, pos)
+    return vmap
+
+
+def _normalised_view(text: str) -> str | None:
+    """Decode escapes, drop zero-width characters and ANSI codes (None when there are none)."""
     if "\x1b" not in text and not any(z in text for z in _ZERO_WIDTH) and not any(
             c.search(text) for c in _VIEW_TRIGGERS):
         return None
-    out: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    pos = 0
-    for m in _NORMALISE.finditer(text):
-        for k in range(pos, m.start()):
-            out.append(text[k])
-            starts.append(k)
-            ends.append(k + 1)
-        code = m.group("u") or m.group("x") or m.group("p")
-        if code is not None and chr(int(code, 16)) not in _ZERO_WIDTH:
-            out.append(chr(int(code, 16)))
-            starts.append(m.start())
-            ends.append(m.end())
-        pos = m.end()
-    for k in range(pos, len(text)):
-        out.append(text[k])
-        starts.append(k)
-        ends.append(k + 1)
-    return "".join(out), starts, ends
+    return _NORMALISE.sub(_decode_unit, text)
 
 
 def _encoding_of(original: str) -> str:
@@ -292,36 +325,43 @@ def _view_hits(text: str) -> list[Hit]:
     view = _normalised_view(text)
     if view is None:
         return []
-    vtext, starts, ends = view
+    found = _plain_hits(view)
+    if not found:
+        return []
+    vmap = _view_map(text)
     hits = []
-    for h in _plain_hits(vtext):
-        s, e = starts[h.start], ends[h.end - 1]
+    for h in found:
+        s, e = vmap.start(h.start), vmap.end(h.end - 1)
         hits.append(Hit(h.rule, s, e, h.secret, _encoding_of(text[s:e])))
     return hits
 
 
 _B64_RUN_FWD = re.compile(r"[A-Za-z0-9+/=_-]*")
-_B64_RUN_BACK = re.compile(r"[A-Za-z0-9+/=_-]*\Z")
 _B64_MARKER_RE = re.compile("|".join(_B64_MARKERS))
+_B64_MIN_RUN = 46  # from its marker, base64 of the shortest token (37 bytes) runs 47+ characters
 
 
 def _b64_hits(text: str) -> list[Hit]:
-    """Decode the base64 around each marker, at all four alignments (no need to find the run's start).
+    """Decode the base64 after each marker of an encoded prefix ("hf_", "api_org_").
 
-    Windows advance past each other, so a long run of markers costs linear time.
+    A marker pins the prefix to within three characters, so decoding from the four starts just before
+    it covers every alignment; the run after it must be long enough to hold a whole token. Windows
+    advance past each other, so a long run of markers costs linear time.
     """
     hits: list[Hit] = []
     mk = _B64_MARKER_RE.search(text)
     while mk is not None:
         i = mk.start()
-        a = _B64_RUN_BACK.search(text, max(0, i - 64), i).start()
         b = _B64_RUN_FWD.match(text, i, min(len(text), i + _B64_WINDOW)).end()
+        if b - i < _B64_MIN_RUN:
+            mk = _B64_MARKER_RE.search(text, b if b > i else i + 1)
+            continue  # too short to hold an encoded token
         mk = _B64_MARKER_RE.search(text, max(i + 1, b - 64))
         for k in range(4):
-            start = a + k
+            start = i - k
+            if start < 0 or text[start] not in _B64_CHARS:
+                break
             n = ((b - start) // 4) * 4
-            if n < 8:
-                continue
             chunk = text[start:start + n].replace("=", "A")
             try:
                 alt = b"-_" if ("-" in chunk or "_" in chunk) else None

@@ -227,14 +227,21 @@ class _Analyzer:
         return False
 
     def run(self) -> Iterator[tuple[str, ast.AST]]:
+        # One walk (it is the slow part): assignments taint names first, then the calls are judged.
+        assigns: list[ast.Assign] = []
+        calls: list[ast.Call] = []
         for node in ast.walk(self.tree):
-            if isinstance(node, ast.Assign) and self.secretish(node.value):
+            if isinstance(node, ast.Call):
+                calls.append(node)
+            elif isinstance(node, ast.Assign):
+                assigns.append(node)
+        for node in assigns:
+            if self.secretish(node.value):
                 for t in node.targets:
                     if isinstance(t, ast.Name):
                         self.tainted.add(t.id)
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Call):
-                yield from self._call(node)
+        for node in calls:
+            yield from self._call(node)
         body = self.tree.body
         if body and isinstance(body[-1], ast.Expr) and self.secretish(body[-1].value) \
                 and not isinstance(body[-1].value, ast.Call):
