@@ -489,6 +489,12 @@ class HFSecureMagics(Magics):
 
         forms = [("MCP hf_jobs", json.dumps(spec.to_mcp(), indent=2)), ("Python", spec.to_python()),
                  ("CLI", spec.to_cli())]
+        if getattr(spec, "is_inline", False):
+            # The exact CLI form carries the script inline (base64); this one is the one people type.
+            try:
+                forms.append(("CLI, with the cell body saved as job.py", spec.to_cli("job.py", multiline=True)))
+            except Exception:  # noqa: BLE001 - an extra view; the exact forms above are what matters
+                pass
         for title, text in forms:  # a renderer bug must not put a value on screen
             if _masked_hits(text):
                 raise JobRefused([f"refused: the {title} rendering holds a secret value (a bug): not shown"])

@@ -162,8 +162,11 @@ def test_dry_run_renders_three_forms_with_placeholder_and_no_canary(ip, hub, log
     python_text = plain.split("# Python\n", 1)[1].split("\n\n# CLI\n", 1)[0]
     assert "run_job" in python_text or "run_uv_job" in python_text
     assert "HF_TOKEN" in python_text
-    cli_text = plain.split("# CLI\n", 1)[1]
+    cli_text, typed = plain.split("# CLI\n", 1)[1].split("\n\n# CLI, with the cell body saved as job.py\n", 1)
     assert cli_text.startswith("hf jobs") and "HF_TOKEN" in cli_text and "--flavor cpu-upgrade" in cli_text
+    # the form people type: the script as a file, the token as a bare --secrets name
+    assert typed.startswith("hf jobs uv run") and "--secrets HF_TOKEN" in typed and typed.rstrip().endswith("job.py")
+    assert "-e HF_TOKEN" not in typed and "base64" not in typed
     assert "<pre>" in html and "MCP hf_jobs" in html
     # The automatic token secret is explained.
     assert "HF_TOKEN added to the job's secrets" in run.cap.stdout
