@@ -41,7 +41,7 @@ import shutil
 import stat
 import sys
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 from . import detect, report
 
@@ -163,6 +163,11 @@ def iter_files(paths: Sequence[str], *, exclude: Sequence[str] = (), errors: lis
             errors.append(f"{given}: cannot read ({exc.strerror or type(exc).__name__})")
             continue
         if not stat.S_ISDIR(st.st_mode):
+            if not stat.S_ISREG(st.st_mode):
+                # A FIFO with no writer would block forever, a device may never end.
+                errors.append(f"{given}: not a regular file (a pipe, socket or device); "
+                              f"to scan a stream, use: {PROG} - < {given}")
+                continue
             if not _excluded(given, os.path.basename(given), patterns) and once(given):
                 yield given, given
             continue
@@ -197,13 +202,32 @@ def iter_files(paths: Sequence[str], *, exclude: Sequence[str] = (), errors: lis
 
 # -- scanning ---------------------------------------------------------------------------------------------
 
+#: Larger inputs are refused with a clear error rather than read into memory whole.
+MAX_BYTES = 256 * 1024 * 1024
+
+
+class TooLarge(OSError):
+    """An input larger than :data:`MAX_BYTES`."""
+
+    def __init__(self) -> None:
+        super().__init__(f"larger than {MAX_BYTES // (1024 * 1024)} MB, not scanned")
+        self.strerror = str(self)
+
+
+def _read_capped(fh: Any, already: int = 0) -> bytes:
+    data = fh.read(MAX_BYTES - already + 1)
+    if already + len(data) > MAX_BYTES:
+        raise TooLarge()
+    return data
+
+
 def _read_text_file(fs_path: str) -> bytes | None:
     """The file's bytes, or None when it is binary (a NUL byte in its first 8 KiB)."""
     with open(fs_path, "rb") as fh:
         head = fh.read(_SNIFF)
         if b"\0" in head:
             return None
-        return head + fh.read()
+        return head + _read_capped(fh, len(head))
 
 
 def _stdin_kind(data: bytes, name: str | None) -> str:
@@ -248,7 +272,7 @@ def run_scan(paths: Sequence[str], *, exclude: Sequence[str] = (), misuse: bool 
         if fs_path is None:
             source = stdin if stdin is not None else sys.stdin.buffer
             try:
-                data = source.read()
+                data = _read_capped(source)
             except OSError as exc:
                 run.errors.append(f"standard input: cannot read ({exc.strerror or type(exc).__name__})")
                 continue

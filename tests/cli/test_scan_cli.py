@@ -481,3 +481,29 @@ def test_project_tree_holds_no_secret(run_cli) -> None:
     assert secrets == []
     assert data["files_scanned"] > 10
     assert r.code == 0, r.err
+
+
+def test_a_fifo_given_by_name_is_an_error_not_a_hang(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    proc = subprocess.run([sys.executable, "-m", "hfsecure_jupyter", "scan", str(fifo)], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "not a regular file" in proc.stderr and "scan - <" in proc.stderr
+
+
+def test_endless_standard_input_is_refused_not_read_forever(monkeypatch):
+    import io
+
+    from hfsecure_jupyter import scan_cli
+
+    monkeypatch.setattr(scan_cli, "MAX_BYTES", 1000)
+    run = scan_cli.run_scan(["-"], stdin=io.BytesIO(b"x" * 5000))
+    assert run.files_scanned == 0 and run.exit_code() == 2
+    assert any("larger than" in e for e in run.errors)
+    ok = scan_cli.run_scan(["-"], stdin=io.BytesIO(b"x" * 900))
+    assert ok.files_scanned == 1 and ok.exit_code() == 0
