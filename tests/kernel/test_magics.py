@@ -19,6 +19,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 from traitlets.config import Config
 
+from kernel_helpers import kernel_execute
 from hfsecure_jupyter.detect import mask_secret
 from hfsecure_jupyter.kernel import extension
 from hfsecure_jupyter.kernel.magics import HFSecureMagics, JobRefused, STATUS_TIMEOUT
@@ -555,25 +556,8 @@ def test_hfsecure_line_with_a_token_is_refused_masked(ip, tok):
 
 def _execute(kc, code: str, timeout: float = 60) -> list[dict]:
     """Run ``code`` in the kernel; return every iopub message of the request plus the execute_reply."""
-    import queue
-
-    msg_id = kc.execute(code)
-    msgs: list[dict] = []
-    deadline = time.time() + timeout
-    while True:
-        try:
-            msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.time()))
-        except queue.Empty:
-            raise AssertionError(f"no idle within {timeout}s: {[m['msg_type'] for m in msgs]}") from None
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        msgs.append(msg)
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            break
-    while True:
-        reply = kc.get_shell_msg(timeout=max(0.1, deadline - time.time()))
-        if reply["parent_header"].get("msg_id") == msg_id:
-            return msgs + [reply]
+    msgs, reply = kernel_execute(kc, code, timeout)
+    return msgs + [reply]
 
 
 @pytest.mark.slow

@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import queue
 import secrets
 import sys
 import time
@@ -19,6 +18,7 @@ import time
 import pytest
 
 from hfsecure_jupyter.kernel import install
+from kernel_helpers import kernel_execute
 from hfsecure_jupyter.testing import fake_token
 
 pytestmark = pytest.mark.slow
@@ -61,26 +61,8 @@ def kernel(tmp_path_factory):
 
 
 def run(kc, code: str, timeout: float = 30) -> tuple[list[dict], dict]:
-    """Execute ``code``; return (iopub messages of this request, the execute_reply)."""
-    msg_id = kc.execute(code)
-    msgs: list[dict] = []
-    deadline = time.time() + timeout
-    while True:
-        try:
-            msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.time()))
-        except queue.Empty:
-            raise AssertionError(f"no idle status within {timeout}s; got {[m['msg_type'] for m in msgs]}")
-        SEEN.append(msg)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        msgs.append(msg)
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            break
-    while True:
-        reply = kc.get_shell_msg(timeout=max(0.1, deadline - time.time()))
-        SEEN.append(reply)
-        if reply["parent_header"].get("msg_id") == msg_id:
-            return msgs, reply
+    """Execute ``code``; return (iopub messages of this request, the execute_reply); record all in SEEN."""
+    return kernel_execute(kc, code, timeout, seen=SEEN)
 
 
 def stream_text(msgs: list[dict], name: str = "stdout") -> str:
