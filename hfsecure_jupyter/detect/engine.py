@@ -229,11 +229,35 @@ _GROUPS = tuple((check, tuple(r for r in RULES if r.id in ids), re.compile("(?:"
 assert {r.id for g in _GROUPS for r in g[1]} == {r.id for r in RULES}, "every rule belongs to a prefilter group"
 
 
-def _present_groups(text: str) -> list[tuple]:
+# Bits of prefilter_mask(): one per check of _CHECKS_STR, in order.
+_N_RULE = len(_RULE_CHECKS_STR)
+_ESC_BITS = 0b11 << _N_RULE  # escapes, percent-encoding
+_ZW_BITS = ((1 << len(_ZERO_WIDTH)) - 1) << (_N_RULE + 2)
+_B64_BITS = ((1 << len(_B64_MARKERS)) - 1) << (_N_RULE + 2 + len(_ZERO_WIDTH))
+
+
+def prefilter_mask(text: str) -> int:
+    """Which prefilter checks hit ``text`` (0: no rule can match). Later steps use it instead of
+    looking for the same keywords again.
+
+    Example:
+        >>> prefilter_mask("x = 1"), prefilter_mask("hf_") & 1
+        (0, 1)
+    """
+    mask = 0
+    for i, c in enumerate(_CHECKS_STR):
+        if (c.search(text) is not None) if c.__class__ is re.Pattern else (c in text):
+            mask |= 1 << i
+    return mask
+
+
+def _present_groups(text: str, mask: int | None = None) -> list[tuple]:
+    if mask is not None:
+        return [g for i, g in enumerate(_GROUPS) if mask >> i & 1]
     return [g for g in _GROUPS if _hit((g[0],), text)]
 
 
-def may_continue_in_literal(text: str) -> bool:
+def may_continue_in_literal(text: str, mask: int | None = None) -> bool:
     """True when a keyword in ``text`` is followed by a short body that ends at a quote or a backslash:
     the rest of a secret may follow in a concatenated literal, or after an escape.
 
@@ -241,12 +265,12 @@ def may_continue_in_literal(text: str) -> bool:
         >>> may_continue_in_literal('"hf_abc" + "def"'), may_continue_in_literal("hf_hub_download(x)")
         (True, False)
     """
-    return any(g[2].search(text) is not None for g in _present_groups(text))
+    return any(g[2].search(text) is not None for g in _present_groups(text, mask))
 
 
-def _plain_hits(text: str, encoding: str = "") -> list[Hit]:
+def _plain_hits(text: str, encoding: str = "", mask: int | None = None) -> list[Hit]:
     hits: list[Hit] = []
-    for _check, rules, _piece in _present_groups(text):
+    for _check, rules, _piece in _present_groups(text, mask):
         for rule in rules:
             hits += [Hit(rule, m.start(), m.end(), m.group(0), encoding) for m in rule.finditer(text)]
     return hits
@@ -321,8 +345,13 @@ def _encoding_of(original: str) -> str:
     return "ansi-coloured" if "\x1b" in original else ""
 
 
-def _view_hits(text: str) -> list[Hit]:
-    view = _normalised_view(text)
+def _view_hits(text: str, mask: int | None = None) -> list[Hit]:
+    if mask is None:
+        view = _normalised_view(text)
+    elif mask & (_ESC_BITS | _ZW_BITS) or "\x1b" in text:
+        view = _NORMALISE.sub(_decode_unit, text)
+    else:
+        view = None
     if view is None:
         return []
     found = _plain_hits(view)
@@ -401,11 +430,12 @@ def find_secrets(text: str) -> list[Hit]:
     return find_secrets_unfiltered(text)
 
 
-def find_secrets_unfiltered(text: str) -> list[Hit]:
-    """:func:`find_secrets` for a text that already passed :func:`might_contain_secret` (saves a pass)."""
-    hits = _plain_hits(text)
-    hits += _view_hits(text)
-    if any(m in text for m in _B64_MARKERS):
+def find_secrets_unfiltered(text: str, mask: int | None = None) -> list[Hit]:
+    """:func:`find_secrets` for a text that already passed the prefilter; with ``mask`` (from
+    :func:`prefilter_mask`) no keyword is looked for twice."""
+    hits = _plain_hits(text, mask=mask)
+    hits += _view_hits(text, mask)
+    if (mask & _B64_BITS) if mask is not None else any(m in text for m in _B64_MARKERS):
         hits += _b64_hits(text)
     return _dedupe(hits)
 

@@ -27,7 +27,8 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-from .engine import Hit, find_secrets, find_secrets_unfiltered, hits_to_findings, may_continue_in_literal, might_contain_secret
+from .engine import (Hit, find_secrets, find_secrets_unfiltered, hits_to_findings, may_continue_in_literal,
+                     might_contain_secret, prefilter_mask)
 from .findings import Edit, Finding, mask_secret
 from .misuse import misuse_findings, might_misuse
 
@@ -255,19 +256,19 @@ def scan_python(source: str, *, location: str = "", misuse: bool = True) -> list
         >>> scan_python('login(token=os.environ["HF_TOKEN"])')
         []
     """
-    secret_possible = might_contain_secret(source)
+    mask = prefilter_mask(source)
     misuse_possible = misuse and might_misuse(source)
-    if not secret_possible and not misuse_possible:
+    if not mask and not misuse_possible:
         return []
     masked: MaskedSource | None = None
     findings: list[Finding] = []
-    if secret_possible:
-        raw = find_secrets_unfiltered(source)
+    if mask:
+        raw = find_secrets_unfiltered(source, mask)
         # Tokenizing is the slow part: only when a literal may hold more than the raw text shows
         # (a piece ending at a quote, an escape). A raw match is kept even as an identifier: a token
         # pasted without quotes is still a token (word-like names are told apart by the validator).
         parsed = None
-        if may_continue_in_literal(source) or _ESCAPE.search(source) is not None:
+        if may_continue_in_literal(source, mask) or _ESCAPE.search(source) is not None:
             masked = mask_ipython(source)
             if masked.python.strip():
                 parsed = _string_tokens(masked.python, _line_starts(source))
