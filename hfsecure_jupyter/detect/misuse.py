@@ -89,7 +89,9 @@ def is_secret_name(name: str) -> bool:
 #: The raw-bytes form of :data:`_MARKERS` for whole files: fewer passes (each costs ~3 ms per 10 MB);
 #: a file that passes this is parsed and each cell is checked with :func:`might_misuse`.
 RAW_MARKERS: tuple = (b"TOKEN", re.compile(rb"token(?:\(|(?<=_token)(?![A-Za-z0-9])|(?<=auth token))"),
-                      b"environ)", b"_KEY", b"SECRET", re.compile(rb"[%!](?:print)?env\b"))
+                      b"environ)", b"_KEY", b"SECRET",
+                      # literal first: a leading character class makes re test every byte (5x slower)
+                      re.compile(rb"env(?:(?<=%env)|(?<=!env)|(?<=printenv))\b"))
 
 
 def might_misuse_bytes(data: bytes) -> bool:
