@@ -208,11 +208,40 @@ def _raw_candidates_stripped(data: bytes) -> bool:
     encoded = _ENCODED_CHECKS_BYTES
     if encoded[0].search(data) or encoded[1].search(data):  # escapes, percent-encoding
         return True
-    if _hit(encoded[2:4], data) and _RAW_ZW_SPLIT.search(data):
-        return True
-    if _hit(encoded[4:], data) and _b64_hits(data.decode("latin-1")):
-        return True
+    for zw in encoded[2:4]:  # only where a zero-width character splits a prefix ("h\u200bf_")
+        m = zw.search(data) if zw.__class__ is re.Pattern else _find_bytes(data, zw)
+        while m is not None:
+            window = data[max(0, m.start() - 8):m.end() + 8]
+            if _RAW_ZW_SPLIT.search(window):
+                return True
+            m = zw.search(data, m.end()) if zw.__class__ is re.Pattern else _find_bytes(data, zw, m.end())
+    for marker in encoded[4:]:  # only where the base64 after a marker decodes to a secret
+        i = data.find(marker)
+        while i >= 0:
+            if _b64_hits(data[max(0, i - 4):i + _B64_WINDOW].decode("latin-1")):
+                return True
+            i = data.find(marker, i + 1)
     return False
+
+
+class _Found:
+    """A minimal match object for a literal found with ``bytes.find``."""
+
+    __slots__ = ("_s", "_e")
+
+    def __init__(self, s: int, e: int) -> None:
+        self._s, self._e = s, e
+
+    def start(self) -> int:
+        return self._s
+
+    def end(self) -> int:
+        return self._e
+
+
+def _find_bytes(data: bytes, needle: bytes, pos: int = 0) -> _Found | None:
+    i = data.find(needle, pos)
+    return _Found(i, i + len(needle)) if i >= 0 else None
 
 
 # One regex per keyword, each starting with its literal (fast), tried only when the keyword is there.

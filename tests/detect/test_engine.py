@@ -86,3 +86,12 @@ def test_hostile_input_is_linear(name, text):
         start = time.perf_counter()
         fn(text)
         assert time.perf_counter() - start < 5.0, (name, fn.__name__)
+
+
+def test_raw_candidates_see_encoded_prefixes_only_where_they_decode(tok):
+    import base64
+
+    assert raw_candidates(("x h\u200bf\u200b_" + tok[3:]).encode())
+    assert not raw_candidates("placeholder \u200b and h\u200bello".encode())
+    assert raw_candidates(base64.b64encode(("Bearer " + tok).encode()))
+    assert not raw_candidates(b"aGZf" + b"Q" * 60)  # a marker whose run decodes to no secret
