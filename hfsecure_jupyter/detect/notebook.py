@@ -102,6 +102,14 @@ def _walk_generic(value: Any, location: str, container: Any, key: Any) -> Iterat
             stack.extend((v, f"{location}[{i}]", value, i) for i, v in reversed(list(enumerate(value))))
 
 
+def _is_python(nb: dict[str, Any]) -> bool:
+    """Whether the notebook's code cells are (I)Python (the default when the metadata does not say)."""
+    meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+    info = meta.get("language_info") if isinstance(meta.get("language_info"), dict) else {}
+    spec = meta.get("kernelspec") if isinstance(meta.get("kernelspec"), dict) else {}
+    return str(info.get("name") or spec.get("language") or "python").lower() in ("python", "python3", "ipython")
+
+
 def iter_fields(nb: dict[str, Any]) -> Iterator[NotebookField]:
     """Every text field of a parsed notebook, cells first, in document order.
 
@@ -110,8 +118,7 @@ def iter_fields(nb: dict[str, Any]) -> Iterator[NotebookField]:
         >>> [(f.location, f.mode) for f in iter_fields(nb)]
         [('cells[0].source', 'text')]
     """
-    language = str(((nb.get("metadata") or {}).get("language_info") or {}).get("name")
-                   or ((nb.get("metadata") or {}).get("kernelspec") or {}).get("language") or "python").lower()
+    python = _is_python(nb)
     cells = nb.get("cells")
     if isinstance(cells, list):
         for i, cell in enumerate(cells):
@@ -126,7 +133,7 @@ def iter_fields(nb: dict[str, Any]) -> Iterator[NotebookField]:
                 if key == "source":
                     text = _text_of(value)
                     if text is not None:
-                        code = cell.get("cell_type") == "code" and language in ("python", "python3", "ipython")
+                        code = cell.get("cell_type") == "code" and python
                         yield NotebookField(loc, text, "code" if code else "text", cell, key)
                     else:
                         yield from _walk_generic(value, loc, cell, key)
@@ -141,9 +148,15 @@ def iter_fields(nb: dict[str, Any]) -> Iterator[NotebookField]:
 
 
 def _code_fields(nb: dict[str, Any]) -> Iterator[NotebookField]:
-    return (f for f in iter_fields({"cells": nb.get("cells"), "metadata": {
-        k: v for k, v in (nb.get("metadata") or {}).items() if k in ("language_info", "kernelspec")}})
-        if f.mode == "code")
+    """Only the code cells' sources (misuse checks need nothing else)."""
+    cells = nb.get("cells")
+    if not _is_python(nb) or not isinstance(cells, list):
+        return
+    for i, cell in enumerate(cells):
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            text = _text_of(cell.get("source"))
+            if text is not None:
+                yield NotebookField(f"cells[{i}].source", text, "code", cell, "source")
 
 
 def scan_notebook(data: bytes | str | dict[str, Any], *, path: str = "", misuse: bool = True) -> ScanReport:
