@@ -120,6 +120,17 @@ print(job.url)
 '''
 
 
+_DEMO_MARK = "# Made by 'hfsecure demo': fake tokens, never to be committed."
+
+
+def _is_demo_dir(ignore_path: str) -> bool:
+    try:
+        with open(ignore_path, encoding="utf-8") as fh:
+            return fh.readline().rstrip("\n") == _DEMO_MARK
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def write_demo(directory: str) -> list[str]:
     """Write the demo notebook, job script and a ``.gitignore`` (so it is never committed) into
     ``directory``; return the paths written.
@@ -130,6 +141,13 @@ def write_demo(directory: str) -> list[str]:
         ['.gitignore', 'leaky-notebook.ipynb', 'submit_job.py']
     """
     os.makedirs(directory, exist_ok=True)
+    ignore = os.path.join(directory, ".gitignore")
+    targets = [os.path.join(directory, n) for n in (NOTEBOOK_NAME, JOB_SCRIPT_NAME, ".gitignore")]
+    existing = [t for t in targets if os.path.lexists(t)]
+    if existing and not _is_demo_dir(ignore):
+        # Never overwrite the user's files: only a folder this command made before is rewritten.
+        raise FileExistsError(f"{directory} already holds {', '.join(os.path.basename(t) for t in existing)}, "
+                              "not written by 'hfsecure demo'; choose another --dir")
     written = []
     nb_path = os.path.join(directory, NOTEBOOK_NAME)
     with open(nb_path, "w", encoding="utf-8") as fh:
@@ -140,9 +158,8 @@ def write_demo(directory: str) -> list[str]:
     with open(job_path, "w", encoding="utf-8") as fh:
         fh.write(_JOB_SCRIPT)
     written.append(job_path)
-    ignore = os.path.join(directory, ".gitignore")
     with open(ignore, "w", encoding="utf-8") as fh:
-        fh.write("# Made by 'hfsecure demo': fake tokens, never to be committed.\n*\n")
+        fh.write(_DEMO_MARK + "\n*\n")
     written.append(ignore)
     return written
 
@@ -173,6 +190,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         write_demo(args.dir)
+    except FileExistsError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"{PROG}: error: cannot write the sample to {args.dir}: {exc.strerror or type(exc).__name__}",
               file=sys.stderr)

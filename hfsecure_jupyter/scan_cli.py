@@ -225,7 +225,7 @@ def _read_text_file(fs_path: str) -> bytes | None:
     """The file's bytes, or None when it is binary (a NUL byte in its first 8 KiB)."""
     with open(fs_path, "rb") as fh:
         head = fh.read(_SNIFF)
-        if b"\0" in head:
+        if detect.is_binary(head):
             return None
         return head + _read_capped(fh, len(head))
 

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import codecs
 import os
 import shutil
 
@@ -51,9 +52,38 @@ def kind_for_path(path: str) -> str:
     return "text"
 
 
+# UTF-32 first: its little-endian BOM starts with UTF-16's.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def _wide_encoding(data: bytes) -> tuple[bytes, str] | None:
+    """(BOM, codec) of a UTF-16 or UTF-32 text (Windows tools write these), else None."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return bom, codec
+    return None
+
+
 def is_binary(data: bytes) -> bool:
-    """True for data that is not text (a NUL byte in the first 8 KiB, or not decodable)."""
+    """True for data that is not text: a NUL byte in the first 8 KiB (UTF-16 and UTF-32 texts with a
+    byte-order mark are text).
+
+    Example:
+        >>> is_binary(b"\x89PNG\r\n\x1a\n\0\0"), is_binary("token".encode("utf-16"))
+        (True, False)
+    """
+    if _wide_encoding(data):
+        return False
     return b"\0" in data[:8192]
+
+
+def _as_utf8(data: bytes) -> bytes:
+    wide = _wide_encoding(data)
+    if wide is None:
+        return data
+    bom, codec = wide
+    return data[len(bom):].decode(codec, "replace").encode("utf-8", "surrogatepass")
 
 
 def scan_bytes(data: bytes, *, path: str = "", kind: str | None = None, misuse: bool = True) -> ScanReport:
@@ -64,6 +94,7 @@ def scan_bytes(data: bytes, *, path: str = "", kind: str | None = None, misuse: 
         []
     """
     kind = kind or kind_for_path(path)
+    data = _as_utf8(data)
     if kind == "notebook":
         return scan_notebook(data, path=path, misuse=misuse)
     report = ScanReport(path=path, kind=kind)
@@ -108,7 +139,15 @@ def redact_file(path: str | os.PathLike[str], redactor: Redactor | None = None) 
         return ScanReport(path=p, kind="binary", notes=["binary file: not scanned"])
     redactor = redactor or Redactor()
     kind = kind_for_path(p)
-    if kind == "notebook":
+    wide = _wide_encoding(data)
+    if wide is not None:  # rewrite in the file's own encoding, BOM kept
+        bom, codec = wide
+        text = data[len(bom):].decode(codec, "replace")
+        report = scan_bytes(data, path=p, kind=kind, misuse=False)
+        if kind == "python":
+            text = apply_edits(text, [e for f in report.findings for e in f.edits])
+        new = bom + redactor.redact(text).encode(codec)
+    elif kind == "notebook":
         new, report = redact_notebook(data, redactor)
         report.path = p
     else:

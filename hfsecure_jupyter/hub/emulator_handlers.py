@@ -18,6 +18,8 @@ from urllib.parse import urlencode
 import tornado.web
 from tornado.iostream import StreamClosedError
 
+from .. import detect
+
 from .emulator import (INVALID_TOKEN, MISSING_TOKEN, EmulatorServer, RequestRecord, _is_loopback, log)
 from .emulator_accounts import Token, User, _hex_id, now_iso
 from .emulator_jobs import HARDWARE, Job
@@ -100,7 +102,12 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def fail(self, status: int, message: str, *, code: str | None = None,
              headers: dict[str, str] | None = None) -> None:
-        """Answer ``status`` with a JSON error and stop the handler."""
+        """Answer ``status`` with a JSON error and stop the handler.
+
+        Messages may quote what the client sent (a flavor, a namespace, a label): a secret pasted there
+        is masked, like everywhere else.
+        """
+        message = detect.redact(message)
         self.clear()
         self.set_status(status)
         self.set_header("X-Error-Message", message)

@@ -106,3 +106,17 @@ def test_the_redact_command_the_demo_suggests_cleans_it(tmp_path: Path, capsys) 
     assert scan_cli.main([str(d)]) == 0  # only the misuse warnings are left
     assert scan_cli.main(["--strict", str(d)]) == 1
     capsys.readouterr()
+
+
+def test_demo_never_overwrites_files_it_did_not_write(tmp_path: Path, capsys) -> None:
+    (tmp_path / ".gitignore").write_text("node_modules/\n.env\n")
+    (tmp_path / "submit_job.py").write_text("print('mine')\n")
+    assert demo.main(["--dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "not written by 'hfsecure demo'" in err and len(err.strip().splitlines()) == 1
+    assert (tmp_path / ".gitignore").read_text() == "node_modules/\n.env\n"
+    assert (tmp_path / "submit_job.py").read_text() == "print('mine')\n"
+    # its own folder is rewritten on a second run (the README's first command can be run again)
+    mine = tmp_path / "d"
+    assert demo.main(["--dir", str(mine)]) == 0
+    assert demo.main(["--dir", str(mine)]) == 0

@@ -363,6 +363,19 @@ def test_bad_specs_are_400(hub):
     assert status == 400
 
 
+def test_error_messages_never_echo_a_secret_the_client_sent(hub, make_token):
+    token = hub.token("alice")
+    canary = make_token()
+    for body in ({"command": ["x"], "dockerImage": "u", "flavor": canary},
+                 {"command": ["x"], "dockerImage": "u", "labels": {canary + "!": "v"}}):
+        status, headers, data = raw(hub, "POST", "/api/jobs/alice", token=token, body=body)
+        assert status == 400
+        assert canary not in data.decode() and canary not in str(headers)
+        assert "hf_****" + canary[-4:] in data.decode()
+    status, headers, data = raw(hub, "GET", f"/api/jobs/{canary}", token=token)
+    assert status in (400, 403, 404) and canary not in data.decode() and canary not in str(headers)
+
+
 def test_simulated_job_missing_secret_shows_keyerror(hub):
     api = HfApi(token=hub.token("alice"))
     script = "import os\nprint(os.environ['HF_TOKEN'][:3])\n"
