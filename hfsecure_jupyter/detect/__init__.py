@@ -70,7 +70,7 @@ def is_binary(data: bytes) -> bool:
     byte-order mark are text).
 
     Example:
-        >>> is_binary(b"\x89PNG\r\n\x1a\n\0\0"), is_binary("token".encode("utf-16"))
+        >>> is_binary(bytes(4)), is_binary("token".encode("utf-16"))
         (True, False)
     """
     if _wide_encoding(data):

@@ -95,3 +95,17 @@ def test_raw_candidates_see_encoded_prefixes_only_where_they_decode(tok):
     assert not raw_candidates("placeholder \u200b and h\u200bello".encode())
     assert raw_candidates(base64.b64encode(("Bearer " + tok).encode()))
     assert not raw_candidates(b"aGZf" + b"Q" * 60)  # a marker whose run decodes to no secret
+
+
+@pytest.mark.parametrize("before", ["\\n", "\\t", "\\r", "\\0"])
+def test_a_token_right_after_an_escape_is_found(tok, before):
+    # reprs and JSON text write a newline as backslash-n, glued to what follows
+    text = f"'line one{before}{tok}'"
+    [f] = detect.scan_text(text)
+    assert f.column == text.index(tok) + 1
+    assert detect.redact(text) == f"'line one{before}hf_****{tok[-4:]}'"
+    assert detect.scan_text(f"x{tok}") == [] and detect.scan_text(f"\\q{tok}") == []
+
+
+def test_repr_of_a_multiline_value_is_redacted(tok):
+    assert tok not in detect.redact(repr(f"header\n{tok}\n"))
