@@ -17,13 +17,14 @@ Example:
 
 from __future__ import annotations
 
+import re
 from typing import Iterable, Sequence
 
 from .engine import _ZERO_WIDTH, find_secrets
 from .findings import MASK_FILL, SHOW_LAST, Edit, mask_secret
 from .rules import RULES
 
-__all__ = ["Redactor", "StreamRedactor", "redact", "apply_edits"]
+__all__ = ["Redactor", "StreamRedactor", "redact", "redact_strict", "apply_edits"]
 
 _BODY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-" + _ZERO_WIDTH)
 _KEYWORDS = tuple(dict.fromkeys(k for r in RULES for k in r.keywords))
@@ -173,3 +174,23 @@ def redact(text: str, *, known: Sequence[str] = (), fill: str = MASK_FILL, show_
         'nothing here'
     """
     return Redactor(known, fill=fill, show_last=show_last).redact(text)
+
+
+_LONG_RUN = re.compile(r"[A-Za-z0-9_]{20,}")
+
+
+def redact_strict(text: str) -> str:
+    """:func:`redact`, then also mask every run of 20+ letters, digits or ``_`` that mixes letters and
+    digits: for texts that quote user input in an error message, where a token glued to other
+    characters (``"1hf_..."``) is not a finding but must not be shown either.
+
+    Example:
+        >>> redact_strict("bad flavor '1" + "aB3" * 8 + "'")
+        "bad flavor '****3aB3'"
+    """
+    def mask(m: "re.Match[str]") -> str:
+        run = m.group(0)
+        mixed = any(c.isdigit() for c in run) and any(c.isalpha() for c in run)
+        return mask_secret(run) if mixed else run
+
+    return _LONG_RUN.sub(mask, redact(text))

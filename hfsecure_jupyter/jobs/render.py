@@ -33,15 +33,19 @@ import warnings
 from typing import Any
 
 from .. import detect
-from .spec import DEFAULT_UV_IMAGE, JobSpec, placeholder_name, uv_run_words
+from .spec import DEFAULT_UV_IMAGE, JobSpec, SecretValueError, placeholder_name, uv_run_words
 
 __all__ = ["to_cli", "to_mcp", "to_python"]
 
 
 def _guard(text: str) -> str:
     """Last line of defence: a rendering never holds a secret value (the spec already refused them)."""
-    if detect.might_contain_secret(text) and detect.find_secrets(text):
-        raise RuntimeError("refusing to render a job spec that holds a secret value")
+    hits = detect.find_secrets(text) if detect.might_contain_secret(text) else []
+    if hits:
+        preview = detect.mask_secret(hits[0].secret, prefix_len=hits[0].rule.prefix_len)
+        raise SecretValueError(f"refusing to render a job spec that holds a literal {hits[0].rule.description} "
+                               f"({preview}): a spec holds placeholders only (was it built past its checks?)",
+                               where="rendering", preview=preview)
     return text
 
 

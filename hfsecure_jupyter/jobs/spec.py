@@ -36,7 +36,7 @@ import shlex
 import warnings as _warnings
 from base64 import b64encode
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from .. import detect
 
@@ -73,6 +73,33 @@ _NAMESPACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _TIMEOUT_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd]?)", re.IGNORECASE)
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _PEP723 = re.compile(r"(?m)^# /// script\s*$(?:\n^#(?: .*)?$)*?\n^# ///\s*$")
+
+
+def _masked(text: str) -> str:
+    """``text`` for an error message: secrets masked, and any long run of letters and digits too
+    (a token glued to other characters, ``"1hf_..."``, is not a finding but must not be shown)."""
+    return detect.redact_strict(text)
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)`` for an error message, masked by :func:`_masked` (an error text never holds a secret)."""
+    try:
+        text = repr(value)
+    except Exception:  # a broken __repr__ must not hide the real error
+        text = f"<{type(value).__name__}>"
+    return _masked(text)
+
+
+def _check_utf8(text: str, what: str) -> None:
+    """Raise ValueError when ``text`` cannot be encoded as UTF-8 (a lone surrogate), saying where."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        line = text.count("\n", 0, exc.start) + 1
+        column = exc.start - (text.rfind("\n", 0, exc.start) + 1) + 1
+        raise ValueError(f"{what} is not valid UTF-8 text (line {line}, column {column}: a lone surrogate "
+                         f"{ascii(text[exc.start])}, often from bytes decoded with errors='surrogateescape'): "
+                         "fix the text or read the file as UTF-8") from None
 
 
 class SecretValueError(ValueError):
@@ -125,7 +152,7 @@ def parse_timeout(value: int | float | str | None) -> int | None:
         text = value.strip()
         parts = list(_TIMEOUT_PART.finditer(text))
         if not parts or "".join(p.group(0) for p in parts).replace(" ", "") != text.replace(" ", ""):
-            raise ValueError(f"timeout {value!r} is not a duration: use seconds (90) or a string like "
+            raise ValueError(f"timeout {_shown(value)} is not a duration: use seconds (90) or a string like "
                              "'90s', '30m', '2h', '1d'")
         seconds = math.ceil(sum(float(p.group(1)) * _UNIT[p.group(2).lower()] for p in parts))
     else:
@@ -150,8 +177,10 @@ def format_timeout(seconds: int) -> str:
 
 
 def _check_key(name: Any, what: str) -> str:
+    if isinstance(name, str):
+        _refuse_literals(name, f"{'an' if what[0] in 'aeiou' else 'a'} {what} name")  # a name is shown everywhere: never a value
     if not isinstance(name, str) or not _KEY.match(name):
-        raise ValueError(f"{what} name {name!r} is not valid: use letters, digits and '_', starting with a letter")
+        raise ValueError(f"{what} name {_shown(name)} is not valid: use letters, digits and '_', starting with a letter")
     return name
 
 
@@ -193,8 +222,8 @@ def _sort_env_and_secrets(env: Mapping[str, Any] | None, secrets: Mapping[str, A
     def put_secret(name: str, placeholder: str, origin: str) -> None:
         old = out_secrets.get(name)
         if old is not None and old != placeholder:
-            raise ValueError(f"{name} is given twice with different placeholders ({old} and {placeholder}, "
-                             f"the second from {origin}): keep one")
+            raise ValueError(_masked(f"{name} is given twice with different placeholders ({old} and {placeholder}, "
+                             f"the second from {origin}): keep one"))
         out_secrets[name] = placeholder
 
     for name, value in dict(secrets or {}).items():
@@ -206,6 +235,7 @@ def _sort_env_and_secrets(env: Mapping[str, Any] | None, secrets: Mapping[str, A
             raise TypeError(f"secrets[{name!r}] must be a placeholder string like '${name}'")
         var = placeholder_name(value)
         if var is not None:
+            _refuse_literals(var, f"the placeholder variable of secrets[{name!r}]")
             put_secret(name, f"${var}", "secrets")
         elif _is_hf_user_token(value):
             preview = detect.mask_secret(value.strip().strip("'\""))
@@ -263,9 +293,11 @@ def _sort_env_and_secrets(env: Mapping[str, Any] | None, secrets: Mapping[str, A
 def _check_flavor(flavor: str) -> str:
     if flavor in JOB_FLAVORS:
         return flavor
+    if isinstance(flavor, str):
+        _refuse_literals(flavor, "flavor")
     close = difflib.get_close_matches(str(flavor), JOB_FLAVORS, n=4, cutoff=0.5)
     hint = f"did you mean {', '.join(close)}?" if close else f"known flavors: {', '.join(JOB_FLAVORS)}"
-    raise ValueError(f"unknown job flavor {flavor!r}: {hint}")
+    raise ValueError(f"unknown job flavor {_shown(flavor)}: {hint}")
 
 
 def _header_end(lines: list[str]) -> int:
@@ -407,12 +439,20 @@ class JobSpec:
         text = script
         if "\n" not in script and script.strip().endswith(".py") and not _URL.match(script.strip()) \
                 and " " not in script.strip() and "(" not in script:
+            _refuse_literals(script.strip(), "the script path")  # before any message quotes it
+            _check_utf8(script, "the script path")
             path = os.path.expanduser(script.strip())
             if not os.path.isfile(path):
-                raise FileNotFoundError(f"uv script file not found: {script.strip()}")
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
+                raise FileNotFoundError(f"uv script file not found: {_masked(script.strip())}")
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    text = fh.read()
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"the script file {_masked(script.strip())} is not valid UTF-8 text (byte "
+                                 f"{exc.start}): save it as UTF-8") from None
             script_path = script.strip()
+        else:
+            _check_utf8(script, "the script")
         if not _URL.match(text.strip()) and not text.endswith("\n"):
             text += "\n"  # the hf_jobs tool sends a script inline only when it holds a newline
         elif _URL.match(text.strip()):
@@ -463,29 +503,34 @@ class JobSpec:
         return dataclasses.replace(self, warnings=tuple(dict.fromkeys(self.warnings + tuple(extra))))
 
     def __post_init__(self) -> None:
-        # The last line of defence: whatever built this object, it holds no secret value.
+        # The last line of defence: whatever built this object, it holds no secret value. Every text is
+        # checked first, so that no later message can quote a secret.
+        for where, text in self._texts():
+            _refuse_literals(text, where)
+        for where, text in self._texts():
+            _check_utf8(text, where)
         if self.kind not in ("uv", "container"):
-            raise ValueError(f"kind must be 'uv' or 'container', not {self.kind!r}")
+            raise ValueError(f"kind must be 'uv' or 'container', not {_shown(self.kind)}")
         if not isinstance(self.image, str) or not self.image.strip() or any(c.isspace() for c in self.image):
             raise ValueError("image must be a Docker image name like 'python:3.12'")
         _check_flavor(self.flavor)
         if self.timeout is not None and (not isinstance(self.timeout, int) or self.timeout <= 0):
             raise ValueError("timeout is stored in whole seconds (use JobSpec.uv(..., timeout='30m'))")
         if self.namespace is not None and not _NAMESPACE.match(self.namespace):
-            raise ValueError(f"namespace {self.namespace!r} is not a user or organization name")
+            raise ValueError(f"namespace {_shown(self.namespace)} is not a user or organization name")
         if self.kind == "uv":
             if not self.script:
                 raise ValueError("a uv job needs a script")
             if self.verify_token and not self.is_inline:
                 raise ValueError("verify_token needs an inline script (code or a local file), not a URL")
             if self.python is not None and (not self.python.strip() or any(c.isspace() for c in self.python)):
-                raise ValueError(f"python {self.python!r} is not a version like '3.12'")
+                raise ValueError(f"python {_shown(self.python)} is not a version like '3.12'")
             _refuse_literals(self.script, "script")
         elif not self.argv:
             raise ValueError("a container job needs a command, e.g. ['python', '-c', 'print(1)']")
         for dep in self.dependencies:
             if not isinstance(dep, str) or not dep.strip() or "\n" in dep:
-                raise ValueError(f"dependency {dep!r} is not a requirement like 'transformers>=4.40'")
+                raise ValueError(f"dependency {_shown(dep)} is not a requirement like 'transformers>=4.40'")
             _refuse_literals(dep, "dependencies")
         for what, values in (("command", self.argv), ("script_args", self.script_args)):
             for value in values:
@@ -498,10 +543,10 @@ class JobSpec:
             if not isinstance(key, str) or not isinstance(value, str):
                 raise TypeError("labels map strings to strings")
             _refuse_literals(key, "labels")
-            _refuse_literals(value, f"labels[{key!r}]")
+            _refuse_literals(value, f"labels[{_shown(key)}]")
         for name, value in self.secret_items:
             _check_key(name, "secret")
-            if placeholder_name(value) is None:
+            if not isinstance(value, str) or placeholder_name(value) is None:
                 raise SecretValueError(f"secrets[{name!r}] must be a placeholder like '${name}', not a value",
                                        where=f"secrets[{name!r}]", preview=detect.mask_secret(str(value)))
         secret_names = {n for n, _ in self.secret_items}
@@ -515,6 +560,31 @@ class JobSpec:
                 raise SecretValueError(f"env[{name!r}] looks like a secret: build the spec with JobSpec.uv() or "
                                        "JobSpec.container(), which move it to secrets", where=f"env[{name!r}]",
                                        preview=detect.mask_secret(value))
+
+    def _texts(self) -> Iterator[tuple[str, str]]:
+        """Every text this spec holds, with where it is (names, placeholder variables and values alike)."""
+        singles = (("kind", self.kind), ("image", self.image), ("script", self.script), ("python", self.python),
+                   ("flavor", self.flavor), ("namespace", self.namespace), ("script_path", self.script_path))
+        for where, value in singles:
+            if isinstance(value, str):
+                yield where, value
+        for what, values in (("command", self.argv), ("dependencies", self.dependencies),
+                             ("script_args", self.script_args), ("warnings", self.warnings)):
+            for value in values if isinstance(values, (tuple, list)) else ():
+                if isinstance(value, str):
+                    yield what, value
+        for what, items in (("env", self.env_items), ("secrets", self.secret_items), ("labels", self.label_items)):
+            for pair in items if isinstance(items, (tuple, list)) else ():
+                if not (isinstance(pair, tuple) and len(pair) == 2):
+                    raise TypeError(f"{what} must be stored as (name, value) pairs")
+                key, value = pair
+                if isinstance(key, str):
+                    yield {"env": "an env name", "secrets": "a secret name"}.get(what, "a label name"), key
+                    if isinstance(value, str):
+                        # the key was just yielded (and refused if secret) before it names where a value sits
+                        yield f"{what}[{_shown(key)}]", value
+                elif isinstance(value, str):
+                    yield what, value
 
     # ----------------------------------------------------------------- views
     @property

@@ -130,8 +130,9 @@ def resolve_secrets(spec: JobSpec, *, token: str | None = None) -> dict[str, str
             else:
                 parts.append(f"{name}: ${var} is not set in this environment. Export {var} before submitting (its "
                              "value is read at submission and sent encrypted as a secret).")
-        raise MissingSecretError(f"cannot resolve the job's secret{'s' if len(parts) > 1 else ''} " + " ".join(parts),
-                                 names=names)
+        # Names only, and the spec refuses secret-looking names; redacted all the same (a forged spec).
+        raise MissingSecretError(detect.redact(f"cannot resolve the job's secret{'s' if len(parts) > 1 else ''} "
+                                               + " ".join(parts)), names=[detect.redact(n) for n in names])
     return values
 
 

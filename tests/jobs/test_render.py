@@ -18,7 +18,7 @@ import warnings
 import pytest
 
 from hfsecure_jupyter.hub.emulator_jobs import parse_inline
-from hfsecure_jupyter.jobs import DEFAULT_UV_IMAGE, JobSpec
+from hfsecure_jupyter.jobs import DEFAULT_UV_IMAGE, JobSpec, SecretValueError
 from hfsecure_jupyter.testing import fake_token
 
 # The hf_jobs tool's arguments (Hugging Face MCP server): what each operation accepts and its types.
@@ -292,6 +292,6 @@ def test_renderings_refuse_to_leak_even_if_a_spec_was_forged(tok):
     spec = JobSpec.container("python:3.12", ["python", "-V"])
     object.__setattr__(spec, "argv", ("echo", tok))  # forge past the frozen dataclass
     for fn in (render.to_mcp, render.to_python, render.to_cli):
-        with pytest.raises(RuntimeError) as err:
+        with pytest.raises(SecretValueError) as err:
             fn(spec)
-        assert tok not in str(err.value)
+        assert tok not in str(err.value) and tok not in repr(err.value) and err.value.preview.endswith(tok[-4:])
