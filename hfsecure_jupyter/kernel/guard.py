@@ -161,10 +161,15 @@ class CellRejected(InputRejected):
 class GuardCheckFailed(InputRejected):
     """The guard could not check a cell (a bug in hfsecure): the cell was not run, to be safe."""
 
-    def __init__(self, error: BaseException) -> None:
+    def __init__(self, error: BaseException, redactor: detect.Redactor | None = None) -> None:
         self.error_type = type(error).__name__
-        # The error text may quote the cell: mask anything secret-looking in it.
-        self.error_text = detect.redact(str(error))[:300]
+        # The error text may quote the cell: mask the kernel's known secret values (the redactor) and
+        # anything secret-looking. Masking happens before the cut, so no partial value survives it.
+        try:
+            text = (redactor or detect.Redactor()).redact(str(error))
+        except Exception:  # noqa: BLE001 - cannot mask it: do not show it
+            text = "(the error text is hidden: masking it failed)"
+        self.error_text = text[:300]
         super().__init__(f"hfsecure could not check this cell ({self.error_type}); it was not run")
 
     def _render_traceback_(self) -> list[str]:
@@ -338,7 +343,10 @@ class Guard:
             self._passed = source
             return lines
         self._reject("check-failed", ())
-        raise GuardCheckFailed(exc)
+        output = getattr(self.state, "output", None)
+        if output is not None:  # the input transform runs before pre_run_cell: take values set since
+            output.refresh_known()
+        raise GuardCheckFailed(exc, self.state.redactor)
 
     def _reject(self, reason: str, findings: Sequence[detect.Finding]) -> None:
         self.blocked += 1

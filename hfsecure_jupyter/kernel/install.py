@@ -25,13 +25,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 __all__ = ["install", "uninstall", "is_installed_in", "config_dir", "search_dirs", "install_main",
-           "uninstall_main", "status_main", "EXTENSION"]
+           "uninstall_main", "status_main", "EXTENSION", "ConfigUnreadable", "check_profile"]
 
 EXTENSION = "hfsecure_jupyter"
 PY_NAME = "ipython_kernel_config.py"
@@ -41,6 +42,37 @@ END = "# <<< hfsecure-jupyter guard <<<"
 _CREATED = "# file created by hfsecure install-guard"
 _EOL_NOTE = " [newline added]"  # the user's file lacked a final newline: uninstall takes it back
 BLOCK = f'{BEGIN}\nc.InteractiveShellApp.extensions.append("{EXTENSION}")\n{END}\n'
+
+
+_PROFILE_RE = re.compile(r"[\w.-]+")
+
+
+class ConfigUnreadable(OSError):
+    """A kernel config file exists but cannot be read (not UTF-8, a directory, no permission).
+
+    Install and uninstall refuse to touch it; ``str()`` is one line naming the file and the reason.
+    """
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path} is unreadable: {reason}")
+        self.path, self.reason = str(path), reason
+
+
+def check_profile(name: str) -> str:
+    """``name`` if it is a safe IPython profile name (letters, digits, ``-``, ``_``, ``.``), else ValueError.
+
+    Example:
+        >>> check_profile("work-2")
+        'work-2'
+        >>> check_profile("../x")
+        Traceback (most recent call last):
+        ...
+        ValueError: invalid profile name '../x': use letters, digits, '-', '_' and '.' (no '..' and no path separators)
+    """
+    if not _PROFILE_RE.fullmatch(name or "") or ".." in name:
+        raise ValueError(f"invalid profile name {name!r}: use letters, digits, '-', '_' and '.' "
+                         "(no '..' and no path separators)")
+    return name
 
 
 @dataclass
@@ -66,7 +98,7 @@ def config_dir(scope: str = "user", profile: str = "default") -> str:
     """
     if scope == "sys-prefix":
         return os.path.join(sys.prefix, "etc", "ipython")
-    return os.path.join(ipython_dir(), f"profile_{profile}")
+    return os.path.join(ipython_dir(), f"profile_{check_profile(profile)}")
 
 
 def search_dirs(profile: str = "default") -> list[tuple[str, str]]:
@@ -78,10 +110,16 @@ def search_dirs(profile: str = "default") -> list[tuple[str, str]]:
 
 
 def _read(path: Path) -> str | None:
+    """The file's text, None when it does not exist, :class:`ConfigUnreadable` when it cannot be read."""
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
+    except UnicodeDecodeError as exc:
+        raise ConfigUnreadable(path, f"not valid UTF-8 (byte {exc.object[exc.start:exc.start + 1]!r} "
+                                     f"at offset {exc.start})") from None
+    except OSError as exc:
+        raise ConfigUnreadable(path, exc.strerror or type(exc).__name__) from None
 
 
 def _write(path: Path, text: str) -> None:
@@ -177,6 +215,13 @@ def uninstall(directory: str) -> Result:
     return Result(str(path), False, "")
 
 
+def _profile_arg(value: str) -> str:
+    try:
+        return check_profile(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _scope_parser(name: str, what: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=f"hfsecure {name}", description=what)
     g = p.add_mutually_exclusive_group()
@@ -184,7 +229,8 @@ def _scope_parser(name: str, what: str) -> argparse.ArgumentParser:
                    help="your IPython profile ($IPYTHONDIR/profile_<name>; the default)")
     g.add_argument("--sys-prefix", dest="scope", action="store_const", const="sys-prefix",
                    help=f"this Python environment ({os.path.join(sys.prefix, 'etc', 'ipython')})")
-    p.add_argument("--profile", default="default", help="IPython profile for --user (default: %(default)s)")
+    p.add_argument("--profile", default="default", type=_profile_arg,
+                   help="IPython profile for --user (default: %(default)s)")
     p.set_defaults(scope="user")
     return p
 
@@ -220,9 +266,16 @@ def uninstall_main(argv: Sequence[str]) -> int:
         print(f"Removed the hfsecure guard from {res.path}. Running kernels keep it until restarted.")
     else:
         print(f"Not installed in {directory}; nothing changed.")
-        others = [(label, d) for label, d in search_dirs(args.profile) if d != directory and is_installed_in(d)]
-        for label, d in others:
-            print(f"  (still enabled in {d} [{label}])")
+        for label, d in search_dirs(args.profile):
+            if d == directory:
+                continue
+            try:
+                how = is_installed_in(d)
+            except OSError as exc:
+                print(f"  ({d} [{label}]: {exc})")
+                continue
+            if how:
+                print(f"  (still enabled in {d} [{label}])")
     return 0
 
 
@@ -260,16 +313,30 @@ def status_main(argv: Sequence[str]) -> int:
     """``hfsecure status``: where the guard is installed, the token source and the login status."""
     p = argparse.ArgumentParser(prog="hfsecure status",
                                 description="Show whether the guard is installed and where the token comes from.")
-    p.add_argument("--profile", default="default", help="IPython profile to look at (default: %(default)s)")
+    p.add_argument("--profile", default="default", type=_profile_arg,
+                   help="IPython profile to look at (default: %(default)s)")
     p.add_argument("--offline", action="store_true", help="do not ask the Hub who is logged in")
     p.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for the Hub (default: %(default)s)")
     args = p.parse_args(list(argv))
-    found = [(label, d, how) for label, d in search_dirs(args.profile) for how in [is_installed_in(d)] if how]
+    found, unreadable = [], []
+    for label, d in search_dirs(args.profile):
+        try:
+            how = is_installed_in(d)
+        except ConfigUnreadable as exc:
+            unreadable.append((label, exc))
+            continue
+        except OSError as exc:
+            unreadable.append((label, ConfigUnreadable(Path(d), exc.strerror or type(exc).__name__)))
+            continue
+        if how:
+            found.append((label, d, how))
+    for label, exc in unreadable:
+        print(f"guard: unknown [{label}], {exc.path} unreadable: {exc.reason}")
     if found:
         for label, d, how in found:
             kind = " (set by hand)" if how == "manual" else ""
             print(f"guard: installed [{label}] in {d}{kind}")
-    else:
+    elif not unreadable:
         print("guard: not installed (run `hfsecure install-guard`, or `%load_ext hfsecure_jupyter` in a notebook)")
     if args.offline:
         print("login: not checked (--offline)")

@@ -15,9 +15,18 @@ On ipykernel, every channel goes through a hook (see JUPYTER.md):
   threads (the hooks above are thread-local).
 
 What is masked: everything the detection core finds, plus every secret value this kernel knows (the
-active Hugging Face token from ``HF_TOKEN`` / the token file / ``huggingface_hub.get_token()`` once the
-user has imported huggingface_hub, values of secret-looking environment variables, and
-``c.HFSecure.extra_secret_env``), refreshed before each cell.
+active Hugging Face token from ``HF_TOKEN`` / the token file / the tokens huggingface_hub already holds
+in memory once the user has imported it, values of secret-looking environment variables, and
+``c.HFSecure.extra_secret_env``), refreshed before each cell. That refresh never touches the network:
+``huggingface_hub.get_token()`` is not called (under ``HF_OIDC_RESOURCE`` it exchanges a token over the
+network, and it may refresh OAuth tokens), so a slow or unreachable Hub cannot stall a cell.
+
+Not covered: ipykernel also copies output written at the file-descriptor level (``os.system``, C
+extensions, subprocesses writing to the inherited fd 1/2, or to ``sys.stdout.fileno()``) to the kernel
+process's own stdout/stderr, which usually lands in the Jupyter server's log or terminal. Those bytes
+are written with ``os.write`` by ipykernel's fd-watcher thread, outside any hook, so they are NOT
+masked there (they are masked in the notebook). Python-level echo (``OutStream.echo``, set when the
+kernel runs with ``quiet=False``) is masked: the echo stream is wrapped with a redacting writer.
 
 In terminal IPython there are no publish hooks for streams: results, displays and tracebacks are still
 masked, printed output is not, and the extension says so once.
@@ -132,11 +141,41 @@ def _looks_like_value(value: str) -> bool:
             and not any(c.isspace() for c in value) and value.lower() not in ("true", "false", "none"))
 
 
+def _hub_cached_tokens() -> list[str]:
+    """Tokens huggingface_hub already holds in memory (OIDC, refreshed OAuth, Colab), read, never fetched.
+
+    ``get_token()`` is not called: under ``HF_OIDC_RESOURCE`` it exchanges a token over the network with
+    no timeout, and it may refresh an OAuth token, so calling it before every cell could hang the kernel.
+    These are private names of huggingface_hub 2.4.0's ``utils._auth``; any other shape is ignored.
+
+    Example:
+        >>> all(isinstance(t, str) for t in _hub_cached_tokens())
+        True
+    """
+    mod = sys.modules.get("huggingface_hub.utils._auth")  # only if the user's code imported it
+    if mod is None:
+        return []
+    found: list[str] = []
+    for name, key in (("_OIDC_TOKEN_CACHE", "token"), ("_OAUTH_REFRESH_CACHE", "resolved_token"),
+                      ("_OAUTH_REFRESH_CACHE", "file_token"), ("_GOOGLE_COLAB_SECRET", None)):
+        try:
+            value = getattr(mod, name, None)
+            if key is not None:
+                value = value.get(key) if isinstance(value, dict) else None
+            if isinstance(value, str) and len(value.strip()) >= 8:
+                found.append(value.strip())
+        except Exception:  # noqa: BLE001 - a changed internal shape must not stop the cell
+            continue
+    return found
+
+
 def known_secret_values(extra_env: Iterable[str] = (), *, use_hub: bool | None = None) -> list[str]:
     """Secret values this process holds: the HF token(s), secret-looking env vars, ``extra_env`` names.
 
-    ``use_hub`` (default: only when huggingface_hub is already imported and not in Colab, where
-    ``get_token()`` may prompt) also asks ``huggingface_hub.get_token()``. Never imports it otherwise.
+    Never touches the network (this runs before every cell): env vars and token files are read directly.
+    ``use_hub`` (default: when huggingface_hub is already imported) also takes the tokens huggingface_hub
+    keeps in memory, such as an OIDC token it already exchanged; it never imports huggingface_hub and
+    never calls ``get_token()``.
 
     Example:
         >>> import os; from hfsecure_jupyter.testing import fake_token
@@ -148,19 +187,16 @@ def known_secret_values(extra_env: Iterable[str] = (), *, use_hub: bool | None =
     extra = set(extra_env)
     values = {v for k, v in os.environ.items()
               if k not in _NOT_SECRET_NAMES and (k in extra or detect.is_secret_name(k)) and _looks_like_value(v)}
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"):  # huggingface_hub strips them; so do we
+        v = (os.environ.get(name) or "").replace("\r", "").replace("\n", "").strip()
+        if len(v) >= 8:
+            values.add(v)
     for path in token_file_paths():
         values.update(_values_in_file(path))
     if use_hub is None:
-        use_hub = "huggingface_hub" in sys.modules and "google.colab" not in sys.modules
+        use_hub = "huggingface_hub" in sys.modules
     if use_hub:
-        try:
-            from huggingface_hub import get_token
-
-            tok = get_token()
-            if tok:
-                values.add(tok)
-        except Exception:  # noqa: BLE001 - a broken install must not stop the cell
-            pass
+        values.update(_hub_cached_tokens())
     return sorted(values)
 
 
@@ -224,6 +260,47 @@ class _StreamHook:
             stream.session.send(stream.pub_thread, msg, ident=stream.topic)
 
 
+class _RedactingEcho:
+    """Wraps an ``OutStream.echo`` file so the kernel's own stdout/stderr copy is masked too.
+
+    Text that may be the start of a token is held back until :meth:`release` (end of the cell) or more
+    text arrives; ``flush()`` flushes the wrapped file only, so a token split across flushes is masked.
+    """
+
+    def __init__(self, owner: "OutputRedaction", inner: Any) -> None:
+        self.owner = owner
+        self.inner = inner
+        self._sr = detect.StreamRedactor(owner.redactor)
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        try:
+            with self._lock:
+                out = self._sr.feed(text) if self.owner.active else self._sr.flush() + text
+        except Exception as exc:  # noqa: BLE001 - hide rather than leak
+            out = _FAILED.format(type(exc).__name__) + "\n"
+        if out:
+            self.inner.write(out)
+        return len(text)
+
+    def release(self) -> None:
+        """Write what is held back (redacted)."""
+        try:
+            with self._lock:
+                out = self._sr.flush()
+        except Exception as exc:  # noqa: BLE001
+            out = _FAILED.format(type(exc).__name__) + "\n"
+        if out:
+            self.inner.write(out)
+        self.inner.flush()
+
+    def flush(self) -> None:
+        self.inner.flush()
+
+    def __getattr__(self, name: str) -> Any:  # fileno, encoding, ... of the wrapped file
+        return getattr(self.inner, name)
+
+
 class OutputRedaction:
     """Installs and runs the output hooks for one shell (see the module doc)."""
 
@@ -231,6 +308,7 @@ class OutputRedaction:
         self.state = state
         self.shell = state.shell
         self.stream_hooks: list[_StreamHook] = []
+        self.echoes: list[_RedactingEcho] = []
         self.mode = "none"  # "ipykernel" or "terminal"
         self._main_thread = threading.get_ident()
         self.refresh_known()
@@ -311,7 +389,25 @@ class OutputRedaction:
 
         self.state.add_undo(f"{type(obj).__name__}.{name}", _restore)
 
+    def _wrap_echo(self, stream: Any) -> None:
+        inner = getattr(stream, "echo", None)
+        if inner is None or isinstance(inner, _RedactingEcho):
+            return
+        echo = _RedactingEcho(self, inner)
+        stream.echo = echo
+        self.echoes.append(echo)
+
+        def _restore() -> None:
+            echo.release()
+            if getattr(stream, "echo", None) is echo:
+                stream.echo = inner
+            if echo in self.echoes:
+                self.echoes.remove(echo)
+
+        self.state.add_undo(f"{getattr(stream, 'name', 'stream')} echo", _restore)
+
     def _hook_stream(self, stream: Any) -> None:
+        self._wrap_echo(stream)
         hook = _StreamHook(self, stream)
         self.stream_hooks.append(hook)
         # OutStream hooks are thread-local: they only act when registered on the IOPub thread.
@@ -370,6 +466,11 @@ class OutputRedaction:
 
     def flush_streams(self) -> None:
         """End of a cell: push buffered stream text through the hooks, then send what they hold."""
+        for echo in list(self.echoes):
+            try:
+                echo.release()
+            except Exception:  # noqa: BLE001 - the echo is a log copy; never break the cell
+                pass
         hooks = list(self.stream_hooks)
         if not hooks:
             return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import secrets
 import sqlite3
 import string
 import time
@@ -268,3 +269,28 @@ def test_mask_source_falls_back_to_placeholder(monkeypatch):
     t = fake_token()
     masked = guard.mask_source(f'x = "{t}"')
     assert t not in masked and "hfsecure" in masked
+
+
+def test_guard_crash_message_masks_known_env_secrets(ip, state, capsys, monkeypatch):
+    other = "s3cr3t-" + secrets.token_hex(10)  # not token-shaped: only the kernel's known values catch it
+    monkeypatch.setenv("WANDB_API_KEY", other)
+    ip.user_ns["other"] = other
+
+    def boom(source, *a, **k):
+        raise RuntimeError(f"cannot parse {source!r}")
+
+    monkeypatch.setattr(detect, "scan_python", boom)
+    r = ip.run_cell(f"key = {other!r}", store_history=True)
+    err = r.error_before_exec
+    assert isinstance(err, guard.GuardCheckFailed)
+    out = capsys.readouterr().out
+    assert "could not check this cell" in out and "cannot parse" in out
+    assert other not in out and other not in err.error_text and other not in str(err)
+    assert "****" in err.error_text
+
+
+def test_guard_check_failed_uses_the_given_redactor():
+    other = "s3cr3t-" + secrets.token_hex(10)
+    exc = guard.GuardCheckFailed(ValueError(f"near {other}"), detect.Redactor([other]))
+    assert other not in exc.error_text and "near " in exc.error_text
+    assert other in guard.GuardCheckFailed(ValueError(other)).error_text  # no redactor: shape-only, as before

@@ -110,7 +110,10 @@ def test_status_reports_token_source_and_login(ipdir, capsys, monkeypatch):
 def test_status_never_prints_the_token(ipdir, capsys, monkeypatch, tok):
     pytest.importorskip("hfsecure_jupyter.hub.auth")
     monkeypatch.setenv("HF_TOKEN", tok)
+    from huggingface_hub import constants  # imported first: it reads HF_ENDPOINT once, at import
+
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens: unreachable, fast
+    monkeypatch.setattr(constants, "ENDPOINT", "http://127.0.0.1:9")
     assert install.status_main(["--timeout", "1"]) == 0
     out = capsys.readouterr().out
     assert "token source: env:HF_TOKEN" in out and tok not in out
@@ -126,3 +129,58 @@ def test_round_trip_is_exact(ipdir, mine):
     install.uninstall(str(prof))
     path = prof / install.PY_NAME
     assert (path.read_text() if path.exists() else "") == mine
+
+
+def _bad_profile(ipdir, kind):
+    d = ipdir / "ipython" / "profile_bad"
+    d.mkdir(parents=True)
+    path = d / install.PY_NAME
+    if kind == "utf8":
+        path.write_bytes(b"c = get_config()\n#\xff\n")
+    else:
+        path.mkdir()
+    return path
+
+
+@pytest.mark.parametrize("kind", ["utf8", "dir"])
+def test_unreadable_config_status_reports_it(ipdir, capsys, kind):
+    path = _bad_profile(ipdir, kind)
+    assert cli.main(["status", "--profile", "bad", "--offline"]) == 0
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    assert f"{path} unreadable: " in out
+    assert ("not valid UTF-8" if kind == "utf8" else "directory") in out
+
+
+@pytest.mark.parametrize("command", ["install-guard", "uninstall-guard"])
+@pytest.mark.parametrize("kind", ["utf8", "dir"])
+def test_unreadable_config_is_refused_and_left_alone(ipdir, capsys, kind, command):
+    path = _bad_profile(ipdir, kind)
+    before = path.read_bytes() if kind == "utf8" else None
+    assert cli.main([command, "--profile", "bad"]) == 2
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err and len(err.strip().splitlines()) == 1
+    assert "unreadable" in err and str(path) in err
+    if kind == "utf8":
+        assert path.read_bytes() == before
+    else:
+        assert path.is_dir() and not any(path.iterdir())
+    assert sorted(p.name for p in path.parent.iterdir()) == [install.PY_NAME]  # no temp file left either
+
+
+@pytest.mark.parametrize("name", ["../../x", "a/b", "..", "a..b", "", "x\\y", "/abs"])
+@pytest.mark.parametrize("command", ["install-guard", "uninstall-guard", "status"])
+def test_bad_profile_names_are_refused(ipdir, capsys, name, command):
+    with pytest.raises(SystemExit) as exc:
+        cli.main([command, f"--profile={name}", "--offline"] if command == "status"
+                 else [command, f"--profile={name}"])
+    assert exc.value.code == 2
+    assert "invalid profile name" in capsys.readouterr().err
+    assert not any(p.name == "x" for p in ipdir.rglob("*"))  # nothing written anywhere
+    with pytest.raises(ValueError):
+        install.config_dir("user", name)
+
+
+def test_good_profile_names_are_accepted(ipdir, capsys):
+    assert cli.main(["install-guard", "--profile", "work-2_v1.0"]) == 0
+    assert install.is_installed_in(str(ipdir / "ipython" / "profile_work-2_v1.0")) == "block"

@@ -157,3 +157,110 @@ def test_session_net_masks_execute_input_and_reply(ip, state):
                                                     "content": {"data": {"text/plain": t}}}))
     th.start(); th.join()
     assert t not in repr(sent[4])
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Every outgoing connection attempt is recorded and refused (so nothing can hang either)."""
+    import socket
+
+    attempts = []
+
+    def refuse(self, address, *a, **k):
+        attempts.append(address)
+        raise ConnectionRefusedError("hfsecure test: no network on this path")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    return attempts
+
+
+@pytest.fixture
+def oidc_env(monkeypatch):
+    """HF_OIDC_RESOURCE set (get_token() would exchange a token over the network), no cached token."""
+    import huggingface_hub  # noqa: F401 - the real trigger: the user imported it
+    from huggingface_hub.utils import _auth
+
+    monkeypatch.setenv("HF_OIDC_RESOURCE", "user/alice")
+    monkeypatch.setenv("HF_OIDC_ID_TOKEN", "a.b.c")
+    monkeypatch.setattr(_auth, "_OIDC_TOKEN_CACHE", None)
+    return _auth
+
+
+def test_known_values_never_touch_the_network_under_oidc(no_network, oidc_env):
+    assert "huggingface_hub" in sys.modules
+    redaction.known_secret_values()
+    assert no_network == []  # get_token() would try the OIDC exchange here
+
+
+def test_known_values_take_an_already_exchanged_oidc_token(no_network, oidc_env, monkeypatch):
+    t = fake_token()
+    monkeypatch.setattr(oidc_env, "_OIDC_TOKEN_CACHE", {"resource": "user/alice", "token": t, "expires_at": 0.0})
+    assert t in redaction.known_secret_values()
+    assert t not in redaction.known_secret_values(use_hub=False)
+    monkeypatch.setattr(oidc_env, "_OIDC_TOKEN_CACHE", ["not", "the", "expected", "shape"])
+    redaction.known_secret_values()  # a changed internal shape is ignored, not an error
+    assert no_network == []
+
+
+def test_cell_refresh_under_oidc_makes_no_network_call(ip, state, no_network, oidc_env, capsys):
+    t = fake_token()
+    oidc_env._OIDC_TOKEN_CACHE = {"resource": "user/alice", "token": t, "expires_at": 0.0}
+    ip.user_ns["parts"] = (t[:5], t[5:])
+    ip.run_cell("''.join(parts)", store_history=True)
+    assert no_network == []
+    out = capsys.readouterr().out
+    assert t not in out and "****" in out
+
+
+def test_echo_copy_is_masked_even_split_across_writes():
+    import io
+
+    other = "s3cr3t-" + secrets.token_hex(10)
+    t = fake_token()
+    inner = io.StringIO()
+    echo = redaction._RedactingEcho(FakeOwner([other]), inner)
+    echo.write("a " + t[:12])
+    echo.flush()  # an ipykernel flush must not release a token prefix
+    echo.write(t[12:] + " b " + other[:5])
+    echo.write(other[5:] + "\n")
+    echo.release()
+    assert t not in inner.getvalue() and other not in inner.getvalue()
+    assert detect.mask_secret(t) in inner.getvalue() and inner.getvalue().endswith("\n")
+
+
+def test_stream_echo_is_wrapped_and_restored(ip, state):
+    import io
+
+    t = fake_token()
+    stream, inner = FakeStream(), io.StringIO()
+    stream.echo = inner
+    state.output._wrap_echo(stream)
+    stream.echo.write(f"token {t}\n")
+    state.output.flush_streams()
+    assert t not in inner.getvalue() and detect.mask_secret(t) in inner.getvalue()
+    from hfsecure_jupyter.kernel import extension
+
+    extension.unload(ip)
+    assert stream.echo is inner
+
+
+# Last in the file: without the fix, the hung exchange keeps huggingface_hub's OIDC lock.
+def test_known_values_do_not_hang_on_a_silent_hub(oidc_env, monkeypatch):
+    import socket
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(5)  # accepts, never answers
+    from huggingface_hub import constants
+
+    url = f"http://127.0.0.1:{srv.getsockname()[1]}"
+    monkeypatch.setenv("HF_ENDPOINT", url)
+    monkeypatch.setattr(constants, "ENDPOINT", url)  # read once, at import
+    done = threading.Event()
+    th = threading.Thread(target=lambda: (redaction.known_secret_values(), done.set()), daemon=True)
+    th.start()
+    try:
+        assert done.wait(5), "known_secret_values() hung on an unanswering Hub"
+    finally:
+        srv.close()
