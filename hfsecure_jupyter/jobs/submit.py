@@ -207,6 +207,10 @@ class JobHandle:
     namespace: str
     url: str
 
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        # What IPython shows as Out[n] under a job's live view: short, and says what the handle can do.
+        p.text(f"<job {self.namespace}/{self.id}: .status() .logs() .wait() .cancel()>")
+
     def info(self, *, token: str | None = None, api: "HfApi | None" = None) -> Any:
         """The job as the Hub describes it (``huggingface_hub.JobInfo``; secrets by name only)."""
         try:

@@ -321,3 +321,13 @@ def test_run_local_refuses_what_it_cannot_run(monkeypatch):
         run_local(JobSpec.container("python:3.12", ["true"]))
     with pytest.raises(FileNotFoundError, match="uv"):
         run_local(JobSpec.uv("https://example.com/a.py"), use_uv=False)
+
+
+def test_handle_shows_briefly_in_ipython_and_fully_as_repr():
+    from IPython.lib.pretty import pretty
+
+    from hfsecure_jupyter.jobs import JobHandle
+
+    h = JobHandle(id="0dd2438f272eefb02287e8fc", namespace="alice", url="http://127.0.0.1:1/jobs/alice/x")
+    assert pretty(h) == "<job alice/0dd2438f272eefb02287e8fc: .status() .logs() .wait() .cancel()>"
+    assert repr(h).startswith("JobHandle(id='0dd2438f272eefb02287e8fc'")
