@@ -130,7 +130,16 @@ def scan_file(path: str | os.PathLike[str], *, misuse: bool = True) -> ScanRepor
 def redact_file(path: str | os.PathLike[str], redactor: Redactor | None = None) -> ScanReport:
     """Rewrite a file in place with its secrets masked; every other byte is kept.
 
-    Returns the report of what was found before redaction. Notebooks stay valid JSON.
+    Returns the report of what was found before redaction. Notebooks stay valid JSON; UTF-16 and UTF-32
+    files keep their encoding and byte-order mark.
+
+    Example:
+        >>> import os, tempfile
+        >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token(seed=7)
+        >>> path = os.path.join(tempfile.mkdtemp(), "train.py")
+        >>> _ = open(path, "w").write(f"TOKEN = '{tok}'  # old\n")
+        >>> [f.preview for f in redact_file(path).findings], open(path).read()
+        (['hf_****oOOL'], "TOKEN = 'hf_****oOOL'  # old\n")
     """
     p = os.fspath(path)
     with open(p, "rb") as fh:

@@ -481,14 +481,27 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
 
 
 def is_suppressed_line(text: str, start: int, end: int) -> bool:
-    """True when a line touched by ``text[start:end]`` carries ``hfsecure: allow``."""
+    """True when a line touched by ``text[start:end]`` carries ``hfsecure: allow``.
+
+    Example:
+        >>> text = "a = 1\nb = 2  # hfsecure: allow"
+        >>> is_suppressed_line(text, 0, 5), is_suppressed_line(text, 6, 11)
+        (False, True)
+    """
     ls = text.rfind("\n", 0, start) + 1
     le = text.find("\n", end)
     return bool(_SUPPRESS.search(text, ls, le if le >= 0 else len(text)))
 
 
 def hits_to_findings(text: str, hits: Sequence[Hit], location: str = "") -> list[Finding]:
-    """Turn internal hits into public findings (masked, fingerprinted, suppression applied)."""
+    """Turn internal hits into public findings (masked, fingerprinted, suppression applied).
+
+    Example:
+        >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token(seed=7)
+        >>> text = f"x\ny = '{tok}'"
+        >>> [(f.line, f.column, f.preview) for f in hits_to_findings(text, find_secrets(text), "cells[0].source")]
+        [(2, 6, 'hf_****oOOL')]
+    """
     findings = []
     for h in hits:
         preview = mask_secret(h.secret, prefix_len=h.rule.prefix_len)

@@ -308,7 +308,14 @@ def _shell_findings(text: str, base: int, source: str, location: str) -> list[Fi
 
 
 def misuse_findings(source: str, masked: "MaskedSource", location: str = "") -> list[Finding]:
-    """Misuse warnings for one (I)Python cell, given its masked form (see ``mask_ipython``)."""
+    """Misuse warnings for one (I)Python cell, given its masked form (see ``mask_ipython``).
+
+    Example:
+        >>> from hfsecure_jupyter.detect.python import mask_ipython
+        >>> src = "!hf jobs run -e HF_TOKEN python:3.12 true"
+        >>> [(f.rule, f.severity) for f in misuse_findings(src, mask_ipython(src))]
+        [('secret-in-job-cli-env', 'warning')]
+    """
     findings: list[Finding] = []
     from .python import _line_starts
 
