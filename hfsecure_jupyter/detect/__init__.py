@@ -137,9 +137,9 @@ def redact_file(path: str | os.PathLike[str], redactor: Redactor | None = None) 
         >>> import os, tempfile
         >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token(seed=7)
         >>> path = os.path.join(tempfile.mkdtemp(), "train.py")
-        >>> _ = open(path, "w").write(f"TOKEN = '{tok}'  # old\n")
+        >>> _ = open(path, "w").write(f"TOKEN = '{tok}'  # old\\n")
         >>> [f.preview for f in redact_file(path).findings], open(path).read()
-        (['hf_****oOOL'], "TOKEN = 'hf_****oOOL'  # old\n")
+        (['hf_****oOOL'], "TOKEN = 'hf_****oOOL'  # old\\n")
     """
     p = os.fspath(path)
     with open(p, "rb") as fh:

@@ -484,7 +484,7 @@ def is_suppressed_line(text: str, start: int, end: int) -> bool:
     """True when a line touched by ``text[start:end]`` carries ``hfsecure: allow``.
 
     Example:
-        >>> text = "a = 1\nb = 2  # hfsecure: allow"
+        >>> text = "a = 1\\nb = 2  # hfsecure: allow"
         >>> is_suppressed_line(text, 0, 5), is_suppressed_line(text, 6, 11)
         (False, True)
     """
@@ -498,7 +498,7 @@ def hits_to_findings(text: str, hits: Sequence[Hit], location: str = "") -> list
 
     Example:
         >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token(seed=7)
-        >>> text = f"x\ny = '{tok}'"
+        >>> text = f"x\\ny = '{tok}'"
         >>> [(f.line, f.column, f.preview) for f in hits_to_findings(text, find_secrets(text), "cells[0].source")]
         [(2, 6, 'hf_****oOOL')]
     """
