@@ -32,15 +32,10 @@ __all__ = ["is_secret_name", "might_misuse", "misuse_findings", "scan_misuse", "
 _SECRET_NAME = re.compile(
     r"(?:^|_)(?:TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|PASSWD|PWD|APIKEY|API_KEY|KEY|CREDENTIALS?|AUTH)(?:$|_)",
     re.IGNORECASE)
-_UPPER_MARKERS = tuple(re.compile(m) for m in ("TOKEN", "SECRET", "PASSWORD", "API_KEY", "api_key", "secret"))
-_TOKEN_WORD = re.compile("token")
-_ENV_WORD = re.compile("env")
 # A Python variable that holds a secret by its name alone (``hf_token``, ``api_key``), not NLP's
 # ``token`` / ``pad_token``, which are everywhere in notebooks and hold nothing secret.
 _SECRET_VAR = re.compile(r"(?i)^_*(?:hf|hub|huggingface|access|api|auth|bearer|secret|write|read|user|my|github|gh|"
                          r"openai|anthropic|wandb|aws|slack|private)_?(?:token|key|secret|password)$")
-_MARKERS = ("TOKEN", "get_token", "SECRET", "PASSWORD", "API_KEY", "auth token", "environ)", "printenv",
-            "%env", "!env", "token(", "hf_token", "api_key", "access_token", "auth_token", "secret")
 _JOB_FUNCS = re.compile(r"(?i)(?:^|_)(?:run_job|run_uv_job|create_scheduled_job|create_scheduled_uv_job|hf_jobs|"
                         r"jobs?|submit_job)$")
 _ECHO_FUNCS = {"print", "display", "pprint", "repr", "str", "Markdown", "HTML", "write", "info", "debug",
@@ -86,8 +81,10 @@ def is_secret_name(name: str) -> bool:
     return bool(_SECRET_NAME.search(name))
 
 
-#: The raw-bytes form of :data:`_MARKERS` for whole files: fewer passes (each costs ~3 ms per 10 MB);
-#: a file that passes this is parsed and each cell is checked with :func:`might_misuse`.
+#: Words whose absence from a whole file's raw bytes rules out the common misuse (token names, secret
+#: names, echo commands); few passes, as each costs ~3 ms per 10 MB. A file that has one is parsed and
+#: each code cell is checked with :func:`might_misuse`. (Rarer forms, such as a job's env taking a
+#: variable named ``api_key``, are seen by the kernel guard, which checks every cell in full.)
 RAW_MARKERS: tuple = (b"TOKEN", re.compile(rb"token(?:\(|(?<=_token)(?![A-Za-z0-9])|(?<=auth token))"),
                       b"environ)", b"_KEY", b"SECRET",
                       # literal first: a leading character class makes re test every byte (5x slower)
@@ -118,16 +115,6 @@ _MAGIC_PREFIX = re.compile(r"[ \t]*(?:[\w.,\t ]*=[\t ]*)?")
 _SHELL_WORDS = ("hf ", "huggingface-cli", "echo", "printenv", "env", "TOKEN", "token")
 
 
-def _has_marker(text: str) -> bool:
-    # Grouped so that a clean cell costs a few passes, not one per marker; re's literal search is
-    # faster than ``in`` for these short needles.
-    if _TOKEN_WORD.search(text) and ("_token" in text or "token(" in text or "auth token" in text):
-        return True
-    if _ENV_WORD.search(text) and ("environ)" in text or "printenv" in text or "%env" in text or "!env" in text):
-        return True
-    return any(m.search(text) for m in _UPPER_MARKERS)
-
-
 def might_misuse(text: str) -> bool:
     """Cheap test: False means none of the misuse checks can fire on ``text``.
 
@@ -141,10 +128,14 @@ def might_misuse(text: str) -> bool:
         >>> might_misuse('login(token=os.environ["HF_TOKEN"])\\nmodel.fit()')
         False
     """
-    if not _has_marker(text):
-        return False
+    # (No separate "any marker at all?" gate: the checks below look for the same words, so a gate
+    # would only add passes for the cells that mention one.)
     if "job" in text and "env" in text:
         return True
+    head = text.lstrip()
+    if head.startswith("%%") and not head.startswith(("%%time", "%%capture", "%%hfjob")) \
+            and any(k in text for k in _SHELL_WORDS):
+        return True  # a shell (or other non-Python) cell magic: its body is all shell lines
     for sigil in "!%":
         i = text.find(sigil)
         while i >= 0:  # a sigil that starts a line (or follows "x = ") opens a shell or magic line

@@ -63,3 +63,14 @@ def test_names():
     assert is_secret_name("HF_TOKEN") and is_secret_name("WANDB_API_KEY") and is_secret_name("db_password")
     assert not is_secret_name("TOKENIZERS_PARALLELISM") and not is_secret_name("KEYBOARD")
     assert not might_misuse("x = 1\nprint(x)")
+
+
+@pytest.mark.parametrize("cell,rule", [
+    ("%%bash\nprintenv HF_TOKEN\necho done", "secret-echoed"),
+    ("%%bash\nhf auth token\nls", "token-printed-by-cli"),
+    ("%%sh\necho $HF_TOKEN", "secret-echoed"),
+    ("%%bash\nhf jobs run -e HF_TOKEN python:3.12 true", "secret-in-job-cli-env"),
+])
+def test_misuse_in_shell_cell_magic_bodies(cell, rule):
+    assert [f.rule for f in detect.scan_python(cell)] == [rule]
+    assert detect.scan_python("%%bash\nls -la\n") == []
