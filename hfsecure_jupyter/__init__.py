@@ -20,14 +20,39 @@ __all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension"]
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """``%load_ext hfsecure_jupyter``: install the guard, output redaction and magics (idempotent)."""
+    """``%load_ext hfsecure_jupyter``: install the guard, output redaction and magics (idempotent).
+
+    Example:
+        >>> from traitlets.config import Config
+        >>> from IPython.core.interactiveshell import InteractiveShell
+        >>> c = Config(); c.HistoryManager.hist_file = ":memory:"
+        >>> ip = InteractiveShell(config=c)
+        >>> load_ipython_extension(ip)
+        >>> import contextlib, io
+        >>> from hfsecure_jupyter.testing import fake_token
+        >>> with contextlib.redirect_stdout(io.StringIO()):  # the guard's explanation (masked)
+        ...     ran = ip.run_cell(f"tok = {fake_token()!r}").success
+        >>> ran, "tok" in ip.user_ns
+        (False, False)
+        >>> unload_ipython_extension(ip)
+    """
     from .kernel import extension
 
     extension.load(ipython)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    """``%unload_ext hfsecure_jupyter``: remove every hook the extension added."""
+    """``%unload_ext hfsecure_jupyter``: remove every hook the extension added.
+
+    Example:
+        >>> from traitlets.config import Config
+        >>> from IPython.core.interactiveshell import InteractiveShell
+        >>> c = Config(); c.HistoryManager.hist_file = ":memory:"
+        >>> ip = InteractiveShell(config=c)
+        >>> load_ipython_extension(ip); unload_ipython_extension(ip)
+        >>> "hfsecure" in ip.magics_manager.magics["line"], ip.run_cell("x = 1").success
+        (False, True)
+    """
     from .kernel import extension
 
     extension.unload(ipython)

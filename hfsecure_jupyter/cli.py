@@ -41,7 +41,12 @@ def _usage() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``hfsecure`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    """Run ``hfsecure`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code.
+
+    Example:
+        >>> main(["no-such-command"])  # the usage goes to stderr
+        2
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help", "help"):
         print(_usage())

@@ -178,7 +178,15 @@ What next
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``hfsecure demo``: write the sample, scan it, print the report and what to do next."""
+    """Run ``hfsecure demo``: write the sample, scan it, print the report and what to do next.
+
+    Example:
+        >>> import contextlib, io, tempfile
+        >>> with contextlib.redirect_stdout(io.StringIO()) as out:
+        ...     code = main(["--dir", tempfile.mkdtemp(), "--format", "json"])
+        >>> code, json.loads(out.getvalue())["summary"]["secrets"] > 0  # findings are not a failure
+        (0, True)
+    """
     parser = argparse.ArgumentParser(
         prog=PROG, description="Make a leaky sample notebook (fake tokens) and show what hfsecure finds in it.")
     parser.add_argument("--dir", default="hfsecure-demo", metavar="DIR",

@@ -128,7 +128,14 @@ def _all_notes(reports: Sequence[ScanReport], notes: Sequence[str]) -> list[str]
 
 
 def render_json(reports: Sequence[ScanReport], **kw: Any) -> str:
-    """:func:`to_json`, serialised (indented, ends with a newline)."""
+    """:func:`to_json`, serialised (indented, ends with a newline).
+
+    Example:
+        >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token()
+        >>> text = render_json([detect.scan_bytes(f'login(token="{tok}")'.encode(), path="a.py")])
+        >>> json.loads(text)["summary"]["secrets"], tok in text  # masked previews only
+        (1, False)
+    """
     return _safe(json.dumps(to_json(reports, **kw), indent=2, ensure_ascii=False) + "\n")
 
 
@@ -268,14 +275,25 @@ def to_sarif(reports: Sequence[ScanReport], *, notes: Sequence[str] = (), errors
 
 
 def render_sarif(reports: Sequence[ScanReport], **kw: Any) -> str:
-    """:func:`to_sarif`, serialised (indented, ends with a newline)."""
+    """:func:`to_sarif`, serialised (indented, ends with a newline).
+
+    Example:
+        >>> text = render_sarif([])
+        >>> json.loads(text)["version"], text.endswith("\\n")
+        ('2.1.0', True)
+    """
     return _safe(json.dumps(to_sarif(reports, **kw), indent=2, ensure_ascii=False) + "\n")
 
 
 # -- text -------------------------------------------------------------------------------------------------
 
 def clean_text(text: str) -> str:
-    """``text`` with control characters shown as ``?`` (safe to print on a terminal)."""
+    """``text`` with control characters shown as ``?`` (safe to print on a terminal).
+
+    Example:
+        >>> clean_text("evil\\x1b[2Jname\\n\\tok")  # tab is kept
+        'evil?[2Jname?\\tok'
+    """
     return _CONTROL.sub("?", text)
 
 

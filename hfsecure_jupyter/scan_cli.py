@@ -442,7 +442,17 @@ def _write(stream: io.TextIOBase, text: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``hfsecure scan`` with ``argv``; return the exit status (0, 1 or 2)."""
+    """Run ``hfsecure scan`` with ``argv``; return the exit status (0, 1 or 2).
+
+    Example:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "ok.py")
+        >>> with open(path, "w") as fh:
+        ...     _ = fh.write("import os\\ntoken = os.environ['HF_TOKEN']\\n")
+        >>> main([path])
+        No secrets found in 1 file.
+        0
+    """
     parser = _parser()
     try:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))

@@ -577,7 +577,12 @@ def _key(src: TokenSource, token: str | None) -> str:
 
 
 def clear_cache() -> None:
-    """Forget every cached status (tests, and after ``login()``/``logout()``)."""
+    """Forget every cached status (tests, and after ``login()``/``logout()``).
+
+    Example:
+        >>> clear_cache(); len(_CACHE)  # the next get_status() asks the Hub again
+        0
+    """
     with _LOCK:
         _CACHE.clear()
 

@@ -586,7 +586,16 @@ def _load_accounts(path: str) -> dict:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``hfsecure hub-emulator``; serve until SIGINT/SIGTERM; return the exit code."""
+    """Run ``hfsecure hub-emulator``; serve until SIGINT/SIGTERM; return the exit code.
+
+    Example:
+        >>> import os, tempfile
+        >>> bad = os.path.join(tempfile.mkdtemp(), "accounts.json")
+        >>> with open(bad, "w") as fh:
+        ...     _ = fh.write("{not json")
+        >>> main(["--accounts", bad])  # a one-line error on stderr, nothing served
+        2
+    """
     parser = argparse.ArgumentParser(
         prog="hfsecure hub-emulator",
         description="Serve an offline Hugging Face Hub (whoami, Jobs, device login) for tests and demos. "
@@ -601,7 +610,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--auto-approve", type=int, default=2, metavar="N",
                         help="approve device logins after N polls (0: only through the verify page)")
     parser.add_argument("--quiet", action="store_true", help="do not log requests to standard error")
-    args = parser.parse_args(list(argv) if argv is not None else None)
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exc:  # --help, or a usage error (argparse has printed it): an exit code, as the
+        return int(exc.code or 0)  # other commands do
 
     if not 0 <= args.port <= 65535:
         print(f"hfsecure hub-emulator: error: port {args.port} is out of range", file=sys.stderr)

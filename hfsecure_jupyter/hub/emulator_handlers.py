@@ -46,7 +46,16 @@ def _record(server: EmulatorServer, handler: tornado.web.RequestHandler) -> None
 
 
 def make_log_function(server: EmulatorServer):
-    """tornado's log hook (a fallback: handlers record themselves before the answer leaves)."""
+    """tornado's log hook (a fallback: handlers record themselves before the answer leaves).
+
+    Example:
+        >>> from types import SimpleNamespace as NS
+        >>> server = EmulatorServer()  # not started: only its request records are used
+        >>> req = NS(method="GET", path="/api/whoami-v2", request_time=lambda: 0.002)
+        >>> make_log_function(server)(NS(request=req, get_status=lambda: 401))
+        >>> [(r.method, r.path, r.status) for r in server.calls()]
+        [('GET', '/api/whoami-v2', 401)]
+    """
     return lambda handler: _record(server, handler)
 
 

@@ -110,6 +110,12 @@ def resolve_secrets(spec: JobSpec, *, token: str | None = None) -> dict[str, str
 
     ``$HF_TOKEN`` takes ``token`` or the local login (``get_token()``); any other ``$NAME`` is read from
     ``os.environ``. Raises :class:`MissingSecretError` naming what is missing (never a value).
+
+    Example:
+        >>> from hfsecure_jupyter.testing import fake_token
+        >>> tok = fake_token()
+        >>> resolve_secrets(JobSpec.uv("print(1)").with_token_secret(), token=tok) == {"HF_TOKEN": tok}
+        True
     """
     values: dict[str, str] = {}
     missing: list[tuple[str, str]] = []
@@ -266,6 +272,15 @@ def submit(spec: JobSpec, *, token: str | None = None, api: "HfApi | None" = Non
     Raises:
         MissingSecretError: not logged in, or a ``$NAME`` placeholder's variable is not set.
         JobSubmitError: the Hub refused the job (401, 403, ...) or was unreachable; masked and actionable.
+
+    Example:
+        >>> from hfsecure_jupyter.testing import fake_token
+        >>> spec = JobSpec.uv("print(1)").replace(secrets={"W": "$HFSECURE_DOCTEST_UNSET"})
+        >>> try:  # refused before any call to the Hub
+        ...     submit(spec, token=fake_token())
+        ... except MissingSecretError as e:
+        ...     print(e.names)
+        ['W']
     """
     if not isinstance(spec, JobSpec):
         raise TypeError("submit() takes a JobSpec (build one with JobSpec.uv() or JobSpec.container())")

@@ -43,7 +43,17 @@ class _Diag:
 
 
 def render_diagnosis(type_name: str, diag: Any, *, color: bool = True) -> list[str]:
-    """The lines shown for a diagnosed Hub error (the caller masks secrets in them)."""
+    """The lines shown for a diagnosed Hub error (the caller masks secrets in them).
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> d = SimpleNamespace(title="Token not accepted", cause="It was revoked.", fix="hf auth login", link="")
+        >>> print("\\n".join(render_diagnosis("HfHubHTTPError", d, color=False)))
+        HfHubHTTPError: Token not accepted
+          cause: It was revoked.
+          fix: hf auth login
+          (hfsecure's diagnosis; run %tb for the full traceback)
+    """
     red, bold, reset = ("\x1b[31m", "\x1b[1m", "\x1b[0m") if color else ("", "", "")
     title = getattr(diag, "title", "") or "Hugging Face Hub error"
     lines = [f"{red}{bold}{type_name}{reset}: {title}"]

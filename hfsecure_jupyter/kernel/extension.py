@@ -77,7 +77,18 @@ _STATES: "weakref.WeakKeyDictionary[Any, KernelState]" = weakref.WeakKeyDictiona
 
 
 def get_state(shell: Any) -> KernelState | None:
-    """The extension's state for ``shell``, or None when it is not loaded there."""
+    """The extension's state for ``shell``, or None when it is not loaded there.
+
+    Example:
+        >>> from traitlets.config import Config
+        >>> from IPython.core.interactiveshell import InteractiveShell
+        >>> c = Config(); c.HistoryManager.hist_file = ":memory:"
+        >>> ip = InteractiveShell(config=c)
+        >>> before = get_state(ip); state = load(ip)
+        >>> before is None, get_state(ip) is state
+        (True, True)
+        >>> unload(ip)
+    """
     try:
         return _STATES.get(shell)
     except TypeError:  # a shell that cannot be weakly referenced
@@ -93,6 +104,16 @@ def load(shell: Any) -> KernelState:
 
     Returns the shell's :class:`KernelState`. A part that cannot be installed is reported on stderr and
     the rest still loads.
+
+    Example:
+        >>> from traitlets.config import Config
+        >>> from IPython.core.interactiveshell import InteractiveShell
+        >>> c = Config(); c.HistoryManager.hist_file = ":memory:"
+        >>> ip = InteractiveShell(config=c)
+        >>> state = load(ip)
+        >>> load(ip) is state, state.settings.guard, "hfsecure" in ip.magics_manager.magics["line"]
+        (True, 'block', True)
+        >>> unload(ip)
     """
     existing = get_state(shell)
     if existing is not None:
@@ -155,7 +176,17 @@ def _undo_all(state: KernelState) -> list[str]:
 
 
 def unload(shell: Any) -> None:
-    """Remove every hook :func:`load` added to ``shell`` and restore what was there before."""
+    """Remove every hook :func:`load` added to ``shell`` and restore what was there before.
+
+    Example:
+        >>> from traitlets.config import Config
+        >>> from IPython.core.interactiveshell import InteractiveShell
+        >>> c = Config(); c.HistoryManager.hist_file = ":memory:"
+        >>> ip = InteractiveShell(config=c)
+        >>> _ = load(ip); unload(ip); unload(ip)  # a second unload does nothing
+        >>> get_state(ip) is None, "hfsecure" in ip.magics_manager.magics["line"]
+        (True, False)
+    """
     state = get_state(shell)
     if state is None:
         return

@@ -102,7 +102,13 @@ def config_dir(scope: str = "user", profile: str = "default") -> str:
 
 
 def search_dirs(profile: str = "default") -> list[tuple[str, str]]:
-    """Every directory an IPython kernel reads its config from, highest priority first, with a label."""
+    """Every directory an IPython kernel reads its config from, highest priority first, with a label.
+
+    Example:
+        >>> dirs = search_dirs()
+        >>> dirs[0] == ("user", config_dir("user")), dirs[1] == ("sys-prefix", config_dir("sys-prefix"))
+        (True, True)
+    """
     dirs = [("user", config_dir("user", profile)), ("sys-prefix", config_dir("sys-prefix"))]
     if os.name != "nt":
         dirs += [("system", "/usr/local/etc/ipython"), ("system", "/etc/ipython")]
@@ -144,7 +150,16 @@ def _json_extensions(path: Path) -> tuple[dict | None, list | None]:
 
 
 def is_installed_in(directory: str) -> str:
-    """How the guard is enabled in ``directory``: ``"block"`` (ours), ``"json"``, ``"manual"`` or ``""``."""
+    """How the guard is enabled in ``directory``: ``"block"`` (ours), ``"json"``, ``"manual"`` or ``""``.
+
+    Example:
+        >>> import os, tempfile
+        >>> d = tempfile.mkdtemp(); before = is_installed_in(d)
+        >>> with open(os.path.join(d, PY_NAME), "w") as fh:
+        ...     _ = fh.write('c.InteractiveShellApp.extensions = ["hfsecure_jupyter"]\\n')
+        >>> before, is_installed_in(d)
+        ('', 'manual')
+    """
     d = Path(directory)
     py = _read(d / PY_NAME) or ""
     if BEGIN in py:
@@ -161,7 +176,14 @@ def is_installed_in(directory: str) -> str:
 
 
 def install(directory: str) -> Result:
-    """Enable the guard for kernels reading ``directory`` (idempotent)."""
+    """Enable the guard for kernels reading ``directory`` (idempotent).
+
+    Example:
+        >>> import os, tempfile
+        >>> d = tempfile.mkdtemp(); r = install(d)
+        >>> r.changed, r.how, os.path.basename(r.path), install(d).changed
+        (True, 'block', 'ipython_kernel_config.py', False)
+    """
     d = Path(directory)
     found = is_installed_in(directory)
     if found:
@@ -185,7 +207,14 @@ def install(directory: str) -> Result:
 
 
 def uninstall(directory: str) -> Result:
-    """Remove what :func:`install` added in ``directory`` (nothing else)."""
+    """Remove what :func:`install` added in ``directory`` (nothing else).
+
+    Example:
+        >>> import os, tempfile
+        >>> d = tempfile.mkdtemp(); _ = install(d)
+        >>> uninstall(d).changed, os.listdir(d)  # the file install created is gone again
+        (True, [])
+    """
     d = Path(directory)
     path = d / PY_NAME
     old = _read(path)
@@ -236,7 +265,17 @@ def _scope_parser(name: str, what: str) -> argparse.ArgumentParser:
 
 
 def install_main(argv: Sequence[str]) -> int:
-    """``hfsecure install-guard [--user|--sys-prefix]``."""
+    """``hfsecure install-guard [--user|--sys-prefix]``.
+
+    Example:
+        >>> import os, tempfile
+        >>> old = os.environ.get("IPYTHONDIR"); os.environ["IPYTHONDIR"] = tempfile.mkdtemp()
+        >>> install_main(["--user"])  # doctest: +ELLIPSIS
+        Installed: new IPython kernels load the hfsecure guard (...ipython_kernel_config.py).
+        Restart running kernels to use it; `hfsecure uninstall-guard` undoes this.
+        0
+        >>> _ = os.environ.pop("IPYTHONDIR") if old is None else os.environ.update(IPYTHONDIR=old)
+    """
     args = _scope_parser("install-guard", "Load the hfsecure guard in every IPython kernel.").parse_args(list(argv))
     directory = config_dir(args.scope, args.profile)
     try:
@@ -253,7 +292,17 @@ def install_main(argv: Sequence[str]) -> int:
 
 
 def uninstall_main(argv: Sequence[str]) -> int:
-    """``hfsecure uninstall-guard [--user|--sys-prefix]``."""
+    """``hfsecure uninstall-guard [--user|--sys-prefix]``.
+
+    Example:
+        >>> import os, tempfile
+        >>> old = os.environ.get("IPYTHONDIR"); os.environ["IPYTHONDIR"] = tempfile.mkdtemp()
+        >>> _ = install(config_dir("user"))
+        >>> uninstall_main(["--user"])  # doctest: +ELLIPSIS
+        Removed the hfsecure guard from ...ipython_kernel_config.py. Running kernels keep it until restarted.
+        0
+        >>> _ = os.environ.pop("IPYTHONDIR") if old is None else os.environ.update(IPYTHONDIR=old)
+    """
     args = _scope_parser("uninstall-guard", "Stop loading the hfsecure guard in IPython kernels.").parse_args(
         list(argv))
     directory = config_dir(args.scope, args.profile)
@@ -310,7 +359,18 @@ def _login_lines(timeout: float) -> list[str]:
 
 
 def status_main(argv: Sequence[str]) -> int:
-    """``hfsecure status``: where the guard is installed, the token source and the login status."""
+    """``hfsecure status``: where the guard is installed, the token source and the login status.
+
+    Example:
+        >>> import os, tempfile
+        >>> old = os.environ.get("IPYTHONDIR"); os.environ["IPYTHONDIR"] = tempfile.mkdtemp()
+        >>> import contextlib, io; _ = install(config_dir("user"))
+        >>> with contextlib.redirect_stdout(io.StringIO()) as out:
+        ...     code = status_main(["--offline"])  # --offline: no Hub call
+        >>> code, "guard: installed [user]" in out.getvalue(), "login: not checked (--offline)" in out.getvalue()
+        (0, True, True)
+        >>> _ = os.environ.pop("IPYTHONDIR") if old is None else os.environ.update(IPYTHONDIR=old)
+    """
     p = argparse.ArgumentParser(prog="hfsecure status",
                                 description="Show whether the guard is installed and where the token comes from.")
     p.add_argument("--profile", default="default", type=_profile_arg,
