@@ -85,7 +85,14 @@ def is_secret_name(name: str) -> bool:
 #: names, echo commands); few passes, as each costs ~3 ms per 10 MB. A file that has one is parsed and
 #: each code cell is checked with :func:`might_misuse`. (Rarer forms, such as a job's env taking a
 #: variable named ``api_key``, are seen by the kernel guard, which checks every cell in full.)
-RAW_MARKERS: tuple = (b"TOKEN", re.compile(rb"token(?:\(|(?<=_token)(?![A-Za-z0-9])|(?<=auth token))"),
+_TOKEN_VARS = (b"hf", b"hub", b"access", b"auth", b"api", b"user", b"my", b"write", b"read", b"github", b"gh",
+               b"bearer", b"secret", b"private", b"wandb", b"openai")
+RAW_MARKERS: tuple = (b"TOKEN",
+                      # token( (get_token()), "auth token" (the CLI) and the token variables of _SECRET_VAR
+                      # (hf_token, access_token...), not NLP's pad_token_id / mask_token / eos_token
+                      re.compile(rb"token(?:\(|(?<=auth token)|(?:"
+                                 + b"|".join(b"(?<=" + v + b"_token)" for v in _TOKEN_VARS)
+                                 + rb")(?![A-Za-z0-9_]))"),
                       b"environ)", b"_KEY", b"SECRET",
                       # literal first: a leading character class makes re test every byte (5x slower)
                       re.compile(rb"env(?:(?<=%env)|(?<=!env)|(?<=printenv))\b"))

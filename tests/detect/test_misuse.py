@@ -74,3 +74,12 @@ def test_names():
 def test_misuse_in_shell_cell_magic_bodies(cell, rule):
     assert [f.rule for f in detect.scan_python(cell)] == [rule]
     assert detect.scan_python("%%bash\nls -la\n") == []
+
+
+def test_raw_file_markers_skip_nlp_token_names_but_keep_token_variables():
+    from hfsecure_jupyter.detect.misuse import might_misuse_bytes
+
+    for clean in (b"ids = tokenizer.pad_token_id", b"x = mask_token", b"tokenizer.eos_token", b"hf_token_id = 3"):
+        assert not might_misuse_bytes(clean), clean
+    for leaky in (b"print(hf_token)", b"get_token()", b"!hf auth token", b"access_token = x", b"HF_TOKEN"):
+        assert might_misuse_bytes(leaky), leaky
