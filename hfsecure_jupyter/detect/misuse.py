@@ -87,13 +87,13 @@ def is_secret_name(name: str) -> bool:
 #: variable named ``api_key``, are seen by the kernel guard, which checks every cell in full.)
 _TOKEN_VARS = (b"hf", b"hub", b"access", b"auth", b"api", b"user", b"my", b"write", b"read", b"github", b"gh",
                b"bearer", b"secret", b"private", b"wandb", b"openai")
-RAW_MARKERS: tuple = (b"TOKEN",
+RAW_MARKERS: tuple = (re.compile(b"TOKEN"),
                       # token( (get_token()), "auth token" (the CLI) and the token variables of _SECRET_VAR
                       # (hf_token, access_token...), not NLP's pad_token_id / mask_token / eos_token
                       re.compile(rb"token(?:\(|(?<=auth token)|(?:"
                                  + b"|".join(b"(?<=" + v + b"_token)" for v in _TOKEN_VARS)
                                  + rb")(?![A-Za-z0-9_]))"),
-                      b"environ)", b"_KEY", b"SECRET",
+                      b"environ)", re.compile(b"_KEY"), re.compile(b"SECRET"),
                       # literal first: a leading character class makes re test every byte (5x slower)
                       re.compile(rb"env(?:(?<=%env)|(?<=!env)|(?<=printenv))\b"))
 
