@@ -34,6 +34,26 @@ HUB_ERROR_NAMES = ("HfHubHTTPError", "LocalTokenNotFoundError", "OfflineModeIsEn
                    "HFValidationError", "OIDCError", "DeviceCodeError", "InferenceTimeoutError")
 
 
+def _to_the_hub(exc: BaseException) -> bool:
+    """Whether an HTTP client error was raised by a request to the Hub: ``HF_ENDPOINT`` (host and port)
+    or huggingface.co."""
+    from urllib.parse import urlsplit
+
+    try:
+        url = exc.request.url  # type: ignore[attr-defined]
+        where = (str(url.host), url.port or (443 if url.scheme == "https" else 80))
+    except Exception:  # noqa: BLE001 - no request attached: not ours to explain
+        return False
+    if where[0] in ("huggingface.co", "hf.co") or where[0].endswith((".huggingface.co", ".hf.co")):
+        return True
+    constants = sys.modules.get("huggingface_hub.constants")
+    endpoint = urlsplit(str(getattr(constants, "ENDPOINT", "") or ""))
+    try:
+        return (endpoint.hostname, endpoint.port or (443 if endpoint.scheme == "https" else 80)) == where
+    except ValueError:  # a malformed port in HF_ENDPOINT
+        return False
+
+
 @dataclass
 class _Diag:
     title: str
@@ -102,7 +122,13 @@ class Doctor:
                 import huggingface_hub.errors as errors  # already imported by the user: cheap
             except Exception:  # noqa: BLE001
                 return ()
-        return tuple(c for c in (getattr(errors, n, None) for n in HUB_ERROR_NAMES) if isinstance(c, type))
+        hub = tuple(c for c in (getattr(errors, n, None) for n in HUB_ERROR_NAMES) if isinstance(c, type))
+        # The HTTP client's connection errors reach the user unwrapped (HfApi().whoami() with no
+        # network): take them too, but diagnose only those whose request went to the Hub (below).
+        transport = tuple(c for c in (getattr(sys.modules.get(m), "TransportError", None) for m in ("httpx2", "httpx"))
+                          if isinstance(c, type))
+        self._transport = transport
+        return hub + transport
 
     def attach_if_ready(self, *_: Any) -> None:
         """Take the custom-exception slot once huggingface_hub is imported (never imports it first)."""
@@ -140,6 +166,8 @@ class Doctor:
     def _diagnosis_lines(self, etype: type, value: BaseException) -> list[str] | None:
         if not self.classes or not isinstance(value, self.classes):
             return None
+        if getattr(self, "_transport", ()) and isinstance(value, self._transport) and not _to_the_hub(value):
+            return None  # a connection error of the user's own HTTP calls: their traceback
         diagnose = _diagnose_fn()
         if diagnose is None:
             return None

@@ -106,3 +106,25 @@ def test_handler_failure_falls_back_to_the_traceback(new_shell, hub_errors, caps
     sh.run_cell("raise E('x')", store_history=True)
     assert "Traceback" in capsys.readouterr().out
     assert sh.CustomTB == st.doctor._ours  # IPython did not unregister it
+
+
+def test_connection_errors_to_the_hub_are_diagnosed_others_keep_their_traceback(new_shell, hub_errors, capsys):
+    from huggingface_hub import constants
+
+    http = sys.modules.get("httpx2") or sys.modules.get("httpx")
+    assert http is not None, "huggingface_hub's HTTP client is loaded with it"
+    sh = new_shell()
+    extension.load(sh)
+    try:
+        sh.run_cell("x = 1", store_history=True)
+        hub_req = http.Request("GET", constants.ENDPOINT + "/api/whoami-v2")
+        other_req = http.Request("GET", "http://127.0.0.1:1/elsewhere")
+        sh.user_ns.update(CE=http.ConnectError, hub_req=hub_req, other_req=other_req)
+        sh.run_cell("raise CE('Connection refused', request=hub_req)", store_history=True)
+        out = capsys.readouterr().out
+        assert "Hugging Face Hub unreachable" in out and "fix:" in out and "Traceback" not in out
+        sh.run_cell("raise CE('Connection refused', request=other_req)", store_history=True)
+        out = capsys.readouterr().out
+        assert "Traceback" in out and "Hub unreachable" not in out
+    finally:
+        extension.unload(sh)
