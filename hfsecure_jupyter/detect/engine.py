@@ -269,6 +269,12 @@ _ZW_BITS = ((1 << len(_ZERO_WIDTH)) - 1) << (_N_RULE + 2)
 _B64_BITS = ((1 << len(_B64_MARKERS)) - 1) << (_N_RULE + 2 + len(_ZERO_WIDTH))
 
 
+# prefilter_mask's checks, prepared: (bit, bound search) for the regexes, (bit, char) for single characters.
+_STR_SEARCHES = tuple((1 << i, c.search) for i, c in enumerate(_CHECKS_STR) if c.__class__ is re.Pattern)
+_STR_CHARS = tuple((1 << i, c) for i, c in enumerate(_CHECKS_STR) if c.__class__ is not re.Pattern)
+assert all(not ch.isascii() for _, ch in _STR_CHARS), "ASCII single-character checks would be skipped"
+
+
 def prefilter_mask(text: str) -> int:
     """Which prefilter checks hit ``text`` (0: no rule can match). Later steps use it instead of
     looking for the same keywords again.
@@ -278,9 +284,13 @@ def prefilter_mask(text: str) -> int:
         (0, 1)
     """
     mask = 0
-    for i, c in enumerate(_CHECKS_STR):
-        if (c.search(text) is not None) if c.__class__ is re.Pattern else (c in text):
-            mask |= 1 << i
+    for bit, search in _STR_SEARCHES:
+        if search(text) is not None:
+            mask |= bit
+    if not text.isascii():  # the single-character checks (zero-width characters) are never ASCII
+        for bit, ch in _STR_CHARS:
+            if ch in text:
+                mask |= bit
     return mask
 
 

@@ -162,10 +162,12 @@ def might_misuse(text: str) -> bool:
             le = text.find("\n", i)
             le = le if le >= 0 else len(text)
             line = text[ls:le]
-            if _ECHO_CALL.search(line) or line.strip() == last:
+            # (cheap character tests first: the regexes have no literal prefix)
+            if ("(" in line and _ECHO_CALL.search(line)) or line.strip() == last:
                 return True
-            if _SECRET_SOURCE.search(line) and _ASSIGNMENT.match(line):
-                return True
+            if "=" in line and ("(" in line or "[" in line):
+                if _SECRET_SOURCE.search(line) and _ASSIGNMENT.match(line):
+                    return True
             m = word.search(text, le)
     return False
 
