@@ -164,7 +164,10 @@ def might_contain_secret(text: str | bytes) -> bool:
         True
     """
     if isinstance(text, str):
-        return _hit(_CHECKS_STR, text)
+        for _bit, search in _STR_SEARCHES:
+            if search(text) is not None:
+                return True
+        return not text.isascii() and any(ch in text for _bit, ch in _STR_CHARS)
     return _hit(_CHECKS_BYTES, _without_images(bytes(text)))
 
 
@@ -468,9 +471,8 @@ def find_secrets(text: str) -> list[Hit]:
         >>> [(h.rule.id, h.start) for h in find_secrets("a " + tok)]
         [('hf-user-token', 2)]
     """
-    if not might_contain_secret(text):
-        return []
-    return find_secrets_unfiltered(text)
+    mask = prefilter_mask(text)
+    return find_secrets_unfiltered(text, mask) if mask else []
 
 
 def find_secrets_unfiltered(text: str, mask: int | None = None) -> list[Hit]:
