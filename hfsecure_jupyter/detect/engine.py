@@ -171,10 +171,6 @@ def might_contain_secret(text: str | bytes) -> bool:
     return _hit(_CHECKS_BYTES, _without_images(bytes(text)))
 
 
-def _might_contain_secret_stripped(data: bytes) -> bool:
-    return _hit(_CHECKS_BYTES, data)
-
-
 # Per rule check (same order as the rule checks of _checks): the keyword, the body, the next byte.
 _RAW_RULES = tuple(re.compile(p, re.DOTALL) for p in (
     rb"hf_([A-Za-z0-9]{0,40})(.?)", rb"api_org_([A-Za-z0-9]{0,40})(.?)", rb"sk-([A-Za-z0-9_-]{0,200})(.?)",

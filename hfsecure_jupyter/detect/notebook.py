@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from . import engine
-from .engine import find_secrets, find_secrets_unfiltered, hits_to_findings, might_contain_secret, raw_candidates, scan_text
+from .engine import might_contain_secret, scan_text
 from .findings import Edit, Finding
 from .misuse import might_misuse, might_misuse_bytes
 from .python import scan_python
@@ -206,8 +206,8 @@ def scan_notebook(data: bytes | str | dict[str, Any], *, path: str = "", misuse:
         if f.mode == "code":
             if secrets_possible or might_misuse(f.text):
                 report.findings += scan_python(f.text, location=f.location, misuse=misuse)
-        elif secrets_possible and might_contain_secret(f.text):
-            report.findings += hits_to_findings(f.text, find_secrets_unfiltered(f.text), f.location)
+        elif secrets_possible:
+            report.findings += scan_text(f.text, location=f.location)
     return report
 
 

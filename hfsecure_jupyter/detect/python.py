@@ -28,7 +28,7 @@ import tokenize
 from dataclasses import dataclass
 
 from .engine import (Hit, find_secrets, find_secrets_unfiltered, hits_to_findings, may_continue_in_literal,
-                     might_contain_secret, prefilter_mask)
+                     prefilter_mask)
 from .findings import Edit, Finding, mask_secret
 from .misuse import misuse_findings, might_misuse
 
@@ -131,13 +131,12 @@ class _Piece:
     verbatim: bool      # value == source[content_start:content_end]
 
 
-def _string_tokens(py: str, starts: list[int]) -> tuple[list[list[_Piece]], set[int]] | None:
-    """Groups of string pieces that Python joins into one value, and NAME token starts."""
+def _string_tokens(py: str, starts: list[int]) -> list[list[_Piece]] | None:
+    """Groups of string pieces that Python joins into one value (None when it does not tokenize)."""
     try:
         toks = list(tokenize.generate_tokens(io.StringIO(py).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError, ValueError):
         return None
-    names: set[int] = set()
     sig: list[tuple[str, str, int, int]] = []  # (kind, text, start, end) of significant tokens
     fstring_start = None
     depth = 0
@@ -157,8 +156,6 @@ def _string_tokens(py: str, starts: list[int]) -> tuple[list[list[_Piece]], set[
             continue
         if depth:
             continue
-        if t.type == tokenize.NAME:
-            names.add(s)
         if t.type in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING):
             continue
         kind = "STRING" if t.type == tokenize.STRING else ("OP" if t.type == tokenize.OP else tname)
@@ -188,7 +185,7 @@ def _string_tokens(py: str, starts: list[int]) -> tuple[list[list[_Piece]], set[
         if group:
             groups.append(group)
         i = j
-    return groups, names
+    return groups
 
 
 def _piece(text: str, start: int, end: int) -> _Piece | None:
@@ -216,17 +213,18 @@ def _piece(text: str, start: int, end: int) -> _Piece | None:
 def _folded_hits(source: str, groups: list[list[_Piece]]) -> list[Hit]:
     hits: list[Hit] = []
     for group in groups:
-        value = "".join(p.value for p in group)
-        if not might_contain_secret(value):
-            continue
         if len(group) == 1 and group[0].verbatim:
             continue  # the raw scan sees exactly this text
+        value = "".join(p.value for p in group)
+        found = find_secrets(value)  # (prefilters once; most groups stop there)
+        if not found:
+            continue
         bounds = []
         pos = 0
         for p in group:
             bounds.append((pos, pos + len(p.value), p))
             pos += len(p.value)
-        for h in find_secrets(value):
+        for h in found:
             preview = mask_secret(h.secret, prefix_len=h.rule.prefix_len)
             edits = []
             for vs, ve, p in bounds:
@@ -273,8 +271,7 @@ def scan_python(source: str, *, location: str = "", misuse: bool = True) -> list
             if masked.python.strip():
                 parsed = _string_tokens(masked.python, _line_starts(source))
         if parsed is not None:
-            groups, _names = parsed
-            folded = _folded_hits(source, groups)
+            folded = _folded_hits(source, parsed)
             for h in folded:
                 # Already found as written (the raw scan's position is exact): keep that one.
                 if any(r.secret == h.secret and h.start <= r.start and r.end <= max(h.end, r.end)

@@ -38,7 +38,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
 from .emulator_accounts import (Accounts, AccountsError, Token, User, _hex_id, demo_accounts, now_iso,

@@ -16,7 +16,6 @@ import pytest
 from cli_helpers import code_cell, notebook, write_notebook
 
 from hfsecure_jupyter import detect, scan_cli
-from hfsecure_jupyter.testing import fake_token
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

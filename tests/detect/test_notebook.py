@@ -61,7 +61,7 @@ def test_markdown_raw_attachments_and_metadata(tok):
 
 
 def test_code_cell_gets_python_awareness(tok):
-    data = nb_bytes([code([f'a = "{tok[:9]}"\n', f'b = a + "x"\n', f'c = ("{tok[:9]}"\n', f' "{tok[9:]}")'])])
+    data = nb_bytes([code([f'a = "{tok[:9]}"\n', 'b = a + "x"\n', f'c = ("{tok[:9]}"\n', f' "{tok[9:]}")'])])
     [f] = detect.scan_notebook(data).secrets
     assert (f.location, f.line, f.encoding) == ("cells[0].source", 3, "concatenation")
 

@@ -147,7 +147,7 @@ def test_masked_messages_still_say_what_was_wrong():
     assert f"timeout '{mask_secret(canary)}' is not a duration" in str(err.value)
     with pytest.raises(SecretValueError) as err:
         JobSpec.uv("print(1)", namespace=canary)
-    assert str(err.value).startswith(f"namespace holds a literal") and mask_secret(canary) in str(err.value)
+    assert str(err.value).startswith("namespace holds a literal") and mask_secret(canary) in str(err.value)
 
 
 def test_resolve_secrets_never_names_a_secret_even_for_a_forged_spec(monkeypatch):

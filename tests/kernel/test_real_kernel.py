@@ -12,8 +12,6 @@ import importlib
 import json
 import os
 import secrets
-import sys
-import time
 
 import pytest
 
