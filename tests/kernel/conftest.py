@@ -18,6 +18,16 @@ def make_shell(hist_file: str = ":memory:", **hfsecure: object) -> InteractiveSh
     return InteractiveShell(config=c)
 
 
+@pytest.fixture(scope="module")
+def singleton_shell() -> InteractiveShell:
+    """IPython's singleton shell (what get_ipython() returns), with history in memory."""
+    if not InteractiveShell.initialized():
+        cfg = Config()
+        cfg.HistoryManager.hist_file = ":memory:"
+        InteractiveShell.instance(config=cfg)
+    return InteractiveShell.instance()
+
+
 @pytest.fixture(scope="session")
 def bare_shell() -> InteractiveShell:
     """One shell for the session (creating one costs ~100 ms); tests load/unload the extension."""

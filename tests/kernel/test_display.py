@@ -4,9 +4,7 @@ redacted, and never raising for the Hub."""
 from __future__ import annotations
 
 import pytest
-from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
-from traitlets.config import Config
 
 from hfsecure_jupyter.detect import mask_secret
 from hfsecure_jupyter.kernel import display as jobdisplay
@@ -14,12 +12,8 @@ from hfsecure_jupyter.kernel.display import JobView, show_job
 
 
 @pytest.fixture(scope="module")
-def ip():
-    if not InteractiveShell.initialized():
-        cfg = Config()
-        cfg.HistoryManager.hist_file = ":memory:"
-        InteractiveShell.instance(config=cfg)
-    return InteractiveShell.instance()
+def ip(singleton_shell):
+    return singleton_shell
 
 
 class FakeJob:

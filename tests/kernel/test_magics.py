@@ -15,9 +15,7 @@ import time
 
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
-from traitlets.config import Config
 
 from kernel_helpers import kernel_execute
 from hfsecure_jupyter.detect import mask_secret
@@ -28,12 +26,8 @@ from hfsecure_jupyter.kernel.magics import HFSecureMagics, JobRefused, STATUS_TI
 # -- set-up -------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def shell():
-    if not InteractiveShell.initialized():
-        cfg = Config()
-        cfg.HistoryManager.hist_file = ":memory:"
-        InteractiveShell.instance(config=cfg)
-    return InteractiveShell.instance()
+def shell(singleton_shell):
+    return singleton_shell
 
 
 @pytest.fixture
