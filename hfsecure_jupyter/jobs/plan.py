@@ -258,25 +258,16 @@ def plan_job(script: str | None = None, *, image: str | None = None, command: Se
     why = _refuse_literal_options(texts, env)
     if why is not None:
         return refused("secret", why)
-    findings: list[detect.Finding] = []
-    if script is not None:
-        if not isinstance(script, str):
-            return refused("input", f"the script must be text, not {type(script).__name__}")
-        findings = detect.scan_python(script, location="script", misuse=True)
-    literal = [f for f in findings if f.is_secret and not f.suppressed]
-    if literal:
-        return refused("secret", "the script holds a secret", *[_finding_line(f, first_line) for f in literal],
-                       "fix: read it from the environment (os.environ['HF_TOKEN'], or let huggingface_hub find it) "
-                       "and pass it by name: -s HF_TOKEN (secrets={'HF_TOKEN': '$HF_TOKEN'})", _REVOKE)
-    leaks = [f for f in findings if not f.is_secret and not f.suppressed]
-    leak_lines = [_finding_line(f, first_line) for f in leaks] + [f"  fix: {f.fix}" for f in leaks if f.fix]
-    if leaks and misuse == "block":
-        return refused("misuse", "the script would leak a secret", *leak_lines)
+    if script is not None and not isinstance(script, str):
+        return refused("input", f"the script must be text, not {type(script).__name__}")
+    kind, lines, leak_lines = _script_findings(script, first_line, misuse)
+    if kind is not None:
+        return refused(kind, *lines)
 
     # 2. The spec, and the dependencies it installs.
     try:
-        spec = _build(script, image, command, [], python, flavor, timeout, env, secrets, labels, namespace,
-                      script_args)
+        spec = _build(script, image, command, list(dependencies or ()), python, flavor, timeout, env, secrets,
+                      labels, namespace, script_args)
     except SecretValueError as exc:
         return refused("secret", _one_line(exc), "fix: pass secrets by name: -s NAME (secrets={'NAME': '$NAME'})")
     except (ValueError, TypeError, OSError) as exc:
@@ -284,12 +275,51 @@ def plan_job(script: str | None = None, *, image: str | None = None, command: Se
     # The builder repeats the misuse findings (without their fix): ours are in `misuse`.
     notes += [w for w in spec.warnings if not w.startswith("script line ")]
     text = spec.script_text if spec.is_inline else None
-    inferred: Dependencies | None = None
-    if spec.kind == "uv" and text is not None:
-        inferred = infer_dependencies(text)
+    spec, deps, inferred = _dependencies(spec, text, dependencies, first_line, notes)
+
+    # 3. What the script needs from the Hub, and the token secret.
+    spec, need = _token_secret(spec, text, first_line, notes)
+
+    # 4. The need against the login.
+    login_need = need if local else _with_job(need, namespace, max(first_line - 1, 1))
+    verdict, login = _verdict(status, login_need, namespace, notes)
+    advice = recommend_token(login_need, namespace or (login.user if login is not None else None))
+    base: dict[str, Any] = dict(misuse=leak_lines if misuse == "warn" else [], need=need, login_need=login_need,
+                                advice=advice, dependencies=deps, inferred=inferred)
+    if verdict is not None and verdict.allowed is False:
+        lines = [verdict.reason] + ([f"fix: {verdict.fix}"] if verdict.fix else []) + [f"least privilege: {advice}"]
+        return refused("access", *lines, spec=spec, verdict=verdict, **base)
+    if verdict is not None and verdict.allowed is None:
+        notes.append(f"note: could not check your token's access ({verdict.reason}); proceeding")
+    return JobPlan(True, spec, [], None, notes, verdict=verdict, **base)
+
+
+def _script_findings(script: str | None, first_line: int,
+                     misuse: MisusePolicy) -> tuple[RefusalKind | None, list[str], list[str]]:
+    """(refusal kind or None, refusal lines, misuse warning lines) for the script's literals and leaks."""
+    if script is None:
+        return None, [], []
+    findings = detect.scan_python(script, location="script", misuse=True)
+    literal = [f for f in findings if f.is_secret and not f.suppressed]
+    if literal:
+        return "secret", ["the script holds a secret", *[_finding_line(f, first_line) for f in literal],
+                          "fix: read it from the environment (os.environ['HF_TOKEN'], or let huggingface_hub find "
+                          "it) and pass it by name: -s HF_TOKEN (secrets={'HF_TOKEN': '$HF_TOKEN'})", _REVOKE], []
+    leaks = [f for f in findings if not f.is_secret and not f.suppressed]
+    leak_lines = [_finding_line(f, first_line) for f in leaks] + [f"  fix: {f.fix}" for f in leaks if f.fix]
+    if leaks and misuse == "block":
+        return "misuse", ["the script would leak a secret", *leak_lines], leak_lines
+    return None, [], leak_lines
+
+
+def _dependencies(spec: JobSpec, text: str | None, given: Sequence[str] | None, first_line: int,
+                  notes: list[str]) -> tuple[JobSpec, list[str], Dependencies | None]:
+    """(spec with its --with, the dependencies, how they were inferred): given ones as they are, else inferred."""
+    inferred = infer_dependencies(text) if spec.kind == "uv" and text is not None else None
+    if inferred is not None:
         notes += [f"note: {n}" for n in inferred.notes]
-    if dependencies is not None:
-        deps = [str(d) for d in dependencies]
+    if given is not None:
+        deps = [str(d) for d in given]
         if inferred is not None and inferred.source == "imports":
             named = {_requirement_name(d) for d in deps}
             missing = [d for d in inferred.imported if _requirement_name(d.name) not in named]
@@ -298,28 +328,26 @@ def plan_job(script: str | None = None, *, image: str | None = None, command: Se
                                                                    for d in missing)
                              + ", which no --with names; add " + " ".join(f"--with {d.name}" for d in missing)
                              + " unless the image has it")
-        inferred = None
-    elif inferred is not None and inferred.source == "pep723":
-        deps = list(inferred.dependencies)  # uv reads the header itself: no --with
-        notes.append("dependencies from the script's # /// script header (uv reads it): "
-                     + (", ".join(deps) or "none"))
-    elif inferred is not None and inferred.dependencies:
-        deps = list(inferred.dependencies)
-        try:
-            spec = dataclasses.replace(spec, dependencies=tuple(deps))
-        except (ValueError, TypeError) as exc:  # an import name that is no requirement: say so, do not guess
-            notes.append(f"note: could not use the inferred dependencies ({_one_line(exc)}); add them with --with")
-            deps = []
-        else:
-            notes.append("--with " + " --with ".join(deps) + " inferred from the imports ("
-                         + ", ".join(f"line {d.line + first_line - 1}: {d.module}" for d in inferred.imported)
-                         + "); pass --with yourself to choose")
-    else:
-        deps = []
-    if dependencies is not None:
-        spec = dataclasses.replace(spec, dependencies=tuple(deps)) if deps else spec
+        return spec, deps, None
+    if inferred is None or not inferred.dependencies:
+        return spec, [], inferred
+    deps = list(inferred.dependencies)
+    if inferred.source == "pep723":  # uv reads the header itself: no --with
+        notes.append("dependencies from the script's # /// script header (uv reads it): " + ", ".join(deps))
+        return spec, deps, inferred
+    try:
+        spec = dataclasses.replace(spec, dependencies=tuple(deps))
+    except (ValueError, TypeError) as exc:  # an import name that is no requirement: say so, do not guess
+        notes.append(f"note: could not use the inferred dependencies ({_one_line(exc)}); add them with --with")
+        return spec, [], inferred
+    notes.append("--with " + " --with ".join(deps) + " inferred from the imports ("
+                 + ", ".join(f"line {d.line + first_line - 1}: {d.module}" for d in inferred.imported)
+                 + "); pass --with yourself to choose")
+    return spec, deps, inferred
 
-    # 3. What the script needs from the Hub, and the token secret.
+
+def _token_secret(spec: JobSpec, text: str | None, first_line: int, notes: list[str]) -> tuple[JobSpec, AccessNeed]:
+    """What the script needs from the Hub, and the spec with ``$HF_TOKEN`` in its secrets when it needs a login."""
     need = AccessNeed()
     try:
         if text is not None:
@@ -338,23 +366,17 @@ def plan_job(script: str | None = None, *, image: str | None = None, command: Se
     elif not need.reasons and has_token and not any(name in (text or "") for name in _TOKEN_SECRET_NAMES):
         notes.append("note: a token is passed to the job but the script does not seem to use the Hub; "
                      "pass it only if it is needed (least privilege)")
+    return spec, need
 
-    # 4. The need against the login.
-    login_need = need if local else _with_job(need, namespace, max(first_line - 1, 1))
-    verdict: AccessVerdict | None = None
-    login: AuthStatus | None = None
-    if status is not None and login_need.reasons:
-        try:
-            login = status() if callable(status) else status
-            verdict = check_access(login, login_need, namespace=namespace)
-        except Exception as exc:  # noqa: BLE001 - never block on a check that cannot decide
-            notes.append(f"note: could not check your token's access ({_one_line(exc)}); proceeding")
-    advice = recommend_token(login_need, namespace or (login.user if login is not None else None))
-    base: dict[str, Any] = dict(misuse=leak_lines if misuse == "warn" else [], need=need, login_need=login_need,
-                                advice=advice, dependencies=deps, inferred=inferred)
-    if verdict is not None and verdict.allowed is False:
-        lines = [verdict.reason] + ([f"fix: {verdict.fix}"] if verdict.fix else []) + [f"least privilege: {advice}"]
-        return refused("access", *lines, spec=spec, verdict=verdict, **base)
-    if verdict is not None and verdict.allowed is None:
-        notes.append(f"note: could not check your token's access ({verdict.reason}); proceeding")
-    return JobPlan(True, spec, [], None, notes, verdict=verdict, **base)
+
+def _verdict(status: StatusArg, login_need: AccessNeed, namespace: str | None,
+             notes: list[str]) -> tuple[AccessVerdict | None, AuthStatus | None]:
+    """``check_access`` of the login (asked for only when the job needs one); a failure is a note."""
+    if status is None or not login_need.reasons:
+        return None, None
+    try:
+        login = status() if callable(status) else status
+        return check_access(login, login_need, namespace=namespace), login
+    except Exception as exc:  # noqa: BLE001 - never block on a check that cannot decide
+        notes.append(f"note: could not check your token's access ({_one_line(exc)}); proceeding")
+        return None, None

@@ -229,3 +229,8 @@ def test_the_plan_agrees_with_the_hub(hub):
     assert plan_job("print(1)\n", status=status_of("alice")).ok
     assert plan_job("print(1)\n", status=status_of("dave")).refused_by == "access"
     assert plan_job(PUSH.format(user="bob"), status=status_of("bob")).refused_by == "access"
+
+
+def test_a_bad_given_dependency_is_bad_input_not_a_crash():
+    plan = plan_job("print(1)\n", dependencies=["two\nlines"])
+    assert plan.refused_by == "input" and "dependency" in plan.refusals[0]
