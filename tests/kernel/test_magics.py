@@ -620,3 +620,36 @@ def test_real_kernel_iopub_holds_no_token_through_hfjob(hub, tmp_path):
     assert "$HF_TOKEN" in json.dumps(seen["dry"], default=str)
     status = json.dumps(seen["status"], default=str)
     assert "alice" in status and "redaction:    active" in status
+
+
+# -- what a script needs (issue 7 item 6) --------------------------------------------------------------------
+
+def test_a_script_calling_whoami_gets_the_token_and_its_dependency(ip, hub, logged_in):
+    # Before: no HF_TOKEN (whoami() names no repo) and no --with huggingface_hub (nothing inferred).
+    run = Run(ip, "%%hfjob --dry-run\nfrom huggingface_hub import whoami\nprint(whoami()['name'])\n")
+    assert run.error is None, run.text
+    plain = run.cap._outputs[0]["data"]["text/plain"]
+    mcp = json.loads(plain.split("# MCP hf_jobs\n", 1)[1].split("\n\n# Python\n", 1)[0])
+    assert mcp["args"]["secrets"] == {"HF_TOKEN": "$HF_TOKEN"}
+    assert mcp["args"]["with_deps"] == ["huggingface_hub"]
+    assert "--with huggingface_hub" in plain.split("# CLI, with the cell body saved as job.py\n", 1)[1]
+    assert "line 3: whoami() needs a login" in run.cap.stdout
+    assert "--with huggingface_hub inferred from the imports (line 2: huggingface_hub)" in run.cap.stdout
+    run.assert_clean(logged_in.token)
+
+
+def test_with_given_keeps_the_users_choice_and_notes_the_rest(ip, hub, logged_in):
+    run = Run(ip, "%%hfjob --dry-run --with numpy\nimport numpy, yaml\nprint(numpy.__version__)\n")
+    assert run.error is None, run.text
+    plain = run.cap._outputs[0]["data"]["text/plain"]
+    mcp = json.loads(plain.split("# MCP hf_jobs\n", 1)[1].split("\n\n# Python\n", 1)[0])
+    assert mcp["args"]["with_deps"] == ["numpy"]
+    assert "yaml (line 2)" in run.cap.stdout and "--with pyyaml" in run.cap.stdout
+
+
+def test_an_inferred_dependency_reaches_the_submitted_job(ip, hub, logged_in, fresh_status):
+    run = Run(ip, "%%hfjob --detach\nimport yaml\nprint(yaml.__name__)\n")
+    assert run.error is None, run.text
+    command = " ".join(hub.jobs[run.value.id].spec["command"])
+    assert "uv run --with pyyaml -" in command
+    run.value.cancel()
