@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # the Hub and Jobs layers are imported when a magic runs, not
     from IPython.core.magic_arguments import MagicArgumentParser
 
     from ..config import HFSecure
-    from ..hub.auth import AuthStatus
+    from ..hub import AuthStatus, StatusService
     from ..jobs import JobHandle, JobPlan, JobSpec
     from ..jobs.plan import MisusePolicy
 
@@ -282,13 +282,6 @@ def _refusal_lines(plan: JobPlan) -> list[str]:
     return [f"refused: {first}; nothing was submitted", *rest]
 
 
-def _login_status(settings: HFSecure | None) -> AuthStatus:
-    """The login status, waiting at most the configured ``hub_timeout`` (called only when a job needs it)."""
-    from ..hub import auth
-
-    timeout = settings.hub_timeout if settings is not None else 5.0
-    return auth.get_status(timeout=timeout)
-
 
 def _print(lines: Iterable[str], redact: Callable[[str], str]) -> None:
     text = "\n".join(lines)
@@ -359,7 +352,7 @@ class HFSecureMagics(Magics):
             namespace=args.namespace, script_args=args.script_args, local=args.local,
             misuse=cast("MisusePolicy", settings.misuse) if settings is not None else "warn",
             first_line=2,  # the user sees the %%hfjob line as line 1
-            status=lambda: _login_status(settings))
+            status=lambda: self._status_service().get_status())  # waits at most hub_timeout
         notes: list[str] = []
         if plan.misuse and (settings is None or settings.guard == "off"):
             # (With the guard on, it has shown these warnings for this cell already.)
@@ -413,7 +406,7 @@ class HFSecureMagics(Magics):
         from ..jobs.submit import submit
 
         try:
-            return submit(spec)
+            return submit(spec, status=self._status_service())
         except Exception as exc:
             raise JobSubmitError(["job not submitted: " + _error_text(exc, redact)]) from None
 
@@ -450,23 +443,35 @@ class HFSecureMagics(Magics):
             return self._guard(rest[0].lower() if rest else None)
         raise UsageError("usage: %hfsecure status | scan [PATH] | guard on|off|warn")
 
+    def _status_service(self) -> StatusService:
+        """The kernel's login status service (its state's), or this magics' own when the extension is not
+        loaded (built from the shell's config, so ``c.HFSecure.*`` still applies)."""
+        state = _extension_state(self.shell)
+        if state is not None:
+            return state.status
+        own: StatusService | None = getattr(self, "_own_status", None)
+        if own is None:
+            from ..config import HFSecure
+            from ..hub import StatusService
+
+            own = self._own_status = StatusService(HFSecure(config=getattr(self.shell, "config", None)))
+        return own
+
     def _status(self) -> None:
         redact = _redactor(self.shell)
         lines = ["hfsecure status"]
         try:
-            from ..hub import auth
-
-            source = auth.token_source()
+            service = self._status_service()
+            source = service.token_source()
             src = source.name
-            if getattr(source, "shadows", None):
+            if source.shadows:
                 src += f" (shadows: {', '.join(source.shadows)})"
             lines.append(f"  token source: {src}")
-            masked = auth.masked_token()
+            masked = service.masked_token()
             if masked:
                 lines.append(f"  token:        {masked}")
-            settings = _settings(self.shell)
-            timeout = min(float(getattr(settings, "hub_timeout", STATUS_TIMEOUT)), STATUS_TIMEOUT)
-            status = self._status_within(auth, timeout)
+            timeout = min(float(service.settings.hub_timeout), STATUS_TIMEOUT)
+            status = self._status_within(service, timeout)
             lines += _status_lines(status)
         except Exception as exc:  # the status line must come back even when the Hub layer fails
             lines.append(f"  login:        unknown ({_one_line(exc)})")
@@ -480,15 +485,15 @@ class HFSecureMagics(Magics):
         print(redact("\n".join(lines)))
 
     @staticmethod
-    def _status_within(auth: Any, timeout: float) -> Any:
-        """``auth.get_status`` bounded by ``timeout`` even if it overstays (runs in a helper thread)."""
+    def _status_within(service: StatusService, timeout: float) -> AuthStatus | None:
+        """``service.get_status`` bounded by ``timeout`` even if it overstays (runs in a helper thread)."""
         import threading
 
         box: dict[str, Any] = {}
 
         def work() -> None:
             try:
-                box["status"] = auth.get_status(timeout=timeout)
+                box["status"] = service.get_status(timeout=timeout)
             except Exception as exc:  # reported as unknown below
                 box["error"] = exc
 
