@@ -628,10 +628,10 @@ def recommend_token(need: AccessNeed, namespace: str | None = None) -> str:
     jobs = sorted({r.namespace or namespace or "" for r in need.reasons if r.permission == "job.write"})
     reads = sorted({_qualify(r.repo_id, namespace) or "" for r in need.reasons if r.permission == "repo.content.read"})
     if not write and not jobs:
-        named = ", ".join(x for x in reads if x)
-        where = f" ({named})" if named else ""
+        listed = ", ".join(x for x in reads if x)
+        where = f" ({listed})" if listed else ""
         return (f"No token needed for public repos. For private or gated repos{where}, use a fine-grained token "
-                f"with repo.content.read on {named or 'those repos'} (or a read token); accept a gated repo's "
+                f"with repo.content.read on {listed or 'those repos'} (or a read token); accept a gated repo's "
                 f"conditions on its page first. Create it at {SETTINGS_URL}.")
     scopes = []
     if write:
