@@ -82,3 +82,43 @@ def test_any_percent_encoded_prefix_is_a_boundary(prefix, enc):
     tok = fake_token(seed=11)
     text = enc(prefix + " ", safe="") + tok  # the prefix always ends in an encoded character
     assert [f.preview for f in detect.scan_text(text)][-1:] == [detect.mask_secret(tok)]
+
+
+def _constant_forms(t: str) -> dict[str, str]:
+    a, b = t[:12], t[12:]
+    return {
+        "percent-tuple": f'x = "%s%s" % ("{a}", "{b}")',
+        "percent-single": f'x = "%s{b}" % "{a}"',
+        "percent-dict": f'x = "%(a)s%(b)s" % {{"a": "{a}", "b": "{b}"}}',
+        "format-positional": f'x = "{{}}{{}}".format("{a}", "{b}")',
+        "format-keywords": f'x = "{{p}}{{q}}".format(p="{a}", q="{b}")',
+        "reversed-slice": f"x = {t[::-1]!r}[::-1]",
+        "reversed-call": f'x = "".join(reversed({t[::-1]!r}))',
+        "fstring-constants": f"x = f\"{{'{a}'}}{{'{b}'}}\"",
+        "fstring-constant-and-text": f"x = f\"{{'{a}'}}{b}\"",
+        "fstring-conversion-spec": f"x = f\"{{'{a}'!s:>5}}{{'{b}'}}\"",
+        "nested": f'x = ("%s" % "{a}") + "{{}}".format("{b}")',
+    }
+
+
+FORMS = list(_constant_forms("hf_" + "A" * 34))
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_secrets_built_from_constants_are_folded(tok, name):
+    src = _constant_forms(tok)[name] + "\nprint(x)"
+    [f] = [f for f in detect.scan_python(src) if f.is_secret]
+    assert f.preview == detect.mask_secret(tok) and f.line == 1 and f.column in (5, 7)
+    # The redaction removes every piece of it and leaves valid Python.
+    redacted = detect.apply_edits(src, f.edits)
+    compile(redacted, "<cell>", "exec")
+    for piece in (tok[:12], tok[12:], tok[::-1][:12]):
+        assert piece not in redacted
+    assert detect.scan_python(redacted) == [] or all(not g.is_secret for g in detect.scan_python(redacted))
+
+
+def test_constant_folding_is_bounded_and_leaves_other_code_alone(tok):
+    # Huge widths and repetitions are not evaluated; names and calls are not guessed.
+    assert detect.scan_python('x = "%99999999999s" % "hf_"\ny = "{:99999999999}".format("hf_")') == []
+    assert detect.scan_python(f'x = "%s%s" % (prefix, "{tok[12:]}")\nz = "hf_"[::-1]') == []
+    assert detect.scan_python('print("hello"[::-1], "%d items" % 3, "{}".format(name))') == []
