@@ -27,6 +27,7 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass
+from typing import Callable
 
 from .engine import (Hit, find_secrets, find_secrets_unfiltered, hits_to_findings, may_continue_in_literal,
                      prefilter_mask)
@@ -327,7 +328,7 @@ def _fold(node: ast.AST, values: dict[int, object]) -> object:
         parts = [val(x) if x is not None else None for x in (sl.lower, sl.upper, sl.step)]
         if any(x is not None and not isinstance(p, int) for x, p in zip((sl.lower, sl.upper, sl.step), parts)):
             return None
-        return base[slice(*parts)]
+        return base[slice(*parts)]  # type: ignore[arg-type]
     if isinstance(node, ast.Call) and not any(isinstance(a, ast.Starred) for a in node.args):
         args = [val(a) for a in node.args]
         if any(a is None for a in args):
@@ -353,7 +354,8 @@ def _fold(node: ast.AST, values: dict[int, object]) -> object:
         v = val(node.value)
         if v is None:
             return None
-        v = {-1: v, 115: str, 114: repr, 97: ascii}[node.conversion](v) if node.conversion != -1 else v
+        convert: dict[int, Callable[[object], str]] = {115: str, 114: repr, 97: ascii}
+        v = convert[node.conversion](v) if node.conversion != -1 else v
         spec = val(node.format_spec) if node.format_spec is not None else ""
         if not isinstance(spec, str) or _BIG_WIDTH.search(spec):
             return None
