@@ -163,7 +163,7 @@ def iter_fields(nb: dict[str, Any]) -> Iterator[NotebookField]:
     Example:
         >>> nb = {"cells": [{"cell_type": "markdown", "source": "hi", "metadata": {}}], "metadata": {}}
         >>> [(f.location, f.mode) for f in iter_fields(nb)]
-        [('cells[0].source', 'text')]
+        [('cells[0].cell_type', 'text'), ('cells[0].source', 'text')]
     """
     python = _is_python(nb)
     cells = nb.get("cells")
