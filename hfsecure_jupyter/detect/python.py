@@ -333,9 +333,8 @@ def _fold(node: ast.AST, values: dict[int, object]) -> object:
         args = [val(a) for a in node.args]
         if any(a is None for a in args):
             return None
-        if isinstance(node.func, ast.Name) and len(args) == 1 and not node.keywords and isinstance(args[0], str):
-            return args[0] if node.func.id == "str" else tuple(reversed(args[0])) if node.func.id == "reversed" \
-                else None
+        if isinstance(node.func, ast.Name) and node.func.id == "str" and len(args) == 1 and not node.keywords:
+            return args[0] if isinstance(args[0], str) else None
         if not isinstance(node.func, ast.Attribute):
             return None
         base, attr = val(node.func.value), node.func.attr
@@ -464,8 +463,8 @@ def scan_python(source: str, *, location: str = "", misuse: bool = True) -> list
         []
     """
     mask = prefilter_mask(source)
-    # A literal reversed with [::-1] or reversed() holds its keyword backwards ("...dcba_fh"[::-1]).
-    reverse = ("[::-1]" in source or "reversed(" in source) and prefilter_mask(source[::-1]) != 0
+    # A literal reversed with [::-1] holds its keyword backwards ("...dcba_fh"[::-1]).
+    reverse = "[::-1]" in source and prefilter_mask(source[::-1]) != 0
     misuse_possible = misuse and might_misuse(source)
     if not mask and not reverse and not misuse_possible:
         return []

@@ -181,7 +181,10 @@ def _start(kw: str, before: str = "A-Za-z0-9_") -> str:
     k = re.escape(kw)
     behind = (r"\\[nrtfvb0]", r"\\[0-7]{3}", r"\\x[0-9A-Fa-f]{2}", r"\\u[0-9A-Fa-f]{4}", r"%[0-9A-Fa-f]{2}",
               r"%25[0-9A-Fa-f]{2}")
-    return "(?:(?<![" + before + "]" + k + ")" + "".join("|(?<=" + b + k + ")" for b in behind) + ")"
+    # Every escape ends in a hex digit or one of "nrtfvb": that one-character test first, so that a prefix
+    # inside an identifier ("x_hf_...") costs one lookbehind more, not six.
+    return ("(?:(?<![" + before + "]" + k + ")|(?<=[0-9A-Fa-fnrtv]" + k + ")(?:"
+            + "|".join("(?<=" + b + k + ")" for b in behind) + "))")
 
 
 # An access key id alone in a presigned URL is public by design (the signature, not the id, grants access).

@@ -93,7 +93,6 @@ def _constant_forms(t: str) -> dict[str, str]:
         "format-positional": f'x = "{{}}{{}}".format("{a}", "{b}")',
         "format-keywords": f'x = "{{p}}{{q}}".format(p="{a}", q="{b}")',
         "reversed-slice": f"x = {t[::-1]!r}[::-1]",
-        "reversed-call": f'x = "".join(reversed({t[::-1]!r}))',
         "fstring-constants": f"x = f\"{{'{a}'}}{{'{b}'}}\"",
         "fstring-constant-and-text": f"x = f\"{{'{a}'}}{b}\"",
         "fstring-conversion-spec": f"x = f\"{{'{a}'!s:>5}}{{'{b}'}}\"",
