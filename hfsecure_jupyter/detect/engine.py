@@ -173,6 +173,9 @@ def might_contain_secret(text: str | bytes) -> bool:
         for _bit, search in _STR_SEARCHES:
             if search(text) is not None:
                 return True
+        for _bit, ch, search in _STR_GUARDED:
+            if ch in text and search(text) is not None:
+                return True
         return not text.isascii() and any(ch in text for _bit, ch in _STR_CHARS)
     return _hit(_CHECKS_BYTES, _without_images(bytes(text)))
 
@@ -276,7 +279,13 @@ _ENT_BIT = 1 << (len(_CHECKS_STR) - 1)
 
 
 # prefilter_mask's checks, prepared: (bit, bound search) for the regexes, (bit, char) for single characters.
-_STR_SEARCHES = tuple((1 << i, c.search) for i, c in enumerate(_CHECKS_STR) if c.__class__ is re.Pattern)
+# A regex that starts with a rare character (the escapes, percent-encoding, character references) is tried
+# only when that character is there: ``ch in text`` is a memchr, many times cheaper than a regex pass.
+_GUARD_CHARS = {"\\": "\\", "%": "%", "&": "&"}
+_STR_GUARDED = tuple((1 << i, _GUARD_CHARS[c.pattern[:1]], c.search) for i, c in enumerate(_CHECKS_STR)
+                     if c.__class__ is re.Pattern and c.pattern[:1] in _GUARD_CHARS)
+_STR_SEARCHES = tuple((1 << i, c.search) for i, c in enumerate(_CHECKS_STR)
+                      if c.__class__ is re.Pattern and c.pattern[:1] not in _GUARD_CHARS)
 _STR_CHARS = tuple((1 << i, c) for i, c in enumerate(_CHECKS_STR) if c.__class__ is not re.Pattern)
 assert all(not ch.isascii() for _, ch in _STR_CHARS), "ASCII single-character checks would be skipped"
 
@@ -292,6 +301,9 @@ def prefilter_mask(text: str) -> int:
     mask = 0
     for bit, search in _STR_SEARCHES:
         if search(text) is not None:
+            mask |= bit
+    for bit, ch, search in _STR_GUARDED:
+        if ch in text and search(text) is not None:
             mask |= bit
     if not text.isascii():  # the single-character checks (zero-width characters) are never ASCII
         for bit, ch in _STR_CHARS:
