@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..detect import Redactor
-from .emulator_accounts import now_iso
+from .accounts import now_iso
 
 __all__ = ["Job", "Timings", "SealedSecrets", "InlineScript", "parse_inline", "TERMINAL_STAGES", "HARDWARE"]
 

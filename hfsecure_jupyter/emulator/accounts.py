@@ -32,7 +32,7 @@ from typing import Any
 
 from ..testing import fake_token
 
-__all__ = ["Accounts", "AccountsError", "Token", "User", "test_accounts", "demo_accounts", "ROLES"]
+__all__ = ["Accounts", "AccountsError", "Token", "User", "test_accounts", "demo_accounts", "ROLES", "hex_id", "now_iso"]
 
 ROLES = ("read", "write", "fineGrained")
 ORG_ROLES = ("admin", "write", "contributor", "read")
@@ -48,7 +48,7 @@ def _mask(value: str) -> str:
     return value[:3] + "****" + value[-4:] if len(value) > 10 else "****"
 
 
-def _hex_id(kind: str, name: str) -> str:
+def hex_id(kind: str, name: str) -> str:
     """Stable 24-hex id (the shape of the Hub's object ids) for a user, org or entity."""
     return hashlib.sha256(f"{kind}:{name}".encode()).hexdigest()[:24]
 
@@ -90,7 +90,7 @@ class Token:
             scoped = []
             for entry in fg.get("scoped") or []:
                 entity = dict(entry.get("entity") or {})
-                entity.setdefault("_id", _hex_id(entity.get("type", ""), entity.get("name", "")))
+                entity.setdefault("_id", hex_id(entity.get("type", ""), entity.get("name", "")))
                 scoped.append({"entity": entity, "permissions": list(entry.get("permissions") or [])})
             out["fineGrained"] = {
                 "canReadGatedRepos": bool(fg.get("canReadGatedRepos", False)),
@@ -111,7 +111,7 @@ class User:
 
     @property
     def id(self) -> str:
-        return _hex_id("user", self.name)
+        return hex_id("user", self.name)
 
     def org_role(self, org: str) -> str | None:
         """This user's role in ``org`` or None when not a member."""

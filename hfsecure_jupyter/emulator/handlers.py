@@ -1,4 +1,4 @@
-"""Thin tornado handlers of the offline Hub emulator (the logic lives in :mod:`.emulator`).
+"""Thin tornado handlers of the offline Hub emulator (the rules live in :mod:`.state`).
 
 Every error answer is JSON ``{"error": message}`` with the same text in ``X-Error-Message`` (what
 huggingface_hub's ``hf_raise_for_status`` reads); no answer ever carries a secret value or a traceback.
@@ -20,16 +20,16 @@ from tornado.iostream import StreamClosedError
 
 from .. import detect
 
-from .emulator import (INVALID_TOKEN, MISSING_TOKEN, EmulatorServer, RequestRecord, _is_loopback, log)
-from .emulator_accounts import Token, User, _hex_id, now_iso
-from .emulator_jobs import HARDWARE, Job
+from .accounts import Token, User, hex_id, now_iso
+from .jobs import HARDWARE, Job
+from .state import INVALID_TOKEN, MISSING_TOKEN, HubState, RequestRecord, is_loopback, log
 
 _MAX_RECORDS = 20000
 _SSE_POLL = 0.05
 _KEEPALIVE = 15.0
 
 
-def _record(server: EmulatorServer, handler: tornado.web.RequestHandler) -> None:
+def _record(server: HubState, handler: tornado.web.RequestHandler) -> None:
     """Access log: method, path, status and user; never headers, query values or bodies."""
     if getattr(handler, "_recorded", False):
         return
@@ -37,7 +37,7 @@ def _record(server: EmulatorServer, handler: tornado.web.RequestHandler) -> None
     req = handler.request
     rec = RequestRecord(req.method or "", req.path, handler.get_status(), getattr(handler, "_user", None),
                         req.request_time())
-    with server._lock:
+    with server.lock:
         server.requests.append(rec)
         if len(server.requests) > _MAX_RECORDS:
             del server.requests[: len(server.requests) - _MAX_RECORDS]
@@ -45,12 +45,12 @@ def _record(server: EmulatorServer, handler: tornado.web.RequestHandler) -> None
              f" ({rec.user})" if rec.user else "")
 
 
-def make_log_function(server: EmulatorServer):
+def make_log_function(server: HubState):
     """tornado's log hook (a fallback: handlers record themselves before the answer leaves).
 
     Example:
         >>> from types import SimpleNamespace as NS
-        >>> server = EmulatorServer()  # not started: only its request records are used
+        >>> server = HubState()  # not started: only its request records are used
         >>> req = NS(method="GET", path="/api/whoami-v2", request_time=lambda: 0.002)
         >>> make_log_function(server)(NS(request=req, get_status=lambda: 401))
         >>> [(r.method, r.path, r.status) for r in server.calls()]
@@ -59,10 +59,10 @@ def make_log_function(server: EmulatorServer):
     return lambda handler: _record(server, handler)
 
 
-def _whoami(server: EmulatorServer, user: User, token: Token) -> dict[str, Any]:
+def _whoami(server: HubState, user: User, token: Token) -> dict[str, Any]:
     orgs = []
     for name, role in user.orgs:
-        org_id = _hex_id("org", name)
+        org_id = hex_id("org", name)
         orgs.append({"type": "org", "id": org_id, "name": name, "fullname": server.users.org_fullnames.get(name, name),
                      "email": None, "canPay": False, "periodEnd": None, "isEnterprise": False,
                      "avatarUrl": f"/avatars/{name}.svg", "roleInOrg": role})
@@ -79,7 +79,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     api = True  # faults apply
 
-    def initialize(self, server: EmulatorServer) -> None:
+    def initialize(self, server: HubState) -> None:
         self.server = server
         self._user: str | None = None
 
@@ -164,7 +164,7 @@ class BaseHandler(tornado.web.RequestHandler):
         return found
 
     def check_namespace_read(self, user: User, namespace: str) -> None:
-        if self.server._namespace_entity(user, namespace) is None:
+        if self.server.namespace_entity(user, namespace) is None:
             self.fail(403, f"You don't have access to the namespace '{namespace}'")
 
     def get_job(self, namespace: str, job_id: str) -> Job:
@@ -181,7 +181,7 @@ class AdminHandler(BaseHandler):
     api = False
 
     async def prepare(self) -> None:
-        if not _is_loopback(self.request.remote_ip):
+        if not is_loopback(self.request.remote_ip):
             self.fail(403, "The emulator's admin endpoints answer loopback clients only")
 
 
@@ -341,7 +341,7 @@ class MetricsHandler(BaseHandler):
 
 class DeviceHandler(BaseHandler):
     def post(self) -> None:
-        dev = self.server._new_device()
+        dev = self.server.new_device()
         base = f"{self.request.protocol}://{self.request.host}/oauth/device/verify"
         self.send_json({"device_code": dev.device_code, "user_code": dev.user_code, "verification_uri": base,
                         "verification_uri_complete": f"{base}?{urlencode({'user_code': dev.user_code})}",
@@ -359,8 +359,8 @@ class OAuthTokenHandler(BaseHandler):
             return self._oauth_error("unsupported_grant_type", "the emulator supports the device-code grant only")
         server = self.server
         code = self.get_body_argument("device_code", "")
-        with server._lock:
-            dev = server._devices.get(code)
+        with server.lock:
+            dev = server.devices.get(code)
             if dev is None or dev.issued:
                 return self._oauth_error("invalid_grant", "unknown or already used device code")
             if time.monotonic() > dev.expires:

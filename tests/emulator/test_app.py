@@ -31,7 +31,7 @@ from huggingface_hub import HfApi, JobStage
 from huggingface_hub.errors import BadRequestError, HfHubHTTPError, JobNotFoundError, LocalTokenNotFoundError
 from huggingface_hub.utils import _http as hf_http
 
-from hfsecure_jupyter.hub.emulator import EmulatorServer, Timings, parse_inline, test_accounts
+from hfsecure_jupyter.emulator import EmulatorServer, Timings, parse_inline, test_accounts
 from hfsecure_jupyter.testing import fake_token
 
 # ---------------------------------------------------------------------------------------------------------
@@ -788,7 +788,7 @@ def test_cli_accounts_file_and_sigint(tmp_path):
     (None, "cannot read"),
 ])
 def test_cli_bad_accounts_file_is_one_line_exit_2(tmp_path, capsys, content, needle):
-    from hfsecure_jupyter.hub.emulator import main
+    from hfsecure_jupyter.emulator import main
 
     path = tmp_path / "acc.json"
     if content is not None:
