@@ -54,6 +54,7 @@ class EmulatorServer(HubState):
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._http: Any = None
+        self._ticker: Any = None
         self._started = threading.Event()
         self._start_error: BaseException | None = None
 
@@ -93,6 +94,7 @@ class EmulatorServer(HubState):
 
     def _serve(self, sockets: list[socket.socket]) -> None:
         from tornado.httpserver import HTTPServer
+        from tornado.ioloop import PeriodicCallback
 
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
@@ -107,8 +109,12 @@ class EmulatorServer(HubState):
                 s.setblocking(False)
 
             async def _setup() -> None:
-                self._http = HTTPServer(make_app(self), xheaders=False, idle_connection_timeout=60)
+                # Heads up to 1 MiB are read (and answered 431 past 64 kB) instead of cutting the connection.
+                self._http = HTTPServer(make_app(self), xheaders=False, idle_connection_timeout=60,
+                                        max_header_size=1024 * 1024)
                 self._http.add_sockets(sockets)
+                self._ticker = PeriodicCallback(self.run_due_scheduled_jobs, 5000)
+                self._ticker.start()
 
             loop.run_until_complete(_setup())
         except BaseException as exc:  # report to start()
@@ -134,6 +140,8 @@ class EmulatorServer(HubState):
             return
 
         async def _shutdown() -> None:
+            if self._ticker is not None:
+                self._ticker.stop()
             if self._http is not None:
                 self._http.stop()
                 try:
@@ -165,6 +173,8 @@ def make_app(server: EmulatorServer):
     """The tornado Application serving ``server``."""
 
     kw = {"server": server}
+    repo = r"([^/]+/[^/]+)"
+    kinds = r"(models|datasets|spaces)"
     routes = [
         (r"/api/whoami-v2", h.WhoamiHandler, kw),
         (r"/api/agent-harnesses", h.AgentHarnessesHandler, kw),
@@ -174,6 +184,25 @@ def make_app(server: EmulatorServer):
         (r"/api/jobs/([^/]+)/([^/]+)/cancel", h.CancelHandler, kw),
         (r"/api/jobs/([^/]+)/([^/]+)/logs", h.LogsHandler, kw),
         (r"/api/jobs/([^/]+)/([^/]+)/metrics", h.MetricsHandler, kw),
+        (r"/api/jobs/([^/]+)/([^/]+)/labels", h.JobLabelsHandler, kw),
+        (r"/api/jobs/([^/]+)/([^/]+)/duplicate", h.JobDuplicateHandler, kw),
+        (r"/api/scheduled-jobs/([^/]+)", h.ScheduledJobsHandler, kw),
+        (r"/api/scheduled-jobs/([^/]+)/([^/]+)", h.ScheduledJobHandler, kw),
+        (r"/api/scheduled-jobs/([^/]+)/([^/]+)/(suspend|resume|run|schedule|labels)", h.ScheduledActionHandler, kw),
+        (r"/jobs/([^/]+)/([^/]+)", h.JobPageHandler, kw),
+        (r"/api/repos/create", h.CreateRepoHandler, kw),
+        (r"/api/repos/delete", h.DeleteRepoHandler, kw),
+        (r"/api/validate-yaml", h.ValidateYamlHandler, kw),
+        (rf"/api/{kinds}/([^/]+)", h.RepoInfoHandler, kw),  # a one-part id: never found, as on the Hub
+        (rf"/api/{kinds}/{repo}", h.RepoInfoHandler, kw),
+        (rf"/api/{kinds}/{repo}/revision/([^/]+)", h.RepoInfoHandler, kw),
+        (rf"/api/{kinds}/{repo}/tree/([^/]+)", h.RepoTreeHandler, kw),
+        (rf"/api/{kinds}/{repo}/tree/([^/]+)/(.+)", h.RepoTreeHandler, kw),
+        (rf"/api/{kinds}/{repo}/refs", h.RepoRefsHandler, kw),
+        (rf"/api/{kinds}/{repo}/commits/([^/]+)", h.RepoCommitsHandler, kw),
+        (rf"/api/{kinds}/{repo}/preupload/([^/]+)", h.PreuploadHandler, kw),
+        (rf"/api/{kinds}/{repo}/commit/([^/]+)", h.CommitHandler, kw),
+        (rf"/api/{kinds}/{repo}/settings", h.RepoSettingsHandler, kw),
         (r"/oauth/device", h.DeviceHandler, kw),
         (r"/oauth/device/verify", h.DeviceVerifyHandler, kw),
         (r"/oauth/token", h.OAuthTokenHandler, kw),
@@ -181,6 +210,11 @@ def make_app(server: EmulatorServer):
         (r"/_emulator/reset", h.AdminResetHandler, kw),
         (r"/_emulator/device/approve", h.AdminApproveHandler, kw),
         (r"/", h.RootHandler, kw),
+        # file downloads last: /{id}/resolve/... would also match other two-part paths
+        (rf"/(datasets|spaces)/{repo}/resolve/([^/]+)/(.+)", h.ResolveHandler, kw),
+        (r"/(datasets|spaces)/([^/]+)/resolve/([^/]+)/(.+)", h.ResolveHandler, kw),
+        (rf"/(){repo}/resolve/([^/]+)/(.+)", h.ResolveHandler, kw),
+        (r"/()([^/]+)/resolve/([^/]+)/(.+)", h.ResolveHandler, kw),
     ]
     return tornado.web.Application(routes, default_handler_class=h.NotFoundHandler, default_handler_args=kw,
                                    log_function=h.make_log_function(server), compress_response=False)

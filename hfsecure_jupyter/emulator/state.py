@@ -23,8 +23,11 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .accounts import Accounts, Token, User, hex_id, now_iso, test_accounts
+from .. import detect
+from .accounts import Accounts, AccountsError, Token, User, hex_id, now_iso, test_accounts
 from .jobs import FLAVORS, KEY_RE, Job, Timings
+from .repos import RepoStore
+from .scheduled import ScheduledJob
 
 __all__ = ["HubState", "Faults", "RequestRecord", "DeviceCode", "validate_job_spec", "is_loopback",
            "is_loopback_host", "INVALID_TOKEN", "MISSING_TOKEN", "log"]
@@ -170,6 +173,7 @@ class HubState:
                  page_size: int = 50) -> None:
         self._accounts_dict = accounts if accounts is not None else test_accounts()
         self.users = Accounts.from_dict(self._accounts_dict)
+        self.repos = self._seed_repos()
         self._default_local_run = local_run
         self.local_run = local_run
         self._default_timings = timings or Timings()
@@ -181,12 +185,24 @@ class HubState:
         self.page_size = page_size
         self.faults = Faults()
         self.jobs: dict[str, Job] = {}
+        self.scheduled: dict[str, ScheduledJob] = {}
         self.requests: list[RequestRecord] = []
         self.devices: dict[str, DeviceCode] = {}
         self.lock = threading.RLock()
 
     def __repr__(self) -> str:
         return f"HubState(users={sorted(self.users.users)})"
+
+    @property
+    def url(self) -> str:
+        """Where clients reach this Hub (empty until served; :class:`~.app.EmulatorServer` knows it)."""
+        return ""
+
+    def _seed_repos(self) -> RepoStore:
+        try:
+            return RepoStore.from_seeds(self._accounts_dict.get("repos"))
+        except ValueError as exc:
+            raise AccountsError(str(exc)) from None
 
     # -- accounts ------------------------------------------------------------------------------------------
     @property
@@ -221,14 +237,17 @@ class HubState:
             return self.users.revoke(value)
 
     def reset(self) -> None:
-        """Forget jobs, faults, device logins and the request record; restore timings and modes."""
+        """Forget jobs, scheduled jobs, faults, device logins, the request record and the repos made since
+        (back to the seeded ones); restore timings and modes."""
         for job in list(self.jobs.values()):
             if not job.terminal:
                 job.cancel(self.timings.kill_grace)
         with self.lock:
             self.jobs.clear()
+            self.scheduled.clear()
             self.requests.clear()
             self.devices.clear()
+            self.repos = self._seed_repos()
         self.faults.reset()
         self.timings = Timings(**asdict(self._default_timings))
         self.local_run = self._default_local_run
@@ -306,26 +325,83 @@ class HubState:
                     f"{kind} '{namespace}'")
         return None
 
+    def _owner(self, user: User, namespace: str) -> dict[str, str]:
+        owner_type = "user" if namespace == user.name else "org"
+        owner_id = user.id if owner_type == "user" else hex_id("org", namespace)
+        return {"id": owner_id, "name": namespace, "type": owner_type}
+
     def create_job(self, user: User, namespace: str, body: dict[str, Any]) -> Job:
         """Validate a job spec, seal its secrets and start it (ValueError: 400 with that message)."""
         spec = validate_job_spec(body)
         secrets = spec.pop("secrets", {}) or {}
-        owner_type = "user" if namespace == user.name else "org"
-        owner_id = user.id if owner_type == "user" else hex_id("org", namespace)
-        job = Job(namespace=namespace, owner={"id": owner_id, "name": namespace, "type": owner_type},
+        return self.start_job(user, namespace, spec, secrets)
+
+    def start_job(self, user: User, namespace: str, spec: dict[str, Any], secrets: dict[str, str]) -> Job:
+        """Start a job from a checked spec (no secrets in it) and its secret values."""
+        job = Job(namespace=namespace, owner=self._owner(user, namespace),
                   created_by={"id": user.id, "name": user.name}, spec=spec, secrets=secrets)
         with self.lock:
             self.jobs[job.id] = job
-        job.start(self.timings, local_run=self.local_run, use_uv=self.use_uv)
+        job.start(self.timings, local_run=self.local_run, use_uv=self.use_uv, endpoint=self.url or None)
         return job
 
+    def rerun_job(self, user: User, job: Job) -> Job:
+        """A new job with ``job``'s spec and secrets (``hf jobs`` rerun, ``duplicate_job``)."""
+        return self.start_job(user, job.namespace, dict(job.spec), job.secrets.reveal())
+
+    def set_job_labels(self, job: Job, labels: Any) -> None:
+        """Replace the user labels of a job (ValueError: 400)."""
+        job.spec["labels"] = check_labels(labels)
+
+    # -- scheduled jobs --------------------------------------------------------------------------------------
+    def create_scheduled_job(self, user: User, namespace: str, body: Any) -> ScheduledJob:
+        """``POST /api/scheduled-jobs/{namespace}``: ``{jobSpec, schedule, suspend?, concurrency?}``."""
+        if not isinstance(body, dict):
+            raise ValueError("the scheduled job must be a JSON object")
+        spec = validate_job_spec(body.get("jobSpec"))
+        secrets = spec.pop("secrets", {}) or {}
+        for key in ("suspend", "concurrency"):
+            if key in body and not isinstance(body[key], bool):
+                raise ValueError(f"{key} must be true or false")
+        sj = ScheduledJob(namespace=namespace, owner=self._owner(user, namespace),
+                          created_by={"id": user.id, "name": user.name}, spec=spec, secrets=secrets,
+                          schedule=body.get("schedule"), suspend=body.get("suspend", False),
+                          concurrency=body.get("concurrency", False))
+        with self.lock:
+            self.scheduled[sj.id] = sj
+        return sj
+
+    def run_scheduled_job(self, user: User, sj: ScheduledJob) -> Job:
+        """Run a scheduled job once now (ValueError 409-style text when one runs and concurrency is off)."""
+        if not sj.concurrency and any(not self.jobs[i].terminal for i in sj.run_ids if i in self.jobs):
+            raise ValueError("An instance of this scheduled job is already running and concurrency is disabled")
+        job = self.start_job(user, sj.namespace, dict(sj.spec), sj.secrets.reveal())
+        sj.record_run(job.id)
+        return job
+
+    def run_due_scheduled_jobs(self) -> list[Job]:
+        """Start the runs of scheduled jobs whose time has come (the server calls this every few seconds)."""
+        started = []
+        with self.lock:
+            candidates = list(self.scheduled.values())
+        for sj in candidates:
+            user = self.users.users.get(sj.created_by["name"])
+            if user is not None and sj.due():
+                try:
+                    started.append(self.run_scheduled_job(user, sj))
+                except ValueError:
+                    pass  # still running, no concurrency: skip this occurrence, as the Hub does
+        return started
+
+    def list_scheduled_jobs(self, namespace: str, labels: list[str]) -> list[ScheduledJob]:
+        wanted = _label_filters(labels)
+        with self.lock:
+            found = [s for s in self.scheduled.values() if s.namespace == namespace]
+        return sorted([s for s in found if all(s.labels.get(k) == v for k, v in wanted)],
+                      key=lambda s: s.created_at, reverse=True)
+
     def list_jobs(self, namespace: str, stages: list[str], labels: list[str]) -> list[Job]:
-        wanted: list[tuple[str, str]] = []
-        for item in labels:
-            key, sep, value = item.partition("=")
-            if not sep:
-                raise ValueError(f"label filter must be key=value, got {item!r}")
-            wanted.append((key, value))
+        wanted = _label_filters(labels)
         stage_set = {s.upper() for s in stages}
         with self.lock:
             jobs = [j for j in self.jobs.values() if j.namespace == namespace]
@@ -334,6 +410,44 @@ class HubState:
         return sorted(out, key=lambda j: j.created_at, reverse=True)
 
 
+def _label_filters(labels: list[str]) -> list[tuple[str, str]]:
+    wanted: list[tuple[str, str]] = []
+    for item in labels:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"label filter must be key=value, got {item!r}")
+        wanted.append((key, value))
+    return wanted
+
+
+def _no_secret(kind: str, text: str) -> None:
+    """Refuse a secret where only a name belongs (it would be shown in every listing); the message masks it."""
+    if detect.find_secrets(text):
+        raise ValueError(f"{kind} {detect.redact(text)!r} looks like a secret value: put secret values in "
+                         "secrets, under a name such as HF_TOKEN")
+
+
+def check_labels(labels: Any) -> dict[str, str]:
+    """Job labels as the Hub accepts them: at most 100 characters each, no secret in a key or a value.
+
+    Example:
+        >>> check_labels({"team": "ml"})
+        {'team': 'ml'}
+        >>> check_labels({"bad key": "x"})
+        Traceback (most recent call last):
+        ...
+        ValueError: label 'bad key' is invalid: keys and values are strings of at most 100 characters
+    """
+    if labels is None:
+        return {}
+    if not isinstance(labels, dict):
+        raise ValueError("labels must be an object of strings")
+    for k, v in labels.items():
+        _no_secret("label key", str(k))
+        if not isinstance(v, str) or not _LABEL_RE.match(k) or len(v) > 100:
+            raise ValueError(f"label {k!r} is invalid: keys and values are strings of at most 100 characters")
+        _no_secret(f"the value of label {k!r}", v)
+    return dict(labels)
 
 
 def validate_job_spec(body: Any) -> dict[str, Any]:
@@ -364,6 +478,7 @@ def validate_job_spec(body: Any) -> dict[str, Any]:
         if not isinstance(mapping, dict):
             raise ValueError(f"{key} must be an object of strings")
         for name, value in mapping.items():
+            _no_secret(f"{key} key", str(name))
             if not KEY_RE.match(str(name)):
                 raise ValueError(f"{key} key {name!r} is invalid: keys must match ^[a-zA-Z][_a-zA-Z0-9]*$")
             if not isinstance(value, str):
@@ -372,13 +487,7 @@ def validate_job_spec(body: Any) -> dict[str, Any]:
     flavor = spec.setdefault("flavor", "cpu-basic")
     if flavor not in FLAVORS:
         raise ValueError(f"unknown flavor {flavor!r}: see GET /api/jobs/hardware")
-    labels = spec.get("labels") or {}
-    if not isinstance(labels, dict):
-        raise ValueError("labels must be an object of strings")
-    for k, v in labels.items():
-        if not isinstance(v, str) or not _LABEL_RE.match(k) or len(v) > 100:
-            raise ValueError(f"label {k!r} is invalid: keys and values are strings of at most 100 characters")
-    spec["labels"] = dict(labels)
+    spec["labels"] = check_labels(spec.get("labels"))
     if "timeoutSeconds" in spec:
         t = spec["timeoutSeconds"]
         if not isinstance(t, int) or isinstance(t, bool) or t <= 0:
