@@ -15,6 +15,7 @@ from typing import Any, Sequence
 from .accounts import Accounts, AccountsError, demo_accounts
 from .app import EmulatorServer
 from .jobs import Timings
+from .repos import validate_seeds
 from .state import is_loopback_host, log
 
 __all__ = ["main"]
@@ -42,6 +43,10 @@ def _load_accounts(path: str) -> dict:
         raise AccountsError(f"{path} is not valid JSON ({getattr(exc, 'msg', 'bad encoding')}"
                             f"{f' at line {exc.lineno}' if hasattr(exc, 'lineno') else ''})") from None
     Accounts.from_dict(data)
+    try:
+        validate_seeds(data.get("repos"))
+    except ValueError as exc:
+        raise AccountsError(str(exc)) from None
     return data
 
 
@@ -58,7 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = argparse.ArgumentParser(
         prog="hfsecure hub-emulator",
-        description="Serve an offline Hugging Face Hub (whoami, Jobs, device login) for tests and demos. "
+        description="Serve an offline Hugging Face Hub (whoami, repos, Jobs, scheduled jobs, device login) for tests "
+                    "and demos. "
                     "Point clients at it with HF_ENDPOINT=<url> set before huggingface_hub is imported.")
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
     parser.add_argument("--port", type=int, default=0, help="TCP port (default: any free port)")

@@ -15,7 +15,7 @@ import json
 import re
 import time
 from typing import Any, Callable
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 import tornado.web
 from tornado import httputil
@@ -59,6 +59,9 @@ def _record(server: HubState, handler: tornado.web.RequestHandler) -> None:
     req = handler.request
     # A token pasted into a URL must not reach the log (nor the in-process record tests read).
     path = detect.redact(req.path)
+    decoded = unquote(req.path)
+    if detect.redact(decoded) != decoded:  # a token hidden behind %-escapes
+        path = detect.redact(decoded)
     rec = RequestRecord(req.method or "", path, handler.get_status(), getattr(handler, "_user", None),
                         req.request_time())
     with server.lock:
