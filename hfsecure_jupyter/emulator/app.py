@@ -58,6 +58,9 @@ class EmulatorServer(HubState):
         self._started = threading.Event()
         self._start_error: BaseException | None = None
 
+    def _tick(self) -> None:
+        self.run_due_scheduled_jobs()
+
     def __repr__(self) -> str:
         state = "running" if self._thread and self._thread.is_alive() else "stopped"
         return f"EmulatorServer({self.url if self.port else 'unbound'}, users={sorted(self.users.users)}, {state})"
@@ -113,7 +116,7 @@ class EmulatorServer(HubState):
                 self._http = HTTPServer(make_app(self), xheaders=False, idle_connection_timeout=60,
                                         max_header_size=1024 * 1024)
                 self._http.add_sockets(sockets)
-                self._ticker = PeriodicCallback(self.run_due_scheduled_jobs, 5000)
+                self._ticker = PeriodicCallback(self._tick, 5000)
                 self._ticker.start()
 
             loop.run_until_complete(_setup())

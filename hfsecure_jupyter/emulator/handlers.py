@@ -63,7 +63,7 @@ def _record(server: HubState, handler: tornado.web.RequestHandler) -> None:
     if detect.redact(decoded) != decoded:  # a token hidden behind %-escapes
         path = detect.redact(decoded)
     rec = RequestRecord(req.method or "", path, handler.get_status(), getattr(handler, "_user", None),
-                        req.request_time())
+                        req.request_time(), not getattr(handler, "not_emulated", False))
     with server.lock:
         server.requests.append(rec)
         if len(server.requests) > _MAX_RECORDS:
@@ -201,6 +201,8 @@ class BaseHandler(tornado.web.RequestHandler):
         is masked, like everywhere else.
         """
         message = detect.redact(message)
+        if message.startswith("Not emulated"):
+            self.not_emulated = True
         self.clear()
         self.set_status(status)
         self.set_header("X-Error-Message", header_safe(message))
@@ -689,7 +691,7 @@ class ScheduledActionHandler(ScheduledBase):
         elif action == "schedule":
             body = self.json_body()
             try:
-                sj.set_schedule(body.get("schedule") if isinstance(body, dict) else None)
+                sj.set_schedule(body.get("schedule") if isinstance(body, dict) else None)  # type: ignore[arg-type]
             except ValueError as exc:
                 self.fail(400, str(exc))
             self.send_json(sj.to_dict())
@@ -819,6 +821,7 @@ class ResolveHandler(RepoBase):
             if not m or int(m.group(1)) >= max(1, len(content)):
                 self.fail(416, "Requested range not satisfiable", headers={"Content-Range": f"bytes */{len(content)}",
                                                                             "X-Repo-Commit": commit.oid})
+            assert m is not None
             start = int(m.group(1))
             end = min(len(content), int(m.group(2)) + 1) if m.group(2) else len(content)
             self.set_status(206)
@@ -848,6 +851,7 @@ class PreuploadHandler(RepoBase):
         files = body.get("files") if isinstance(body, dict) else None
         if not isinstance(files, list):
             self.fail(400, 'send {"files": [{"path", "sample", "size"}]}')
+        assert files is not None
         out = []
         for f in files:
             path = self.run_repo(lambda: check_path(f.get("path") if isinstance(f, dict) else None))

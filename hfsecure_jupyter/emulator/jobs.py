@@ -506,7 +506,7 @@ class Job:
             self._proc = proc
             if self._cancel.is_set():  # canceled while starting
                 self._kill(timings.kill_grace)
-            if stdin_data:
+            if stdin_data and proc.stdin is not None:
                 try:
                     proc.stdin.write(stdin_data)
                     proc.stdin.close()

@@ -27,7 +27,7 @@ from .. import detect
 from .accounts import Accounts, AccountsError, Token, User, hex_id, now_iso, test_accounts
 from .jobs import FLAVORS, KEY_RE, Job, Timings
 from .repos import RepoStore
-from .scheduled import ScheduledJob
+from .scheduled import ScheduledJob, check_schedule
 
 __all__ = ["HubState", "Faults", "RequestRecord", "DeviceCode", "validate_job_spec", "is_loopback",
            "is_loopback_host", "INVALID_TOKEN", "MISSING_TOKEN", "log"]
@@ -121,13 +121,17 @@ class Faults:
 
 @dataclass
 class RequestRecord:
-    """One call the emulator answered (no header, body or query value: nothing secret)."""
+    """One call the emulator answered (no header, body or query value: nothing secret; the path masked).
+
+    ``emulated`` is False for a call the emulator does not serve (answered "Not emulated: ...").
+    """
 
     method: str
     path: str
     status: int
     user: str | None
     duration: float
+    emulated: bool = True
 
 
 @dataclass
@@ -254,6 +258,11 @@ class HubState:
         self.device_auto_approve, self.device_interval = self._default_device
 
     # -- records -----------------------------------------------------------------------------------------
+    def not_emulated(self) -> list[RequestRecord]:
+        """The calls answered "Not emulated" so far (what a client needed and the emulator lacks)."""
+        with self.lock:
+            return [r for r in self.requests if not r.emulated]
+
     def calls(self, path: str | None = None, method: str | None = None) -> list[RequestRecord]:
         """The calls answered so far, optionally those to ``path`` (exact) or with ``method``."""
         with self.lock:
@@ -365,7 +374,7 @@ class HubState:
                 raise ValueError(f"{key} must be true or false")
         sj = ScheduledJob(namespace=namespace, owner=self._owner(user, namespace),
                           created_by={"id": user.id, "name": user.name}, spec=spec, secrets=secrets,
-                          schedule=body.get("schedule"), suspend=body.get("suspend", False),
+                          schedule=check_schedule(body.get("schedule")), suspend=body.get("suspend", False),
                           concurrency=body.get("concurrency", False))
         with self.lock:
             self.scheduled[sj.id] = sj

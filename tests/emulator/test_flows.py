@@ -39,6 +39,13 @@ def inline_command(script: str) -> list[str]:
     return ["/bin/sh", "-lc", f'echo "{b64}" | base64 -d | uv run -']
 
 
+@pytest.fixture(autouse=True)
+def every_call_is_emulated(hub):
+    """Fidelity: every call the real clients make in these flows is served (none answered "Not emulated")."""
+    yield
+    assert hub.not_emulated() == []
+
+
 @pytest.fixture
 def anon(monkeypatch):
     """No token anywhere: HF_TOKEN unset and an empty HF_HOME (no token file)."""
