@@ -781,6 +781,42 @@ class RepoTreeHandler(RepoBase):
         self.send_json(entries)
 
 
+class PathsInfoHandler(RepoBase):
+    """``get_paths_info`` (and ``HfFileSystem``): ``POST /api/{type}s/{id}/paths-info/{rev}`` with form ``paths``."""
+
+    def post(self, kind: str, repo_id: str, revision: str) -> None:
+        repo, _ = self.readable(_TYPE_OF[kind], repo_id)
+        commit = self.commit_of(repo, revision)
+        out = []
+        for path in self.get_body_arguments("paths"):
+            path = path.strip("/")
+            if path in commit.files:
+                out.append(Repo._file_entry(path, commit.files[path]))
+            elif any(p.startswith(path + "/") for p in commit.files):
+                out.append({"type": "directory", "oid": blob_id(path.encode()), "size": 0, "path": path})
+        self.send_json(out)
+
+
+class RepoListHandler(RepoBase):
+    """``list_models`` / ``list_datasets`` / ``list_spaces`` (``author=``, ``search=``): the repos this caller
+    may see, one page (no ``Link``)."""
+
+    def get(self, kind: str) -> None:
+        user, token = self.optional_auth()
+        rtype = _TYPE_OF[kind]
+        author, search = self.get_argument("author", None), self.get_argument("search", None)
+        with self.server.repos.lock:
+            repos = [r for (t, _), r in self.server.repos.repos.items() if t == rtype]
+        found = [r for r in repos if (author is None or r.namespace == author)
+                 and (search is None or search.lower() in r.repo_id.lower())
+                 and self.server.repos.check_read(r, user, token) is None]
+        try:
+            limit = int(self.get_argument("limit", "1000"))
+        except ValueError:
+            self.fail(400, "limit must be an integer")
+        self.send_json([r.info(self.base()) for r in sorted(found, key=lambda r: r.repo_id)][:max(0, limit)])
+
+
 class RepoRefsHandler(RepoBase):
     def get(self, kind: str, repo_id: str) -> None:
         repo, _ = self.readable(_TYPE_OF[kind], repo_id)

@@ -325,3 +325,16 @@ def test_scheduled_job_write_needs_job_write(hub):
         api_for(hub, "alice").create_scheduled_job(image="python:3.12", command=["echo"], schedule="61 * * * *",
                                                    namespace="alice")
     assert exc.value.response.status_code == 400 and "61" in str(exc.value)
+
+
+def test_listings_and_paths_info_show_only_what_the_caller_may_see(hub):
+    anon_api = HfApi(endpoint=hub.url, token=False)
+    assert [m.id for m in anon_api.list_models(author="acme")] == ["acme/gated-model", "acme/tiny-model"]
+    assert [d.id for d in anon_api.list_datasets(author="alice")] == []
+    assert [d.id for d in api_for(hub, "alice").list_datasets(author="alice")] == ["alice/private-data"]
+    assert [m.id for m in api_for(hub, "alice").list_models(search="private")] == ["acme/private-model"]
+    info = anon_api.get_paths_info("acme/tiny-model", ["config.json", "missing"])
+    assert [(p.path, p.size) for p in info] == [("config.json", len(hub.repos.get("model", "acme/tiny-model")
+                                                                     .files["config.json"]))]
+    assert anon_api.file_exists("acme/tiny-model", "README.md") and anon_api.repo_exists("acme/tiny-model")
+    assert not anon_api.repo_exists("alice/private-data", repo_type="dataset")
