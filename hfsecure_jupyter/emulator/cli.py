@@ -50,17 +50,7 @@ def _load_accounts(path: str) -> dict:
     return data
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``hfsecure hub-emulator``; serve until SIGINT/SIGTERM; return the exit code.
-
-    Example:
-        >>> import os, tempfile
-        >>> bad = os.path.join(tempfile.mkdtemp(), "accounts.json")
-        >>> with open(bad, "w") as fh:
-        ...     _ = fh.write("{not json")
-        >>> main(["--accounts", bad])  # a one-line error on stderr, nothing served
-        2
-    """
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hfsecure hub-emulator",
         description="Serve an offline Hugging Face Hub (whoami, repos, Jobs, scheduled jobs, device login) for tests "
@@ -76,6 +66,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--auto-approve", type=int, default=2, metavar="N",
                         help="approve device logins after N polls (0: only through the verify page)")
     parser.add_argument("--quiet", action="store_true", help="do not log requests to standard error")
+    return parser
+
+
+def _announce(server: EmulatorServer, args: argparse.Namespace) -> str | None:
+    """Print what is served; with the demo accounts, write the demo token file and return its path."""
+    token_path = None
+    if not is_loopback_host(server.host):
+        print(f"warning: serving on {server.host}, reachable from other machines; the emulator is for tests "
+              "only", file=sys.stderr, flush=True)
+    if args.accounts:
+        print(f"accounts: {len(server.users.users)} user(s) from {args.accounts}", flush=True)
+    else:
+        user = next(iter(server.users.users))
+        token_path = _write_token_file(server.token(user), args.token_file)
+        print(f"demo user '{user}': write token saved to {token_path} (mode 0600)", flush=True)
+        print(f"try: HF_ENDPOINT={server.url} HF_TOKEN=$(cat {token_path}) hf auth whoami", flush=True)
+    if args.local_run:
+        print("local-run: inline uv jobs run on this machine, with HF_ENDPOINT set to this emulator", flush=True)
+    repos = sorted(f"{r.repo_type} {r.repo_id}" + (" (private)" if r.private else "") +
+                   (" (gated)" if r.gated else "") for r in server.repos.repos.values())
+    if repos:
+        print(f"repos: {', '.join(repos)}", flush=True)
+    return token_path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``hfsecure hub-emulator``; serve until SIGINT/SIGTERM; return the exit code.
+
+    Example:
+        >>> import os, tempfile
+        >>> bad = os.path.join(tempfile.mkdtemp(), "accounts.json")
+        >>> with open(bad, "w") as fh:
+        ...     _ = fh.write("{not json")
+        >>> main(["--accounts", bad])  # a one-line error on stderr, nothing served
+        2
+    """
+    parser = _parser()
     try:
         args = parser.parse_args(list(argv) if argv is not None else None)
     except SystemExit as exc:  # --help, or a usage error (argparse has printed it): an exit code, as the
@@ -120,23 +147,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             handler.setFormatter(logging.Formatter("hub-emulator: %(message)s"))
             log.addHandler(handler)
             log.setLevel(logging.INFO)
-        if not is_loopback_host(server.host):
-            print(f"warning: serving on {server.host}, reachable from other machines; the emulator is for tests "
-                  "only", file=sys.stderr, flush=True)
-        if args.accounts:
-            print(f"accounts: {len(server.users.users)} user(s) from {args.accounts}", flush=True)
-        else:
-            user = next(iter(server.users.users))
-            try:
-                token_path = _write_token_file(server.token(user), args.token_file)
-            except OSError as exc:
-                print(f"hfsecure hub-emulator: error: cannot write the token file: {exc.strerror}",
-                      file=sys.stderr)
-                return 2
-            print(f"demo user '{user}': write token saved to {token_path} (mode 0600)", flush=True)
-            print(f"try: HF_ENDPOINT={server.url} HF_TOKEN=$(cat {token_path}) hf auth whoami", flush=True)
-        if args.local_run:
-            print("local-run: inline uv jobs run on this machine", flush=True)
+        try:
+            token_path = _announce(server, args)
+        except OSError as exc:
+            print(f"hfsecure hub-emulator: error: cannot write the token file: {exc.strerror}", file=sys.stderr)
+            return 2
         while not stop.wait(0.5):
             pass
     finally:

@@ -136,6 +136,9 @@ class BaseHandler(tornado.web.RequestHandler):
         self._chunks: list[bytes] = []
         self._received = 0
         self._body_done = False
+        # A refusal decided before the body is in (an injected fault, a huge head) is answered once the body
+        # has been read: finishing earlier makes tornado drop the keep-alive connection under the client.
+        self._deferred: tuple[int, str, dict[str, str]] | None = None
 
     def data_received(self, chunk: bytes) -> None:
         self._received += len(chunk)
@@ -148,6 +151,9 @@ class BaseHandler(tornado.web.RequestHandler):
         if self._body_done:
             return
         self._body_done = True
+        if self._deferred is not None:
+            status, message, headers = self._deferred
+            self.fail(status, message, headers=headers)
         if self._received > MAX_BODY:
             self.fail(413, f"Payload too large: the emulator accepts request bodies of at most "
                            f"{MAX_BODY // 2**20} MB")
@@ -174,7 +180,9 @@ class BaseHandler(tornado.web.RequestHandler):
         self.request.connection.set_max_body_size(HARD_BODY_LIMIT)  # type: ignore[union-attr]
         size = sum(len(k) + len(v) + 4 for k, v in self.request.headers.get_all())
         if size > MAX_HEADERS:
-            self.fail(431, f"Request header fields too large: at most {MAX_HEADERS // 1024} kB of headers")
+            self._deferred = (431, f"Request header fields too large: at most {MAX_HEADERS // 1024} kB of headers",
+                              {})
+            return
         if not self.api:
             return
         faults = self.server.faults
@@ -191,7 +199,7 @@ class BaseHandler(tornado.web.RequestHandler):
                 message = "Too many requests: you have been rate limited (injected fault)"
             else:
                 message = f"Injected fault: the emulated Hub answers {status}"
-            self.fail(status, message, headers=headers)
+            self._deferred = (status, message, headers)
 
     def fail(self, status: int, message: str, *, code: str | None = None,
              headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None) -> None:

@@ -10,11 +10,8 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shlex
 import subprocess
-import sys
 import textwrap
-import time
 import urllib.request
 
 import pytest

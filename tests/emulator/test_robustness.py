@@ -199,3 +199,20 @@ def test_a_local_run_job_dies_with_the_emulator(tmp_path: Path, how):
                     os.kill(int(p), signal.SIGKILL)
                 except (ProcessLookupError, ValueError):
                     pass
+
+
+@pytest.mark.parametrize("method,path,body", [("GET", "/api/whoami-v2", None),
+                                              ("POST", "/api/jobs/alice", b'{"command": ["echo"]}')])
+def test_an_injected_fault_keeps_the_connection_alive(hub, method, path, body):
+    """A fault is answered after the body is read: the client's pooled connection stays usable."""
+    hub.faults.update({"status": 503, "times": 1})
+    conn = http.client.HTTPConnection(hub.host, hub.port, timeout=30)
+    headers = {"Authorization": f"Bearer {hub.token('alice')}", "Content-Type": "application/json"}
+    conn.request(method, path, body=body, headers=headers)
+    first = conn.getresponse()
+    first.read()
+    assert first.status == 503
+    conn.request("GET", "/api/whoami-v2", headers=headers)  # same socket
+    second = conn.getresponse()
+    assert second.status == 200 and json.loads(second.read())["name"] == "alice"
+    conn.close()
