@@ -1,18 +1,23 @@
 """An offline Hugging Face Hub on loopback, for tests and demos: ``hfsecure hub-emulator``.
 
-It serves what huggingface_hub 2.4.0 and the ``hf`` command line use for logins and Jobs:
-``GET /api/whoami-v2``; ``/api/jobs/{namespace}`` (create, list with ``stage=``/``label=`` filters and
-``Link`` paging), ``/api/jobs/{namespace}/{id}`` (inspect), ``.../cancel``, ``.../logs`` (server-sent
-events), ``GET /api/jobs/hardware``; and the OAuth device-code login (``POST /oauth/device``,
-``POST /oauth/token``). Auth is enforced as on the Hub: 401 for a missing or unknown token, 403 when a
-read token or a fine-grained token without ``job.write`` on the namespace creates a job, 404 (the
-client's ``JobNotFoundError``) for an unknown job. Secrets are sealed on arrival and only their names
-come back. Faults (latency, 5xx, 429 with ``Retry-After``, dropped log streams) are set in-process on
-``server.faults`` or through ``/_emulator/faults`` (loopback only).
+It serves what huggingface_hub 2.4.0 and the ``hf`` command line use for logins, repos and Jobs:
+``GET /api/whoami-v2`` and the OAuth device-code login; repos of the three types (info, listings, tree,
+paths-info, ``resolve`` downloads, create, preupload + commit of small regular files, commits, settings,
+delete) seeded from the accounts file; ``/api/jobs/{namespace}`` (create, list with ``stage=``/``label=``
+filters and ``Link`` paging, inspect, cancel, logs as server-sent events, metrics, labels, rerun),
+``GET /api/jobs/hardware``, the job page ``/jobs/{namespace}/{id}``; ``/api/scheduled-jobs/{namespace}``
+(create, list, inspect, suspend, resume, run, schedule, labels, delete). Auth is enforced as on the Hub:
+401 for a missing or unknown token, 403 when a read token or a fine-grained token without ``job.write`` /
+``repo.write`` writes, 404 with ``X-Error-Code`` ``RepoNotFound`` for another account's private repo,
+``GatedRepo`` for a gated one not granted. Secrets are sealed on arrival and only their names come back.
+Faults (latency, 5xx, 429 with ``Retry-After``, dropped log streams) are set in-process on
+``server.faults`` or through ``/_emulator/faults`` (loopback only). A call it does not serve is a 404
+"Not emulated: METHOD PATH" (``server.not_emulated()`` lists them).
 
 Point the real client at it by setting ``HF_ENDPOINT`` *before* importing huggingface_hub.
 
 Modules: :mod:`.accounts` (users, orgs, tokens), :mod:`.jobs` (job life cycle, local runs),
+:mod:`.repos` (repos, commits, read/gated/write rules), :mod:`.scheduled` (scheduled jobs, CRON),
 :mod:`.state` (the rules, no HTTP), :mod:`.handlers` (thin tornado handlers), :mod:`.app` (the server
 and its routes), :mod:`.cli` (``hfsecure hub-emulator``).
 
