@@ -335,3 +335,62 @@ def test_listings_and_paths_info_show_only_what_the_caller_may_see(hub):
                                                                      .files["config.json"]))]
     assert anon_api.file_exists("acme/tiny-model", "README.md") and anon_api.repo_exists("acme/tiny-model")
     assert not anon_api.repo_exists("alice/private-data", repo_type="dataset")
+
+
+def test_job_labels_with_the_cli(hub):
+    token = hub.token("alice")
+    out = hf_cli("jobs", "run", "--detach", "--label", "team=ml", "--label", "nightly", "--namespace", "alice",
+                 "python:3.12", "echo", "hi", token=token)
+    assert out.returncode == 0, out.stderr
+    (job,) = hub.jobs.values()
+    assert job.labels["team"] == "ml" and job.labels["nightly"] == ""
+    out = hf_cli("jobs", "ps", "-a", "--label", "team=ml", "--namespace", "alice", "--format", "json", token=token)
+    assert out.returncode == 0 and job.id in out.stdout, out.stderr
+    out = hf_cli("jobs", "labels", f"alice/{job.id}", "--label", "team=vision", token=token)
+    assert out.returncode == 0, out.stderr
+    assert job.labels["team"] == "vision"
+
+
+def test_gated_repo_and_fine_grained_tokens(hub, tmp_path):
+    # carol was granted access, but her fine-grained token may not read gated repos
+    with pytest.raises(GatedRepoError) as exc:
+        hf_hub_download("acme/gated-model", "config.json", cache_dir=tmp_path, token=hub.token("carol"))
+    assert "gated repos" in str(exc.value)
+    able = hub.add_token("carol", "fineGrained", fine_grained={"scoped": [], "global": [], "canReadGatedRepos": True})
+    assert open(hf_hub_download("acme/gated-model", "config.json", cache_dir=tmp_path / "ok", token=able)).read()
+    hub.repos.get("model", "acme/gated-model").accepted.clear()
+    with pytest.raises(GatedRepoError):
+        hf_hub_download("acme/gated-model", "config.json", cache_dir=tmp_path / "no", token=able)
+
+
+def test_a_due_schedule_starts_a_run(hub):
+    api = api_for(hub, "alice")
+    sj = api.create_scheduled_job(image="python:3.12", command=["echo", "tick"], schedule="*/5 * * * *",
+                                  namespace="alice")
+    assert hub.run_due_scheduled_jobs() == []  # not yet due
+    from datetime import datetime, timedelta, timezone
+    hub.scheduled[sj.id]._next = datetime.now(timezone.utc) - timedelta(seconds=1)
+    (run,) = hub.run_due_scheduled_jobs()
+    assert hub.wait_for_job(run.id).stage == "COMPLETED"
+    assert api.inspect_scheduled_job(scheduled_job_id=sj.id, namespace="alice").status.last_job.id == run.id
+    api.suspend_scheduled_job(scheduled_job_id=sj.id, namespace="alice")
+    hub.scheduled[sj.id]._next = datetime.now(timezone.utc) - timedelta(seconds=1)
+    assert hub.run_due_scheduled_jobs() == []  # suspended
+
+
+def test_the_client_calls_routes_in_the_hubs_order(hub, tmp_path):
+    """upload_file: preupload, then one regular commit; hf_hub_download: HEAD resolve, then GET resolve."""
+    alice = api_for(hub, "alice")
+    alice.create_repo("alice/order")
+    hub.requests.clear()
+    alice.upload_file(path_or_fileobj=b"1", path_in_repo="a.txt", repo_id="alice/order")
+    assert [(c.method, c.path) for c in hub.calls() if c.path != "/api/agent-harnesses"] == [
+        ("POST", "/api/models/alice/order/preupload/main"), ("POST", "/api/models/alice/order/commit/main")]
+    hub.requests.clear()
+    hf_hub_download("alice/order", "a.txt", cache_dir=tmp_path, token=hub.token("alice"))
+    assert [(c.method, c.path) for c in hub.calls() if c.path != "/api/agent-harnesses"] == [
+        ("HEAD", "/alice/order/resolve/main/a.txt"), ("GET", "/alice/order/resolve/main/a.txt")]
+    # an unchanged file is skipped: the preupload answer carries its blob id
+    hub.requests.clear()
+    alice.upload_file(path_or_fileobj=b"1", path_in_repo="a.txt", repo_id="alice/order")
+    assert [c.path for c in hub.calls()].count("/api/models/alice/order/commit/main") == 0
