@@ -234,6 +234,8 @@ def test_a_local_run_job_pushes_its_result(hub, monkeypatch):
 def test_a_job_without_its_token_fails_and_the_doctor_says_secrets(hub, monkeypatch):
     hub.local_run = True
     monkeypatch.setattr(hub, "use_uv", False)
+    # the emulator's own environment holds a token: a job gets only its own env and secrets, never this one
+    monkeypatch.setenv("HF_TOKEN", hub.token("alice"))
     api = api_for(hub, "alice")
     script = "import os\nprint(os.environ['HF_TOKEN'])\n"
     job = api.run_job(image="python:3.12", command=inline_command(script), namespace="alice")

@@ -57,7 +57,8 @@ def test_access_log_masks_a_token_in_the_path(hub, emulator_log):
 
 @pytest.mark.parametrize("path", ["/api/jobs/alice/caf%C3%A9", "/api/jobs/al%0Aice/x", "/api/jobs/al%0D%0Aice",
                                   "/api/jobs/alice/%E2%80%AEx/logs", "/api/models/caf%C3%A9/m",
-                                  "/api/scheduled-jobs/al%0Aice", "/al%0Aice/m/resolve/main/x"])
+                                  "/api/scheduled-jobs/al%0Aice", "/al%0Aice/m/resolve/main/x",
+                                  "/api/jobs/alice/%FF%FE", "/api/models/a/b/tree/main/%00"])
 def test_odd_characters_in_a_namespace_or_id_are_4xx(hub, emulator_log, path):
     status, headers, body = call(hub, "GET", path, token=hub.token("alice"))
     assert 400 <= status < 500, (status, body)
