@@ -396,3 +396,36 @@ def test_the_client_calls_routes_in_the_hubs_order(hub, tmp_path):
     hub.requests.clear()
     alice.upload_file(path_or_fileobj=b"1", path_in_repo="a.txt", repo_id="alice/order")
     assert [c.path for c in hub.calls()].count("/api/models/alice/order/commit/main") == 0
+
+
+PLANNED = textwrap.dedent("""
+    from huggingface_hub import HfApi
+    api = HfApi()
+    api.create_repo("{user}/planned", exist_ok=True)
+    api.upload_file(path_or_fileobj=b"ok", path_in_repo="done.txt", repo_id="{user}/planned")
+""")
+
+
+def test_plan_job_end_to_end_against_the_emulator(hub, monkeypatch):
+    """plan_job with the real login status: refused for a read token; for a write token the planned spec is
+    submitted, runs here, and its push is a commit on the emulated Hub."""
+    from hfsecure_jupyter.config import HFSecure
+    from hfsecure_jupyter.hub import StatusService
+    from hfsecure_jupyter.jobs import plan_job
+    from hfsecure_jupyter.jobs.submit import submit
+
+    hub.local_run = True
+    monkeypatch.setattr(hub, "use_uv", False)
+    monkeypatch.setenv("HF_TOKEN", hub.token("bob"))
+    bob = StatusService(HFSecure(hub_timeout=5.0)).get_status()
+    plan = plan_job(PLANNED.format(user="bob"), status=bob, dependencies=[])
+    assert not plan.ok and plan.refused_by == "access" and "read" in plan.refusals[0]
+    monkeypatch.setenv("HF_TOKEN", hub.token("alice"))
+    alice = StatusService(HFSecure(hub_timeout=5.0)).get_status()
+    plan = plan_job(PLANNED.format(user="alice"), status=alice, dependencies=[], namespace="alice")
+    assert plan.ok, plan.refusals
+    assert plan.spec.secrets == {"HF_TOKEN": "$HF_TOKEN"}
+    handle = submit(plan.spec, api=HfApi(endpoint=hub.url, token=hub.token("alice")))
+    done = hub.wait_for_job(handle.id, timeout=60)
+    assert done.stage == "COMPLETED", [line for _, line in done.logs]
+    assert hub.repos.get("model", "alice/planned").files["done.txt"] == b"ok"
