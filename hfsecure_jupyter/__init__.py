@@ -16,7 +16,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension"]
+__all__ = ["__version__", "_jupyter_server_extension_points", "load_ipython_extension", "unload_ipython_extension"]
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -56,3 +56,15 @@ def unload_ipython_extension(ipython: Any) -> None:
     from .kernel import extension
 
     extension.unload(ipython)
+
+
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    """The jupyter_server extension (imported only when the server asks, not by ``%load_ext``).
+
+    Example:
+        >>> [(p["module"], p["app"].name) for p in _jupyter_server_extension_points()]
+        [('hfsecure_jupyter.server.app', 'hfsecure_jupyter')]
+    """
+    from .server.app import HFSecureApp
+
+    return [{"module": "hfsecure_jupyter.server.app", "app": HFSecureApp}]
