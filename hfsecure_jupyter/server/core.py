@@ -326,6 +326,7 @@ class ServerCore:
     def _records(self, path: str, findings: Iterable[Finding], ids: list[dict[str, Any]] | None,
                  nb: dict[str, Any] | None, notebook: bool) -> list[dict[str, Any]]:
         out = []
+        path = detect.redact(path)  # a path is echoed back: it could hold a token too
         for f in findings:
             rec = finding_record(path, f)
             if notebook:
