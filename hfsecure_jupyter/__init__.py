@@ -42,7 +42,7 @@ def _read_version() -> str:
 
 __version__ = _read_version()
 
-__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension"]
+__all__ = ["__version__", "_jupyter_server_extension_points", "load_ipython_extension", "unload_ipython_extension"]
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
@@ -53,18 +53,6 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
         [{'src': 'labextension', 'dest': 'hfsecure-jupyter'}]
     """
     return [{"src": "labextension", "dest": "hfsecure-jupyter"}]
-
-
-def _jupyter_server_extension_points() -> list[dict[str, Any]]:
-    """The jupyter_server extension (REST API and pre-save hook), imported only by the server.
-
-    Example:
-        >>> _jupyter_server_extension_points()[0]["module"]
-        'hfsecure_jupyter'
-    """
-    from .server.app import HFSecureApp
-
-    return [{"module": "hfsecure_jupyter", "app": HFSecureApp}]
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -104,3 +92,15 @@ def unload_ipython_extension(ipython: Any) -> None:
     from .kernel import extension
 
     extension.unload(ipython)
+
+
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    """The jupyter_server extension (imported only when the server asks, not by ``%load_ext``).
+
+    Example:
+        >>> [(p["module"], p["app"].name) for p in _jupyter_server_extension_points()]
+        [('hfsecure_jupyter.server.app', 'hfsecure_jupyter')]
+    """
+    from .server.app import HFSecureApp
+
+    return [{"module": "hfsecure_jupyter.server.app", "app": HFSecureApp}]
