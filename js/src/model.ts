@@ -188,7 +188,11 @@ export class SidebarModel {
         continue;
       }
       keys.set(cell.id, key);
-      payload.push({ id: cell.id, index: i, cell_type: cell.type, source, outputs });
+      const item: ICellPayload = { id: cell.id, index: i, cell_type: cell.type, source };
+      if (cell.type === 'code') {
+        item.outputs = outputs;
+      }
+      payload.push(item);
     }
     for (const id of Array.from(this._findings.keys())) {
       if (!live.has(id)) {

@@ -54,7 +54,7 @@ export function FindingsSection(props: IFindingsSectionProps): JSX.Element {
               >
                 <span className="hfs-finding-where">{where(f)}</span>
                 <span className="hfs-finding-what">
-                  <code>{f.preview}</code> {f.message}
+                  {f.message.includes(f.preview) ? null : <code>{f.preview}</code>} {f.message}
                 </span>
               </button>
               {f.kind === 'secret' && (f.field || 'source') === 'source' && (
