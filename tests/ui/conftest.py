@@ -27,13 +27,18 @@ def artifacts() -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def lab(hub_emulator, tmp_path_factory):
-    """A JupyterLab with hfsecure's labextension and server extension, logged in as alice (HF_TOKEN)."""
+@pytest.fixture(scope="session")
+def ui_ready() -> None:
+    """Skip (fail under CI) without Debian's chromium or the built labextension."""
     if not os.path.exists(CHROMIUM):
         _missing(f"{CHROMIUM} is absent: install Debian's browser with `apt-get install chromium`")
     if not (LABEXTENSION / "package.json").exists():
         _missing(f"the labextension is not built ({LABEXTENSION}): run `pip install -e .` (needs Node)")
+
+
+@pytest.fixture(scope="module")
+def lab(ui_ready, hub_emulator, tmp_path_factory):
+    """A JupyterLab with hfsecure's labextension and server extension, logged in as alice (HF_TOKEN)."""
     canary = hub_emulator.token("alice")
     server = start_lab(tmp_path_factory.mktemp("lab"), {"HF_TOKEN": canary})
     server.canary = canary  # type: ignore[attr-defined]
