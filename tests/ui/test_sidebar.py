@@ -207,6 +207,18 @@ def test_the_guard_button_loads_the_guard_and_outputs_are_masked(page, lab):
     assert lab.canary not in text and "hf_" in text
 
 
+def test_commands_are_in_the_palette(page):
+    ids = ["hfsecure:open-panel", "hfsecure:scan-now", "hfsecure:mask-outputs", "hfsecure:enable-guard"]
+    labels = page.evaluate("(ids) => ids.map(id => window.jupyterapp.commands.hasCommand(id) ? "
+                           "window.jupyterapp.commands.label(id) : null)", ids)
+    assert all(label and label.startswith("Hugging Face:") for label in labels), labels
+    page.keyboard.press("Control+Shift+C")  # the command palette
+    page.fill(".lm-CommandPalette-input", "Hugging Face")
+    items = page.locator(".lm-CommandPalette-item").all_text_contents()
+    page.keyboard.press("Escape")
+    assert sum("Hugging Face:" in i for i in items) == len(ids), items
+
+
 def test_nothing_the_browser_received_holds_the_users_token(page, lab, received):
     canary = lab.canary.encode()
     assert received.frames, "no websocket frame recorded"
