@@ -357,8 +357,7 @@ class ServerCore:
                 raise CoreError(400, "bad-body", f"'kind' must be one of {', '.join(_KINDS)} or null.")
             if kind == "notebook":
                 report = detect.scan_notebook(value, path=path)
-                findings, notes = report.findings, report.notes
-                notebook = report.kind == "notebook"
+                findings, notes, notebook = report.findings, report.notes, True
             else:
                 findings = detect.scan_python(value) if kind == "python" else detect.scan_text(value)
                 notebook = False
@@ -395,7 +394,7 @@ class ServerCore:
                 new_bytes, report = detect.redact_notebook(value.encode("utf-8", "surrogatepass"), self.redactor)
                 new = new_bytes.decode("utf-8", "surrogatepass")
                 found = [f for f in report.findings if f.is_secret]
-                records = self._records(path, found, None, None, report.kind == "notebook")
+                records = self._records(path, found, None, None, True)
             else:
                 new, found = self.redact_text(value, kind)
                 records = self._records(path, found, None, None, False)
