@@ -329,29 +329,28 @@ def uninstall_main(argv: Sequence[str]) -> int:
 
 
 def _login_lines(timeout: float) -> list[str]:
-    try:
-        from ..hub import auth
-    except Exception:  # noqa: BLE001 - the hub layer may be absent in a partial install
-        return ["token source: unknown (hfsecure_jupyter.hub.auth is not available)"]
+    from .. import detect
+    from ..config import HFSecure
+    from ..hub import StatusService
+
+    service = StatusService(HFSecure())  # this command's own: one check, then the process ends
     lines = []
     try:
-        src = auth.token_source()
+        src = service.token_source()
         lines.append(f"token source: {src.name}")
-        if getattr(src, "shadows", None):
+        if src.shadows:
             lines.append(f"  (it hides: {', '.join(src.shadows)})")
     except Exception as exc:  # noqa: BLE001
         lines.append(f"token source: unknown ({type(exc).__name__})")
     try:
-        st = auth.get_status(timeout=timeout)
+        st = service.get_status(timeout=timeout)
         parts = [f"login: {st.state}"]
-        if getattr(st, "user", None):
+        if st.user:
             parts.append(f"as {st.user}")
-        if getattr(st, "role", None):
+        if st.role:
             parts.append(f"({st.role} token)")
-        if getattr(st, "error", None):
+        if st.error:
             parts.append(f"- {st.error}")
-        from .. import detect
-
         lines.append(detect.redact(" ".join(parts)))
     except Exception as exc:  # noqa: BLE001
         lines.append(f"login: unknown ({type(exc).__name__})")
@@ -400,12 +399,9 @@ def status_main(argv: Sequence[str]) -> int:
         print("guard: not installed (run `hfsecure install-guard`, or `%load_ext hfsecure_jupyter` in a notebook)")
     if args.offline:
         print("login: not checked (--offline)")
-        try:
-            from ..hub import auth
+        from ..hub import auth
 
-            print(f"token source: {auth.token_source().name}")
-        except Exception:  # noqa: BLE001
-            pass
+        print(f"token source: {auth.token_source().name}")
     else:
         for line in _login_lines(args.timeout):
             print(line)

@@ -31,10 +31,13 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..hub import AuthStatus, StatusService
 
 __all__ = ["HFSecureMagics", "HFJOB_OPTIONS", "JobRefused", "JobSubmitError", "STATUS_TIMEOUT", "find_notebook_path",
            "parse_env", "parse_hfjob_line", "parse_labels", "parse_secrets"]
@@ -454,11 +457,9 @@ class HFSecureMagics(Magics):
         if need is None or not getattr(need, "reasons", None):
             return []
         try:
-            from ..hub import access, auth
+            from ..hub import access
 
-            settings = _settings(self.shell)
-            timeout = float(getattr(settings, "hub_timeout", 5.0))
-            status = auth.get_status(timeout=timeout)
+            status = self._status_service().get_status()  # waits at most the settings' hub_timeout
             verdict = access.check_access(status, need, namespace=namespace)
         except Exception as exc:  # never block on the Hub
             return [f"note: could not check your token's access ({_one_line(exc)}); proceeding"]
@@ -506,7 +507,7 @@ class HFSecureMagics(Magics):
         from ..jobs.submit import submit
 
         try:
-            return submit(spec)
+            return submit(spec, status=self._status_service())
         except Exception as exc:
             raise JobSubmitError(["job not submitted: " + _error_text(exc, redact)]) from None
 
@@ -543,23 +544,35 @@ class HFSecureMagics(Magics):
             return self._guard(rest[0].lower() if rest else None)
         raise UsageError("usage: %hfsecure status | scan [PATH] | guard on|off|warn")
 
+    def _status_service(self) -> StatusService:
+        """The kernel's login status service (its state's), or this magics' own when the extension is not
+        loaded (built from the shell's config, so ``c.HFSecure.*`` still applies)."""
+        state = _extension_state(self.shell)
+        if state is not None:
+            return state.status
+        own: StatusService | None = getattr(self, "_own_status", None)
+        if own is None:
+            from ..config import HFSecure
+            from ..hub import StatusService
+
+            own = self._own_status = StatusService(HFSecure(config=getattr(self.shell, "config", None)))
+        return own
+
     def _status(self) -> None:
         redact = _redactor(self.shell)
         lines = ["hfsecure status"]
         try:
-            from ..hub import auth
-
-            source = auth.token_source()
+            service = self._status_service()
+            source = service.token_source()
             src = source.name
-            if getattr(source, "shadows", None):
+            if source.shadows:
                 src += f" (shadows: {', '.join(source.shadows)})"
             lines.append(f"  token source: {src}")
-            masked = auth.masked_token()
+            masked = service.masked_token()
             if masked:
                 lines.append(f"  token:        {masked}")
-            settings = _settings(self.shell)
-            timeout = min(float(getattr(settings, "hub_timeout", STATUS_TIMEOUT)), STATUS_TIMEOUT)
-            status = self._status_within(auth, timeout)
+            timeout = min(float(service.settings.hub_timeout), STATUS_TIMEOUT)
+            status = self._status_within(service, timeout)
             lines += _status_lines(status)
         except Exception as exc:  # the status line must come back even when the Hub layer fails
             lines.append(f"  login:        unknown ({_one_line(exc)})")
@@ -573,15 +586,15 @@ class HFSecureMagics(Magics):
         print(redact("\n".join(lines)))
 
     @staticmethod
-    def _status_within(auth: Any, timeout: float) -> Any:
-        """``auth.get_status`` bounded by ``timeout`` even if it overstays (runs in a helper thread)."""
+    def _status_within(service: StatusService, timeout: float) -> AuthStatus | None:
+        """``service.get_status`` bounded by ``timeout`` even if it overstays (runs in a helper thread)."""
         import threading
 
         box: dict[str, Any] = {}
 
         def work() -> None:
             try:
-                box["status"] = auth.get_status(timeout=timeout)
+                box["status"] = service.get_status(timeout=timeout)
             except Exception as exc:  # reported as unknown below
                 box["error"] = exc
 

@@ -41,13 +41,12 @@ def ip(shell):
 
 
 @pytest.fixture
-def fresh_status():
+def fresh_status(ip):
     """Forget cached login statuses so a test sees the Hub as it is now."""
-    from hfsecure_jupyter.hub import auth
-
-    auth.clear_cache()
-    yield
-    auth.clear_cache()
+    service = ip.magics_manager.registry["HFSecureMagics"]._status_service()
+    service.clear_cache()
+    yield service
+    service.clear_cache()
 
 
 class Run:
@@ -337,9 +336,7 @@ def test_detach_returns_at_once(ip, hub, logged_in, fresh_status):
 
 
 def test_hub_error_on_submit_shows_cause_and_fix_not_a_traceback(ip, hub, logged_in, fresh_status):
-    from hfsecure_jupyter.hub import auth
-
-    auth.get_status(timeout=5)  # the login check passes; then the job call fails
+    fresh_status.get_status(timeout=5)  # the login check passes; then the job call fails
     hub.faults.update({"status": 500, "paths": r"^/api/jobs/"})
     run = Run(ip, "%%hfjob\nprint(1)\n")
     assert isinstance(run.error, JobRefused), run.text
@@ -432,6 +429,37 @@ def test_status_with_extension_shows_guard_and_redaction(shell, hub, logged_in):
     assert "guard:        warn" in run.text
     assert "redaction:    partial" in run.text  # an in-process shell is terminal-like: printed output not masked
     run.assert_clean(logged_in.token)
+
+
+def test_the_kernel_state_owns_one_status_service_that_status_and_jobs_share(shell, hub, logged_in):
+    """Built from the kernel's settings; %hfsecure status and %%hfjob (access check and namespace) ask it,
+    so one whoami serves them all."""
+    logged_in("carol")  # fine-grained, with jobs in carol
+    state = extension.load(shell)
+    try:
+        service = state.status
+        assert service.settings is state.settings
+        heard = []
+        service.subscribe(heard.append)
+
+        def carol() -> int:  # whoami calls for carol, once the emulator's record has settled
+            count = -1
+            for _ in range(30):
+                now = sum(1 for r in hub.calls("/api/whoami-v2") if r.user == "carol")
+                if now == count:
+                    return now
+                count = now
+                time.sleep(0.1)
+            return count
+
+        run = Run(shell, "%hfsecure status")
+        assert "carol" in run.text and carol() == 1 and [s.user for s in heard] == ["carol"]
+        run = Run(shell, "%%hfjob --detach\nfrom huggingface_hub import whoami\nprint(whoami()['name'])\n")
+        assert run.error is None, run.text
+        assert run.value.namespace == "carol" and carol() == 1  # the access check and the namespace: cached
+        assert len(service.cache_keys()) == 1
+    finally:
+        extension.unload(shell)
 
 
 @pytest.mark.parametrize("fault, words", [
