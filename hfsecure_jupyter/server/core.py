@@ -26,17 +26,17 @@ import logging
 import re
 import threading
 import time
-from concurrent.futures import Future
 from typing import Any, Callable, Iterable
 
 from .. import __version__, detect
 from ..config import HFSecure
+from ..hub import StatusService
 from ..detect import Finding
 from ..report import finding_record
 from .errors import CoreError
 from .fix import fix_source
 
-__all__ = ["ServerCore", "AuthStatusAdapter", "JobsCache", "SaveEvents", "cell_of", "field_of"]
+__all__ = ["ServerCore", "JobsCache", "SaveEvents", "cell_of", "field_of", "job_record"]
 
 log = logging.getLogger("hfsecure_jupyter.server")
 
@@ -64,50 +64,6 @@ def field_of(location: str) -> str:
     """
     rest = _CELL.sub("", location).lstrip(".")
     return re.split(r"[.\[]", rest, maxsplit=1)[0] if rest else ""
-
-
-# -- the login status ---------------------------------------------------------------------------------------
-
-class AuthStatusAdapter:
-    """The ``StatusService`` seam over today's ``hub.auth`` functions (until ``hub.StatusService`` lands).
-
-    Same methods: ``get_status(timeout, refresh)``, ``refresh_in_background(callback)``, ``subscribe``,
-    ``clear_cache``, ``token_source``.
-    """
-
-    def __init__(self, settings: HFSecure | None = None) -> None:
-        from ..hub import auth
-
-        self._auth = auth
-        auth.configure(settings)  # the server process has no shell: use the server's timeouts and TTLs
-
-    def get_status(self, timeout: float | None = None, refresh: bool = False) -> Any:
-        """The login status, waiting at most ``timeout`` seconds (0: never)."""
-        return self._auth.get_status(timeout=timeout, refresh=refresh)
-
-    def refresh_in_background(self, callback: Callable[[Any], None] | None = None) -> Future:
-        """Ask the Hub again in a worker thread."""
-        return self._auth.refresh_in_background(callback)
-
-    def subscribe(self, listener: Callable[[Any], None]) -> Callable[[], None]:
-        """Call ``listener(status)`` after every check; returns an unsubscribe."""
-        return self._auth.subscribe(listener)
-
-    def clear_cache(self) -> None:
-        """Forget cached statuses."""
-        self._auth.clear_cache()
-
-    def token_source(self) -> Any:
-        """Where the token comes from (never its value)."""
-        return self._auth.token_source()
-
-
-def _make_status_service(settings: HFSecure) -> Any:
-    try:
-        from ..hub import StatusService  # type: ignore[attr-defined]
-    except ImportError:
-        return AuthStatusAdapter(settings)
-    return StatusService(settings)
 
 
 # -- recent jobs ---------------------------------------------------------------------------------------------
@@ -247,7 +203,7 @@ class ServerCore:
 
     Args:
         settings: the :class:`HFSecure` settings (defaults when None).
-        status: a ``StatusService`` (or the adapter); built from ``settings`` when None.
+        status: the ``StatusService`` (the app owns one); built from ``settings`` when None.
         jobs_lister: how jobs are listed (tests pass a fake).
         plan: ``plan_job``-like callable, None = look it up in ``hfsecure_jupyter.jobs``.
     """
@@ -255,7 +211,7 @@ class ServerCore:
     def __init__(self, settings: HFSecure | None = None, *, status: Any = None,
                  jobs_lister: Callable[..., list[Any]] | None = None, plan: Callable[..., Any] | None = None) -> None:
         self.settings = settings if settings is not None else HFSecure()
-        self.status_service = status if status is not None else _make_status_service(self.settings)
+        self.status_service = status if status is not None else StatusService(self.settings)
         self.jobs = JobsCache(self.status_service, self.settings, *([jobs_lister] if jobs_lister else []))
         self.saves = SaveEvents(self.settings.save_events_max)
         self._plan = plan

@@ -29,16 +29,6 @@ def jp_server_config(hfsecure_config):
     }
 
 
-@pytest.fixture(autouse=True)
-def _fresh_login_cache():
-    from hfsecure_jupyter.hub import auth
-
-    auth.clear_cache()
-    yield
-    auth.clear_cache()
-    auth.configure(None)
-
-
 @pytest.fixture
 def server_log(jp_serverapp):
     """Everything logged while the test runs (server, tornado, extension), as one growing text."""

@@ -141,10 +141,10 @@ def test_status_never_waits_and_refresh_is_background():
 def test_default_status_service_uses_the_server_settings(monkeypatch, tmp_path):
     monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.setenv("HF_TOKEN_PATH", str(tmp_path / "none"))
-    from hfsecure_jupyter.hub import auth
+    from hfsecure_jupyter.hub import StatusService
 
     core = ServerCore(HFSecure(hub_timeout=1.5))
-    assert auth._settings() is core.settings or getattr(core.status_service, "settings", None) is core.settings
+    assert isinstance(core.status_service, StatusService) and core.status_service.settings is core.settings
     assert core.status()["status"]["state"] == "logged-out"
 
 
