@@ -32,6 +32,7 @@ from .. import __version__, detect
 from ..config import HFSecure
 from ..hub import StatusService
 from ..detect import Finding
+from ..detect.engine import raw_candidates
 from ..report import finding_record
 from .errors import CoreError
 from .fix import fix_source
@@ -322,7 +323,11 @@ class ServerCore:
                 nb = value
             else:
                 nb, ids = self._cells_notebook(value, body.get("metadata"))
-            report = detect.scan_notebook(nb, path=path)
+            # The core's raw prefilter on the body we already hold: when no secret can be anywhere in
+            # it (the common case), only code cells need a look, for misuse (a 20 MB notebook: ~2x faster).
+            scanned = nb if raw_candidates(raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")) \
+                else _code_view(nb)
+            report = detect.scan_notebook(scanned, path=path)
             findings, notes, notebook = report.findings, report.notes, True
         records = self._records(path, findings, ids, nb, notebook)
         return {"findings": records, "summary": _summary(findings), "notes": [detect.redact(n) for n in notes]}
@@ -446,9 +451,14 @@ class ServerCore:
         kind = model.get("type")
         content = model.get("content")
         if kind == "notebook" and isinstance(content, dict):
+            # The usual save holds no secret: one pass of the core's raw prefilter, and done.
+            if not model_candidates(content):
+                return []
             if not change:
                 return [f for f in detect.scan_notebook(content, misuse=False).findings if f.is_secret]
-            return detect.redact_notebook_model(content, self.redactor)[1]
+            # Binary image payloads are left unread, as the core's raw prefilter leaves them (on a 20 MB
+            # notebook of plots they would triple the cost of a save that masks a token).
+            return detect.redact_notebook_model(content, self.redactor, skip_images=True)[1]
         if kind != "file" or not isinstance(content, str):
             return []
         text_kind = detect.kind_for_path(path)
@@ -471,6 +481,49 @@ class ServerCore:
         if change:
             model["content"] = new
         return found
+
+
+_IMAGE_KEYS = frozenset(("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"))
+_B64_DELETE = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\n")
+
+
+def model_candidates(nb: Any) -> bool:
+    """The core's raw-bytes prefilter (``engine.raw_candidates``) for a parsed notebook: every key and string
+    as a JSON array, plain base64 image payloads left out as the raw prefilter leaves them out of a file.
+    About 3x cheaper than serialising the notebook (20 MB with images: ~15 ms).
+
+    Example:
+        >>> from hfsecure_jupyter.testing import fake_token
+        >>> model_candidates({"cells": [{"source": "from huggingface_hub import hf_hub_download"}]})
+        False
+        >>> model_candidates({"metadata": {"x": [fake_token()]}})
+        True
+    """
+    strings: list[str] = []
+    stack = [nb]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            strings.append(value)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                strings.append(str(k))
+                if k in _IMAGE_KEYS and isinstance(v, str) and v.isascii() and not v.translate(_B64_DELETE):
+                    continue
+                stack.append(v)
+        elif isinstance(value, list):
+            stack.extend(value)
+    data = json.dumps(strings, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    return raw_candidates(data)
+
+
+def _code_view(nb: dict[str, Any]) -> dict[str, Any]:
+    """Only what a misuse check reads: code cells' sources (at their indices) and the language metadata."""
+    cells = nb.get("cells") if isinstance(nb.get("cells"), list) else []
+    meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+    return {"cells": [{"cell_type": "code", "source": c.get("source", "")}
+                      if isinstance(c, dict) and c.get("cell_type") == "code" else {} for c in cells],
+            "metadata": {k: meta[k] for k in ("language_info", "kernelspec") if k in meta}}
 
 
 def _summary(findings: list[Finding]) -> dict[str, int]:
