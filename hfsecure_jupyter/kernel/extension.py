@@ -148,6 +148,15 @@ def load(shell: Any) -> KernelState:
         _STATES.pop(shell, None)
         raise
     try:
+        from .jobcalls import install as wrap_job_calls
+
+        state.add_undo("jobcalls", wrap_job_calls(state))
+    except Exception as exc:  # noqa: BLE001 - any failure there leaves the guard working
+        note = (f"huggingface_hub's job calls are not wrapped ({type(exc).__name__}: {exc}): a secret in a "
+                "job's env is not moved to secrets")
+        state.notes.append(note)
+        _warn(note)
+    try:
         from .magics import HFSecureMagics
 
         shell.register_magics(HFSecureMagics)
