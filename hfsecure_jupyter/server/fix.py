@@ -65,7 +65,7 @@ def _literal_span(source: str, start: int, end: int) -> tuple[int, int] | None:
 def _value(expr: str) -> str | None:
     """The string an expression of literals and ``+`` spells, or None (f-strings, names, bytes ...)."""
     try:
-        node = ast.parse(expr.strip(), mode="eval").body
+        node = ast.parse("(" + expr + "\n)", mode="eval").body  # parenthesised: literals may span lines
     except SyntaxError:
         return None
 

@@ -12,7 +12,10 @@ import logging
 
 import pytest
 
-pytest_plugins = ("pytest_jupyter.jupyter_server",)
+# pytest-jupyter's fixtures and hooks for this folder only. ``pytest_plugins = ("pytest_jupyter.jupyter_server",)``
+# is refused by pytest outside the top-level conftest, and there its autouse fixtures (a ServerApp
+# cleanup and a fresh event loop per test) and its test-call hook would apply to every test of the project.
+from pytest_jupyter.jupyter_server import *  # noqa: E402,F401,F403
 
 
 @pytest.fixture
@@ -27,16 +30,6 @@ def jp_server_config(hfsecure_config):
         "ServerApp": {"jpserver_extensions": {"hfsecure_jupyter": True}, "allow_unauthenticated_access": False},
         "HFSecure": hfsecure_config,
     }
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_cache():
-    from hfsecure_jupyter.hub import auth
-
-    auth.clear_cache()
-    yield
-    auth.clear_cache()
-    auth.configure(None)
 
 
 @pytest.fixture
