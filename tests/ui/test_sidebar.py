@@ -148,7 +148,7 @@ def _without(value, tok: str, mask: str):
     return json.loads(json.dumps(value).replace(tok, mask))
 
 
-def test_saving_and_a_checkpoint_leave_no_token_on_disk_and_every_other_byte(page, lab):
+def test_saving_and_a_checkpoint_leave_no_token_on_disk_and_every_other_byte(page, lab, artifacts):
     tok = fake_token()
     open_notebook(page, lab, "save.ipynb", [
         code_cell("import os\nx = 1  # é, unicode kept\n", cid="a"),
@@ -183,6 +183,7 @@ def test_saving_and_a_checkpoint_leave_no_token_on_disk_and_every_other_byte(pag
     # The user is told, naming the cell.
     toast = page.wait_for_selector(".Toastify__toast:has-text('before writing it to disk')", timeout=30_000)
     assert "cell(s) 2" in toast.text_content() and tok not in toast.text_content()
+    page.screenshot(path=str(artifacts / "save-notification.png"))
     # A checkpoint goes through the same path.
     page.evaluate(f"{CURRENT}.context.createCheckpoint()")
     checkpoints = list((lab.root / ".ipynb_checkpoints").glob("save-checkpoint.ipynb"))
@@ -191,7 +192,7 @@ def test_saving_and_a_checkpoint_leave_no_token_on_disk_and_every_other_byte(pag
                   ".catch(() => undefined)")
 
 
-def test_the_guard_button_loads_the_guard_and_outputs_are_masked(page, lab):
+def test_the_guard_button_loads_the_guard_and_outputs_are_masked(page, lab, artifacts):
     open_notebook(page, lab, "guard.ipynb", [code_cell("import os\nprint('token:', os.environ['HF_TOKEN'])\n")])
     show_panel(page)
     page.wait_for_selector('#hfsecure-panel [data-hfs-guard="off"]', timeout=60_000)
@@ -205,6 +206,7 @@ def test_the_guard_button_loads_the_guard_and_outputs_are_masked(page, lab):
                            timeout=30_000)
     text = json.dumps(page.evaluate(f"{CURRENT}.content.model.cells.get(0).outputs.toJSON()"))
     assert lab.canary not in text and "hf_" in text
+    page.screenshot(path=str(artifacts / "guard-on.png"))
 
 
 def test_commands_are_in_the_palette(page):
