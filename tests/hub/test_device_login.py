@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from hfsecure_jupyter.hub import StatusService, auth
 from hfsecure_jupyter.hub.device_login import DeviceLogin
 
 
-def test_device_login_saves_the_token_to_the_file_and_reports_no_value(hub, tmp_path, monkeypatch):
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    from huggingface_hub import constants  # its paths were read from the environment at import
+
     monkeypatch.setenv("HF_HOME", str(tmp_path))
     monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "token"))
+    monkeypatch.setattr(constants, "HF_STORED_TOKENS_PATH", str(tmp_path / "stored_tokens"))
+
+
+def test_device_login_saves_the_token_to_the_file_and_reports_no_value(hub, home):
     hub.device_auto_approve = 2
     seen = []
     svc = StatusService()
@@ -26,8 +36,7 @@ def test_device_login_saves_the_token_to_the_file_and_reports_no_value(hub, tmp_
     assert svc.get_status(timeout=10).user == result.user
 
 
-def test_device_login_denied_or_hub_down_is_a_failure_not_a_raise(hub, tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_HOME", str(tmp_path))
+def test_device_login_denied_or_hub_down_is_a_failure_not_a_raise(hub, home, monkeypatch):
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
     import huggingface_hub.constants as c
 
