@@ -63,7 +63,8 @@ class Wire:
 
     def browser_sets(self, widget: Any, **state: Any) -> None:
         """The browser changes ``state`` of ``widget`` (as a user typing would)."""
-        widget._handle_msg({"content": {"data": {"method": "update", "state": state, "buffer_paths": []}}})
+        widget._handle_msg({"content": {"data": {"method": "update", "state": state, "buffer_paths": []}},
+                            "buffers": []})
 
 
 @pytest.fixture
