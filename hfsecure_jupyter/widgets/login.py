@@ -200,7 +200,7 @@ class LoginStatus(W.VBox, ThreadSafeUpdates):
         self.service = service or kernel_status_service()
         self.rotate_after_days = (int(self.service.settings.rotate_after_days) if rotate_after_days is None
                                   else rotate_after_days)
-        self.plain_text = ""  # extra plain-text lines a magic adds to the text form
+        self.fixed_text: str | None = None  # the text form a magic gives (its own status lines)
         self.status: AuthStatus = AuthStatus("checking")
         self.panel = W.HTML()
         self.message = W.HTML()
@@ -252,8 +252,9 @@ class LoginStatus(W.VBox, ThreadSafeUpdates):
 
     def text(self) -> str:
         """The plain-text form (what consoles and logs show)."""
-        out = status_text(self.status, self.rotate_after_days)
-        return out + ("\n" + self.plain_text if self.plain_text else "")
+        if self.fixed_text is not None:
+            return self.fixed_text
+        return status_text(self.status, self.rotate_after_days)
 
     def __repr__(self) -> str:
         return self.text()

@@ -279,29 +279,6 @@ def _one_line(exc: BaseException) -> str:
 
 # ------------------------------------------------------------------------------------------------ job list
 
-def _job_rows(jobs: Sequence[Any], limit: int) -> list[dict[str, str]]:
-    rows = []
-    for j in sorted(jobs, key=lambda j: str(getattr(j, "created_at", "") or ""), reverse=True)[:limit]:
-        status = getattr(j, "status", None)
-        rows.append({"id": str(getattr(j, "id", "")), "stage": str(getattr(status, "stage", "") or ""),
-                     "created": str(getattr(j, "created_at", "") or "")[:19],
-                     "flavor": str(getattr(j, "flavor", "") or ""), "url": str(getattr(j, "url", "") or "")})
-    return rows
-
-
-def jobs_text(rows: Sequence[dict[str, str]]) -> str:
-    """Recent jobs as text.
-
-    Example:
-        >>> print(jobs_text([{"id": "j1", "stage": "COMPLETED", "created": "2026-01-01", "flavor": "cpu-basic",
-        ...                   "url": "https://hf.co/jobs/a/j1"}]))
-        j1  COMPLETED  2026-01-01  cpu-basic  https://hf.co/jobs/a/j1
-    """
-    if not rows:
-        return "no jobs"
-    return "\n".join(f"{r['id']}  {r['stage']}  {r['created']}  {r['flavor']}  {r['url']}" for r in rows)
-
-
 class JobList(W.VBox, ThreadSafeUpdates):
     """Recent jobs of the logged-in user (or ``namespace``) with status and links, loaded in the background.
 
@@ -327,14 +304,11 @@ class JobList(W.VBox, ThreadSafeUpdates):
 
     def load(self) -> None:
         """List the jobs now (in the calling thread) and render them."""
-        try:
-            call = self._list_jobs
-            if call is None:
-                from huggingface_hub import HfApi
+        from ..jobs.listing import recent_jobs
 
-                call = HfApi().list_jobs
-            jobs = list(call(namespace=self.namespace) if self.namespace else call())
-            self.rows, self.error = _job_rows(jobs, self.limit), ""
+        try:
+            self.rows = recent_jobs(namespace=self.namespace, limit=self.limit, list_jobs=self._list_jobs)
+            self.error = ""
         except Exception as exc:  # noqa: BLE001 - shown with its diagnosis
             from ..hub.errors import diagnose
 
@@ -365,6 +339,8 @@ class JobList(W.VBox, ThreadSafeUpdates):
 
     def text(self) -> str:
         """The plain-text form."""
+        from ..jobs.listing import jobs_text
+
         return self.error or jobs_text(self.rows)
 
     def __repr__(self) -> str:

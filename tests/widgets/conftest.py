@@ -90,3 +90,7 @@ def home(tmp_path, monkeypatch):
     monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "hf" / "token"))
     monkeypatch.setattr(constants, "HF_STORED_TOKENS_PATH", str(tmp_path / "hf" / "stored_tokens"))
     return tmp_path / "hf"
+
+
+# Not collected as a doctest module (it would clash with the other conftest.py files under --doctest-modules).
+collect_ignore = ["conftest.py"]
