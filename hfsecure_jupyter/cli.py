@@ -20,7 +20,7 @@ __all__ = ["main", "COMMANDS"]
 #: name -> (module, function, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "scan": ("hfsecure_jupyter.scan_cli", "main", "scan files, folders or standard input for secrets"),
-    "demo": ("hfsecure_jupyter.demo", "main", "make a leaky sample notebook and show what hfsecure finds"),
+    "demo": ("hfsecure_jupyter.demo", "main", "open JupyterLab on the quickstart against an offline Hub (--scan-only: scan a leaky sample)"),
     "hub-emulator": ("hfsecure_jupyter.emulator.cli", "main", "serve an offline Hugging Face Hub on loopback"),
     "install-guard": ("hfsecure_jupyter.kernel.install", "install_main",
                       "load the guard in every IPython kernel"),
