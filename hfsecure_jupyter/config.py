@@ -87,3 +87,24 @@ class HFSecure(Configurable):
         help="How many save-hook events (what a save masked, or a hook failure) the server keeps for the "
              "sidebar to read from /hfsecure/saves; older ones are dropped.",
     )
+
+
+def reference_table() -> str:
+    """The README's configuration reference: one Markdown row per trait of :class:`HFSecure`, from its
+    ``help=`` text (``tests/test_readme_config.py`` checks that the README holds this table).
+
+    Example:
+        >>> table = reference_table()
+        >>> table.splitlines()[0]
+        '| setting | default | what it does |'
+        >>> all(f"`c.HFSecure.{name}`" in table for name in HFSecure.class_traits(config=True))
+        True
+    """
+    rows = ["| setting | default | what it does |", "|---|---|---|"]
+    defaults = HFSecure()
+    for name, trait in sorted(HFSecure.class_traits(config=True).items()):
+        default = getattr(defaults, name)
+        shown = f'"{default}"' if isinstance(default, str) else repr(default)
+        help_text = " ".join(str(trait.help).split()).replace("|", "\\|")
+        rows.append(f"| `c.HFSecure.{name}` | `{shown}` | {help_text} |")
+    return "\n".join(rows)

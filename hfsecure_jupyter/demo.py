@@ -406,6 +406,12 @@ def main(argv: Sequence[str] | None = None, *, on_ready: Callable[[str], None] |
               f"choose a free one with --port N", file=sys.stderr)
         return 2
 
+    import importlib.util
+
+    if importlib.util.find_spec("jupyterlab") is None:
+        print(f"{PROG}: error: JupyterLab is not installed in this environment ({sys.executable}); install it "
+              "with: pip install 'hfsecure-jupyter[demo]'  (or: pip install jupyterlab)", file=sys.stderr)
+        return 2
     stop = threading.Event()
     stopping = threading.Event()
 
