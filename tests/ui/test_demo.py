@@ -1,5 +1,7 @@
 """``hfsecure demo --no-browser``, run as a user would: its URL opens JupyterLab on the quickstart with the
-sidebar showing the demo user, and one SIGINT ends every process it started."""
+sidebar showing the demo user, the quickstart runs top to bottom through the page (screenshots for the
+README: demo-quickstart.png, demo-guard.png, demo-jobs.png, demo-saved.png), and one SIGINT ends every
+process it started."""
 
 from __future__ import annotations
 
@@ -41,6 +43,55 @@ def _in_groups(pgids: set[int]) -> list[int]:
             if fields[0] != b"Z" and int(fields[2]) in pgids:
                 out.append(int(entry))
     return out
+
+
+CUR = "window.jupyterapp.shell.currentWidget"
+
+
+def _idle(page) -> None:
+    page.wait_for_function(f"{CUR}.sessionContext.session.kernel.status === 'idle'", timeout=120_000)
+
+
+def _outputs(page, index: int) -> str:
+    return page.evaluate(f"JSON.stringify({CUR}.content.model.cells.get({index}).toJSON().outputs)")
+
+
+def _run_the_quickstart(page, artifacts: Path) -> None:
+    """Run every cell through the page, as a user would (the paste cell adds a cell), and check what shows."""
+    seen: dict[str, str] = {}
+    i = 0
+    while i < page.evaluate(f"{CUR}.content.model.cells.length"):
+        cid = page.evaluate(f"{CUR}.content.model.cells.get({i}).id")
+        page.evaluate(f"{CUR}.content.activeCellIndex = {i}")
+        if cid == "scan":  # step 7: save first (Ctrl-S), then scan the file on disk
+            page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
+            page.wait_for_selector(".jp-Notification-Toast, .Toastify__toast", timeout=30_000)
+            page.screenshot(path=str(artifacts / "demo-saved.png"))
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-cell')")
+        page.wait_for_timeout(300)
+        _idle(page)
+        if cid == "paste":  # the page made a token and put it in a new cell below
+            page.wait_for_function(f"{CUR}.content.model.cells.get({i + 1}).sharedModel.getSource()"
+                                   ".startsWith('HF_TOKEN = \"hf_')", timeout=30_000)
+        seen[cid] = _outputs(page, i)
+        if cid not in ("paste",) and page.evaluate(f"{CUR}.content.model.cells.get({i}).sharedModel.getSource()"
+                                                   ".startsWith('HF_TOKEN = ')"):
+            seen["pasted"] = seen.pop(cid)
+            page.wait_for_function("/Replace with code that reads the token/"
+                                   ".test(document.querySelector('#hfsecure-panel').innerText)", timeout=60_000)
+            page.evaluate(f"{CUR}.content.activeCell.node.scrollIntoView({{block: 'center'}})")
+            page.screenshot(path=str(artifacts / "demo-guard.png"))
+        if cid == "forbidden":
+            page.evaluate(f"{CUR}.content.activeCell.node.scrollIntoView({{block: 'end'}})")
+            page.screenshot(path=str(artifacts / "demo-jobs.png"))
+        i += 1
+    assert "hfsecure blocked this cell" in seen["pasted"]
+    assert "blocked: True | HF_TOKEN defined: False" in seen["blocked"]
+    assert "the token is hf_****" in seen["redaction"]
+    assert "hello from demo" in seen["logs"] and "stage: COMPLETED" in seen["logs"]
+    assert "Permission denied (403 Forbidden)" in seen["forbidden"]
+    assert "created with the write token" in seen["switch-back"]
+    assert "No secrets found in 1 file." in seen["scan"]
 
 
 def test_demo_opens_the_quickstart_and_one_sigint_stops_everything(ui_ready, tmp_path: Path, artifacts: Path) -> None:
@@ -96,6 +147,7 @@ def test_demo_opens_the_quickstart_and_one_sigint_stops_everything(ui_ready, tmp
                                        " w.sessionContext.session.kernel.status === 'idle'; })()",
                                        timeout=120_000)
                 page.screenshot(path=str(artifacts / "demo-quickstart.png"))
+                _run_the_quickstart(page, artifacts)
             finally:
                 browser.close()
         started = {proc.pid, *descendants(proc.pid)}
