@@ -79,6 +79,19 @@ def _sorted(reports: Iterable[ScanReport]) -> list[tuple[ScanReport, Finding]]:
     return [(rep, f) for rep in reports for f in rep.findings]
 
 
+def _extra(rep: ScanReport, f: Finding) -> dict[str, Any]:
+    """Fields a report kind adds to each finding (a git history scan: commit, author, date, at_head)."""
+    extra = getattr(rep, "finding_extra", None)
+    return dict(extra(f)) if callable(extra) else {}
+
+
+def _extra_text(extra: dict[str, Any]) -> str:
+    if not extra.get("commit"):
+        return ""
+    head = ", still at HEAD" if extra.get("at_head") else ""
+    return f" (commit {str(extra['commit'])[:12]}, {extra.get('author', '')}, {extra.get('date', '')}{head})"
+
+
 def finding_record(path: str, finding: Finding) -> dict[str, Any]:
     """One finding as a JSON object, with the document's ``path`` first.
 
@@ -112,7 +125,7 @@ def to_json(reports: Sequence[ScanReport], *, files_scanned: int | None = None, 
     """
     s = summarize(reports)
     return {
-        "findings": [finding_record(rep.path, f) for rep, f in _sorted(reports)],
+        "findings": [{**finding_record(rep.path, f), **_extra(rep, f)} for rep, f in _sorted(reports)],
         "files_scanned": len(reports) if files_scanned is None else files_scanned,
         "notes": _all_notes(reports, notes),
         "errors": list(errors),
@@ -250,7 +263,7 @@ def to_sarif(reports: Sequence[ScanReport], *, notes: Sequence[str] = (), errors
                 # The same secret twice in one file: two results, not one.
                 "hfsecureLocation/v1": f"{f.fingerprint}:{f.location}:{occurrences[key]}",
             },
-            "properties": {"preview": f.preview, "kind": f.kind},
+            "properties": {"preview": f.preview, "kind": f.kind, **_extra(rep, f)},
         }
         if f.encoding:
             result["properties"]["encoding"] = f.encoding
@@ -319,7 +332,8 @@ def render_text(reports: Sequence[ScanReport], *, files_scanned: int | None = No
         path = clean_text(rep.path or STDIN_PATH)
         where = f"{path}:{clean_text(f.location)}:" if f.location else f"{path}:"
         tags = (" [warning]" if not f.is_secret else "") + (" [suppressed]" if f.suppressed else "")
-        lines.append(f"{where}{f.line}:{f.column}: {f.rule} {clean_text(f.preview)}{tags}")
+        history = clean_text(_extra_text(_extra(rep, f)))
+        lines.append(f"{where}{f.line}:{f.column}: {f.rule} {clean_text(f.preview)}{tags}{history}")
         if show_fix and f.rule not in fixed:
             fixed.add(f.rule)
             if not f.is_secret and f.message:

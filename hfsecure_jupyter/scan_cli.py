@@ -43,7 +43,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
-from . import detect, report
+from . import detect, git_cli, report
 
 __all__ = ["main", "ScanRun", "run_scan", "iter_files", "notebook_damage", "SKIP_DIRS", "BINARY_SUFFIXES"]
 
@@ -429,6 +429,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--stdin-filename", metavar="NAME",
                    help="name for standard input: its suffix picks how it is scanned (.ipynb, .py, other)")
     p.add_argument("--no-fix", action="store_true", help="text format: leave out the fix lines")
+    git_cli.add_scan_arguments(p)
     return p
 
 
@@ -467,8 +468,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
 
-    run = run_scan(paths, exclude=args.exclude, misuse=not args.no_misuse, redact=args.redact,
-                   stdin_filename=args.stdin_filename)
+    try:
+        if git_cli.wants_history(args):
+            run = git_cli.history_run(args, UsageError)
+        else:
+            run = run_scan(paths, exclude=args.exclude, misuse=not args.no_misuse, redact=args.redact,
+                           stdin_filename=args.stdin_filename)
+        git_cli.apply_baseline(run, args, UsageError)
+    except UsageError as exc:
+        print(f"{PROG}: error: {exc} (see '{PROG} --help')", file=sys.stderr)
+        return 2
     # Errors go to stderr; a text report on the terminal does not repeat them, a saved one keeps them.
     kw = {"files_scanned": run.files_scanned, "notes": run.notes,
           "errors": run.errors if (args.output or args.format != "text") else []}

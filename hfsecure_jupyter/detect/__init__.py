@@ -30,7 +30,7 @@ __all__ = [
     "Edit", "Finding", "MISUSE_RULES", "RULES", "Redactor", "Rule", "ScanReport", "StreamRedactor",
     "apply_edits", "find_secrets", "fingerprint", "is_secret_name", "iter_fields", "line_col",
     "looks_like_placeholder", "mask_ipython", "mask_secret", "might_contain_secret", "redact",
-    "redact_file", "redact_notebook", "redact_strict", "rule_by_id", "scan_bytes", "scan_cell", "scan_file", "scan_misuse",
+    "redact_bytes", "redact_file", "redact_notebook", "redact_strict", "rule_by_id", "scan_bytes", "scan_cell", "scan_file", "scan_misuse",
     "scan_notebook", "scan_python", "scan_text",
 ]
 
@@ -127,6 +127,41 @@ def scan_file(path: str | os.PathLike[str], *, misuse: bool = True) -> ScanRepor
     return scan_bytes(data, path=p, misuse=misuse)
 
 
+def redact_bytes(data: bytes, *, path: str = "", kind: str | None = None, redactor: Redactor | None = None
+                 ) -> tuple[bytes, ScanReport]:
+    """A document's bytes with its secrets masked (every other byte kept), and what was found before.
+
+    ``kind`` defaults to what the path's name says. Notebooks stay valid JSON; UTF-16 and UTF-32 texts
+    keep their encoding and byte-order mark. Redacting redacted bytes gives the same bytes.
+
+    Example:
+        >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token(seed=7)
+        >>> new, rep = redact_bytes(f"TOKEN = '{tok}'\\n".encode(), path="a.py")
+        >>> new, redact_bytes(new, path="a.py")[0] == new
+        (b"TOKEN = 'hf_****oOOL'\\n", True)
+    """
+    redactor = redactor or Redactor()
+    kind = kind or kind_for_path(path)
+    wide = _wide_encoding(data)
+    if wide is not None:  # rewrite in the document's own encoding, BOM kept
+        bom, codec = wide
+        text = data[len(bom):].decode(codec, "replace")
+        report = scan_bytes(data, path=path, kind=kind, misuse=False)
+        if kind == "python":
+            text = apply_edits(text, [e for f in report.findings for e in f.edits])
+        new = bom + redactor.redact(text).encode(codec)
+    elif kind == "notebook":
+        new, report = redact_notebook(data, redactor)
+        report.path = path
+    else:
+        report = scan_bytes(data, path=path, kind=kind, misuse=False)
+        text = data.decode("utf-8", "surrogateescape")
+        if kind == "python":
+            text = apply_edits(text, [e for f in report.findings for e in f.edits])
+        new = redactor.redact(text).encode("utf-8", "surrogateescape")
+    return new, report
+
+
 def redact_file(path: str | os.PathLike[str], redactor: Redactor | None = None) -> ScanReport:
     """Rewrite a file in place with its secrets masked; every other byte is kept.
 
@@ -146,25 +181,7 @@ def redact_file(path: str | os.PathLike[str], redactor: Redactor | None = None) 
         data = fh.read()
     if is_binary(data):
         return ScanReport(path=p, kind="binary", notes=["binary file: not scanned"])
-    redactor = redactor or Redactor()
-    kind = kind_for_path(p)
-    wide = _wide_encoding(data)
-    if wide is not None:  # rewrite in the file's own encoding, BOM kept
-        bom, codec = wide
-        text = data[len(bom):].decode(codec, "replace")
-        report = scan_bytes(data, path=p, kind=kind, misuse=False)
-        if kind == "python":
-            text = apply_edits(text, [e for f in report.findings for e in f.edits])
-        new = bom + redactor.redact(text).encode(codec)
-    elif kind == "notebook":
-        new, report = redact_notebook(data, redactor)
-        report.path = p
-    else:
-        report = scan_bytes(data, path=p, kind=kind, misuse=False)
-        text = data.decode("utf-8", "surrogateescape")
-        if kind == "python":
-            text = apply_edits(text, [e for f in report.findings for e in f.edits])
-        new = redactor.redact(text).encode("utf-8", "surrogateescape")
+    new, report = redact_bytes(data, path=p, redactor=redactor)
     if new != data:
         tmp = p + ".hfsecure-tmp"
         with open(tmp, "wb") as fh:
