@@ -21,7 +21,7 @@ import shutil
 from .engine import find_secrets, line_col, might_contain_secret, scan_text
 from .findings import Edit, Finding, fingerprint, mask_secret
 from .misuse import MISUSE_RULES, is_secret_name, scan_misuse
-from .notebook import ScanReport, iter_fields, redact_notebook, scan_notebook
+from .notebook import ScanReport, iter_fields, redact_notebook, redact_notebook_model, scan_notebook
 from .python import mask_ipython, scan_cell, scan_python
 from .redact import Redactor, StreamRedactor, apply_edits, redact, redact_strict
 from .rules import RULES, Rule, looks_like_placeholder, rule_by_id
@@ -30,7 +30,7 @@ __all__ = [
     "Edit", "Finding", "MISUSE_RULES", "RULES", "Redactor", "Rule", "ScanReport", "StreamRedactor",
     "apply_edits", "find_secrets", "fingerprint", "is_secret_name", "iter_fields", "line_col",
     "looks_like_placeholder", "mask_ipython", "mask_secret", "might_contain_secret", "redact",
-    "redact_file", "redact_notebook", "redact_strict", "rule_by_id", "scan_bytes", "scan_cell", "scan_file", "scan_misuse",
+    "redact_file", "redact_notebook", "redact_notebook_model", "redact_strict", "rule_by_id", "scan_bytes", "scan_cell", "scan_file", "scan_misuse",
     "scan_notebook", "scan_python", "scan_text",
 ]
 
