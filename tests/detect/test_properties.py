@@ -88,3 +88,38 @@ def test_stream_redaction_equals_whole_redaction(text, seed, cuts):
     out.append(s.feed(full[prev:]))
     out.append(s.flush())
     assert t not in "".join(out)
+
+
+# Any text with tokens glued to anything (a token followed by "_backup", an OpenAI key holding "sk-"),
+# cut anywhere: the stream shows exactly what redacting the whole text shows.
+GLUE = st.sampled_from(["", " ", "_backup", "_", "0", "hf", "hf_", "sk-", "\n", "'", "aGZf", "\\u0068", "x"])
+
+
+@SETTINGS
+@given(st.lists(st.tuples(TEXT, GLUE, st.sampled_from(["hf", "openai", "github", "none"]), GLUE), min_size=1,
+                max_size=4), st.integers(0, 2**32), st.lists(st.integers(0, 800), max_size=8),
+       st.sampled_from([(), ("kn0wn-secret-value",)]))
+def test_stream_equals_whole_text_redaction(parts, seed, cuts, known):
+    full, tokens = "", []
+    for i, (text, before, kind, after) in enumerate(parts):
+        full += text + before
+        if kind != "none":
+            t = fake_token(kind, seed=seed + i)
+            if kind == "openai" and i % 2:
+                t = t[:20] + "sk-" + t[20:]  # a keyword inside the body
+            tokens.append(t)
+            full += t
+        full += after + (known[0] if known and i == 0 else "")
+    redactor = detect.Redactor(known=known)
+    s = detect.StreamRedactor(redactor)
+    out, prev = [], 0
+    for c in sorted(set(min(c, len(full)) for c in cuts)):
+        out.append(s.feed(full[prev:c]))
+        prev = c
+    out.append(s.feed(full[prev:]))
+    out.append(s.flush())
+    whole = redactor.redact(full)
+    assert "".join(out) == whole
+    for h in detect.find_secrets(full):
+        assert full[h.start:h.end] not in whole
+    assert not known or known[0] not in whole
