@@ -244,6 +244,32 @@ def _folded_hits(source: str, groups: list[list[_Piece]]) -> list[Hit]:
     return hits
 
 
+def _merge_folded(raw: list[Hit], folded: list[Hit]) -> list[Hit]:
+    """Add the folded hits the raw scan did not see, by bisection over the raw hits (which are sorted
+    and do not overlap): a raw hit of the same secret inside a folded one, or a raw hit covering a
+    folded one's start, wins (its position is exact).
+
+    Example:
+        >>> from hfsecure_jupyter.detect.rules import RULES
+        >>> r = RULES[0]
+        >>> [h.start for h in _merge_folded([Hit(r, 5, 9, "s")], [Hit(r, 4, 10, "s"), Hit(r, 12, 20, "t")])]
+        [5, 12]
+    """
+    import bisect
+
+    starts = [r.start for r in raw]
+    added = []
+    for h in folded:
+        j = bisect.bisect_left(starts, h.start)
+        if any(raw[k].secret == h.secret for k in range(j, bisect.bisect_left(starts, h.end))):
+            continue  # already found as written
+        k = bisect.bisect_right(starts, h.start) - 1
+        if k >= 0 and raw[k].start <= h.start < raw[k].end:
+            continue
+        added.append(h)
+    return sorted(raw + added, key=lambda h: h.start) if added else raw
+
+
 def scan_python(source: str, *, location: str = "", misuse: bool = True) -> list[Finding]:
     """Scan Python or IPython source: literal secrets (folded and decoded) and, optionally, misuse.
 
@@ -271,16 +297,7 @@ def scan_python(source: str, *, location: str = "", misuse: bool = True) -> list
             if masked.python.strip():
                 parsed = _string_tokens(masked.python, _line_starts(source))
         if parsed is not None:
-            folded = _folded_hits(source, parsed)
-            for h in folded:
-                # Already found as written (the raw scan's position is exact): keep that one.
-                if any(r.secret == h.secret and h.start <= r.start and r.end <= max(h.end, r.end)
-                       and r.start < h.end for r in raw):
-                    continue
-                if any(r.start <= h.start < r.end for r in raw):
-                    continue
-                raw.append(h)
-            raw.sort(key=lambda h: h.start)
+            raw = _merge_folded(raw, _folded_hits(source, parsed))
         findings = hits_to_findings(source, raw, location)
     if misuse_possible:
         findings += misuse_findings(source, masked or mask_ipython(source), location)

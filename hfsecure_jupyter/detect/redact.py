@@ -26,7 +26,7 @@ from .findings import MASK_FILL, SHOW_LAST, Edit, mask_secret
 
 __all__ = ["Redactor", "StreamRedactor", "redact", "redact_strict", "apply_edits"]
 
-from .engine import KEYWORDS, might_contain_secret
+from .engine import _RULE_KEYWORDS, KEYWORDS, might_contain_secret
 
 # Characters a secret can be made of, raw or encoded (escapes, percent-encoding, base64, ANSI codes,
 # zero-width characters): a run of them at the end of a stream may still grow into a secret.
@@ -154,14 +154,13 @@ class Redactor:
         """The replacements that mask every secret in ``text``."""
         hits = find_secrets(text)
         edits = [Edit(h.start, h.end, self._mask(h.secret, h.rule.prefix_len)) for h in hits]
-        values = list(self._known)
-        # A value found once is a secret wherever it stands in this text (a copy glued to "0" too).
-        found = {h.secret for h in hits if text[h.start:h.end] == h.secret} - set(values)
-        if found and len(hits) > 0:
-            values += sorted(found, key=len, reverse=True)
-        for value in values:
+        for value in self._known:
             mask = self._mask(value)
             edits += [Edit(s, e, mask) for s, e in self._occurrences(text, value)]
+        # A value found once is a secret wherever it stands in this text (a copy glued to "0" too).
+        found = {h.secret: e.replacement for h, e in zip(hits, edits) if h.secret not in self._known}
+        if found:
+            edits += self._copies(text, found)
         edits.sort(key=lambda e: (e.start, -(e.end - e.start)))
         kept: list[Edit] = []
         for e in edits:
@@ -171,6 +170,27 @@ class Redactor:
                 continue
             kept.append(e)
         return kept
+
+    def _copies(self, text: str, values: dict[str, str]) -> list[Edit]:
+        """Every literal occurrence of the found ``values``: one pass per keyword they start with (a
+        log with thousands of distinct tokens costs one pass, not one per token)."""
+        edits: list[Edit] = []
+        by_keyword: dict[str, set[int]] = {}
+        for v in values:
+            kw = next((k for k in _RULE_KEYWORDS if v.startswith(k)), None)
+            if kw is None:
+                edits += [Edit(s, e, values[v]) for s, e in self._occurrences(text, v)]
+            else:
+                by_keyword.setdefault(kw, set()).add(len(v))
+        for kw, lengths in by_keyword.items():
+            i = text.find(kw)
+            while i >= 0:
+                for n in lengths:
+                    mask = values.get(text[i:i + n]) if i + n <= len(text) else None
+                    if mask is not None:
+                        edits.append(Edit(i, i + n, mask))
+                i = text.find(kw, i + 1)
+        return edits
 
     def redact(self, text: str) -> str:
         """``text`` with every secret masked."""
