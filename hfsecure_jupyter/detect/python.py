@@ -43,6 +43,7 @@ _IPY_LINE = re.compile(r"^(?P<indent>[ \t]*)(?:(?:[\w.,\s\[\]*]+?)\s*=\s*)?(?P<s
 _HELP_LINE = re.compile(r"^[ \t]*[\w.]+\s*\?\??\s*$|^[ \t]*\?\??[\w.]+\s*$")
 _STRING_PREFIX = re.compile(r"^[A-Za-z]*")
 # Escapes that can spell a token's characters inside a literal (\x68, \u0068, \N{...}, octal \150).
+_LONE_CR = re.compile(r"\r(?!\n)")
 _ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{|[0-7]{3})")
 
 
@@ -280,6 +281,9 @@ def scan_python(source: str, *, location: str = "", misuse: bool = True) -> list
         >>> scan_python('login(token=os.environ["HF_TOKEN"])')
         []
     """
+    if "\r" in source:
+        # Python ends a line at a lone "\r" too: so do the line tables here (same length, same offsets).
+        source = _LONE_CR.sub("\n", source)
     mask = prefilter_mask(source)
     misuse_possible = misuse and might_misuse(source)
     if not mask and not misuse_possible:

@@ -101,3 +101,10 @@ def test_clean_code_with_hub_names_has_no_findings():
            "path = hf_hub_download(repo_id='gpt2', filename='config.json', token=os.environ['HF_TOKEN'])\n"
            "tokenizer = AutoTokenizer.from_pretrained('bert-base-uncased', use_auth_token=True)\n")
     assert detect.scan_python(src) == []
+
+
+def test_carriage_return_line_endings_with_misuse():
+    # Python ends lines at a lone "\r": the line table did not, and misuse positions raised IndexError.
+    src = 'x = """\r"""\rprint(len("abc"))\rrun_job(env={"HF_TOKEN": "x"})'
+    assert [(f.rule, f.line) for f in detect.scan_python(src)] == [("secret-in-job-env", 4)]
+    assert [f.line for f in detect.scan_python(src.replace("\r", "\r\n"))] == [4]
