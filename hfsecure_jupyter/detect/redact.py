@@ -155,8 +155,10 @@ class Redactor:
         hits = find_secrets(text)
         edits = [Edit(h.start, h.end, self._mask(h.secret, h.rule.prefix_len)) for h in hits]
         for value in self._known:
-            mask = self._mask(value)
-            edits += [Edit(s, e, mask) for s, e in self._occurrences(text, value)]
+            spans = self._occurrences(text, value) if len(value) <= len(text) else ()
+            if spans:
+                mask = self._mask(value)
+                edits += [Edit(s, e, mask) for s, e in spans]
         # A value found once is a secret wherever it stands in this text (a copy glued to "0" too).
         found = {h.secret: e.replacement for h, e in zip(hits, edits) if h.secret not in self._known}
         if found:
@@ -207,18 +209,22 @@ class Redactor:
         m = len(value)
         n = len(text)
         lo = max(0, n - (m - 1))
-        first = value[0]
-        s = text.find(first, lo)
+        probe = value[:16]
+        s = text.find(probe, lo)  # starts of 16+ characters: found by their first 16 (rare by chance)
         tries = 0
-        while s >= 0:
-            k = n - s
-            if text.startswith(value[:min(k, 16)], s) and value.startswith(text[s:]):
-                return k
+        while 0 <= s <= n - 16:
+            if value.startswith(text[s:]):
+                return n - s
             tries += 1
             if tries > 16:
-                break
-            s = text.find(first, s + 1)
+                break  # a repetitive value and text: KMP below
+            s = text.find(probe, s + 1)
         else:
+            s = text.find(value[0], max(lo, n - 15))  # shorter starts: at most 15 to try
+            while s >= 0:
+                if value.startswith(text[s:]):
+                    return n - s
+                s = text.find(value[0], s + 1)
             return 0
         f = self._failure_of(value)
         q = 0
@@ -275,12 +281,19 @@ class StreamRedactor:
         self._pending = ""
         self._context = ""  # the last characters emitted (as written), for lookbehinds
         self._continues = ""  # "masked" / "shown": the context is the flushed start of a possible secret
+        # Per known value, the longest end of the stream so far that starts it (kept as text comes:
+        # a value streamed in many chunks costs its length once, not once per chunk).
+        self._starts: dict[str, int] = {}
+        self._known_seen: tuple[str, ...] = ()
 
     def _redact(self, text: str, cut: int) -> tuple[str, int]:
         """Redact ``text[:cut]``, seen after the context; return it and the cut actually used (moved
         left so that no secret found in ``text`` is cut in two)."""
         ctx = self._context
-        scan_end = min(len(text), cut + max(_HOLD_WINDOW, self.redactor._known_max))
+        # Far enough past the cut to see any secret that crosses it: a finding's span, or a known
+        # value that fits in the text (one that does not fit cannot cross the cut yet).
+        fits = max((len(v) for v in self.redactor._known if len(v) <= len(ctx) + len(text)), default=0)
+        scan_end = min(len(text), cut + max(_HOLD_WINDOW, fits))
         full = ctx + text[:scan_end]
         if not self.redactor._known and not might_contain_secret(full):
             return text[:cut], cut
@@ -310,13 +323,32 @@ class StreamRedactor:
         self._continues = ""
         self._context = (self._context + raw)[-_CONTEXT:]
 
-    def _hold(self, text: str) -> int:
-        return min(len(text), self.redactor.holdback(self._context + text))
+    def _advance(self, chunk: str) -> int:
+        """Update the known-value starts with ``chunk``; return the longest."""
+        known = self.redactor._known
+        if known != self._known_seen:
+            self._known_seen, self._starts = known, {}
+        longest = 0
+        for v in known:
+            q = self._starts.get(v, 0)
+            if q + len(chunk) < len(v) and v.startswith(chunk, q):
+                q += len(chunk)  # the value goes on (compared in C)
+            else:
+                q = self.redactor._known_suffix(v[:q] + chunk[-(len(v) - 1):] if q else chunk, v)
+            self._starts[v] = q
+            longest = max(longest, q)
+        return longest
+
+    def _hold(self, text: str, chunk: str) -> int:
+        hold = self.redactor._run_holdback(self._context + text)
+        if self.redactor._known:
+            hold = max(hold, self._advance(chunk))
+        return min(len(text), hold)
 
     def feed(self, chunk: str) -> str:
         """Add a chunk; return the redacted text that can be emitted now."""
         text = self._pending + chunk
-        out, cut = self._redact(text, len(text) - self._hold(text))
+        out, cut = self._redact(text, len(text) - self._hold(text, chunk))
         self._pending = text[cut:]
         self._shown(text[:cut])
         return out
@@ -338,9 +370,9 @@ class StreamRedactor:
             return ""
         if final:
             out, _ = self._redact(text, len(text))
-            self._context, self._continues = "", ""
+            self._context, self._continues, self._starts = "", "", {}
             return out
-        head, cut = self._redact(text, len(text) - self._hold(text))
+        head, cut = self._redact(text, len(text) - self._hold(text, ""))
         self._shown(text[:cut])
         tail = text[cut:]
         if not tail:
@@ -349,8 +381,7 @@ class StreamRedactor:
         if done != tail:  # it holds a whole secret: masked as usual
             self._shown(tail)
             return head + done
-        strong = might_contain_secret(self._context[-_CONTEXT:] + tail) or any(
-            self.redactor._known_suffix(self._context + tail, v) >= 8 for v in self.redactor._known)
+        strong = might_contain_secret(self._context[-_CONTEXT:] + tail) or max(self._starts.values(), default=0) >= 8
         self._continues = "masked" if strong else "shown"
         self._context = (self._context + tail)[-max(_HOLD_WINDOW, self.redactor._known_max):]
         return head + (self.redactor.fill if strong else tail)
