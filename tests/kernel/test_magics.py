@@ -11,7 +11,7 @@ import hashlib
 import importlib
 import json
 import os
-import time
+import threading
 
 import pytest
 from IPython.core.error import UsageError
@@ -20,7 +20,7 @@ from IPython.utils.capture import capture_output
 from kernel_helpers import kernel_execute
 from hfsecure_jupyter.detect import mask_secret
 from hfsecure_jupyter.kernel import extension
-from hfsecure_jupyter.kernel.magics import HFSecureMagics, JobRefused, STATUS_TIMEOUT
+from hfsecure_jupyter.kernel.magics import HFSecureMagics, JobRefused
 
 
 # -- set-up -------------------------------------------------------------------------------------------
@@ -54,10 +54,8 @@ class Run:
     """One cell run: its result and everything that left the magic, as text."""
 
     def __init__(self, ip, code: str) -> None:
-        t0 = time.monotonic()
         with capture_output() as cap:
             self.result = ip.run_cell(code, store_history=True)
-        self.elapsed = time.monotonic() - t0
         self.cap = cap
         self.value = self.result.result
         self.error = self.result.error_in_exec or self.result.error_before_exec
@@ -324,10 +322,9 @@ def test_namespace_option_submits_in_the_org(ip, hub, logged_in, fresh_status):
 
 
 def test_detach_returns_at_once(ip, hub, logged_in, fresh_status):
-    hub.timings.scheduling = 5.0
+    hub.timings.scheduling = 3600.0  # the job waits an hour to start: a magic that waited would hang
     run = Run(ip, "%%hfjob --detach\nprint('slow job')\n")
     assert run.error is None, run.text
-    assert run.elapsed < 3.0
     handle = run.value
     assert hub.jobs[handle.id].stage == "SCHEDULING"
     assert "SCHEDULING" in run.text and "handle.cancel()" in run.text
@@ -435,14 +432,16 @@ def test_status_with_extension_shows_guard_and_redaction(shell, hub, logged_in):
 
 
 @pytest.mark.parametrize("fault, words", [
-    ({"latency": 8.0}, ("checking", "unknown", "unreachable")),
+    ("silent", ("checking", "unknown")),  # not "unreachable": it did not wait for the client to give up
     ({"status": 503}, ("checking", "unreachable", "unknown")),  # the client retries 503s: may still be checking
 ])
 def test_status_with_the_hub_down_returns_within_its_timeout(ip, hub, logged_in, fresh_status, fault, words):
-    hub.faults.update(fault)
+    if fault == "silent":
+        hub.faults.hold = threading.Event()  # the Hub never answers (released by the hub fixture)
+    else:
+        hub.faults.update(fault)
     run = Run(ip, "%hfsecure status")
     assert run.error is None, run.text
-    assert run.elapsed < STATUS_TIMEOUT + 2.0
     login_line = next(line for line in run.cap.stdout.splitlines() if "login:" in line)
     assert any(w in login_line for w in words), login_line
     run.assert_clean(logged_in.token)
