@@ -100,15 +100,15 @@ def finding_record(path: str, finding: Finding) -> dict[str, Any]:
 # -- JSON -------------------------------------------------------------------------------------------------
 
 def to_json(reports: Sequence[ScanReport], *, files_scanned: int | None = None, notes: Sequence[str] = (),
-            errors: Sequence[str] = ()) -> dict[str, Any]:
-    """The JSON report as a dict: ``findings``, ``files_scanned``, ``notes``, ``errors``, ``summary``,
-    ``version``.
+            errors: Sequence[str] = (), skipped: Sequence[str] = ()) -> dict[str, Any]:
+    """The JSON report as a dict: ``findings``, ``files_scanned``, ``notes``, ``errors``, ``skipped`` (the
+    folders a walk did not enter), ``summary``, ``version``.
 
     Notes of each document (``not valid JSON: scanned as text``) are included, prefixed by its path.
 
     Example:
         >>> sorted(to_json([]))
-        ['errors', 'files_scanned', 'findings', 'notes', 'summary', 'version']
+        ['errors', 'files_scanned', 'findings', 'notes', 'skipped', 'summary', 'version']
     """
     s = summarize(reports)
     return {
@@ -116,6 +116,7 @@ def to_json(reports: Sequence[ScanReport], *, files_scanned: int | None = None, 
         "files_scanned": len(reports) if files_scanned is None else files_scanned,
         "notes": _all_notes(reports, notes),
         "errors": list(errors),
+        "skipped": list(skipped),
         "summary": {"secrets": s.secrets, "warnings": s.warnings, "suppressed": s.suppressed,
                     "files_with_findings": s.files_with_findings},
         "version": __version__,
@@ -204,7 +205,7 @@ def _level(f: Finding) -> str:
 
 
 def to_sarif(reports: Sequence[ScanReport], *, notes: Sequence[str] = (), errors: Sequence[str] = (),
-             files_scanned: int | None = None) -> dict[str, Any]:
+             files_scanned: int | None = None, skipped: Sequence[str] = ()) -> dict[str, Any]:
     """The SARIF 2.1.0 log as a dict (one run; every rule described; suppressed results marked).
 
     Notebook findings carry their field (``cells[3].source``) in the message and as a logical location;
@@ -269,8 +270,11 @@ def to_sarif(reports: Sequence[ScanReport], *, notes: Sequence[str] = (), errors
         "results": results,
         "invocations": [{"executionSuccessful": not errors, "toolExecutionNotifications": notifications}],
     }
-    if files_scanned is not None:
-        run["properties"] = {"filesScanned": files_scanned}
+    props: dict[str, Any] = {} if files_scanned is None else {"filesScanned": files_scanned}
+    if skipped:
+        props["skippedFolders"] = list(skipped)
+    if props:
+        run["properties"] = props
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 

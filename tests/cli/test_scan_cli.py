@@ -221,13 +221,15 @@ def test_default_is_the_current_folder(proj: Path, run_cli, monkeypatch: pytest.
     assert {f["path"] for f in data["findings"]} == {"./proj/app.py", "./proj/nb/leak.ipynb"}
 
 
-def test_folder_walk_skips_vcs_envs_caches_builds_and_binaries(tmp_path: Path, run_cli, tok: str) -> None:
+def test_folder_walk_skips_vcs_envs_caches_and_binaries_and_says_so(tmp_path: Path, run_cli, tok: str) -> None:
     root = tmp_path / "w"
     skipped = [".git/config", ".hg/x", "node_modules/pkg/index.js", ".venv/lib/x.py", "venv/x.py",
-               "myenv/x.py", "__pycache__/m.py", ".ipynb_checkpoints/nb-checkpoint.ipynb", "build/lib/x.py",
-               "dist/x.txt", "pkg.egg-info/PKG-INFO", ".tox/py/x.py", ".mypy_cache/x.json", "image.png",
+               "myenv/x.py", "__pycache__/m.py", ".tox/py/x.py", ".mypy_cache/x.json", "image.png",
                "model.safetensors"]
-    kept = ["src/app.py", "deep/a/b/c/notes.txt", ".github/workflows/ci.yml", ".env"]
+    # where a user's work (and a removed token's last copy) lives: scanned
+    kept = ["src/app.py", "deep/a/b/c/notes.txt", ".github/workflows/ci.yml", ".env",
+            ".ipynb_checkpoints/nb-checkpoint.py", "build/lib/x.py", "dist/x.txt", "pkg.egg-info/PKG-INFO",
+            "sub/.ipynb_checkpoints/old-checkpoint.txt"]
     for rel in skipped + kept:
         p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)
@@ -239,6 +241,19 @@ def test_folder_walk_skips_vcs_envs_caches_builds_and_binaries(tmp_path: Path, r
     assert found == set(kept)
     assert data["files_scanned"] == len(kept)
     assert any("skipped 3 binary files" in n for n in data["notes"])
+    folders = {".git", ".hg", "node_modules", ".venv", "venv", "myenv", "__pycache__", ".tox", ".mypy_cache"}
+    assert {os.path.relpath(p, root) for p in data["skipped"]} == folders
+    [note] = [n for n in data["notes"] if "folders" in n]
+    assert "skipped 9 folders" in note and "--no-skip" in note and str(root / ".git") in note
+    text = run_cli(str(root)).out
+    assert "note: skipped 9 folders" in text and "--no-skip" in text
+    sarif = run_cli("--format", "sarif", str(root)).json["runs"][0]
+    assert any("skipped 9 folders" in n["message"]["text"]
+               for n in sarif["invocations"][0]["toolExecutionNotifications"] if n["level"] == "note")
+    assert len(sarif["properties"]["skippedFolders"]) == 9
+    # --no-skip enters them all (binaries are still left out; myenv/pyvenv.cfg is one more file)
+    everything = run_cli("--format", "json", "--no-skip", str(root)).json
+    assert everything["files_scanned"] == len(kept) + len(skipped) - 2 + 1 and everything["skipped"] == []
 
 
 @pytest.mark.parametrize("template", ["{t}\n", "HF_TOKEN={t}\n", "login({t})\n"])
