@@ -32,7 +32,7 @@ from . import __version__, detect
 from .detect import Finding, ScanReport
 
 __all__ = ["Summary", "summarize", "finding_record", "to_json", "to_sarif", "render", "render_text",
-           "render_json", "render_sarif", "clean_text", "FORMATS", "SARIF_SCHEMA", "TOOL_URI"]
+           "render_json", "render_sarif", "clean_text", "file_regions", "FORMATS", "SARIF_SCHEMA", "TOOL_URI"]
 
 FORMATS = ("text", "json", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -200,16 +200,57 @@ def _uri(path: str) -> str:
     return urllib.parse.quote(p) or "."
 
 
+Region = tuple[int, int, int, int]  # start line, start column, end line, end column: in the file
+
+
+def file_regions(rep: ScanReport, data: bytes | str) -> list[Region | None]:
+    """Where each finding of a notebook report is in the file ``data`` it was scanned from (SARIF regions
+    are lines of the file, not of a cell), aligned with ``rep.findings``; None for a finding that has no
+    field (a notebook scanned as text) or whose field is not found.
+
+    Example:
+        >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token(seed=7)
+        >>> cell = {"cell_type": "code", "metadata": {}, "outputs": [], "source": ["import os\\n", f"t = '{tok}'"]}
+        >>> raw = json.dumps({"cells": [cell]}, indent=1)
+        >>> rep = detect.scan_notebook(raw)
+        >>> [(f.location, f.line, f.column) for f in rep.findings], file_regions(rep, raw)
+        ([('cells[0].source', 2, 6)], [(9, 11, 9, 48)])
+    """
+    if not any(f.location for f in rep.findings):
+        return [None] * len(rep.findings)
+    from .detect.jsonpos import FilePositions
+
+    text = data if isinstance(data, str) else detect._as_utf8(data).decode("utf-8", "replace")
+    positions = FilePositions(text)
+    by_field: dict[str, list[int]] = {}
+    for k, f in enumerate(rep.findings):
+        if f.location:
+            by_field.setdefault(f.location, []).append(k)
+    out: list[Region | None] = [None] * len(rep.findings)
+    for location, ks in by_field.items():
+        points = [(rep.findings[k].line, rep.findings[k].column) for k in ks]
+        points += [(rep.findings[k].end_line or rep.findings[k].line, rep.findings[k].end_column or
+                    rep.findings[k].column) for k in ks]
+        found = positions.file_positions(location, points)
+        for n, k in enumerate(ks):
+            start, end = found[n], found[n + len(ks)]
+            if start is not None:
+                out[k] = (*start, *(end if end is not None else start))
+    return out
+
+
 def _level(f: Finding) -> str:
     return "error" if f.is_secret else "warning"
 
 
 def to_sarif(reports: Sequence[ScanReport], *, notes: Sequence[str] = (), errors: Sequence[str] = (),
-             files_scanned: int | None = None, skipped: Sequence[str] = ()) -> dict[str, Any]:
+             files_scanned: int | None = None, skipped: Sequence[str] = (),
+             regions: dict[str, Sequence[Region | None]] | None = None) -> dict[str, Any]:
     """The SARIF 2.1.0 log as a dict (one run; every rule described; suppressed results marked).
 
-    Notebook findings carry their field (``cells[3].source``) in the message and as a logical location;
-    their region is the line and column inside that field.
+    Notebook findings carry their place in the cell (``cells[3].source:2:14``) in the message and as a
+    logical location; their region is the place in the file when ``regions`` (report path ->
+    :func:`file_regions`) gives it, else the line and column inside the field.
 
     Example:
         >>> log = to_sarif([])
@@ -219,7 +260,11 @@ def to_sarif(reports: Sequence[ScanReport], *, notes: Sequence[str] = (), errors
     descriptors = _rule_descriptors()
     results = []
     occurrences: dict[tuple[str, str], int] = {}
-    for rep, f in _sorted(reports):
+    placed = [(rep, f, (regions or {}).get(rep.path, ())) for rep in reports for f in rep.findings]
+    index: dict[int, int] = {}
+    for rep, f, reg in placed:
+        k = index[id(rep)] = index.get(id(rep), -1) + 1
+        in_file = reg[k] if k < len(reg) else None
         if f.rule not in descriptors:  # a rule a later core adds: describe it from the finding
             descriptors[f.rule] = {
                 "id": f.rule, "name": _camel(f.rule),
@@ -228,17 +273,20 @@ def to_sarif(reports: Sequence[ScanReport], *, notes: Sequence[str] = (), errors
                 "help": {"text": f.fix or f.message or f.rule},
                 "defaultConfiguration": {"level": _level(f)},
             }
-        where = f" in {f.location}" if f.location else ""
-        text = (f.message or f.rule) + where
+        in_cell = f"{f.location}:{f.line}:{f.column}" if f.location else ""
+        text = (f.message or f.rule) + (f" in {in_cell}" if in_cell else "")
         if not f.is_secret and f.preview:
             text += f": {f.preview}"
-        region = {"startLine": max(1, f.line), "startColumn": max(1, f.column),
-                  "endLine": max(1, f.end_line or f.line), "endColumn": max(1, f.end_column or f.column)}
+        if in_file is not None:
+            region = dict(zip(("startLine", "startColumn", "endLine", "endColumn"), in_file))
+        else:
+            region = {"startLine": max(1, f.line), "startColumn": max(1, f.column),
+                      "endLine": max(1, f.end_line or f.line), "endColumn": max(1, f.end_column or f.column)}
         location: dict[str, Any] = {
             "physicalLocation": {"artifactLocation": {"uri": _uri(rep.path)}, "region": region},
         }
         if f.location:
-            location["logicalLocations"] = [{"fullyQualifiedName": f.location, "kind": "member"}]
+            location["logicalLocations"] = [{"name": f.location, "fullyQualifiedName": in_cell, "kind": "member"}]
         key = (rep.path, f.fingerprint)
         occurrences[key] = occurrences.get(key, 0) + 1
         result: dict[str, Any] = {

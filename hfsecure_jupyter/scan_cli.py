@@ -90,6 +90,8 @@ class ScanRun:
         notes: skipped binaries and folders, redactions, documents scanned as text...
         errors: missing or unreadable paths, failed redactions (each makes the exit status 2).
         skipped: folders not entered (version control, virtualenvs, caches), as display paths.
+        regions: for notebooks with findings, where each finding is in the file (see
+            :func:`report.file_regions`), by display path.
     """
 
     reports: list[detect.ScanReport] = field(default_factory=list)
@@ -97,6 +99,7 @@ class ScanRun:
     notes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    regions: dict[str, list[report.Region | None]] = field(default_factory=dict)
 
     def exit_code(self, *, strict: bool = False) -> int:
         """0 clean, 1 secrets (or warnings when ``strict``), 2 when a path could not be scanned."""
@@ -273,6 +276,11 @@ def _scan_one(run: ScanRun, data: bytes, display: str, kind: str | None, misuse:
     rep.path = display
     run.files_scanned += 1
     run.reports.append(rep)
+    if rep.kind == "notebook" and rep.findings:
+        try:
+            run.regions[display] = report.file_regions(rep, data)
+        except Exception:  # noqa: BLE001 - a report with cell positions only is still a report
+            pass
     return rep
 
 
@@ -511,6 +519,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         kw["unreadable"] = len(run.errors)
     else:
         kw["skipped"] = run.skipped
+    if args.format == "sarif":
+        kw["regions"] = run.regions
     text = report.render(args.format, run.reports, **kw)
     for e in run.errors:
         print(f"{PROG}: error: {report.clean_text(e)}", file=sys.stderr)

@@ -171,11 +171,15 @@ def test_sarif_format(proj: Path, run_cli, check_sarif, tok: str) -> None:
     assert len(results) == 3 and {x["level"] for x in results} == {"error"}
     nb = [x for x in results if x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
           == "proj/nb/leak.ipynb"]
-    src = next(x for x in nb if x["locations"][0].get("logicalLocations", [{}])[0].get("fullyQualifiedName")
+    src = next(x for x in nb if x["locations"][0].get("logicalLocations", [{}])[0].get("name")
                == "cells[0].source")
-    assert "cells[0].source" in src["message"]["text"]
-    assert src["locations"][0]["physicalLocation"]["region"] == {"startLine": 2, "startColumn": 7,
-                                                                 "endLine": 2, "endColumn": 44}
+    assert src["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "cells[0].source:2:7"
+    assert "in cells[0].source:2:7" in src["message"]["text"]
+    # the region is where the token is in the .ipynb file, not in the cell
+    lines = (proj / "nb" / "leak.ipynb").read_text().splitlines()
+    region = src["locations"][0]["physicalLocation"]["region"]
+    assert region["startLine"] > 2 and region["endLine"] == region["startLine"]
+    assert lines[region["startLine"] - 1][region["startColumn"] - 1:region["endColumn"] - 1] == tok
     assert src["partialFingerprints"]["hfsecure/v1"] == detect.fingerprint("hf-user-token", tok)
     assert not leaks(r.out, tok)
 
@@ -521,3 +525,30 @@ def test_endless_standard_input_is_refused_not_read_forever(monkeypatch):
     assert any("larger than" in e for e in run.errors)
     ok = scan_cli.run_scan(["-"], stdin=io.BytesIO(b"x" * 900))
     assert ok.files_scanned == 1 and ok.exit_code() == 0
+
+
+@pytest.mark.parametrize("indent, ascii_only, joined", [(1, False, False), (1, True, False), (None, True, True),
+                                                        (2, False, True)])
+def test_sarif_regions_are_lines_of_the_notebook_file(tmp_path: Path, run_cli, tok: str, indent, ascii_only,
+                                                      joined) -> None:
+    # escapes before the token (\n, \", \\, a non-ASCII letter, an astral character) move its column in the file
+    cell = code_cell(f"import os\nx = 'é😀 \\\\ \" ' + '{tok}'\n")
+    out = {"output_type": "stream", "name": "stdout", "text": ["a\n", f"é {tok}\n"]}
+    nb = notebook([code_cell("# first\n", n=1), {**cell, "outputs": [out], "id": "c2"}],
+                  metadata={"widgets": {"application/vnd.jupyter.widget-state+json": {"state": {"value": tok}}}})
+    if joined:
+        for c in nb["cells"]:
+            c["source"] = "".join(c["source"])
+    path = tmp_path / "nb.ipynb"
+    text = json.dumps(nb, indent=indent, ensure_ascii=ascii_only) + "\n"
+    path.write_text(text, encoding="utf-8")
+    results = run_cli("--format", "sarif", str(path)).json["runs"][0]["results"]
+    lines = text.splitlines()
+    seen = set()
+    for res in results:
+        region = res["locations"][0]["physicalLocation"]["region"]
+        line = lines[region["startLine"] - 1]
+        assert line[region["startColumn"] - 1:region["endColumn"] - 1] == tok, (res["message"], region)
+        seen.add(res["locations"][0]["logicalLocations"][0]["name"])
+    assert seen == {"cells[1].source", "cells[1].outputs[0].text",
+                    "metadata.widgets.application/vnd.jupyter.widget-state+json.state.value"}
