@@ -39,7 +39,6 @@ import fnmatch
 import io
 import json
 import os
-import shutil
 import stat
 import sys
 from dataclasses import dataclass, field
@@ -347,6 +346,10 @@ def _redact(run: ScanRun, rep: detect.ScanReport, display: str, fs_path: str) ->
         else:
             detect.redact_file(fs_path)
         after = detect.scan_file(fs_path, misuse=False)
+    except detect.FileChanged:
+        run.errors.append(f"{display}: not redacted: it kept changing while it was being redacted (its newest "
+                          "content was kept); run again when nothing writes to it")
+        return
     except OSError as exc:
         run.errors.append(f"{display}: could not redact ({exc.strerror or type(exc).__name__})")
         return
@@ -364,26 +367,28 @@ def _redact(run: ScanRun, rep: detect.ScanReport, display: str, fs_path: str) ->
 
 
 def _redact_notebook_file(run: ScanRun, display: str, fs_path: str) -> bool:
-    """Redact a notebook, but write it only if nothing but secret-holding strings changed."""
-    with open(fs_path, "rb") as fh:
-        data = fh.read()
-    new, rep = detect.redact_notebook(data)
-    if new == data:
-        return True
-    problem = notebook_damage(data, new)
-    if problem:
-        run.errors.append(f"{display}: not redacted, the file was left as it was: redaction would {problem}")
+    """Redact a notebook, but write it only if nothing but secret-holding strings changed (through
+    :func:`detect.rewrite_file`: links, owner and concurrent writes are kept)."""
+    problems: list[str] = []
+    notes: list[str] = []
+
+    def transform(data: bytes) -> bytes | None:
+        new, rep = detect.redact_notebook(data)
+        problems.clear()
+        notes[:] = [n for n in rep.notes if "re-serialised" in n]
+        if new == data:
+            return None
+        problem = notebook_damage(data, new)
+        if problem:
+            problems.append(problem)
+            return None
+        return new
+
+    detect.rewrite_file(fs_path, transform)
+    if problems:
+        run.errors.append(f"{display}: not redacted, the file was left as it was: redaction would {problems[0]}")
         return False
-    run.notes.extend(f"{display}: {n}" for n in rep.notes if "re-serialised" in n)
-    tmp = fs_path + ".hfsecure-tmp"
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(new)
-        shutil.copymode(fs_path, tmp)
-        os.replace(tmp, fs_path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    run.notes.extend(f"{display}: {n}" for n in notes)
     return True
 
 

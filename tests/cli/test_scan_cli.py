@@ -552,3 +552,42 @@ def test_sarif_regions_are_lines_of_the_notebook_file(tmp_path: Path, run_cli, t
         seen.add(res["locations"][0]["logicalLocations"][0]["name"])
     assert seen == {"cells[1].source", "cells[1].outputs[0].text",
                     "metadata.widgets.application/vnd.jupyter.widget-state+json.state.value"}
+
+
+def test_redact_a_folder_with_a_link_to_a_file_in_it_redacts_the_target_once(tmp_path: Path, run_cli,
+                                                                               tok: str) -> None:
+    root = tmp_path / "w"
+    root.mkdir()
+    (root / "b_real.py").write_text(f"T = '{tok}'\n")
+    (root / "a_link.py").symlink_to(root / "b_real.py")  # walked first
+    nb = root / "n.ipynb"
+    write_notebook(nb, notebook([code_cell(f"x = '{tok}'\n")]))
+    (root / "nb_link.ipynb").symlink_to(nb)
+    r = run_cli("--redact", str(root))
+    assert r.code == 1, r.err
+    assert (root / "a_link.py").is_symlink() and (root / "nb_link.ipynb").is_symlink()
+    assert tok not in (root / "b_real.py").read_text() and tok not in nb.read_text()
+    assert run_cli(str(root)).code == 0
+
+
+def test_redact_keeps_a_notebook_saved_meanwhile(tmp_path: Path, run_cli, make_token,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    old, new = make_token(), make_token()
+    path = tmp_path / "n.ipynb"
+    write_notebook(path, notebook([code_cell(f"x = '{old}'\n")]))
+    saved = notebook([code_cell(f"x = '{old}'\n"), code_cell(f"y = '{new}'\nz = 'newer work'\n", n=2)])
+    real = detect.redact_notebook
+    calls = []
+
+    def user_saves_meanwhile(data, redactor=None):
+        calls.append(1)
+        if len(calls) == 1:
+            write_notebook(path, saved)  # Jupyter saves the notebook while it is being redacted
+        return real(data, redactor)
+
+    monkeypatch.setattr(detect, "redact_notebook", user_saves_meanwhile)
+    r = run_cli("--redact", str(path))
+    assert r.code == 1, r.err
+    cells = json.loads(path.read_text())["cells"]
+    assert len(cells) == 2 and "z = 'newer work'\n" in cells[1]["source"]
+    assert old not in path.read_text() and new not in path.read_text()
