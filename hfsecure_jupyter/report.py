@@ -32,7 +32,7 @@ from . import __version__, detect
 from .detect import Finding, ScanReport
 
 __all__ = ["Summary", "summarize", "finding_record", "to_json", "to_sarif", "render", "render_text",
-           "render_json", "render_sarif", "clean_text", "file_regions", "FORMATS", "SARIF_SCHEMA", "TOOL_URI"]
+           "render_json", "render_sarif", "clean_text", "file_regions", "shown", "FORMATS", "SARIF_SCHEMA", "TOOL_URI"]
 
 FORMATS = ("text", "json", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -40,6 +40,24 @@ TOOL_URI = "https://github.com/hfsecure/hfsecure-jupyter"
 STDIN_PATH = "-"
 # Control characters (other than tab) would let a hostile file name rewrite the terminal.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def shown(text: str) -> str:
+    """``text`` as valid Unicode: a file name's bytes that are not UTF-8 (kept by Python as lone
+    surrogates) are shown as ``\\xe9`` escapes, so every report is valid UTF-8.
+
+    Example:
+        >>> shown(b"caf\\xe9.py".decode("utf-8", "surrogateescape"))
+        'caf\\\\xe9.py'
+    """
+    return _SURROGATE.sub(_escape_surrogate, text) if _SURROGATE.search(text) else text
+
+
+def _escape_surrogate(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    # 0xDC80-0xDCFF: an undecodable byte (surrogateescape); others: a lone surrogate from the data
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
 @dataclass(frozen=True)
@@ -89,7 +107,7 @@ def finding_record(path: str, finding: Finding) -> dict[str, Any]:
         ['nb.ipynb', 'cells[0].source', 2, 3, False]
     """
     d = finding.to_dict()
-    record: dict[str, Any] = {"rule": d.pop("rule"), "path": path}
+    record: dict[str, Any] = {"rule": d.pop("rule"), "path": shown(path)}
     for key in ("location", "line", "column", "end_line", "end_column", "preview", "fingerprint", "suppressed",
                 "kind", "severity", "message", "fix", "encoding"):
         record[key] = d.pop(key, None)
@@ -115,8 +133,8 @@ def to_json(reports: Sequence[ScanReport], *, files_scanned: int | None = None, 
         "findings": [finding_record(rep.path, f) for rep, f in _sorted(reports)],
         "files_scanned": len(reports) if files_scanned is None else files_scanned,
         "notes": _all_notes(reports, notes),
-        "errors": list(errors),
-        "skipped": list(skipped),
+        "errors": [shown(e) for e in errors],
+        "skipped": [shown(p) for p in skipped],
         "summary": {"secrets": s.secrets, "warnings": s.warnings, "suppressed": s.suppressed,
                     "files_with_findings": s.files_with_findings},
         "version": __version__,
@@ -125,7 +143,7 @@ def to_json(reports: Sequence[ScanReport], *, files_scanned: int | None = None, 
 
 def _all_notes(reports: Sequence[ScanReport], notes: Sequence[str]) -> list[str]:
     out = [f"{rep.path or STDIN_PATH}: {n}" for rep in reports for n in rep.notes]
-    return out + list(notes)
+    return [shown(n) for n in out + list(notes)]
 
 
 def render_json(reports: Sequence[ScanReport], **kw: Any) -> str:
@@ -194,10 +212,11 @@ def _uri(path: str) -> str:
         return "stdin"
     p = path.replace(os.sep, "/")
     if os.path.isabs(path):
-        return "file://" + urllib.parse.quote(p if p.startswith("/") else "/" + p)
+        p = p if p.startswith("/") else "/" + p
+        return "file://" + urllib.parse.quote(os.fsencode(p))  # the name's own bytes, UTF-8 or not
     while p.startswith("./"):
         p = p[2:]
-    return urllib.parse.quote(p) or "."
+    return urllib.parse.quote(os.fsencode(p)) or "."
 
 
 Region = tuple[int, int, int, int]  # start line, start column, end line, end column: in the file
@@ -310,7 +329,7 @@ def to_sarif(reports: Sequence[ScanReport], *, notes: Sequence[str] = (), errors
     for r in results:
         r["ruleIndex"] = order.index(r["ruleId"])
     notifications = [{"level": "note", "message": {"text": n}} for n in _all_notes(reports, notes)]
-    notifications += [{"level": "error", "message": {"text": e}} for e in errors]
+    notifications += [{"level": "error", "message": {"text": shown(e)}} for e in errors]
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "hfsecure", "informationUri": TOOL_URI, "version": __version__,
                             "semanticVersion": __version__, "rules": list(descriptors.values())}},
@@ -320,7 +339,7 @@ def to_sarif(reports: Sequence[ScanReport], *, notes: Sequence[str] = (), errors
     }
     props: dict[str, Any] = {} if files_scanned is None else {"filesScanned": files_scanned}
     if skipped:
-        props["skippedFolders"] = list(skipped)
+        props["skippedFolders"] = [shown(p) for p in skipped]
     if props:
         run["properties"] = props
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
@@ -368,7 +387,7 @@ def render_text(reports: Sequence[ScanReport], *, files_scanned: int | None = No
     lines: list[str] = []
     fixed: set[str] = set()
     for rep, f in _sorted(reports):
-        path = clean_text(rep.path or STDIN_PATH)
+        path = clean_text(shown(rep.path or STDIN_PATH))
         where = f"{path}:{clean_text(f.location)}:" if f.location else f"{path}:"
         tags = (" [warning]" if not f.is_secret else "") + (" [suppressed]" if f.suppressed else "")
         lines.append(f"{where}{f.line}:{f.column}: {f.rule} {clean_text(f.preview)}{tags}")
@@ -381,7 +400,7 @@ def render_text(reports: Sequence[ScanReport], *, files_scanned: int | None = No
     for n in _all_notes(reports, notes):
         lines.append(f"note: {clean_text(n)}")
     for e in errors:
-        lines.append(f"error: {clean_text(e)}")
+        lines.append(f"error: {clean_text(shown(e))}")
     if lines:
         lines.append("")
     summary = _summary_line(summarize(reports), len(reports) if files_scanned is None else files_scanned)

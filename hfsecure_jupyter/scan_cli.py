@@ -528,7 +528,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         kw["regions"] = run.regions
     text = report.render(args.format, run.reports, **kw)
     for e in run.errors:
-        print(f"{PROG}: error: {report.clean_text(e)}", file=sys.stderr)
+        print(f"{PROG}: error: {report.clean_text(report.shown(e))}", file=sys.stderr)
     if args.output:
         try:
             with open(args.output, "w", encoding="utf-8") as fh:

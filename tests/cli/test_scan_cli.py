@@ -591,3 +591,29 @@ def test_redact_keeps_a_notebook_saved_meanwhile(tmp_path: Path, run_cli, make_t
     cells = json.loads(path.read_text())["cells"]
     assert len(cells) == 2 and "z = 'newer work'\n" in cells[1]["source"]
     assert old not in path.read_text() and new not in path.read_text()
+
+
+def test_a_file_name_that_is_not_utf8_gives_valid_reports_in_every_format(tmp_path: Path, tok: str) -> None:
+    # a real process: its standard streams and --output file are what a user's shell sees
+    root = tmp_path / "w"
+    root.mkdir()
+    name = os.fsencode(root) + b"/caf\xe9.py"
+    with open(name, "w") as fh:
+        fh.write(f"T = '{tok}'\n")
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    outputs = {}
+    for fmt in ("text", "json", "sarif"):
+        out_file = tmp_path / f"report.{fmt}"
+        for extra in ([], ["--output", str(out_file)]):
+            done = subprocess.run([sys.executable, "-m", "hfsecure_jupyter", "scan", "--format", fmt, *extra,
+                                   str(root)], capture_output=True, env=env, timeout=120)
+            assert done.returncode == 1, done.stderr.decode(errors="replace")
+            assert b"Traceback" not in done.stderr
+            data = out_file.read_bytes() if extra else done.stdout
+            outputs[fmt, bool(extra)] = data.decode("utf-8")  # valid UTF-8, or this raises
+    assert json.loads(outputs["json", True])["findings"][0]["path"].endswith("caf\\xe9.py")
+    log = json.loads(outputs["sarif", False])
+    assert log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] \
+        .endswith("/caf%E9.py")
+    assert "caf\\xe9.py:1:6: hf-user-token" in outputs["text", True]
+    assert not any(leaks(text, tok) for text in outputs.values())
