@@ -208,7 +208,10 @@ def _replace(real: str, data: bytes, new: bytes, before: os.stat_result) -> bool
     since ``data`` was read."""
     import tempfile
 
-    fd, tmp = tempfile.mkstemp(prefix=".hfsecure-", suffix=".tmp", dir=os.path.dirname(real))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".hfsecure-", suffix=".tmp", dir=os.path.dirname(real))
+    except PermissionError:  # a folder we may not write to, a file we may: rewrite the file itself
+        return _write_in_place(real, data, new)
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(new)

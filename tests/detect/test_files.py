@@ -125,3 +125,17 @@ def test_a_file_that_never_stops_changing_is_refused_with_its_newest_content(tmp
         detect.rewrite_file(p, transform)
     assert p.read_text() == f"{tok}\n" + "".join(f"line {i}\n" for i in range(1, n + 1))
     assert n == detect.REWRITE_ATTEMPTS
+
+
+def test_redact_in_a_folder_that_is_not_writable_rewrites_the_file_itself(tmp_path, tok, monkeypatch):
+    import tempfile
+
+    p = tmp_path / "a.txt"
+    p.write_text(f"{tok}\n")
+
+    def no_temp_files(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")  # a read-only folder holding a writable file
+
+    monkeypatch.setattr(tempfile, "mkstemp", no_temp_files)
+    detect.redact_file(p)
+    assert p.read_text() == f"{_masked(tok)}\n"

@@ -20,6 +20,7 @@ from IPython.utils.capture import capture_output
 from kernel_helpers import kernel_execute
 from hfsecure_jupyter.detect import mask_secret
 from hfsecure_jupyter.kernel import extension
+from hfsecure_jupyter.kernel import magics as magics_module
 from hfsecure_jupyter.kernel.magics import HFSecureMagics, JobRefused
 
 
@@ -435,9 +436,11 @@ def test_status_with_extension_shows_guard_and_redaction(shell, hub, logged_in):
     ("silent", ("checking", "unknown")),  # not "unreachable": it did not wait for the client to give up
     ({"status": 503}, ("checking", "unreachable", "unknown")),  # the client retries 503s: may still be checking
 ])
-def test_status_with_the_hub_down_returns_within_its_timeout(ip, hub, logged_in, fresh_status, fault, words):
+def test_status_with_the_hub_down_returns_within_its_timeout(ip, hub, logged_in, fresh_status, fault, words,
+                                                            monkeypatch):
     if fault == "silent":
         hub.faults.hold = threading.Event()  # the Hub never answers (released by the hub fixture)
+        monkeypatch.setattr(magics_module, "STATUS_TIMEOUT", 0.3)  # the wait it gives up after: shorter here
     else:
         hub.faults.update(fault)
     run = Run(ip, "%hfsecure status")
