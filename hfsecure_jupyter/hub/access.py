@@ -3,7 +3,8 @@
 :func:`required_access` reads the code (its AST, with IPython ``!shell`` and ``%magic`` lines masked and
 the shell lines scanned) and never runs it: Hub writes (``push_to_hub``, ``upload_file``,
 ``upload_folder``, ``create_repo``, ``create_commit``, ``delete_*``, ``TrainingArguments(push_to_hub=True)``,
-``hf upload``), jobs (``run_job``, ``run_uv_job``: ``job.write``) and reads that need a token only for
+``hf upload``), jobs (``run_job``, ``run_uv_job``: ``job.write``), calls that need a login but no scope
+(``whoami()``, ``list_jobs()``: any valid token) and reads that need a token only for
 private or gated repos (``from_pretrained``, ``load_dataset``, ``hf_hub_download``, ``snapshot_download``).
 :func:`check_access` compares that need with an :class:`~hfsecure_jupyter.hub.auth.AuthStatus` (role,
 fine-grained scopes, org membership) and answers True, False (with the fix) or None (cannot tell).
@@ -33,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # auth imports nothing heavy either, but keep this module standalone
     from .auth import AuthStatus
 
-__all__ = ["AccessNeed", "AccessVerdict", "Reason", "check_access", "recommend_token", "required_access"]
+__all__ = ["LOGIN", "TOKEN_USE", "AccessNeed", "AccessVerdict", "Reason", "check_access", "recommend_token",
+           "required_access"]
 
 _LEVELS = {"none": 0, "read": 1, "write": 2}
 _CONDITIONAL = "only if private or gated"
@@ -93,6 +95,11 @@ _PACKAGED_BUILDERS = {"csv", "json", "parquet", "text", "arrow", "imagefolder", 
 
 #: The permission of a reason that is the script reading the token itself (no Hub scope implied).
 TOKEN_USE = "token"
+#: The permission of a call that needs a login but no scope (``whoami()``: any valid token).
+LOGIN = "login"
+# Calls that fail without a token whatever the repo (they name none): the job gets the login's token.
+_LOGIN_CALLS = {"whoami", "list_jobs", "inspect_job", "fetch_job_logs",
+                "list_scheduled_jobs", "inspect_scheduled_job"}
 _TOKEN_ENV_NAMES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
 
 
@@ -133,6 +140,8 @@ class Reason:
             return f"line {self.line}: {self.call} runs a job{where} (job.write)"
         if self.permission == TOKEN_USE:
             return f"line {self.line}: {self.call} reads the token itself"
+        if self.permission == LOGIN:
+            return f"line {self.line}: {self.call} needs a login (any valid token)"
         target = self.repo_id or "a repo"
         if self.level == "write":
             return f"line {self.line}: {self.call} writes to {target}"
@@ -309,6 +318,8 @@ def _python_reasons(tree: ast.AST) -> list[Reason]:
         elif name in _JOB_CALLS:
             ns = consts.literal(_arg(node, None, "namespace"))
             out.append(Reason(line, name, "write", None, "job.write", namespace=ns))
+        elif name in _LOGIN_CALLS:
+            out.append(Reason(line, f"{name}()", "read", None, LOGIN))
         elif name in _READ_CALLS:
             pos, kw = _READ_CALLS[name]
             arg = _arg(node, pos, kw)
@@ -435,6 +446,8 @@ def required_access(script: str) -> AccessNeed:
                         reasons.append(Reason(n, name, "write", None, "repo.write"))
                     elif name in _JOB_CALLS:
                         reasons.append(Reason(n, name, "write", None, "job.write"))
+                    elif name in _LOGIN_CALLS:
+                        reasons.append(Reason(n, f"{name}()", "read", None, LOGIN))
                     elif name in _READ_CALLS and name != "pipeline":
                         reasons.append(Reason(n, name, "read", None, "repo.content.read", conditional=True))
                 if re.search(r"\bpush_to_hub\s*=\s*True", text):
@@ -507,6 +520,8 @@ def _judge(status: AuthStatus, r: Reason, namespace: str | None) -> tuple[bool |
     default_ns = namespace or status.user
     if r.permission == TOKEN_USE:
         return True, "the script reads the token itself; any valid token is passed", ""
+    if r.permission == LOGIN:
+        return True, f"{r.call} works with any valid token", ""
     if r.permission == "job.write":
         ns = r.namespace or default_ns
         what = f"run jobs in {ns}"
@@ -605,14 +620,18 @@ def recommend_token(need: AccessNeed, namespace: str | None = None) -> str:
     """
     if not need.reasons:
         return "No token needed: the code does not use the Hub."
+    if all(r.permission in (TOKEN_USE, LOGIN) for r in need.reasons):
+        return (f"Any valid token: the code needs a login but no scope, so a fine-grained token with no "
+                f"permission at all is enough. Create it at {SETTINGS_URL}; pass it to jobs as "
+                'secrets={"HF_TOKEN": "$HF_TOKEN"}.')
     write = sorted({_qualify(r.repo_id, namespace) or "" for r in need.reasons if r.permission == "repo.write"})
     jobs = sorted({r.namespace or namespace or "" for r in need.reasons if r.permission == "job.write"})
     reads = sorted({_qualify(r.repo_id, namespace) or "" for r in need.reasons if r.permission == "repo.content.read"})
     if not write and not jobs:
-        named = ", ".join(x for x in reads if x)
-        where = f" ({named})" if named else ""
+        listed = ", ".join(x for x in reads if x)
+        where = f" ({listed})" if listed else ""
         return (f"No token needed for public repos. For private or gated repos{where}, use a fine-grained token "
-                f"with repo.content.read on {named or 'those repos'} (or a read token); accept a gated repo's "
+                f"with repo.content.read on {listed or 'those repos'} (or a read token); accept a gated repo's "
                 f"conditions on its page first. Create it at {SETTINGS_URL}.")
     scopes = []
     if write:

@@ -7,13 +7,12 @@ Two questions, answered without ever exposing a token value:
   ``HUGGING_FACE_HUB_TOKEN``, then the token file ``HF_TOKEN_PATH`` (default ``$HF_HOME/token``), then the
   Google Colab secret ``HF_TOKEN``), which other sources it shadows, and the names of stored logins.
   Local files and environment only: never the network.
-* :func:`get_status` - an :class:`AuthStatus` from ``whoami-v2`` through huggingface_hub, cached per token
-  (keyed by a hash of the token) for ``HFSecure.status_ttl`` seconds. The Hub call runs in a worker thread;
-  a caller waits at most ``HFSecure.hub_timeout`` seconds and otherwise gets the state ``"checking"`` (or
-  the last known status marked ``stale``) while the answer arrives in the background
-  (:func:`refresh_in_background`, :func:`subscribe`).
+* :class:`AuthStatus` - what ``whoami-v2`` says of the token (who, which role, what it may do), never a
+  value. Asking the Hub, with its cache, timeout and background refresh, is
+  :class:`hfsecure_jupyter.hub.status.StatusService`'s job (one per owner of the settings).
 
-Nothing here is imported by ``%load_ext hfsecure_jupyter``; huggingface_hub is imported inside functions.
+Importing this module does not import huggingface_hub (the kernel imports it at load): the few calls into
+huggingface_hub's private names live in :mod:`~hfsecure_jupyter.hub.client_internals`.
 
 Example:
     >>> src = token_source()          # environment and files only
@@ -36,24 +35,18 @@ from __future__ import annotations
 import configparser
 import dataclasses
 import datetime as _dt
-import hashlib
 import logging
 import os
-import sys
-import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..detect import mask_secret, redact
+from ..detect import mask_secret
+from . import client_internals
 
 __all__ = [
-    "AuthStatus", "Grant", "TokenSource", "clear_cache", "configure", "current_token", "get_status",
-    "masked_token", "refresh_in_background", "stored_token_names", "subscribe", "summarize_scopes",
-    "token_file_path", "token_source",
+    "STATES", "AuthStatus", "Grant", "TokenSource", "current_token", "mask_token", "masked_token", "resolve_token",
+    "stored_token_names", "stored_tokens_path", "summarize_scopes", "token_file_path", "token_source",
 ]
 
 log = logging.getLogger(__name__)
@@ -61,13 +54,6 @@ log = logging.getLogger(__name__)
 #: Every state an :class:`AuthStatus` can be in.
 STATES = ("logged-out", "checking", "ok", "invalid", "unreachable", "rate-limited", "unknown")
 
-# Error states are retried sooner than a good answer is: the Hub may come back, a rate limit expires.
-_ERROR_TTL = 30.0
-# A worker whose whoami has not answered after this long (the client has no timeout of its own) is
-# treated as lost: its key may start a new check, and the state says "unreachable".
-_STALL_MIN = 30.0
-_STALL_FACTOR = 6
-_MAX_STALLED_WORKERS = 4
 
 
 # --- where the token comes from ------------------------------------------------------------------
@@ -159,12 +145,18 @@ def token_file_path() -> str:
     return os.path.expandvars(os.path.expanduser(os.getenv("HF_TOKEN_PATH", os.path.join(_hf_home(), "token"))))
 
 
-def _stored_tokens_path() -> str:
+def stored_tokens_path() -> str:
+    """The stored logins file (``hf auth login`` keeps it beside the token file).
+
+    Example:
+        >>> os.path.dirname(stored_tokens_path()) == os.path.dirname(token_file_path())
+        True
+    """
     return os.path.join(os.path.dirname(token_file_path()), "stored_tokens")
 
 
 def _read_stored() -> dict[str, str]:
-    path = _stored_tokens_path()
+    path = stored_tokens_path()
     if not os.path.exists(path):
         return {}
     parser = configparser.ConfigParser(interpolation=None)
@@ -198,22 +190,15 @@ def _read_token_file() -> str | None:
 
 
 def _colab_token() -> str | None:
-    # Only inside Colab (google.colab already imported by the runtime); huggingface_hub caches the vault
-    # answer and handles Colab Enterprise.
-    if "google.colab" not in sys.modules:
-        return None
-    try:
-        from huggingface_hub.utils._auth import _get_token_from_google_colab
-    except ImportError:
-        return None
-    try:
-        return _clean(_get_token_from_google_colab())
-    except Exception:  # the vault can refuse access; that means "no token from Colab"
-        return None
+    # Only inside Colab (google.colab already imported by the runtime).
+    return _clean(client_internals.colab_token())
 
 
-def _resolve(exchange_oidc: bool = True) -> tuple[TokenSource, str | None]:
-    """The active source and (in-process only) its token, in huggingface_hub 2.4.0's order."""
+def resolve_token(exchange_oidc: bool = True) -> tuple[TokenSource, str | None]:
+    """The active source and its token, in huggingface_hub 2.4.0's order: for use in this process only.
+
+    ``exchange_oidc=False`` never touches the network (under OIDC the token is then None).
+    """
     stored = _read_stored()
     env_main = _clean(os.environ.get("HF_TOKEN"))
     env_legacy = _clean(os.environ.get("HUGGING_FACE_HUB_TOKEN"))
@@ -227,9 +212,7 @@ def _resolve(exchange_oidc: bool = True) -> tuple[TokenSource, str | None]:
         name = "oidc"
         if exchange_oidc:
             try:
-                from huggingface_hub.utils._auth import _get_token_from_oidc
-
-                token = _clean(_get_token_from_oidc())
+                token = _clean(client_internals.oidc_token())
             except Exception as exc:  # huggingface_hub raises when OIDC is asked for but unavailable
                 note = f"OIDC token exchange failed ({type(exc).__name__})"
     else:
@@ -267,7 +250,7 @@ def token_source() -> TokenSource:
         'env:HF_TOKEN'
         >>> _ = os.environ.pop("HF_TOKEN") if old is None else os.environ.update(HF_TOKEN=old)
     """
-    return _resolve(exchange_oidc=False)[0]
+    return resolve_token(exchange_oidc=False)[0]
 
 
 def current_token() -> str | None:
@@ -280,10 +263,10 @@ def current_token() -> str | None:
         >>> t is None or isinstance(t, str)
         True
     """
-    return _resolve(exchange_oidc=True)[1]
+    return resolve_token(exchange_oidc=True)[1]
 
 
-def masked_token() -> str | None:
+def masked_token(settings: Any = None) -> str | None:
     """The active token as ``hf_****wxyz`` (None when logged out). Does not contact the Hub.
 
     Example:
@@ -294,13 +277,22 @@ def masked_token() -> str | None:
         True
         >>> _ = os.environ.pop("HF_TOKEN") if old is None else os.environ.update(HF_TOKEN=old)
     """
-    src, token = _resolve(exchange_oidc=False)
-    return _mask(token) if token else None
+    src, token = resolve_token(exchange_oidc=False)
+    return mask_token(token, settings) if token else None
 
 
-def _mask(token: str) -> str:
-    s = _settings()
-    return mask_secret(token, fill=s.mask_fill, show_last=s.mask_show_last)
+def mask_token(token: str, settings: Any = None) -> str:
+    """``token`` masked with the ``mask_fill`` / ``mask_show_last`` of ``settings`` (None: the defaults).
+
+    Example:
+        >>> from hfsecure_jupyter.testing import fake_token
+        >>> tok = fake_token(seed=3)
+        >>> mask_token(tok) == "hf_****" + tok[-4:]
+        True
+    """
+    if settings is None:
+        return mask_secret(token)
+    return mask_secret(token, fill=settings.mask_fill, show_last=settings.mask_show_last)
 
 
 # --- what the token may do -------------------------------------------------------------------------
@@ -515,264 +507,3 @@ class AuthStatus:
             grants=grants, global_permissions=global_perms, can_read_gated=can_gated,
             created_at=at.get("createdAt"), age_days=age, source=source or TokenSource("none"),
             checked_at=time.time(), masked_token=masked_token)
-
-
-# --- settings --------------------------------------------------------------------------------------
-
-_SETTINGS: Any = None
-
-
-def configure(settings: Any) -> None:
-    """Use this :class:`~hfsecure_jupyter.config.HFSecure` (e.g. the kernel's) for timeouts and TTLs.
-
-    Without it, the running IPython shell's configuration is used, else the defaults.
-
-    Example:
-        >>> from hfsecure_jupyter.config import HFSecure
-        >>> configure(HFSecure(hub_timeout=2.0)); _settings().hub_timeout
-        2.0
-        >>> configure(None)
-    """
-    global _SETTINGS
-    _SETTINGS = settings
-
-
-def _settings() -> Any:
-    from ..config import HFSecure
-
-    if _SETTINGS is not None:
-        return _SETTINGS
-    if "IPython" in sys.modules:
-        try:
-            from IPython import get_ipython
-
-            shell = get_ipython()
-            if shell is not None:
-                return HFSecure(parent=shell)
-        except Exception:  # no usable shell: fall back to defaults
-            pass
-    return HFSecure()
-
-
-# --- the cache and the workers ---------------------------------------------------------------------
-
-@dataclass
-class _Entry:
-    status: AuthStatus
-    expires: float
-
-
-_LOCK = threading.Lock()
-_CACHE: dict[str, _Entry] = {}
-_INFLIGHT: dict[str, tuple[Future, float]] = {}
-_LISTENERS: list[Callable[[AuthStatus], None]] = []
-_STALLED = 0
-
-
-def _key(src: TokenSource, token: str | None) -> str:
-    # The cache is keyed by a hash of the token (never the token); OIDC by its resource until exchanged.
-    if src.name == "oidc":
-        return "oidc:" + hashlib.sha256(os.environ.get("HF_OIDC_RESOURCE", "").encode()).hexdigest()[:32]
-    return "sha256:" + hashlib.sha256((token or "").encode()).hexdigest()[:32]
-
-
-def clear_cache() -> None:
-    """Forget every cached status (tests, and after ``login()``/``logout()``).
-
-    Example:
-        >>> clear_cache(); len(_CACHE)  # the next get_status() asks the Hub again
-        0
-    """
-    with _LOCK:
-        _CACHE.clear()
-
-
-def subscribe(listener: Callable[[AuthStatus], None]) -> Callable[[], None]:
-    """Call ``listener(status)`` after every completed Hub check (in a worker thread); returns an unsubscribe.
-
-    Example:
-        >>> seen = []; unsubscribe = subscribe(seen.append); unsubscribe()
-    """
-    with _LOCK:
-        _LISTENERS.append(listener)
-
-    def unsubscribe() -> None:
-        with _LOCK:
-            if listener in _LISTENERS:
-                _LISTENERS.remove(listener)
-
-    return unsubscribe
-
-
-def _status_from_error(exc: BaseException, src: TokenSource, masked: str | None) -> AuthStatus:
-    from .errors import diagnose
-
-    code = None
-    response = getattr(exc, "response", None)
-    if response is not None:
-        code = getattr(response, "status_code", None)
-    diag = diagnose(exc)
-    text = diag.title if diag else type(exc).__name__
-    if diag is not None and diag.kind == "not-logged-in":
-        state = "logged-out"
-    elif code == 401:
-        state = "invalid"
-    elif code == 429:
-        state = "rate-limited"
-    elif (code is not None and code >= 500) or (diag is not None and diag.kind == "hub-unreachable"):
-        state = "unreachable"
-    else:
-        state = "unknown"
-    return AuthStatus(state=state, source=src, masked_token=masked, error=redact(text), checked_at=time.time())
-
-
-def _check(src: TokenSource, token: str | None) -> AuthStatus:
-    masked = _mask(token) if token else None
-    try:
-        if src.name == "oidc":
-            src, token = _resolve(exchange_oidc=True)
-            masked = _mask(token) if token else None
-            if not token:
-                return AuthStatus(state="unknown", source=src, error=src.note, checked_at=time.time())
-        from huggingface_hub import HfApi
-
-        data = HfApi().whoami(token=token)
-        return AuthStatus.from_whoami(data, source=src, masked_token=masked)
-    except Exception as exc:
-        return _status_from_error(exc, src, masked)
-
-
-def _ttl_for(status: AuthStatus, ttl: float) -> float:
-    return ttl if status.state in ("ok", "invalid") else min(ttl, _ERROR_TTL)
-
-
-def _start_check(key: str, src: TokenSource, token: str | None, ttl: float, stall_after: float) -> Future:
-    global _STALLED
-    now = time.monotonic()
-    with _LOCK:
-        running = _INFLIGHT.get(key)
-        if running is not None:
-            fut, started = running
-            if now - started < stall_after or _STALLED >= _MAX_STALLED_WORKERS:
-                return fut
-            # The old worker is lost in a call that never returns: give up on it and start afresh.
-            _STALLED += 1
-            if not fut.done():
-                fut.set_result(AuthStatus(state="unreachable", source=src,
-                                          masked_token=_mask(token) if token else None,
-                                          error=f"the Hub did not answer in {stall_after:.0f} s",
-                                          checked_at=time.time()))
-        fut = Future()
-        fut.set_running_or_notify_cancel()
-        _INFLIGHT[key] = (fut, now)
-
-    def work() -> None:
-        global _STALLED
-        try:
-            status = _check(src, token)
-        except BaseException as exc:  # never leave a waiter hanging
-            status = AuthStatus(state="unknown", source=src, error=type(exc).__name__, checked_at=time.time())
-        with _LOCK:
-            mine = _INFLIGHT.get(key, (None, 0.0))[0] is fut
-            if mine:
-                del _INFLIGHT[key]
-                _CACHE[key] = _Entry(status, time.monotonic() + _ttl_for(status, ttl))
-            elif fut.done():  # this worker had been given up as stalled; it came back after all
-                _STALLED = max(0, _STALLED - 1)
-            listeners = list(_LISTENERS)
-        if not fut.done():
-            fut.set_result(status)
-        if mine:
-            log.debug("whoami for %s: %s", status.masked_token, status.state)
-            for listener in listeners:
-                try:
-                    listener(status)
-                except Exception:
-                    log.exception("login status listener failed")
-
-    threading.Thread(target=work, name="hfsecure-whoami", daemon=True).start()
-    return fut
-
-
-def get_status(timeout: float | None = None, refresh: bool = False) -> AuthStatus:
-    """The login status of the active token, never waiting past ``timeout`` seconds.
-
-    Args:
-        timeout: seconds to wait for the Hub (default ``HFSecure.hub_timeout``; 0 never waits). If the Hub
-            has not answered by then, the result is the last known status marked ``stale`` or, with none,
-            the state ``"checking"``; the check goes on in the background (see :func:`subscribe`).
-        refresh: ask the Hub even if a cached answer is still fresh.
-
-    Example:
-        >>> import os
-        >>> saved = {k: os.environ.pop(k) for k in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_TOKEN_PATH",
-        ...                                          "HF_OIDC_RESOURCE") if k in os.environ}
-        >>> os.environ["HF_TOKEN_PATH"] = "/nonexistent/token"
-        >>> get_status(timeout=0).state
-        'logged-out'
-        >>> del os.environ["HF_TOKEN_PATH"]; os.environ.update(saved)
-    """
-    settings = _settings()
-    timeout = settings.hub_timeout if timeout is None else max(0.0, float(timeout))
-    src, token = _resolve(exchange_oidc=False)
-    if src.name == "none":
-        return AuthStatus(state="logged-out", source=src, checked_at=time.time())
-    masked = _mask(token) if token else None
-    key = _key(src, token)
-    now = time.monotonic()
-    with _LOCK:
-        entry = _CACHE.get(key)
-    if entry is not None and not refresh and entry.expires > now:
-        return dataclasses.replace(entry.status, source=src)
-    stall_after = max(_STALL_MIN, _STALL_FACTOR * settings.hub_timeout)
-    with _LOCK:
-        running = _INFLIGHT.get(key)
-    stalled = running is not None and now - running[1] >= stall_after
-    fut = _start_check(key, src, token, settings.status_ttl, stall_after)
-    try:
-        return dataclasses.replace(fut.result(timeout=timeout), source=src)
-    except FutureTimeout:
-        pass
-    if entry is not None:
-        return dataclasses.replace(entry.status, source=src, stale=True)
-    if stalled:
-        return AuthStatus(state="unreachable", source=src, masked_token=masked,
-                          error=f"the Hub did not answer in {stall_after:.0f} s; still trying")
-    return AuthStatus(state="checking", source=src, masked_token=masked,
-                      error=f"waiting for the Hub (more than {timeout:g} s)")
-
-
-def refresh_in_background(callback: Callable[[AuthStatus], None] | None = None) -> Future:
-    """Ask the Hub again without waiting; ``callback(status)`` runs when it answers (in a worker thread,
-    or right away when logged out). Returns a :class:`concurrent.futures.Future` of the status.
-
-    Example:
-        >>> import os
-        >>> saved = {k: os.environ.pop(k) for k in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_TOKEN_PATH",
-        ...                                          "HF_OIDC_RESOURCE") if k in os.environ}
-        >>> os.environ["HF_TOKEN_PATH"] = "/nonexistent/token"
-        >>> got = []
-        >>> refresh_in_background(got.append).result(timeout=1).state, got[0].state
-        ('logged-out', 'logged-out')
-        >>> del os.environ["HF_TOKEN_PATH"]; os.environ.update(saved)
-    """
-    settings = _settings()
-    src, token = _resolve(exchange_oidc=False)
-    if src.name == "none":
-        out: Future = Future()
-        status = AuthStatus(state="logged-out", source=src, checked_at=time.time())
-        out.set_result(status)
-        if callback is not None:
-            callback(status)
-        return out
-    stall_after = max(_STALL_MIN, _STALL_FACTOR * settings.hub_timeout)
-    fut = _start_check(_key(src, token), src, token, settings.status_ttl, stall_after)
-    if callback is not None:
-        def done(f: Future) -> None:
-            try:
-                callback(f.result())
-            except Exception:
-                log.exception("login status callback failed")
-
-        fut.add_done_callback(done)
-    return fut

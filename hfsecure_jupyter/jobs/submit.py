@@ -21,7 +21,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import signal
@@ -39,6 +38,8 @@ from .spec import JobSpec, placeholder_name, uv_run_words
 if TYPE_CHECKING:  # pragma: no cover
     from huggingface_hub import HfApi
 
+    from ..hub.status import StatusService
+
 __all__ = [
     "JobError", "JobHandle", "JobSubmitError", "JobTimeoutError", "LocalRun", "MissingSecretError",
     "TERMINAL_STAGES", "resolve_secrets", "run_local", "submit",
@@ -47,9 +48,11 @@ __all__ = [
 #: Stages after which a job never changes.
 TERMINAL_STAGES = frozenset({"COMPLETED", "CANCELED", "ERROR", "DELETED"})
 
-_NAMESPACE_TTL = 600.0
-_namespace_cache: dict[str, tuple[str, float]] = {}  # sha256(token) -> (namespace, when)
-_cache_lock = threading.Lock()
+# The login status service of callers that hold none (plain Python): its cache answers the namespace
+# question once per token. A kernel passes its own (``status=``), so a submission and ``%hfsecure status``
+# share one whoami cache.
+_shared_status: "StatusService | None" = None
+_shared_lock = threading.Lock()
 
 
 class JobError(RuntimeError):
@@ -142,22 +145,21 @@ def resolve_secrets(spec: JobSpec, *, token: str | None = None) -> dict[str, str
     return values
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+def _status_service(given: "StatusService | None") -> "StatusService":
+    global _shared_status
+    if given is not None:
+        return given
+    with _shared_lock:
+        if _shared_status is None:
+            from ..hub.status import StatusService
+
+            _shared_status = StatusService()
+        return _shared_status
 
 
-def _namespace_for(api: "HfApi", token: str) -> str:
-    """The token owner's name: whoami once, then cached per token (by digest) for a few minutes."""
-    key = _digest(token)
-    now = time.monotonic()
-    with _cache_lock:
-        hit = _namespace_cache.get(key)
-        if hit and now - hit[1] < _NAMESPACE_TTL:
-            return hit[0]
-    name = api.whoami(token=token)["name"]
-    with _cache_lock:
-        _namespace_cache[key] = (name, now)
-    return name
+def _namespace_for(api: "HfApi", token: str, status: "StatusService | None" = None) -> str:
+    """The token owner's name: the login status cache's answer, else one whoami (then cached there)."""
+    return _status_service(status).user_for_token(token, api=api)
 
 
 def _diagnose(exc: BaseException, spec: JobSpec | None) -> Any:
@@ -263,11 +265,13 @@ class JobHandle:
 
 # ------------------------------------------------------------------------------------------------ submit
 
-def submit(spec: JobSpec, *, token: str | None = None, api: "HfApi | None" = None) -> JobHandle:
+def submit(spec: JobSpec, *, token: str | None = None, api: "HfApi | None" = None,
+           status: "StatusService | None" = None) -> JobHandle:
     """Submit ``spec`` to the Hub with the local login (or ``token``) and return its :class:`JobHandle`.
 
     An inline script travels in the self-contained command of :attr:`JobSpec.command` (no upload). Secret
-    placeholders are resolved now; the namespace is the spec's, or the token owner's (asked once).
+    placeholders are resolved now; the namespace is the spec's, or the token owner's (asked once, and kept in
+    ``status``'s cache: pass the caller's :class:`~hfsecure_jupyter.hub.StatusService`, e.g. the kernel's).
 
     Raises:
         MissingSecretError: not logged in, or a ``$NAME`` placeholder's variable is not set.
@@ -294,7 +298,7 @@ def submit(spec: JobSpec, *, token: str | None = None, api: "HfApi | None" = Non
     known = [tok, *secrets.values()]
     hf = _api(api)
     try:
-        namespace = spec.namespace or _namespace_for(hf, tok)
+        namespace = spec.namespace or _namespace_for(hf, tok, status)
         info = hf.run_job(image=spec.image, command=spec.command, env=spec.env, secrets=secrets or None,
                           flavor=spec.flavor, timeout=spec.timeout, labels=spec.labels or None,
                           namespace=namespace, token=tok)

@@ -41,7 +41,8 @@ _STAGE_COLOURS = {"COMPLETED": "#1a7f37", "ERROR": "#cf222e", "CANCELED": "#6e77
 
 
 class _Handle(Protocol):  # what show_job needs from a jobs.JobHandle
-    id: str
+    @property
+    def id(self) -> str: ...
 
     def status(self) -> str: ...
 

@@ -26,6 +26,7 @@ from .. import detect
 from ..config import HFSecure
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..hub.status import StatusService
     from .doctor import Doctor
     from .guard import Guard, Rejection
     from .redaction import OutputRedaction
@@ -43,6 +44,8 @@ class KernelState:
             config, so ``c.HFSecure.*`` applies; changes take effect on the next cell).
         redactor: the :class:`~hfsecure_jupyter.detect.Redactor` every output hook uses (its known
             values are the secrets this kernel holds; refreshed before each cell).
+        status: this kernel's :class:`~hfsecure_jupyter.hub.StatusService` (login status, built from
+            ``settings``; ``%hfsecure status`` and ``%%hfjob`` ask it, so they share one cache).
         last_rejection: masked information on the last cell the guard blocked, or None.
         notes: one-line facts about this load (e.g. "magics unavailable: ...").
     """
@@ -50,6 +53,7 @@ class KernelState:
     shell: Any
     settings: HFSecure
     redactor: detect.Redactor
+    status: "StatusService"
     last_rejection: "Rejection | None" = None
     guard: "Guard | None" = None
     output: "OutputRedaction | None" = None
@@ -120,7 +124,9 @@ def load(shell: Any) -> KernelState:
         return existing
     settings = HFSecure(config=shell.config)
     redactor = detect.Redactor(fill=settings.mask_fill, show_last=settings.mask_show_last)
-    state = KernelState(shell=shell, settings=settings, redactor=redactor)
+    from ..hub.status import StatusService  # does not import huggingface_hub
+
+    state = KernelState(shell=shell, settings=settings, redactor=redactor, status=StatusService(settings))
     _STATES[shell] = state
     try:
         from .guard import Guard
@@ -141,6 +147,15 @@ def load(shell: Any) -> KernelState:
         _undo_all(state)
         _STATES.pop(shell, None)
         raise
+    try:
+        from .jobcalls import install as wrap_job_calls
+
+        state.add_undo("jobcalls", wrap_job_calls(state))
+    except Exception as exc:  # noqa: BLE001 - any failure there leaves the guard working
+        note = (f"huggingface_hub's job calls are not wrapped ({type(exc).__name__}: {exc}): a secret in a "
+                "job's env is not moved to secrets")
+        state.notes.append(note)
+        _warn(note)
     try:
         from .magics import HFSecureMagics
 

@@ -1,10 +1,12 @@
 """The ``%%hfjob`` and ``%hfsecure`` magics.
 
 ``%%hfjob [options]`` runs the cell body, a uv script, as a Hugging Face Job. Options mirror
-``hf jobs uv run``. Before anything is submitted the magic refuses a literal secret in the body or the
-options, works out what Hub access the script needs, adds ``HF_TOKEN`` to the job's ``secrets`` (as the
-``$HF_TOKEN`` placeholder, resolved only at submission) when the script needs the Hub, and refuses, with
-the fix, when the logged-in token cannot do what the script needs. Then it shows the job's stage and logs
+``hf jobs uv run``. The magic parses its flags and asks :func:`hfsecure_jupyter.jobs.plan_job` for the
+decision: refuse a literal secret in the body or the options, infer the ``--with`` dependencies from the
+imports (when no ``--with`` is given), work out what Hub access the script needs, add ``HF_TOKEN`` to the
+job's ``secrets`` (as the ``$HF_TOKEN`` placeholder, resolved only at submission) when the script needs a
+login, and refuse, with the fix, when the logged-in token cannot do what the script needs. The magic prints
+that :class:`~hfsecure_jupyter.jobs.JobPlan`; then it shows the job's stage and logs
 live (:func:`hfsecure_jupyter.kernel.display.show_job`) and returns the job's handle, which holds no
 secret.
 
@@ -31,10 +33,20 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, cast
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
+
+if TYPE_CHECKING:  # the Hub and Jobs layers are imported when a magic runs, not at %load_ext
+    import argparse
+
+    from IPython.core.magic_arguments import MagicArgumentParser
+
+    from ..config import HFSecure
+    from ..hub import AuthStatus, StatusService
+    from ..jobs import JobHandle, JobPlan, JobSpec
+    from ..jobs.plan import MisusePolicy
 
 __all__ = ["HFSecureMagics", "HFJOB_OPTIONS", "JobRefused", "JobSubmitError", "STATUS_TIMEOUT", "find_notebook_path",
            "parse_env", "parse_hfjob_line", "parse_labels", "parse_secrets"]
@@ -43,9 +55,6 @@ __all__ = ["HFSecureMagics", "HFJOB_OPTIONS", "JobRefused", "JobSubmitError", "S
 STATUS_TIMEOUT = 2.0
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _PLACEHOLDER = re.compile(r"^\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$")
-_TOKEN_SECRET_NAMES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
-_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".ipynb_checkpoints", ".venv", "venv",
-              ".tox", ".mypy_cache", ".pytest_cache"}
 
 
 class JobRefused(Exception):
@@ -93,15 +102,15 @@ def parse_env(items: Iterable[str] | None, environ: dict[str, str] | None = None
     """
     from .. import detect
 
-    environ = os.environ if environ is None else environ
+    local: Mapping[str, str] = os.environ if environ is None else environ
     out: dict[str, str] = {}
     for item in items or ():
         key, value = _split_kv(item, "-e/--env")
         if value is None:
             if detect.is_secret_name(key):
                 value = f"${key}"
-            elif key in environ:
-                value = environ[key]
+            elif key in local:
+                value = local[key]
             else:
                 raise UsageError(f"-e {key}: {key} is not set here; write -e {key}=VALUE")
         out[key] = value
@@ -186,10 +195,10 @@ HFJOB_OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
     (("--local",), dict(action="store_true", help="run the script here, with the secrets as env vars")),
     (("script_args",), dict(nargs="*", help="arguments for the script")),
 )
-_PARSER: Any = None
+_PARSER: MagicArgumentParser | None = None
 
 
-def parse_hfjob_line(line: str) -> Any:
+def parse_hfjob_line(line: str) -> argparse.Namespace:
     """Parse the ``%%hfjob`` line; a bad one raises a one-line ``UsageError``.
 
     The parser (IPython's ``MagicArgumentParser``) is built on first use, which keeps loading the
@@ -213,7 +222,8 @@ def parse_hfjob_line(line: str) -> Any:
             parser.add_argument(*flags, **kwargs)
         _PARSER = parser
     try:
-        return _PARSER.parse_argstring(line)
+        args: argparse.Namespace = _PARSER.parse_argstring(line)
+        return args
     except ValueError as exc:  # shlex: an unclosed quote
         raise UsageError(f"%%hfjob: {exc}") from None
 
@@ -226,15 +236,12 @@ def _redactor(shell: Any) -> Callable[[str], str]:
     return _default_redact()
 
 
-def _settings(shell: Any) -> Any:
+def _settings(shell: Any) -> HFSecure | None:
     """The extension's HFSecure settings, or None when the extension is not loaded."""
-    try:
-        from . import extension
+    from . import extension
 
-        state = extension.get_state(shell)
-    except Exception:  # extension absent or not loaded
-        return None
-    return getattr(state, "settings", None) if state is not None else None
+    state = extension.get_state(shell)
+    return state.settings if state is not None else None
 
 
 def _extension_state(shell: Any) -> Any:
@@ -267,38 +274,11 @@ def _refuse_literal_in_line(line: str) -> None:
         ])
 
 
-def _body_findings(cell: str) -> tuple[list[Any], list[Any]]:
-    """(literal secrets, misuse warnings) in the script, unsuppressed."""
-    from .. import detect
+def _refusal_lines(plan: JobPlan) -> list[str]:
+    """What ``%%hfjob`` shows for a refused plan: the refusal and its fixes."""
+    first, *rest = plan.refusals[0].split("\n")
+    return [f"refused: {first}; nothing was submitted", *rest]
 
-    findings = detect.scan_python(cell, location="%%hfjob", misuse=True)
-    secrets = [f for f in findings if f.is_secret and not f.suppressed]
-    misuse = [f for f in findings if not f.is_secret and not f.suppressed]
-    return secrets, misuse
-
-
-def _finding_line(f: Any) -> str:
-    # Findings count lines of the body; the user sees the %%hfjob line as line 1.
-    where = f"line {f.line + 1}" if getattr(f, "line", None) else "the cell"
-    preview = f" {f.preview}" if getattr(f, "preview", "") else ""
-    return f"  {where}:{preview} {f.message}".rstrip()
-
-
-def _without_job_reason(need: Any) -> Any:
-    """The script's own needs: ``need`` without the job.write that running ``%%hfjob`` itself needs."""
-    if need is None:
-        return None
-    from ..hub import access
-
-    reasons = [r for r in need.reasons if r.call != "%%hfjob"]
-    levels = {"none": 0, "read": 1, "write": 2}
-    level = max((r.level for r in reasons), key=levels.__getitem__, default="none")
-    repos = [x for x in need.repos if any(r.repo_id == x for r in reasons)]
-    return access.AccessNeed(level, reasons, repos, list(need.notes))
-
-
-def _has_token_secret(secrets: dict[str, str] | None) -> bool:
-    return any(name in (secrets or {}) for name in _TOKEN_SECRET_NAMES)
 
 
 def _print(lines: Iterable[str], redact: Callable[[str], str]) -> None:
@@ -322,7 +302,7 @@ class HFSecureMagics(Magics):
     # ---------------------------------------------------------------- %%hfjob
     @cell_magic
     @no_var_expand
-    def hfjob(self, line: str, cell: str | None = None) -> Any:
+    def hfjob(self, line: str, cell: str | None = None) -> JobHandle | None:
         """Run the cell, a uv script, as a Hugging Face Job; return the job's handle.
 
         Usage: %%hfjob [options] [SCRIPT_ARGS ...]
@@ -349,7 +329,7 @@ class HFSecureMagics(Magics):
         """
         return self._hfjob(line, cell or "")
 
-    def _hfjob(self, line: str, cell: str) -> Any:
+    def _hfjob(self, line: str, cell: str) -> JobHandle | None:
         redact = _redactor(self.shell)
         # First, before argparse can echo the line back in an error message.
         _refuse_literal_in_line(line)
@@ -358,130 +338,48 @@ class HFSecureMagics(Magics):
             raise UsageError("--dry-run and --local exclude each other")
         if not cell.strip():
             raise UsageError("%%hfjob needs a uv script in the cell body, below the %%hfjob line")
-
-        secret_findings, misuse = _body_findings(cell)
-        if secret_findings:
-            raise JobRefused(
-                ["refused: the script holds a secret; nothing was submitted"]
-                + [_finding_line(f) for f in secret_findings]
-                + ["fix: read it from the environment (os.environ['HF_TOKEN'], or let huggingface_hub find it) "
-                   "and pass it by name: %%hfjob -s HF_TOKEN",
-                   "if it is a real token, revoke it at https://huggingface.co/settings/tokens"])
-        settings = _settings(self.shell)
-        misuse_policy = getattr(settings, "misuse", "warn")
-        notes: list[str] = []
-        if misuse and misuse_policy != "off":
-            lines = [_finding_line(f) for f in misuse] + [f"  fix: {f.fix}" for f in misuse if getattr(f, "fix", "")]
-            if misuse_policy == "block":
-                raise JobRefused(["refused: the script would leak a secret; nothing was submitted"] + lines)
-            if settings is None or getattr(settings, "guard", "off") == "off":
-                # (With the guard on, it has shown these warnings for this cell already.)
-                notes += ["warning: the script may leak a secret:"] + lines
-
         env = parse_env(args.env)
         secrets = parse_secrets(args.secrets)
-        for key, value in env.items():
-            masked = _masked_hits(value)
-            if masked:  # a bare -e NAME whose local value is a token
-                raise JobRefused([f"refused: -e {key} carries a secret ({masked[0]}); nothing was submitted",
-                                  f"fix: pass it as a secret: -s {key}"])
-        spec = self._build_spec(args, cell, env, secrets)
-        # The builder repeats the misuse warnings shown above (without their fix): keep ours.
-        notes += [w for w in getattr(spec, "warnings", ()) or () if not (misuse and w.startswith("script line "))]
+        settings = _settings(self.shell)
 
-        # Read the whole cell, so line numbers are the ones the user sees (the %%hfjob line is line 1).
-        job_need = self._required_access(f"%%hfjob {line}\n{cell}", notes)
-        need = _without_job_reason(job_need)
-        reasons = list(getattr(need, "reasons", None) or [])
-        if reasons and not _has_token_secret(spec.secrets):
-            spec = spec.with_token_secret()
-            uses = "reads the token" if all(getattr(r, "permission", "") == "token" for r in reasons) else "uses the Hub"
-            notes.append("HF_TOKEN added to the job's secrets as $HF_TOKEN (your login token, sent encrypted at "
-                         f"submission) because the script {uses}: " + "; ".join(r.why for r in reasons[:3])
-                         + (f"; and {len(reasons) - 3} more" if len(reasons) > 3 else ""))
-        elif need is not None and not reasons and _has_token_secret(spec.secrets) \
-                and not any(name in cell for name in _TOKEN_SECRET_NAMES):
-            notes.append("note: a token is passed to the job but the script does not seem to use the Hub; "
-                         "pass it only if it is needed (least privilege)")
+        from ..jobs.plan import plan_job
 
-        # What the login must allow: the script's Hub calls, plus running a job (job.write) unless local.
-        check_need = need if args.local else job_need
+        plan = plan_job(
+            cell, dependencies=args.with_ or None, python=args.python, image=args.image, flavor=args.flavor,
+            timeout=args.timeout, env=env, secrets=secrets, labels=parse_labels(args.label),
+            namespace=args.namespace, script_args=args.script_args, local=args.local,
+            misuse=cast("MisusePolicy", settings.misuse) if settings is not None else "warn",
+            first_line=2,  # the user sees the %%hfjob line as line 1
+            status=lambda: self._status_service().get_status())  # waits at most hub_timeout
+        notes: list[str] = []
+        if plan.misuse and (settings is None or settings.guard == "off"):
+            # (With the guard on, it has shown these warnings for this cell already.)
+            notes += ["warning: the script may leak a secret:", *plan.misuse]
+        notes += plan.notes
+        if plan.refused_by == "input":
+            raise UsageError(plan.refusals[0])
+        if plan.refused_by is not None and not (args.dry_run and plan.refused_by == "access"):
+            raise JobRefused(_refusal_lines(plan))
+        spec = plan.spec
+        assert spec is not None  # a plan that is not refused before its spec has one
         if args.dry_run:
-            _print(notes + self._access_notes(check_need, args.namespace, refuse=False), redact)
+            for refusal in plan.refusals:  # an access refusal, shown as what a real run would do
+                first, *rest = refusal.split("\n")
+                notes += [f"warning: a real run would be refused: {first}", *rest]
+            _print(notes, redact)
             self._show_renderings(spec, redact)
             return None
-        notes += self._access_notes(check_need, args.namespace, refuse=True)
         _print(notes, redact)
         if args.local:
-            return self._run_local(spec, redact)
+            self._run_local(spec, redact)
+            return None
         handle = self._submit(spec, redact)
         from .display import show_job
 
         show_job(handle, follow=not args.detach, redact=redact)
         return handle
 
-    def _build_spec(self, args: Any, cell: str, env: dict[str, str], secrets: dict[str, str]) -> Any:
-        import warnings
-
-        from ..jobs.spec import JobSpec, SecretMovedWarning, SecretValueError
-
-        try:
-            with warnings.catch_warnings():  # the same notes come back in spec.warnings, shown with the others
-                warnings.simplefilter("ignore", SecretMovedWarning)
-                return JobSpec.uv(
-                    cell, dependencies=tuple(args.with_), python=args.python, image=args.image,
-                    flavor=args.flavor, timeout=args.timeout, env=env or None, secrets=secrets or None,
-                    labels=parse_labels(args.label) or None, namespace=args.namespace,
-                    script_args=tuple(args.script_args))
-        except SecretValueError as exc:
-            raise JobRefused([f"refused: {exc}; nothing was submitted",
-                              "fix: pass secrets by name: -s NAME"]) from None
-        except (ValueError, TypeError) as exc:
-            raise UsageError(_one_line(exc)) from None
-
-    def _required_access(self, cell: str, notes: list[str]) -> Any:
-        try:
-            from ..hub import access
-
-            return access.required_access(cell)
-        except Exception as exc:  # cannot tell: say so, do not guess
-            notes.append(f"note: could not tell what Hub access the script needs ({_one_line(exc)}); "
-                         "add -s HF_TOKEN if it uses the Hub")
-            return None
-
-    def _access_notes(self, need: Any, namespace: str | None, *, refuse: bool) -> list[str]:
-        """Check the logged-in token against what the script needs; refuse (or note) when it cannot."""
-        if need is None or not getattr(need, "reasons", None):
-            return []
-        try:
-            from ..hub import access, auth
-
-            settings = _settings(self.shell)
-            timeout = float(getattr(settings, "hub_timeout", 5.0))
-            status = auth.get_status(timeout=timeout)
-            verdict = access.check_access(status, need, namespace=namespace)
-        except Exception as exc:  # never block on the Hub
-            return [f"note: could not check your token's access ({_one_line(exc)}); proceeding"]
-        allowed = getattr(verdict, "allowed", None)
-        if allowed is False:
-            lines = [f"refused: {verdict.reason}; nothing was submitted" if refuse
-                     else f"warning: a real run would be refused: {verdict.reason}"]
-            if getattr(verdict, "fix", ""):
-                lines.append(f"fix: {verdict.fix}")
-            try:
-                lines.append("least privilege for this cell: "
-                             + access.recommend_token(need, namespace or getattr(status, "user", None)))
-            except Exception:  # advice is optional
-                pass
-            if refuse:
-                raise JobRefused(lines)
-            return lines
-        if allowed is None:
-            reason = getattr(verdict, "reason", "") or f"login status {_stage_text(status)}"
-            return [f"note: could not check your token's access ({reason}); proceeding"]
-        return []
-
-    def _show_renderings(self, spec: Any, redact: Callable[[str], str]) -> None:
+    def _show_renderings(self, spec: JobSpec, redact: Callable[[str], str]) -> None:
         import html
         import json
 
@@ -489,7 +387,7 @@ class HFSecureMagics(Magics):
 
         forms = [("MCP hf_jobs", json.dumps(spec.to_mcp(), indent=2)), ("Python", spec.to_python()),
                  ("CLI", spec.to_cli())]
-        if getattr(spec, "is_inline", False):
+        if spec.is_inline:
             # The exact CLI form carries the script inline (base64); this one is the one people type.
             try:
                 forms.append(("CLI, with the cell body saved as job.py", spec.to_cli("job.py", multiline=True)))
@@ -502,15 +400,15 @@ class HFSecureMagics(Magics):
         rich = "".join(f"<h4>{html.escape(title)}</h4><pre>{html.escape(text)}</pre>" for title, text in forms)
         display({"text/plain": redact(plain), "text/html": redact(rich)}, raw=True)
 
-    def _submit(self, spec: Any, redact: Callable[[str], str]) -> Any:
+    def _submit(self, spec: JobSpec, redact: Callable[[str], str]) -> JobHandle:
         from ..jobs.submit import submit
 
         try:
-            return submit(spec)
+            return submit(spec, status=self._status_service())
         except Exception as exc:
             raise JobSubmitError(["job not submitted: " + _error_text(exc, redact)]) from None
 
-    def _run_local(self, spec: Any, redact: Callable[[str], str]) -> None:
+    def _run_local(self, spec: JobSpec, redact: Callable[[str], str]) -> None:
         from ..jobs.submit import run_local
         from .display import show_local_run
 
@@ -543,23 +441,35 @@ class HFSecureMagics(Magics):
             return self._guard(rest[0].lower() if rest else None)
         raise UsageError("usage: %hfsecure status | scan [PATH] | guard on|off|warn")
 
+    def _status_service(self) -> StatusService:
+        """The kernel's login status service (its state's), or this magics' own when the extension is not
+        loaded (built from the shell's config, so ``c.HFSecure.*`` still applies)."""
+        state = _extension_state(self.shell)
+        if state is not None:
+            return state.status
+        own: StatusService | None = getattr(self, "_own_status", None)
+        if own is None:
+            from ..config import HFSecure
+            from ..hub import StatusService
+
+            own = self._own_status = StatusService(HFSecure(config=getattr(self.shell, "config", None)))
+        return own
+
     def _status(self) -> None:
         redact = _redactor(self.shell)
         lines = ["hfsecure status"]
         try:
-            from ..hub import auth
-
-            source = auth.token_source()
+            service = self._status_service()
+            source = service.token_source()
             src = source.name
-            if getattr(source, "shadows", None):
+            if source.shadows:
                 src += f" (shadows: {', '.join(source.shadows)})"
             lines.append(f"  token source: {src}")
-            masked = auth.masked_token()
+            masked = service.masked_token()
             if masked:
                 lines.append(f"  token:        {masked}")
-            settings = _settings(self.shell)
-            timeout = min(float(getattr(settings, "hub_timeout", STATUS_TIMEOUT)), STATUS_TIMEOUT)
-            status = self._status_within(auth, timeout)
+            timeout = min(float(service.settings.hub_timeout), STATUS_TIMEOUT)
+            status = self._status_within(service, timeout)
             lines += _status_lines(status)
         except Exception as exc:  # the status line must come back even when the Hub layer fails
             lines.append(f"  login:        unknown ({_one_line(exc)})")
@@ -573,15 +483,15 @@ class HFSecureMagics(Magics):
         print(redact("\n".join(lines)))
 
     @staticmethod
-    def _status_within(auth: Any, timeout: float) -> Any:
-        """``auth.get_status`` bounded by ``timeout`` even if it overstays (runs in a helper thread)."""
+    def _status_within(service: StatusService, timeout: float) -> AuthStatus | None:
+        """``service.get_status`` bounded by ``timeout`` even if it overstays (runs in a helper thread)."""
         import threading
 
         box: dict[str, Any] = {}
 
         def work() -> None:
             try:
-                box["status"] = auth.get_status(timeout=timeout)
+                box["status"] = service.get_status(timeout=timeout)
             except Exception as exc:  # reported as unknown below
                 box["error"] = exc
 
@@ -596,6 +506,7 @@ class HFSecureMagics(Magics):
 
     def _scan(self, path: str | None) -> None:
         redact = _redactor(self.shell)
+        history = None
         if path is None:
             path = find_notebook_path(self.shell.user_ns)
             if path is None:
@@ -606,13 +517,18 @@ class HFSecureMagics(Magics):
             if not os.path.exists(path):
                 raise UsageError(f"%hfsecure scan: the notebook {path!r} is not reachable from "
                                  f"{os.getcwd()!r}; give its path: %hfsecure scan PATH")
-            saved_note = f"scanning the saved notebook {path} (save first to include recent edits)"
+            saved_note = _saved_version_note(path)
+            guard = getattr(_extension_state(self.shell), "guard", None)
+            history = _history_lines(_input_history(self.shell), getattr(guard, "warned", ()))
         else:
             saved_note = ""
         path = os.path.expanduser(path)
         if not os.path.exists(path):
             raise UsageError(f"%hfsecure scan: no such file or folder: {path}")
-        print(redact(_scan_text(path, saved_note)))
+        text = _scan_text(path, saved_note)
+        if history is not None:
+            text += "\n" + "\n".join(history)
+        print(redact(text))
 
     def _guard(self, value: str | None) -> None:
         mapping = {"on": "block", "block": "block", "off": "off", "warn": "warn"}
@@ -642,12 +558,9 @@ def _refuse_literal_in_magic_line(line: str) -> None:
 
 def _error_text(exc: BaseException, redact: Callable[[str], str]) -> str:
     """The jobs layer's own actionable message when it has one, else the error doctor's."""
+    from ..jobs.submit import JobError
     from .display import describe_error
 
-    try:
-        from ..jobs.submit import JobError
-    except ImportError:  # pragma: no cover - the jobs layer ships with the package
-        JobError = ()  # type: ignore[assignment]  # noqa: N806
     if isinstance(exc, JobError):
         return redact(str(exc))
     return describe_error(exc, redact)
@@ -698,38 +611,94 @@ def _redaction_text(state: Any, settings: Any) -> str:
 
 def _scan_text(path: str, saved_note: str = "") -> str:
     """The findings in a file or folder, masked, as the ``hfsecure scan`` command shows them."""
-    try:
-        from .. import report, scan_cli
-    except ImportError:  # an installation without the CLI scanner: walk and scan here
-        return _scan_text_fallback(path, saved_note)
+    from .. import report, scan_cli
+
     run = scan_cli.run_scan([path])
     text = report.render_text(run.reports, files_scanned=run.files_scanned, notes=run.notes, errors=run.errors)
     return (f"{saved_note}\n" if saved_note else "") + text.rstrip("\n")
 
 
-def _scan_text_fallback(path: str, saved_note: str) -> str:
+def _saved_version_note(path: str, now: float | None = None) -> str:
+    """Which saved version of the notebook is read: its path and when it was saved.
+
+    Example:
+        >>> import os, tempfile
+        >>> fd, name = tempfile.mkstemp(suffix=".ipynb"); os.close(fd); os.utime(name, (0, 1000.0))
+        >>> _saved_version_note(name, now=1060.0).endswith("(1 min ago); save first to include recent edits")
+        True
+        >>> os.remove(name)
+    """
+    import time
+
+    try:
+        mtime = os.path.getmtime(path)
+    except OSError:
+        return f"scanning the saved notebook {path} (save first to include recent edits)"
+    age = max(0.0, (time.time() if now is None else now) - mtime)
+    ago = (f"{age:.0f} s" if age < 60 else f"{age / 60:.0f} min" if age < 3600 else
+           f"{age / 3600:.0f} h" if age < 86400 else f"{age / 86400:.0f} days")
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(mtime))
+    return (f"scanning the saved notebook {path}, as saved at {stamp} ({ago} ago); "
+            "save first to include recent edits")
+
+
+def _input_history(shell: Any) -> list[str]:
+    """The cells this kernel has run, ``In[0]`` first (the guard has scrubbed the ones it blocked)."""
+    hm = getattr(shell, "history_manager", None)
+    raw = getattr(hm, "input_hist_raw", None)
+    if raw is None:
+        raw = (getattr(shell, "user_ns", None) or {}).get("In") or []
+    return [cell if isinstance(cell, str) else "" for cell in raw]
+
+
+def _history_lines(cells: Sequence[str], warned: Iterable[tuple[int, Sequence[Any]]] = ()) -> list[str]:
+    """What ``%hfsecure scan`` says about the cells this kernel has run (numbered as ``In[n]``).
+
+    A secret in the history ran: the guard rejects and scrubs a cell that holds one, so such a cell ran
+    while the guard was off or not loaded yet. A cell that ran with the guard warning is masked in the
+    history; the guard's record of it (``warned``: In number and findings) is reported instead. Unsaved
+    cells are here though not in the file.
+
+    Example:
+        >>> from hfsecure_jupyter.testing import fake_token
+        >>> lines = _history_lines(["", "x = 1", f"tok = '{fake_token(seed=5)}'"])
+        >>> lines[0]
+        "this kernel's history: 2 cells run, 1 held a secret and ran (the guard was off, warning or not loaded)"
+        >>> lines[1].startswith("  In [2], line 1: hf-user-token hf_****")
+        True
+    """
     from .. import detect
 
-    files = list(_walk(path)) if os.path.isdir(path) else [path]
-    out = [saved_note] if saved_note else []
-    found = 0
-    for name in files:
-        try:
-            rep = detect.scan_file(name)
-        except OSError as exc:
-            out.append(f"error: {name}: not readable ({exc.strerror or exc})")
+    found: dict[int, list[str]] = {}
+    revoke: list[str] = []
+
+    def add(number: int, f: Any, note: str = "") -> None:
+        found.setdefault(number, []).append(f"  In [{number}], line {f.line}: {f.rule} {f.preview}{note}")
+        url = detect.rule_by_id(f.rule).revoke_url or "its provider's settings"
+        if url not in revoke:
+            revoke.append(url)
+
+    run = max(0, len(cells) - 1)  # In[0] is always empty
+    for number, cell in enumerate(cells):
+        if number == 0 or not cell or not detect.might_contain_secret(cell):
             continue
-        for f in rep.findings:
-            found += 1
-            out.append(f"{name}:{f.line}:{f.column}: {f.rule} {f.preview}" + (" [suppressed]" if f.suppressed else ""))
-            if f.fix:
-                out.append(f"    fix: {f.fix}")
-    out.append(f"{found} finding(s) in {len(files)} file(s).")
-    return detect.redact("\n".join(out))
-
-
-def _walk(root: str) -> Iterator[str]:
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
-        for name in sorted(filenames):
-            yield os.path.join(dirpath, name)
+        try:
+            for f in detect.scan_cell(cell, misuse=False):
+                if f.kind == "secret":
+                    add(number, f)
+        except Exception as exc:  # noqa: BLE001 - say so, keep scanning the rest
+            found.setdefault(number, []).append(f"  In [{number}]: could not be scanned ({type(exc).__name__})")
+    for number, findings in warned:
+        if number not in found:  # masked in the history: the guard's record says what ran
+            for f in findings:
+                add(number, f, " (ran with the guard warning)")
+    plural = "s" if run != 1 else ""
+    if not found:
+        return [f"this kernel's history: {run} cell{plural} run, no secrets found"]
+    held = len(found)
+    lines = [f"this kernel's history: {run} cell{plural} run, {held} held a secret and ran "
+             "(the guard was off, warning or not loaded)"]
+    for number in sorted(found):
+        lines += found[number]
+    return lines + [f"  fix: revoke each secret shown ({', '.join(revoke)}), then restart the kernel to drop it "
+                    "from memory and history"]

@@ -89,17 +89,15 @@ def redact_data(obj: Any, redactor: detect.Redactor) -> Any:
 
 
 def token_file_paths() -> list[str]:
-    """Where huggingface_hub keeps the logged-in token and the stored tokens (computed, not imported).
+    """Where huggingface_hub keeps the logged-in token and the stored tokens (the Hub layer's answer).
 
     Example:
         >>> all(p.endswith(("token", "stored_tokens")) for p in token_file_paths())
         True
     """
-    home = os.environ.get("HF_HOME") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "huggingface")
-    token = os.environ.get("HF_TOKEN_PATH") or os.path.join(home, "token")
-    stored = os.path.join(os.path.dirname(token), "stored_tokens")  # huggingface_hub keeps them side by side
-    return [os.path.expanduser(token), os.path.expanduser(stored)]
+    from ..hub import auth
+
+    return [auth.token_file_path(), auth.stored_tokens_path()]
 
 
 _FILE_CACHE: dict[str, tuple[float, int, tuple[str, ...]]] = {}
@@ -141,34 +139,6 @@ def _looks_like_value(value: str) -> bool:
             and not any(c.isspace() for c in value) and value.lower() not in ("true", "false", "none"))
 
 
-def _hub_cached_tokens() -> list[str]:
-    """Tokens huggingface_hub already holds in memory (OIDC, refreshed OAuth, Colab), read, never fetched.
-
-    ``get_token()`` is not called: under ``HF_OIDC_RESOURCE`` it exchanges a token over the network with
-    no timeout, and it may refresh an OAuth token, so calling it before every cell could hang the kernel.
-    These are private names of huggingface_hub 2.4.0's ``utils._auth``; any other shape is ignored.
-
-    Example:
-        >>> all(isinstance(t, str) for t in _hub_cached_tokens())
-        True
-    """
-    mod = sys.modules.get("huggingface_hub.utils._auth")  # only if the user's code imported it
-    if mod is None:
-        return []
-    found: list[str] = []
-    for name, key in (("_OIDC_TOKEN_CACHE", "token"), ("_OAUTH_REFRESH_CACHE", "resolved_token"),
-                      ("_OAUTH_REFRESH_CACHE", "file_token"), ("_GOOGLE_COLAB_SECRET", None)):
-        try:
-            value = getattr(mod, name, None)
-            if key is not None:
-                value = value.get(key) if isinstance(value, dict) else None
-            if isinstance(value, str) and len(value.strip()) >= 8:
-                found.append(value.strip())
-        except Exception:  # noqa: BLE001 - a changed internal shape must not stop the cell
-            continue
-    return found
-
-
 def known_secret_values(extra_env: Iterable[str] = (), *, use_hub: bool | None = None) -> list[str]:
     """Secret values this process holds: the HF token(s), secret-looking env vars, ``extra_env`` names.
 
@@ -196,7 +166,9 @@ def known_secret_values(extra_env: Iterable[str] = (), *, use_hub: bool | None =
     if use_hub is None:
         use_hub = "huggingface_hub" in sys.modules
     if use_hub:
-        values.update(_hub_cached_tokens())
+        from ..hub import client_internals
+
+        values.update(client_internals.cached_tokens())
     return sorted(values)
 
 

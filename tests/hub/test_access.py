@@ -273,3 +273,34 @@ def test_a_script_that_reads_the_token_needs_one(code, call):
 
 def test_reading_another_variable_needs_no_token():
     assert not access.required_access('import os\nmode = os.environ["MODE"]').needs_token
+
+
+@pytest.mark.parametrize("code,call", [
+    ("from huggingface_hub import whoami\nprint(whoami()['name'])", "whoami()"),
+    ("from huggingface_hub import HfApi\nme = HfApi().whoami()", "whoami()"),
+    ("from huggingface_hub import list_jobs\njobs = list_jobs()", "list_jobs()"),
+])
+def test_a_call_that_needs_a_login_needs_a_token(code, call):
+    # Issue 7 item 6: a job calling whoami() got no HF_TOKEN (no repo, no scope: it was not seen at all).
+    need = access.required_access(code)
+    assert need.needs_token and need.level == "read"
+    [reason] = need.reasons
+    assert reason.call == call and reason.permission == access.LOGIN
+    assert reason.why == f"line 2: {call} needs a login (any valid token)"
+    assert access.recommend_token(need).startswith("Any valid token")
+
+
+def test_a_login_call_is_allowed_for_any_valid_token_and_refused_logged_out():
+    from hfsecure_jupyter.hub.auth import AuthStatus
+
+    need = access.required_access("whoami()")
+    assert access.check_access(AuthStatus("ok", user="bob", role="read"), need).allowed is True
+    assert access.check_access(AuthStatus("ok", user="dave", role="fineGrained"), need).allowed is True
+    assert access.check_access(AuthStatus("logged-out"), need).allowed is False
+
+
+def test_login_calls_exist_in_huggingface_hub():
+    import huggingface_hub
+
+    for name in access._LOGIN_CALLS:
+        assert hasattr(HfApi, name) and hasattr(huggingface_hub, name), name

@@ -59,9 +59,9 @@ def responses():
 
 @pytest.fixture(autouse=True)
 def fresh_namespace_cache():
-    submit_module._namespace_cache.clear()
+    submit_module._status_service(None).clear_cache()
     yield
-    submit_module._namespace_cache.clear()
+    submit_module._status_service(None).clear_cache()
 
 
 def raw_get(hub, path: str, token: str) -> str:

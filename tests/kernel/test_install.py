@@ -111,6 +111,7 @@ def test_status_never_prints_the_token(ipdir, capsys, monkeypatch, tok):
     pytest.importorskip("hfsecure_jupyter.hub.auth")
     monkeypatch.setenv("HF_TOKEN", tok)
     from huggingface_hub import constants  # imported first: it reads HF_ENDPOINT once, at import
+    import huggingface_hub.hf_api  # noqa: F401 - its module-level `api` (run_job...) reads it once, at import
 
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens: unreachable, fast
     monkeypatch.setattr(constants, "ENDPOINT", "http://127.0.0.1:9")

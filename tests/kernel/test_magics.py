@@ -12,6 +12,7 @@ import importlib
 import json
 import os
 import threading
+import time
 
 import pytest
 from IPython.core.error import UsageError
@@ -42,13 +43,12 @@ def ip(shell):
 
 
 @pytest.fixture
-def fresh_status():
+def fresh_status(ip):
     """Forget cached login statuses so a test sees the Hub as it is now."""
-    from hfsecure_jupyter.hub import auth
-
-    auth.clear_cache()
-    yield
-    auth.clear_cache()
+    service = ip.magics_manager.registry["HFSecureMagics"]._status_service()
+    service.clear_cache()
+    yield service
+    service.clear_cache()
 
 
 class Run:
@@ -335,9 +335,7 @@ def test_detach_returns_at_once(ip, hub, logged_in, fresh_status):
 
 
 def test_hub_error_on_submit_shows_cause_and_fix_not_a_traceback(ip, hub, logged_in, fresh_status):
-    from hfsecure_jupyter.hub import auth
-
-    auth.get_status(timeout=5)  # the login check passes; then the job call fails
+    fresh_status.get_status(timeout=5)  # the login check passes; then the job call fails
     hub.faults.update({"status": 500, "paths": r"^/api/jobs/"})
     run = Run(ip, "%%hfjob\nprint(1)\n")
     assert isinstance(run.error, JobRefused), run.text
@@ -432,6 +430,37 @@ def test_status_with_extension_shows_guard_and_redaction(shell, hub, logged_in):
     run.assert_clean(logged_in.token)
 
 
+def test_the_kernel_state_owns_one_status_service_that_status_and_jobs_share(shell, hub, logged_in):
+    """Built from the kernel's settings; %hfsecure status and %%hfjob (access check and namespace) ask it,
+    so one whoami serves them all."""
+    logged_in("carol")  # fine-grained, with jobs in carol
+    state = extension.load(shell)
+    try:
+        service = state.status
+        assert service.settings is state.settings
+        heard = []
+        service.subscribe(heard.append)
+
+        def carol() -> int:  # whoami calls for carol, once the emulator's record has settled
+            count = -1
+            for _ in range(30):
+                now = sum(1 for r in hub.calls("/api/whoami-v2") if r.user == "carol")
+                if now == count:
+                    return now
+                count = now
+                time.sleep(0.1)
+            return count
+
+        run = Run(shell, "%hfsecure status")
+        assert "carol" in run.text and carol() == 1 and [s.user for s in heard] == ["carol"]
+        run = Run(shell, "%%hfjob --detach\nfrom huggingface_hub import whoami\nprint(whoami()['name'])\n")
+        assert run.error is None, run.text
+        assert run.value.namespace == "carol" and carol() == 1  # the access check and the namespace: cached
+        assert len(service.cache_keys()) == 1
+    finally:
+        extension.unload(shell)
+
+
 @pytest.mark.parametrize("fault, words", [
     ("silent", ("checking", "unknown")),  # not "unreachable": it did not wait for the client to give up
     ({"status": 503}, ("checking", "unreachable", "unknown")),  # the client retries 503s: may still be checking
@@ -502,6 +531,62 @@ def test_scan_current_notebook_from_the_session(ip, tok, tmp_path, monkeypatch):
     monkeypatch.setenv("JPY_SESSION_NAME", str(nb))
     run = Run(ip, "%hfsecure scan")
     assert mask_secret(tok) in run.text
+
+
+def test_scan_names_the_saved_version_and_scans_what_the_kernel_ran(ip, tok, tmp_path, monkeypatch):
+    """The saved file is clean, the token is in a cell run but not saved: the scan says which saved version
+    it read (path and time) and finds the token in the kernel's history."""
+    import nbformat
+
+    nb = tmp_path / "current.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), str(nb))
+    os.utime(nb, (1_700_000_000, 1_700_000_000))
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    ip.user_ns["__session__"] = str(nb)
+    try:
+        ran = Run(ip, f"token = '{tok}'")  # no guard loaded here: it runs, unsaved
+        number = ran.result.execution_count
+        run = Run(ip, "%hfsecure scan")
+    finally:
+        ip.user_ns.pop("__session__")
+    assert run.error is None, run.text
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(1_700_000_000))
+    assert f"scanning the saved notebook {nb}, as saved at {stamp}" in run.text and "save first" in run.text
+    assert "No secrets found" in run.text  # in the saved file, which is clean
+    assert f"In [{number}], line 1: hf-user-token {mask_secret(tok)}" in run.text
+    assert "the guard was off, warning or not loaded" in run.text and "revoke" in run.text
+    run.assert_clean(tok)
+
+
+def test_scan_history_reports_cells_run_with_the_guard_warning_not_those_it_blocked(shell, tmp_path, monkeypatch,
+                                                                                     make_token):
+    import nbformat
+
+    nb = tmp_path / "guarded.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), str(nb))
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    blocked_tok, warned_tok = make_token(), make_token()
+    state = extension.load(shell)
+    shell.user_ns["__session__"] = str(nb)
+    try:
+        blocked = Run(shell, f"a = '{blocked_tok}'")
+        assert blocked.error is not None  # rejected, and scrubbed from the history
+        state.settings.guard = "warn"
+        warned = Run(shell, f"b = '{warned_tok}'")
+        run = Run(shell, "%hfsecure scan")
+    finally:
+        shell.user_ns.pop("__session__", None)
+        extension.unload(shell)
+    assert (f"In [{warned.result.execution_count}], line 1: hf-user-token {mask_secret(warned_tok)} "
+            "(ran with the guard warning)") in run.text
+    assert mask_secret(blocked_tok) not in run.text
+    run.assert_clean(blocked_tok, warned_tok)
+
+
+def test_scan_of_a_clean_history_says_so():
+    from hfsecure_jupyter.kernel.magics import _history_lines
+
+    assert _history_lines(["", "x = 1", "print(x)"]) == ["this kernel's history: 2 cells run, no secrets found"]
 
 
 def test_scan_without_a_known_notebook_asks_for_a_path(ip, monkeypatch):
@@ -594,3 +679,36 @@ def test_real_kernel_iopub_holds_no_token_through_hfjob(hub, tmp_path):
     assert "$HF_TOKEN" in json.dumps(seen["dry"], default=str)
     status = json.dumps(seen["status"], default=str)
     assert "alice" in status and "redaction:    active" in status
+
+
+# -- what a script needs (issue 7 item 6) --------------------------------------------------------------------
+
+def test_a_script_calling_whoami_gets_the_token_and_its_dependency(ip, hub, logged_in):
+    # Before: no HF_TOKEN (whoami() names no repo) and no --with huggingface_hub (nothing inferred).
+    run = Run(ip, "%%hfjob --dry-run\nfrom huggingface_hub import whoami\nprint(whoami()['name'])\n")
+    assert run.error is None, run.text
+    plain = run.cap._outputs[0]["data"]["text/plain"]
+    mcp = json.loads(plain.split("# MCP hf_jobs\n", 1)[1].split("\n\n# Python\n", 1)[0])
+    assert mcp["args"]["secrets"] == {"HF_TOKEN": "$HF_TOKEN"}
+    assert mcp["args"]["with_deps"] == ["huggingface_hub"]
+    assert "--with huggingface_hub" in plain.split("# CLI, with the cell body saved as job.py\n", 1)[1]
+    assert "line 3: whoami() needs a login" in run.cap.stdout
+    assert "--with huggingface_hub inferred from the imports (line 2: huggingface_hub)" in run.cap.stdout
+    run.assert_clean(logged_in.token)
+
+
+def test_with_given_keeps_the_users_choice_and_notes_the_rest(ip, hub, logged_in):
+    run = Run(ip, "%%hfjob --dry-run --with numpy\nimport numpy, yaml\nprint(numpy.__version__)\n")
+    assert run.error is None, run.text
+    plain = run.cap._outputs[0]["data"]["text/plain"]
+    mcp = json.loads(plain.split("# MCP hf_jobs\n", 1)[1].split("\n\n# Python\n", 1)[0])
+    assert mcp["args"]["with_deps"] == ["numpy"]
+    assert "yaml (line 2)" in run.cap.stdout and "--with pyyaml" in run.cap.stdout
+
+
+def test_an_inferred_dependency_reaches_the_submitted_job(ip, hub, logged_in, fresh_status):
+    run = Run(ip, "%%hfjob --detach\nimport yaml\nprint(yaml.__name__)\n")
+    assert run.error is None, run.text
+    command = " ".join(hub.jobs[run.value.id].spec["command"])
+    assert "uv run --with pyyaml -" in command
+    run.value.cancel()

@@ -251,6 +251,7 @@ def test_known_values_do_not_hang_on_a_silent_hub(oidc_env, monkeypatch):
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
     srv.listen(5)  # accepts, never answers
+    import huggingface_hub.hf_api  # noqa: F401 - its module-level `api` (run_job...) reads the endpoint at import
     from huggingface_hub import constants
 
     url = f"http://127.0.0.1:{srv.getsockname()[1]}"
