@@ -206,7 +206,7 @@ class ServerCore:
         settings: the :class:`HFSecure` settings (defaults when None).
         status: the ``StatusService`` (the app owns one); built from ``settings`` when None.
         jobs_lister: how jobs are listed (tests pass a fake).
-        plan: ``plan_job``-like callable, None = look it up in ``hfsecure_jupyter.jobs``.
+        plan: ``plan_job``-like callable, None = ``hfsecure_jupyter.jobs.plan_job``.
     """
 
     def __init__(self, settings: HFSecure | None = None, *, status: Any = None,
@@ -436,7 +436,7 @@ class ServerCore:
                 kwargs[key] = m
         st = self.status_service.get_status(timeout=0)
         try:
-            plan = plan_job(script, status=st if st.state == "ok" else None, **kwargs)
+            plan = plan_job(script, status=st if st.state == "ok" else None, misuse=self.settings.misuse, **kwargs)
         except (ValueError, TypeError) as exc:
             raise CoreError(400, "bad-job", str(exc)) from None
         return _safe_json(plan.to_dict())

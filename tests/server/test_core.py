@@ -220,6 +220,7 @@ def test_plan_with_a_planner(tok):
                          "dependencies": ["datasets"], "python": None}))
     assert out["ok"] is True and tok not in json.dumps(out)
     assert seen["status"] is OK and seen["flavor"] == "t4-small" and "python" not in seen
+    assert seen["misuse"] == "warn"  # c.HFSecure.misuse
 
 
 @pytest.mark.parametrize("body", [{}, {"script": 1}, {"script": "x", "env": {"A": 1}},

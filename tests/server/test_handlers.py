@@ -187,7 +187,8 @@ async def test_fix_replaces_the_literal(api, tok):
     ("redact", "", 400, "bad-json"),
     ("fix", json.dumps({"source": "x = 1", "line": 1, "column": 1}), 409, "no-secret-here"),
     ("fix", json.dumps({"source": "x", "line": "1", "column": 1}), 400, "bad-body"),
-    ("plan", json.dumps({"script": "print(1)"}), 501, "not-ready"),
+    ("plan", json.dumps({"flavor": "cpu-basic"}), 400, "bad-body"),
+    ("plan", json.dumps({"script": "print(1)", "env": {"A": 1}}), 400, "bad-body"),
 ])
 async def test_bad_bodies_get_json_errors(api, route, raw, code, error):
     got, body = await api(route, raw=raw)
@@ -206,6 +207,36 @@ async def test_bad_query_and_crash_are_json(api, core, monkeypatch, tok, server_
     code, body = await api("scan", {"text": "x"})
     assert (code, body["error"]["code"]) == (500, "internal")
     assert tok not in json.dumps(body) and tok not in server_log.getvalue()
+
+
+# -- plan ---------------------------------------------------------------------------------------------------
+
+async def test_plan_a_script_with_the_login(api, core, logged_in):
+    core.status_service.get_status(timeout=5)
+    script = ("from huggingface_hub import HfApi\n"
+              "HfApi().upload_file(path_or_fileobj=b'x', path_in_repo='x', repo_id='alice/data')\n")
+    code, body = await api("plan", {"script": script, "flavor": "cpu-basic", "timeout": "30m", "dependencies": None})
+    assert code == 200 and body["ok"] is True
+    assert body["verdict"]["allowed"] is True  # compared with alice's login
+    assert body["spec"]["secrets"] == {"HF_TOKEN": "$HF_TOKEN"} and body["renderings"]["cli"]
+    # the token's value in env: refused, and the answer holds it masked only
+    code, body = await api("plan", {"script": script, "env": {"HF_TOKEN": logged_in.token}})
+    assert code == 200 and body["ok"] is False and body["refused_by"] == "secret"
+    assert logged_in.token not in json.dumps(body)
+
+
+async def test_plan_refuses_a_literal_secret(api, tok):
+    code, body = await api("plan", {"script": f"print('{tok}')"})
+    assert code == 200 and body["ok"] is False and body["refusals"]
+    assert tok not in json.dumps(body)
+
+
+async def test_plan_without_plan_job_is_501(api, core, monkeypatch):
+    import hfsecure_jupyter.jobs as jobs
+
+    monkeypatch.delattr(jobs, "plan_job")
+    code, body = await api("plan", {"script": "print(1)"})
+    assert (code, body["error"]["code"]) == (501, "not-ready")
 
 
 # -- jobs ---------------------------------------------------------------------------------------------------
