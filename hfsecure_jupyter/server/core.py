@@ -23,6 +23,7 @@ import datetime as _dt
 import itertools
 import json
 import logging
+import math
 import re
 import threading
 import time
@@ -105,7 +106,8 @@ def job_record(job: Any) -> dict[str, Any]:
 def _hub_list_jobs(namespace: str | None, limit: int, timeout: float) -> list[Any]:
     from huggingface_hub import HfApi
 
-    return list(itertools.islice(HfApi().list_jobs(namespace=namespace, timeout=timeout), limit))
+    # huggingface_hub types the timeout as whole seconds
+    return list(itertools.islice(HfApi().list_jobs(namespace=namespace, timeout=max(1, math.ceil(timeout))), limit))
 
 
 class JobsCache:
@@ -377,7 +379,7 @@ class ServerCore:
         if source is None or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
                                      for v in (line, column)):
             raise CoreError(400, "bad-body", "Send 'source' (a string) and 'line', 'column' (1-based integers).")
-        return fix_source(source, line=line, column=column, rule=self._str(body, "rule"))
+        return fix_source(source, line=int(line), column=int(column), rule=self._str(body, "rule"))  # type: ignore[arg-type]
 
     # -- status, jobs, plan -------------------------------------------------------------------------------
     def status(self, refresh: bool = False) -> dict[str, Any]:
@@ -402,11 +404,11 @@ class ServerCore:
         if self._plan is not None:
             return self._plan
         try:
-            from ..jobs import plan_job  # type: ignore[attr-defined]
+            from ..jobs import plan_job
         except ImportError:
             raise CoreError(501, "not-ready", "Planning jobs is not available in this version of hfsecure.",
                             fix="Use %%hfjob --dry-run in a notebook instead.") from None
-        return plan_job  # type: ignore[no-any-return]
+        return plan_job
 
     def plan(self, raw: bytes | str) -> dict[str, Any]:
         """``POST /hfsecure/plan``: a ``JobPlan`` for a script (placeholders only, never a value)."""
@@ -519,8 +521,10 @@ def model_candidates(nb: Any) -> bool:
 
 def _code_view(nb: dict[str, Any]) -> dict[str, Any]:
     """Only what a misuse check reads: code cells' sources (at their indices) and the language metadata."""
-    cells = nb.get("cells") if isinstance(nb.get("cells"), list) else []
-    meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+    cells = nb.get("cells")
+    cells = cells if isinstance(cells, list) else []
+    meta = nb.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
     return {"cells": [{"cell_type": "code", "source": c.get("source", "")}
                       if isinstance(c, dict) and c.get("cell_type") == "code" else {} for c in cells],
             "metadata": {k: meta[k] for k in ("language_info", "kernelspec") if k in meta}}

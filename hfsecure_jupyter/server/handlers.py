@@ -25,7 +25,7 @@ class HFSecureHandler(APIHandler):
 
     @property
     def core(self) -> ServerCore:
-        return self.settings["hfsecure_core"]  # type: ignore[no-any-return]
+        return self.settings["hfsecure_core"]
 
     def answer(self, body: dict[str, Any], status: int = 200) -> None:
         self.set_status(status)
@@ -69,10 +69,11 @@ class HFSecureHandler(APIHandler):
     async def post_json(self, method: Callable[[bytes], dict[str, Any]]) -> None:
         err = self._check_size()
         if err is not None:
-            self.answer(*reversed(error_body(err)))  # type: ignore[arg-type]
+            status, body = error_body(err)
+            self.answer(body, status)
             return
-        body = self.raw_body
-        await self.run(lambda: method(body), thread=len(body) > 1 << 20)
+        raw = self.raw_body
+        await self.run(lambda: method(raw), thread=len(raw) > 1 << 20)
 
 
 class StatusHandler(HFSecureHandler):
