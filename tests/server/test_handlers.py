@@ -213,6 +213,7 @@ async def test_bad_query_and_crash_are_json(api, core, monkeypatch, tok, server_
     code, body = await api("scan", {"text": "x"})
     assert (code, body["error"]["code"]) == (500, "internal")
     assert tok not in json.dumps(body) and tok not in server_log.getvalue()
+    assert f"RuntimeError: bug quoting hf_****{tok[-4:]}" in server_log.getvalue()  # the traceback, masked
 
 
 # -- plan ---------------------------------------------------------------------------------------------------
@@ -396,7 +397,7 @@ async def test_a_crash_in_the_hook_still_saves_and_is_reported(jp_fetch, jp_root
     assert _read_nb((jp_root_dir / "crash.ipynb").read_text()) == _read_nb(nb)
     log = server_log.getvalue()
     assert re.search(r"ERROR hfsecure: the hfsecure save check failed \(RuntimeError\); crash.ipynb was saved", log)
-    assert tok not in log
+    assert tok not in log and f"RuntimeError: bug near hf_****{tok[-4:]}" in log
     [event] = (await api("saves", params={"path": "crash.ipynb"}))[1]["events"]
     assert "failed" in event["error"]
 
