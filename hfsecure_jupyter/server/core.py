@@ -135,6 +135,7 @@ class JobsCache:
     def _fetch(self, user: str | None, done: threading.Event) -> None:
         try:
             jobs = [job_record(j) for j in self._lister(user, self.MAX, self._settings.hub_timeout)]
+            jobs.sort(key=lambda j: j["created_at"] or "", reverse=True)  # newest first (ISO 8601 sorts)
             state = "ok"
         except Exception as exc:  # the Hub down, a timeout, a 5xx: keep the last list, say so
             log.info("hfsecure: listing jobs failed: %s", type(exc).__name__)
@@ -342,7 +343,11 @@ class ServerCore:
 
     # -- redact -------------------------------------------------------------------------------------------
     def redact_text(self, text: str, kind: str) -> tuple[str, list[Finding]]:
-        """``text`` with every secret masked (Python source: folded literals too), and what was masked."""
+        """``text`` with every secret masked (Python source: folded literals too; a notebook's JSON text
+        string by string, so it stays valid), and what was masked."""
+        if kind == "notebook":
+            new, report = detect.redact_notebook(text.encode("utf-8", "surrogateescape"), self.redactor)
+            return new.decode("utf-8", "surrogateescape"), [f for f in report.findings if f.is_secret]
         if kind == "python":
             found = [f for f in detect.scan_python(text, misuse=False) if f.is_secret]
             text = detect.apply_edits(text, [e for f in found for e in f.edits])
@@ -359,14 +364,8 @@ class ServerCore:
             kind = self._str(body, "kind") or detect.kind_for_path(path)
             if kind not in _KINDS:
                 raise CoreError(400, "bad-body", f"'kind' must be one of {', '.join(_KINDS)} or null.")
-            if kind == "notebook":
-                new_bytes, report = detect.redact_notebook(value.encode("utf-8", "surrogatepass"), self.redactor)
-                new = new_bytes.decode("utf-8", "surrogatepass")
-                found = [f for f in report.findings if f.is_secret]
-                records = self._records(path, found, None, None, True)
-            else:
-                new, found = self.redact_text(value, kind)
-                records = self._records(path, found, None, None, False)
+            new, found = self.redact_text(value, kind)
+            records = self._records(path, found, None, None, kind == "notebook")
             return {"text": new, "findings": records, "changed": new != value}
         if form == "notebook":
             nb, found = detect.redact_notebook_model(value, self.redactor, skip_images=True)
@@ -471,7 +470,6 @@ class ServerCore:
         if kind != "file" or not isinstance(content, str):
             return []
         text_kind = detect.kind_for_path(path)
-        text_kind = "text" if text_kind == "notebook" else text_kind
         if model.get("format") == "base64":
             try:
                 data = base64.b64decode(content.encode("ascii"), validate=False)
