@@ -421,3 +421,12 @@ async def test_canary_never_in_any_response_or_log(api, jp_fetch, tok, server_lo
     bodies.append(json.dumps((await api("saves"))[1]))
     assert all(canary not in b for b in bodies)
     assert canary not in server_log.getvalue()
+
+
+async def test_both_contents_managers_mask_saves_and_checkpoints(jp_fetch, jp_root_dir, jp_serverapp, tok):
+    nb = _nb(_code(f"t = '{tok}'"))
+    resp = await _put(jp_fetch, "m.ipynb", {"type": "notebook", "content": nb})
+    assert resp.code == 201
+    await jp_fetch("api", "contents", "m.ipynb", "checkpoints", method="POST", body="")
+    files = [jp_root_dir / "m.ipynb", *(jp_root_dir / ".ipynb_checkpoints").iterdir()]
+    assert len(files) == 2 and all(tok not in f.read_text(encoding="utf-8") for f in files)
