@@ -149,7 +149,13 @@ def redact_file(path: str | os.PathLike[str], redactor: Redactor | None = None) 
     redactor = redactor or Redactor()
     kind = kind_for_path(p)
     wide = _wide_encoding(data)
-    if wide is not None:  # rewrite in the file's own encoding, BOM kept
+    if wide is not None and kind == "notebook":  # redacted as JSON (folded tokens too), then re-encoded
+        bom, codec = wide
+        utf8 = data[len(bom):].decode(codec, "surrogatepass").encode("utf-8", "surrogatepass")
+        new8, report = redact_notebook(utf8, redactor)
+        report.path = p
+        new = data if new8 == utf8 else bom + new8.decode("utf-8", "surrogatepass").encode(codec, "surrogatepass")
+    elif wide is not None:  # rewrite in the file's own encoding, BOM kept
         bom, codec = wide
         text = data[len(bom):].decode(codec, "replace")
         report = scan_bytes(data, path=p, kind=kind, misuse=False)
