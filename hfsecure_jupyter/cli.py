@@ -24,7 +24,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                            "mask secrets in what git stages (a clean filter for *.ipynb and more)"),
     "git-clean": ("hfsecure_jupyter.git_cli", "git_clean_main", "the clean filter itself (stdin to stdout)"),
     "demo": ("hfsecure_jupyter.demo", "main", "make a leaky sample notebook and show what hfsecure finds"),
-    "hub-emulator": ("hfsecure_jupyter.hub.emulator", "main", "serve an offline Hugging Face Hub on loopback"),
+    "hub-emulator": ("hfsecure_jupyter.emulator.cli", "main", "serve an offline Hugging Face Hub on loopback"),
     "install-guard": ("hfsecure_jupyter.kernel.install", "install_main",
                       "load the guard in every IPython kernel"),
     "uninstall-guard": ("hfsecure_jupyter.kernel.install", "uninstall_main",

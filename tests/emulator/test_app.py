@@ -13,15 +13,13 @@ import logging
 import os
 import re
 import shlex
-import signal
 import subprocess
-import sys
 import textwrap
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import httpx2
 import pytest
@@ -31,7 +29,7 @@ from huggingface_hub import HfApi, JobStage
 from huggingface_hub.errors import BadRequestError, HfHubHTTPError, JobNotFoundError, LocalTokenNotFoundError
 from huggingface_hub.utils import _http as hf_http
 
-from hfsecure_jupyter.hub.emulator import EmulatorServer, Timings, parse_inline, test_accounts
+from hfsecure_jupyter.emulator import EmulatorServer, Timings, parse_inline, test_accounts
 from hfsecure_jupyter.testing import fake_token
 
 # ---------------------------------------------------------------------------------------------------------
@@ -114,7 +112,7 @@ def raw(hub, method: str, path: str, *, token: str | None = None, body=None, tim
         return exc.code, exc.headers, exc.read()
 
 
-def wait_stage(api: HfApi, job_id: str, namespace: str, stages: set[str], timeout: float = 15) -> str:
+def wait_stage(api: HfApi, job_id: str, namespace: str, stages: set[str], timeout: float = 120) -> str:
     deadline = time.monotonic() + timeout
     while True:
         stage = api.inspect_job(job_id=job_id, namespace=namespace).status.stage
@@ -282,16 +280,18 @@ def test_list_jobs_filters_and_paging(hub):
 
 
 def test_cancel_job(hub):
-    hub.timings.running = 30
+    hub.timings.running = 3600  # the job would run for an hour: only the cancel can end its log stream
     api = HfApi(token=hub.token("alice"))
     job = api.run_job(image="ubuntu", command=["sleep", "1000"], namespace="alice")
     wait_stage(api, job.id, "alice", {"RUNNING"})
-    t0 = time.monotonic()
     api.cancel_job(job_id=job.id, namespace="alice")
     assert api.inspect_job(job_id=job.id, namespace="alice").status.stage == "CANCELED"
     # a follower stops once the job is canceled
-    list(api.fetch_job_logs(job_id=job.id, namespace="alice", follow=True))
-    assert time.monotonic() - t0 < 5
+    follower = threading.Thread(
+        target=lambda: list(api.fetch_job_logs(job_id=job.id, namespace="alice", follow=True)), daemon=True)
+    follower.start()
+    follower.join(60)
+    assert not follower.is_alive()
 
 
 def test_unknown_job_raises_job_not_found(hub):
@@ -455,9 +455,9 @@ def test_local_run_cancel_kills_the_process(hub, tmp_path):
     api = HfApi(token=hub.token("alice"))
     marker = tmp_path / "pid"
     script = (f"import os, time\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\n"
-              "print('started', flush=True)\ntime.sleep(60)\n")
+              "print('started', flush=True)\ntime.sleep(3600)\n")
     job = api.run_job(image="uv", command=inline_command(script), namespace="alice")
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 120  # a hang guard, not a speed target
     while not marker.exists() or not marker.read_text():
         assert time.monotonic() < deadline, "the local run never started"
         time.sleep(0.05)
@@ -465,7 +465,7 @@ def test_local_run_cancel_kills_the_process(hub, tmp_path):
     os.kill(pid, 0)  # alive
     api.cancel_job(job_id=job.id, namespace="alice")
     assert api.inspect_job(job_id=job.id, namespace="alice").status.stage == "CANCELED"
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 120  # a hang guard: the process would live an hour
     while True:
         try:
             os.kill(pid, 0)
@@ -508,8 +508,7 @@ def test_log_stream_headers_and_close(hub):
                           body={"command": ["true"], "dockerImage": "ubuntu", "arguments": [], "environment": {},
                                 "flavor": "cpu-basic"})
     job_id = json.loads(data)["id"]
-    t0 = time.monotonic()
-    status, headers, body = raw(hub, "GET", f"/api/jobs/alice/{job_id}/logs", token=token)
+    status, headers, body = raw(hub, "GET", f"/api/jobs/alice/{job_id}/logs", token=token)  # read to its close
     assert status == 200
     assert headers.get_all("Date") and len(headers.get_all("Date")) == 1
     assert headers["Content-Type"].startswith("text/event-stream")
@@ -517,7 +516,6 @@ def test_log_stream_headers_and_close(hub):
     assert events[0]["data"].startswith("===== Job started")
     assert events[-1]["data"] == "[hub emulator] done"
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", e["timestamp"]) for e in events)
-    assert time.monotonic() - t0 < 5  # the stream closed when the job was done
     assert hub.jobs[job_id].stage == "COMPLETED"
 
 
@@ -530,16 +528,16 @@ def test_latency_hits_the_client_timeout(hub):
     api = HfApi(token=hub.token("alice"))
     session = hf_http.get_session()  # the client's own HTTP session
     headers = {"Authorization": f"Bearer {hub.token('alice')}"}
-    hub.faults.latency = 1.5
-    t0 = time.monotonic()
-    with pytest.raises(httpx2.TimeoutException):
+    hub.faults.hold = release = threading.Event()  # no answer until released
+    with pytest.raises(httpx2.TimeoutException):  # the caller got control back at its timeout
         session.get(f"{hub.url}/api/whoami-v2", headers=headers, timeout=0.3)
-    assert time.monotonic() - t0 < 1.2  # the caller got control back at its timeout
-    # a path filter keeps other calls fast
+    # a path filter leaves other calls alone
     hub.faults.paths = r"^/api/jobs/hardware$"
-    t0 = time.monotonic()
-    assert api.whoami()["name"] == "alice"
-    assert time.monotonic() - t0 < 1.0
+    assert session.get(f"{hub.url}/api/whoami-v2", headers=headers, timeout=60).json()["name"] == "alice"
+    release.set()
+    hub.faults.hold = None
+    while len(hub.calls("/api/whoami-v2")) < 2:  # the held call is answered (late) before faults change
+        time.sleep(0.01)
     # one slow answer: list_jobs times out once, then its backoff retries and succeeds
     hub.faults.update({"latency": 1.5, "times": 1, "paths": None})
     t0 = time.monotonic()
@@ -551,7 +549,7 @@ def test_latency_hits_the_client_timeout(hub):
     hub.faults.update({"latency": 0.3, "times": None})
     t0 = time.monotonic()
     api.whoami()
-    assert 0.3 <= time.monotonic() - t0 < 1.5
+    assert time.monotonic() - t0 >= 0.3
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
@@ -717,87 +715,6 @@ def test_hf_auth_whoami_and_jobs_ps(hub):
     assert job.id not in ps.stdout  # default shows running/scheduling only
     ps_all = hf_cli("jobs", "ps", "-a", "--no-truncate", env_extra={"HF_TOKEN": alice})
     assert job.id in ps_all.stdout
-
-
-# ---------------------------------------------------------------------------------------------------------
-# hfsecure hub-emulator
-# ---------------------------------------------------------------------------------------------------------
-
-
-def _start_cli(*args: str, tmp_path: Path) -> subprocess.Popen:
-    env = dict(os.environ)
-    env.pop("HF_TOKEN", None)
-    return subprocess.Popen([sys.executable, "-m", "hfsecure_jupyter", "hub-emulator", *args], cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-
-
-@pytest.mark.slow
-def test_cli_demo_user_token_file_and_clean_stop(tmp_path):
-    token_file = tmp_path / "tok"
-    proc = _start_cli("--port", "0", "--token-file", str(token_file), tmp_path=tmp_path)
-    try:
-        first = proc.stdout.readline()
-        m = re.fullmatch(r"hfsecure hub emulator listening on (http://127\.0\.0\.1:(\d+))\n", first)
-        assert m, first
-        url = m.group(1)
-        second = proc.stdout.readline()
-        assert str(token_file) in second
-        assert token_file.stat().st_mode & 0o777 == 0o600
-        value = token_file.read_text()
-        assert value.startswith("hf_") and len(value) == 37
-        req = urllib.request.Request(url + "/api/whoami-v2", headers={"Authorization": f"Bearer {value}"})
-        me = json.load(urllib.request.urlopen(req, timeout=10))
-        assert me["name"] == "demo" and me["auth"]["accessToken"]["role"] == "write"
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0
-    assert value not in first + second + out + err
-    assert "GET /api/whoami-v2 200" in err  # the access log, without the token
-
-
-@pytest.mark.slow
-def test_cli_accounts_file_and_sigint(tmp_path):
-    accounts = test_accounts()
-    path = tmp_path / "accounts.json"
-    path.write_text(json.dumps(accounts))
-    proc = _start_cli("--accounts", str(path), "--local-run", "--quiet", tmp_path=tmp_path)
-    try:
-        first = proc.stdout.readline()
-        url = re.fullmatch(r"hfsecure hub emulator listening on (http://127\.0\.0\.1:\d+)\n", first).group(1)
-        rest = proc.stdout.readline() + proc.stdout.readline()
-        bob = accounts["users"][1]["tokens"][0]["token"]
-        req = urllib.request.Request(url + "/api/whoami-v2", headers={"Authorization": f"Bearer {bob}"})
-        assert json.load(urllib.request.urlopen(req, timeout=10))["name"] == "bob"
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0
-    assert "local-run" in rest and "4 user(s)" in rest and "stopped" in out
-    assert not any(u["tokens"][0]["token"] in first + rest + out + err for u in accounts["users"])
-
-
-@pytest.mark.parametrize("content,needle", [
-    ("{not json", "not valid JSON"),
-    ('{"users": []}', "non-empty"),
-    ('{"users": [{"name": "x", "tokens": [{"token": "abcdefghij", "role": "admin"}]}]}', "role must be one of"),
-    (None, "cannot read"),
-])
-def test_cli_bad_accounts_file_is_one_line_exit_2(tmp_path, capsys, content, needle):
-    from hfsecure_jupyter.hub.emulator import main
-
-    path = tmp_path / "acc.json"
-    if content is not None:
-        path.write_text(content)
-    assert main(["--accounts", str(path)]) == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert len(captured.err.strip().splitlines()) == 1 and needle in captured.err
-    assert "Traceback" not in captured.err
 
 
 def test_in_process_server_on_its_own_port_and_reprs():
