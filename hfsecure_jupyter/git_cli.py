@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
-import shutil
-import subprocess
 import sys
 from typing import IO, Any, Sequence
 
@@ -157,6 +154,8 @@ def git_clean_main(argv: Sequence[str], stdin: IO[bytes] | None = None, stdout: 
         data = src.read()
         new, n = clean(data, args.path)
     except (CleanError, OSError, MemoryError) as exc:
+        import shlex
+
         print(f"hfsecure git-clean: {args.path or 'standard input'}: not staged: {exc}. Remove the secret "
               f"by hand (hfsecure scan --redact {shlex.quote(args.path or '.')}) and add it again.",
               file=sys.stderr)
@@ -171,6 +170,9 @@ def git_clean_main(argv: Sequence[str], stdin: IO[bytes] | None = None, stdout: 
 
 
 def _filter_command() -> str:
+    import shlex
+    import shutil
+
     exe = shutil.which("hfsecure")
     if exe:
         return "hfsecure git-clean %f"
@@ -178,6 +180,8 @@ def _filter_command() -> str:
 
 
 def _global_attributes_file() -> str:
+    import subprocess
+
     out = subprocess.run(["git", "config", "--global", "--path", "core.attributesFile"],
                          capture_output=True, text=True)
     if out.returncode == 0 and out.stdout.strip():
@@ -216,6 +220,8 @@ def install_filter_main(argv: Sequence[str]) -> int:
         args = p.parse_args(list(argv))
     except SystemExit as exc:
         return int(exc.code or 0)
+    import subprocess
+
     kinds = [k.strip().lstrip("*").lstrip(".") for k in args.kinds.split(",") if k.strip()]
     bad = [k for k in kinds if not k or any(c in k for c in " \t/\\*?[")]
     if bad or not kinds:

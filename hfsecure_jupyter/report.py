@@ -28,7 +28,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from . import __version__, detect
+from . import detect
 from .detect import Finding, ScanReport
 
 __all__ = ["Summary", "summarize", "finding_record", "to_json", "to_sarif", "render", "render_text",
@@ -97,6 +97,12 @@ def _sorted(reports: Iterable[ScanReport]) -> list[tuple[ScanReport, Finding]]:
     return [(rep, f) for rep in reports for f in rep.findings]
 
 
+def _version() -> str:
+    from . import __version__  # read on first use (it may open package metadata)
+
+    return __version__
+
+
 def _extra(rep: ScanReport, f: Finding) -> dict[str, Any]:
     """Fields a report kind adds to each finding (a git history scan: commit, author, date, at_head)."""
     extra = getattr(rep, "finding_extra", None)
@@ -150,7 +156,7 @@ def to_json(reports: Sequence[ScanReport], *, files_scanned: int | None = None, 
         "skipped": [shown(p) for p in skipped],
         "summary": {"secrets": s.secrets, "warnings": s.warnings, "suppressed": s.suppressed,
                     "files_with_findings": s.files_with_findings},
-        "version": __version__,
+        "version": _version(),
     }
 
 
@@ -344,8 +350,8 @@ def to_sarif(reports: Sequence[ScanReport], *, notes: Sequence[str] = (), errors
     notifications = [{"level": "note", "message": {"text": n}} for n in _all_notes(reports, notes)]
     notifications += [{"level": "error", "message": {"text": shown(e)}} for e in errors]
     run: dict[str, Any] = {
-        "tool": {"driver": {"name": "hfsecure", "informationUri": TOOL_URI, "version": __version__,
-                            "semanticVersion": __version__, "rules": list(descriptors.values())}},
+        "tool": {"driver": {"name": "hfsecure", "informationUri": TOOL_URI, "version": _version(),
+                            "semanticVersion": _version(), "rules": list(descriptors.values())}},
         "columnKind": "unicodeCodePoints",
         "results": results,
         "invocations": [{"executionSuccessful": not errors, "toolExecutionNotifications": notifications}],
