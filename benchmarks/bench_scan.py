@@ -293,8 +293,8 @@ def issue14_ratios(corpus: str, paths: list[str], blobs: list[tuple[str, bytes]]
     bl = _bin("betterleaks")
     t_cli = _wall([*hfsecure, "scan", "--no-misuse", corpus])
     if bl:
-        t_bl = _wall([bl, "dir", corpus])
-        rows.append(("CLI corpus vs betterleaks dir", t_bl / t_cli, TARGET_VS_BETTERLEAKS))
+        t_bl = _wall([bl, "fs", corpus])  # "betterleaks dir" of older releases
+        rows.append(("CLI corpus vs betterleaks fs (dir)", t_bl / t_cli, TARGET_VS_BETTERLEAKS))
     with tempfile.TemporaryDirectory(prefix="hfsecure-bench-git-") as repo:
         notebook_repo(repo, paths)
         t_git = _wall([*hfsecure, "scan", "--git", "--no-misuse"], cwd=repo)
