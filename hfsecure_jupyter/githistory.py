@@ -289,10 +289,10 @@ def scan_history(repo: str = ".", revs: Sequence[str] = ("HEAD",), *, all_refs: 
             found[blob] = rep
     at_head = frozenset(f.fingerprint for b in head if b in found for f in found[b].findings)
     for e in entries:
-        rep = found.get(e.blob)
-        if rep is None or not rep.findings:
+        hit = found.get(e.blob)
+        if hit is None or not hit.findings:
             continue
-        run.reports.append(HistoryReport(path=e.path, findings=rep.findings, kind=rep.kind, notes=rep.notes,
+        run.reports.append(HistoryReport(path=e.path, findings=hit.findings, kind=hit.kind, notes=hit.notes,
                                          commit=e.commit, author=e.author, date=e.date, blob=e.blob,
                                          at_head=at_head))
     if binaries:
