@@ -93,8 +93,10 @@ def apply_baseline(run: Any, args: argparse.Namespace, usage_error: type[Excepti
         n = len({f.fingerprint for r in run.reports for f in r.findings})
         run.notes.append(f"wrote {n} fingerprint{'s' if n != 1 else ''} to {args.write_baseline}")
     files = list(args.baseline)
-    if os.path.isfile(baseline.IGNORE_FILE):
-        files.append(baseline.IGNORE_FILE)
+    for folder in dict.fromkeys([".", *(args.paths[:1] if wants_history(args) else [])]):
+        ignore = os.path.join(folder, baseline.IGNORE_FILE)  # the current folder, and the scanned repository
+        if os.path.isfile(ignore) and not any(os.path.samefile(ignore, f) for f in files if os.path.exists(f)):
+            files.append(ignore)
     for path in files:
         try:
             fingerprints |= baseline.load_baseline(path)

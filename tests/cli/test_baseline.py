@@ -79,3 +79,16 @@ def test_baseline_applies_to_history_scans(tmp_path: Path, run_cli, monkeypatch:
     assert run_cli("--git", "--write-baseline", str(tmp_path / "bl")).code == 0
     assert run_cli("--git", "--baseline", str(tmp_path / "bl")).code == 0
     assert json.loads(run_cli("--git", "--format", "json").out)["summary"]["secrets"] == 1
+
+
+def test_hfsecureignore_of_the_scanned_repository(tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from git_helpers import Repo, isolate_git
+
+    isolate_git(monkeypatch, tmp_path / "home")
+    repo = Repo(tmp_path / "r")
+    repo.write("a.py", f"T = '{fake_token(seed=27)}'\n")
+    repo.commit("1")
+    fp = run_cli("--git", "HEAD", str(repo.root), "--format", "json").json["findings"][0]["fingerprint"]
+    repo.write(".hfsecureignore", fp + "\n")
+    monkeypatch.chdir(tmp_path)  # elsewhere: the repository's own .hfsecureignore still counts
+    assert run_cli("--git", "HEAD", str(repo.root)).code == 0
