@@ -21,7 +21,7 @@ __all__ = ["main", "COMMANDS"]
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "scan": ("hfsecure_jupyter.scan_cli", "main", "scan files, folders or standard input for secrets"),
     "demo": ("hfsecure_jupyter.demo", "main", "make a leaky sample notebook and show what hfsecure finds"),
-    "hub-emulator": ("hfsecure_jupyter.hub.emulator", "main", "serve an offline Hugging Face Hub on loopback"),
+    "hub-emulator": ("hfsecure_jupyter.emulator.cli", "main", "serve an offline Hugging Face Hub on loopback"),
     "install-guard": ("hfsecure_jupyter.kernel.install", "install_main",
                       "load the guard in every IPython kernel"),
     "uninstall-guard": ("hfsecure_jupyter.kernel.install", "uninstall_main",

@@ -49,7 +49,7 @@ def make_token():
 @pytest.fixture(scope="session")
 def hub_emulator():
     """The offline Hub (``EmulatorServer`` with the test accounts) on ``HF_ENDPOINT``, for the session."""
-    from hfsecure_jupyter.hub.emulator import EmulatorServer, Timings, test_accounts
+    from hfsecure_jupyter.emulator import EmulatorServer, Timings, test_accounts
 
     server = EmulatorServer(test_accounts(), sock=_HUB_SOCKET,
                             timings=Timings(scheduling=0.1, line_interval=0.02, running=0.2),

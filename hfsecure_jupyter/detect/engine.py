@@ -37,9 +37,12 @@ _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
 # and 'a' so that ordinary escapes (``\n``, ``\x00``, ANSI in tracebacks) do not trigger it alone.
 _ESCAPE_MARKERS = ("\\u0068", "\\x68", "\\u0066", "\\x66", "\\u005f", "\\u005F", "\\x5f", "\\x5F",
                    "\\u0061", "\\x61", "%5F", "%5f", "%68", "%66")
+# HTML character references of the same characters ("hf&#95;..." in a text/html output or markdown).
+_ENTITY_MARKERS = ("&#95;", "&#x5f;", "&#X5F;", "&#104;", "&#x68;", "&#102;", "&#97;", "&lowbar;", "&UnderBar;")
+_ENTITY_RE = r"&(?:#(?:0*(?:95|104|102|97)|[xX]0*(?:5[fF]|68|66|61));|lowbar;|UnderBar;)"
 _RULE_KEYWORDS = tuple(dict.fromkeys(k for r in RULES for k in r.keywords))
 #: Everything the prefilter looks for, as plain strings (documentation and tests).
-KEYWORDS: tuple[str, ...] = _RULE_KEYWORDS + _B64_MARKERS + _ESCAPE_MARKERS + tuple(_ZERO_WIDTH)
+KEYWORDS: tuple[str, ...] = _RULE_KEYWORDS + _B64_MARKERS + _ESCAPE_MARKERS + _ENTITY_MARKERS + tuple(_ZERO_WIDTH)
 
 
 def _checks(kind: type) -> tuple[tuple, tuple]:
@@ -65,6 +68,8 @@ def _checks(kind: type) -> tuple[tuple, tuple]:
     else:
         encoded += list(_ZERO_WIDTH)
         encoded += [b(m) for m in _B64_MARKERS]
+    # Last, so that the other checks keep their places (and bits): HTML character references.
+    encoded.append(re.compile(b(_ENTITY_RE)))
     # re's literal search beats ``in``: on str for every needle, on bytes for needles of up to 6 bytes
     # (measured on the notebook corpus: 1.6-2.7 ms vs 3.0-3.9 ms per pass).
     longest = 10**9 if kind is str else 6
@@ -77,7 +82,7 @@ def _checks(kind: type) -> tuple[tuple, tuple]:
 
 _RULE_CHECKS_STR, _ENCODED_CHECKS_STR = _checks(str)
 _CHECKS_STR = _RULE_CHECKS_STR + _ENCODED_CHECKS_STR
-_VIEW_TRIGGERS = _ENCODED_CHECKS_STR[:2]  # the escapes and the percent-encoding regexes
+_VIEW_TRIGGERS = _ENCODED_CHECKS_STR[:2] + _ENCODED_CHECKS_STR[-1:]  # escapes, percent-encoding, entities
 _RULE_CHECKS_BYTES, _ENCODED_CHECKS_BYTES = _checks(bytes)
 _CHECKS_BYTES = _RULE_CHECKS_BYTES + _ENCODED_CHECKS_BYTES
 # Base64 image payloads in notebooks (a third of a typical notebook's bytes) cannot hold a token as
@@ -131,6 +136,7 @@ _NORMALISE = re.compile(
     "[" + _ZERO_WIDTH + "]"
     r"|\x1b\[[0-?]*[ -/]*[@-~]"
     r"|\\u(?P<u>[0-9a-fA-F]{4})|\\x(?P<x>[0-9a-fA-F]{2})|%(?P<p>[0-9a-fA-F]{2})"
+    r"|&#(?P<d>[0-9]{1,6});|&#[xX](?P<h>[0-9a-fA-F]{1,5});|&(?:lowbar|UnderBar);"
 )
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_=")
 _B64_WINDOW = 1024  # characters decoded around a marker (long runs are walked in steps of this)
@@ -166,6 +172,9 @@ def might_contain_secret(text: str | bytes) -> bool:
     if isinstance(text, str):
         for _bit, search in _STR_SEARCHES:
             if search(text) is not None:
+                return True
+        for _bit, ch, search in _STR_GUARDED:
+            if ch in text and search(text) is not None:
                 return True
         return not text.isascii() and any(ch in text for _bit, ch in _STR_CHARS)
     return _hit(_CHECKS_BYTES, _without_images(bytes(text)))
@@ -208,7 +217,7 @@ def _raw_candidates_stripped(data: bytes) -> bool:
             if len(m.group(1)) >= 16 and _plain_hits(m.group(0).decode("latin-1")):
                 return True
     encoded = _ENCODED_CHECKS_BYTES
-    if encoded[0].search(data) or encoded[1].search(data):  # escapes, percent-encoding
+    if encoded[0].search(data) or encoded[1].search(data) or encoded[-1].search(data):  # escapes, %, entities
         return True
     for zw in encoded[2:4]:  # only where a zero-width character splits a prefix ("h\u200bf_")
         m = zw.search(data) if zw.__class__ is re.Pattern else _find_bytes(data, zw)
@@ -217,7 +226,7 @@ def _raw_candidates_stripped(data: bytes) -> bool:
             if _RAW_ZW_SPLIT.search(window):
                 return True
             m = zw.search(data, m.end()) if zw.__class__ is re.Pattern else _find_bytes(data, zw, m.end())
-    for marker in encoded[4:]:  # only where the base64 after a marker decodes to a secret
+    for marker in encoded[4:-1]:  # only where the base64 after a marker decodes to a secret
         marker = marker.pattern if marker.__class__ is re.Pattern else marker
         i = data.find(marker)
         while i >= 0:
@@ -266,10 +275,17 @@ _N_RULE = len(_RULE_CHECKS_STR)
 _ESC_BITS = 0b11 << _N_RULE  # escapes, percent-encoding
 _ZW_BITS = ((1 << len(_ZERO_WIDTH)) - 1) << (_N_RULE + 2)
 _B64_BITS = ((1 << len(_B64_MARKERS)) - 1) << (_N_RULE + 2 + len(_ZERO_WIDTH))
+_ENT_BIT = 1 << (len(_CHECKS_STR) - 1)
 
 
 # prefilter_mask's checks, prepared: (bit, bound search) for the regexes, (bit, char) for single characters.
-_STR_SEARCHES = tuple((1 << i, c.search) for i, c in enumerate(_CHECKS_STR) if c.__class__ is re.Pattern)
+# A regex that starts with a rare character (the escapes, percent-encoding, character references) is tried
+# only when that character is there: ``ch in text`` is a memchr, many times cheaper than a regex pass.
+_GUARD_CHARS = {"\\": "\\", "%": "%", "&": "&"}
+_STR_GUARDED = tuple((1 << i, _GUARD_CHARS[c.pattern[:1]], c.search) for i, c in enumerate(_CHECKS_STR)
+                     if c.__class__ is re.Pattern and c.pattern[:1] in _GUARD_CHARS)
+_STR_SEARCHES = tuple((1 << i, c.search) for i, c in enumerate(_CHECKS_STR)
+                      if c.__class__ is re.Pattern and c.pattern[:1] not in _GUARD_CHARS)
 _STR_CHARS = tuple((1 << i, c) for i, c in enumerate(_CHECKS_STR) if c.__class__ is not re.Pattern)
 assert all(not ch.isascii() for _, ch in _STR_CHARS), "ASCII single-character checks would be skipped"
 
@@ -285,6 +301,9 @@ def prefilter_mask(text: str) -> int:
     mask = 0
     for bit, search in _STR_SEARCHES:
         if search(text) is not None:
+            mask |= bit
+    for bit, ch, search in _STR_GUARDED:
+        if ch in text and search(text) is not None:
             mask |= bit
     if not text.isascii():  # the single-character checks (zero-width characters) are never ASCII
         for bit, ch in _STR_CHARS:
@@ -345,9 +364,13 @@ class _ViewMap:
 
 
 def _decode_unit(m: "re.Match[str]") -> str:
-    code = m.group("u") or m.group("x") or m.group("p")
+    code = m.group("u") or m.group("x") or m.group("p") or m.group("h")
     if code is None:
-        return ""  # a zero-width character or an ANSI code
+        if m.group("d") is not None:
+            code = m.group("d")
+            ch = chr(int(code))
+            return "" if ch in _ZERO_WIDTH else ch
+        return "_" if m.group(0)[0] == "&" else ""  # &lowbar; / a zero-width character or an ANSI code
     ch = chr(int(code, 16))
     return "" if ch in _ZERO_WIDTH else ch
 
@@ -384,13 +407,15 @@ def _encoding_of(original: str) -> str:
         return "percent-encoded"
     if "\\" in original:
         return "escaped"
+    if "&" in original:
+        return "html-entity"
     return "ansi-coloured" if "\x1b" in original else ""
 
 
 def _view_hits(text: str, mask: int | None = None) -> list[Hit]:
     if mask is None:
         view = _normalised_view(text)
-    elif mask & (_ESC_BITS | _ZW_BITS) or "\x1b" in text:
+    elif mask & (_ESC_BITS | _ZW_BITS | _ENT_BIT) or "\x1b" in text:
         view = _NORMALISE.sub(_decode_unit, text)
     else:
         view = None

@@ -32,6 +32,14 @@ __all__ = ["is_secret_name", "might_misuse", "misuse_findings", "scan_misuse", "
 _SECRET_NAME = re.compile(
     r"(?:^|_)(?:TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|PASSWD|PWD|APIKEY|API_KEY|KEY|CREDENTIALS?|AUTH)(?:$|_)",
     re.IGNORECASE)
+# What a secret-looking name holds instead when it ends so: a name, an id, a path... (``HF_TOKEN_SECRET_NAME``,
+# ``AWS_ACCESS_KEY_ID``), and NLP's special tokens (``EOS_TOKENS`` holds token ids, ``MAX_NEW_TOKENS`` a count).
+_NOT_A_SECRET = re.compile(
+    r"(?:_(?:NAMES?|IDS?|PATHS?|FILES?|FILENAMES?|URLS?|ENV))$"
+    r"|(?:^|_)(?:EOS|BOS|PAD|UNK|SEP|CLS|MASK|EOT|EOM|SPECIAL|ADDED|ADDITIONAL|EXTRA|STOP|START|END|BEGIN|"
+    r"MAX|MIN|NUM|N|NEW|TOTAL|IMAGE|IMG|AUDIO|VIDEO|VISION|PROMPT|INPUT|OUTPUT|CONTEXT|GEN|SYSTEM|ASSISTANT|TOOL|"
+    r"THINK|PLACEHOLDER|DECODER|ENCODER|LABEL|TARGET|BLANK|SPACE|NEWLINE|ANSWER|QUESTION|RESPONSE|BREAK)_TOKENS?$",
+    re.IGNORECASE)
 # A Python variable that holds a secret by its name alone (``hf_token``, ``api_key``), not NLP's
 # ``token`` / ``pad_token``, which are everywhere in notebooks and hold nothing secret.
 _SECRET_VAR = re.compile(r"(?i)^_*(?:hf|hub|huggingface|access|api|auth|bearer|secret|write|read|user|my|github|gh|"
@@ -77,8 +85,10 @@ def is_secret_name(name: str) -> bool:
     Example:
         >>> is_secret_name("HF_TOKEN"), is_secret_name("TOKENIZERS_PARALLELISM")
         (True, False)
+        >>> is_secret_name("HF_TOKEN_SECRET_NAME"), is_secret_name("EOS_TOKENS"), is_secret_name("AWS_ACCESS_KEY_ID")
+        (False, False, False)
     """
-    return bool(_SECRET_NAME.search(name))
+    return bool(_SECRET_NAME.search(name)) and not _NOT_A_SECRET.search(name)
 
 
 #: Words whose absence from a whole file's raw bytes rules out the common misuse (token names, secret
@@ -184,6 +194,15 @@ def _const_str(node: ast.expr | None) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
+def _shows(func: ast.expr) -> bool:
+    """Whether ``func`` (a ``write`` method) shows what it writes: ``sys.stdout.write``, ``st.write``; not
+    ``f.write`` to a file handle."""
+    target = func.value if isinstance(func, ast.Attribute) else None
+    if isinstance(target, ast.Attribute):
+        return target.attr in ("stdout", "stderr", "__stdout__", "__stderr__")
+    return isinstance(target, ast.Name) and target.id in ("stdout", "stderr", "st", "console")
+
+
 def _is_environ(node: ast.expr) -> bool:
     return isinstance(node, ast.Attribute) and node.attr == "environ"
 
@@ -258,7 +277,7 @@ class _Analyzer:
             for arg in node.args:
                 if isinstance(arg, ast.Dict):
                     yield from self._nested_env(arg)
-        elif name in _ECHO_FUNCS and not (name == "str" or name == "repr"):
+        elif name in _ECHO_FUNCS and not (name == "str" or name == "repr") and (name != "write" or _shows(node.func)):
             if any(self.secretish(a) for a in node.args):
                 yield "secret-echoed", node
 
@@ -296,12 +315,37 @@ def _finding(rule: str, source: str, start: int, end: int, location: str) -> Fin
                    message=message, fix=fix)
 
 
+# Commands that print what they read: ``echo $HF_TOKEN | tee log`` shows it, ``| docker login --password-stdin``
+# does not.
+_PRINTING_FILTERS = frozenset({
+    "tee", "cat", "head", "tail", "less", "more", "grep", "egrep", "fgrep", "rg", "sed", "awk", "cut", "tr", "rev",
+    "base64", "xxd", "od", "hexdump", "sort", "uniq", "fold", "nl", "paste", "strings", "column", "fmt", "jq",
+    "xargs", "python", "python3", "perl", "ruby", "printf", "echo", "envsubst", "sh", "bash"})
+_PIPE = re.compile(r"(?<!\|)\|(?!\|)\s*(?:sudo\s+)?([\w./-]+)")
+_REDIRECT = re.compile(r"(?<![0-9>&])(1?)>>?\s*(&?[^\s;&|]+)")
+
+
+def _echo_shows(rest: str) -> bool:
+    """Whether an ``echo`` whose argument list ends with ``rest`` shows its output: not when piped into a
+    command that reads it (``| docker login --password-stdin``) or redirected to a file (``> .env``)."""
+    seg = re.split(r"&&|\|\||;|\n", rest, maxsplit=1)[0]
+    pipe = _PIPE.search(seg)
+    if pipe is not None:
+        return pipe.group(1).rsplit("/", 1)[-1] in _PRINTING_FILTERS
+    for r in _REDIRECT.finditer(seg):
+        if not r.group(2).startswith("&") and r.group(2) not in ("/dev/stdout", "/dev/stderr", "/dev/tty"):
+            return False
+    return True
+
+
 def _shell_findings(text: str, base: int, source: str, location: str) -> list[Finding]:
     out = []
     for rule, pat in _SHELL_PATTERNS:
         for m in pat.finditer(text):
             name = m.groupdict().get("name")
             if name is not None and not is_secret_name(name):
+                continue
+            if pat.pattern.startswith(r"\becho") and not _echo_shows(text[m.end():]):
                 continue
             out.append(_finding(rule, source, base + m.start(), base + m.end(), location))
     return out

@@ -29,13 +29,10 @@ from .engine import might_contain_secret, scan_text
 from .findings import Edit, Finding
 from .misuse import might_misuse, might_misuse_bytes
 from .python import scan_python
-from .redact import Redactor, apply_edits
+from .redact import Redactor, apply_edits, redact
 
 __all__ = ["ScanReport", "scan_notebook", "iter_fields", "redact_notebook", "NotebookField"]
 
-
-
-_NOT_TEXT = frozenset({"cell_type", "id", "execution_count"})
 
 
 @dataclass
@@ -84,11 +81,58 @@ def _text_of(value: Any) -> str | None:
     return None
 
 
+class _Keys:
+    """The keys of a dict as a container of :class:`NotebookField`: ``keys[k]`` is ``k``, and setting it
+    renames the key in place (same position), so that redaction treats a key like any other string."""
+
+    __slots__ = ("d",)
+
+    def __init__(self, d: dict[str, Any]) -> None:
+        self.d = d
+
+    def __getitem__(self, k: str) -> str:
+        return k
+
+    def __setitem__(self, k: str, new: str) -> None:
+        if new == k or k not in self.d:
+            return
+        base, n = new, 2
+        while new in self.d:  # never merge two entries (that would lose one)
+            new, n = f"{base}-{n}", n + 1
+        items = [(new if key == k else key, v) for key, v in self.d.items()]
+        self.d.clear()
+        self.d.update(items)
+
+
+def _secret_keys(d: dict[Any, Any]) -> frozenset[str]:
+    """The keys of ``d`` that may hold a secret (one prefilter for all of them: almost always none)."""
+    keys = [k for k in d if isinstance(k, str)]
+    if not keys or not might_contain_secret("\n".join(keys)):
+        return frozenset()
+    return frozenset(k for k in keys if might_contain_secret(k))
+
+
+def _name(k: Any, flagged: frozenset[str]) -> str:
+    # A key that holds a secret is masked in the locations built from it (they are shown in reports).
+    return redact(k) if k in flagged else str(k)
+
+
+def _key_fields(d: dict[str, Any], location: str, flagged: frozenset[str]) -> Iterator[NotebookField]:
+    keys = _Keys(d)
+    for k in [k for k in d if k in flagged]:
+        yield NotebookField(f"{location}.{_name(k, flagged)}#key" if location else f"{_name(k, flagged)}#key",
+                            k, "text", keys, k)
+
+
 def _walk_generic(value: Any, location: str, container: Any, key: Any) -> Iterator[NotebookField]:
     # Iterative (a stack, not recursion): deeply nested metadata must not crash the scan.
-    stack = [(value, location, container, key)]
+    stack: list[tuple[Any, ...]] = [(value, location, container, key)]
     while stack:
-        value, location, container, key = stack.pop()
+        item = stack.pop()
+        if len(item) == 3:  # the keys of a dict, after its values (renaming a key moves its values)
+            yield from _key_fields(*item)
+            continue
+        value, location, container, key = item
         # nbformat's multiline strings (source, stream text, mime bundles) are lists to join; any
         # other list of strings (a traceback, tags) holds separate values.
         text = value if isinstance(value, str) else (
@@ -96,7 +140,10 @@ def _walk_generic(value: Any, location: str, container: Any, key: Any) -> Iterat
         if text is not None:
             yield NotebookField(location, text, "text", container, key)
         elif isinstance(value, dict):
-            stack.extend((v, f"{location}.{k}" if location else str(k), value, k)
+            flagged = _secret_keys(value)
+            if flagged:
+                stack.append((value, location, flagged))
+            stack.extend((v, f"{location}.{_name(k, flagged)}" if location else _name(k, flagged), value, k)
                          for k, v in reversed(list(value.items())))
         elif isinstance(value, list):
             stack.extend((v, f"{location}[{i}]", value, i) for i, v in reversed(list(enumerate(value))))
@@ -116,7 +163,7 @@ def iter_fields(nb: dict[str, Any]) -> Iterator[NotebookField]:
     Example:
         >>> nb = {"cells": [{"cell_type": "markdown", "source": "hi", "metadata": {}}], "metadata": {}}
         >>> [(f.location, f.mode) for f in iter_fields(nb)]
-        [('cells[0].source', 'text')]
+        [('cells[0].cell_type', 'text'), ('cells[0].source', 'text')]
     """
     python = _is_python(nb)
     cells = nb.get("cells")
@@ -126,10 +173,10 @@ def iter_fields(nb: dict[str, Any]) -> Iterator[NotebookField]:
             if not isinstance(cell, dict):
                 yield from _walk_generic(cell, base, cells, i)
                 continue
-            for key, value in cell.items():
-                loc = f"{base}.{key}"
-                if key in _NOT_TEXT:
-                    continue
+            flagged = _secret_keys(cell)
+            # (every field, the cell's id and cell_type too: a 37-character token is a valid id)
+            for key, value in list(cell.items()):
+                loc = f"{base}.{_name(key, flagged)}"
                 if key == "source":
                     text = _text_of(value)
                     if text is not None:
@@ -142,9 +189,14 @@ def iter_fields(nb: dict[str, Any]) -> Iterator[NotebookField]:
                         yield from _walk_generic(out, f"{loc}[{j}]", value, j)
                 else:
                     yield from _walk_generic(value, loc, cell, key)
-    for key, value in nb.items():
+            yield from _key_fields(cell, base, flagged)
+    elif cells is not None:
+        yield from _walk_generic(cells, "cells", nb, "cells")
+    flagged = _secret_keys(nb)
+    for key, value in list(nb.items()):
         if key != "cells":
-            yield from _walk_generic(value, key, nb, key)
+            yield from _walk_generic(value, _name(key, flagged), nb, key)
+    yield from _key_fields(nb, "", flagged)
 
 
 def _code_fields(nb: dict[str, Any]) -> Iterator[NotebookField]:

@@ -22,10 +22,12 @@ Example:
 from __future__ import annotations
 
 import ast
+import bisect
 import io
 import re
 import tokenize
 from dataclasses import dataclass
+from typing import Callable
 
 from .engine import (Hit, find_secrets, find_secrets_unfiltered, hits_to_findings, may_continue_in_literal,
                      prefilter_mask)
@@ -131,18 +133,62 @@ class _Piece:
     verbatim: bool      # value == source[content_start:content_end]
 
 
+_RESTART = -1  # token type of the marker _tolerant_tokens puts where it starts over
+
+
+def _tolerant_tokens(py: str) -> list[tokenize.TokenInfo]:
+    """The tokens of ``py``, also when it does not tokenize (a missing ``)``, a bad indent, an unterminated
+    string): on an error the tokens so far are kept and tokenizing starts over at the failing line (or the
+    one after it), so that literals on both sides of the error are still seen. Linear: tokenizing stops
+    once it has read the text four times over (a hostile cell is then only partly folded; the raw scan
+    still sees all of it)."""
+    lines = io.StringIO(py).readlines()
+    toks: list[tokenize.TokenInfo] = []
+    budget = [4 * len(lines) + 8]
+    k = 0
+    while k < len(lines):
+        pos = [k]
+
+        def readline() -> str:
+            i = pos[0]
+            if i >= len(lines) or budget[0] <= 0:
+                return ""
+            pos[0] = i + 1
+            budget[0] -= 1
+            return lines[i]
+
+        base = k
+        try:
+            for t in tokenize.generate_tokens(readline):
+                toks.append(t._replace(start=(t.start[0] + base, t.start[1]), end=(t.end[0] + base, t.end[1])))
+            break
+        except IndentationError as exc:  # (a SyntaxError: first) raised before the line's tokens
+            row = base + (exc.lineno or 1) - 1
+        except tokenize.TokenError as exc:  # raised at the start of what is unterminated
+            where = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], tuple) else (1, 0)
+            row = base + where[0]
+        except (SyntaxError, ValueError):
+            row = pos[0]
+        if budget[0] <= 0:
+            break
+        k = max(row, k + 1)
+        toks.append(tokenize.TokenInfo(_RESTART, "", (k + 1, 0), (k + 1, 0), ""))
+    return toks
+
+
 def _string_tokens(py: str, starts: list[int]) -> list[list[_Piece]] | None:
-    """Groups of string pieces that Python joins into one value (None when it does not tokenize)."""
-    try:
-        toks = list(tokenize.generate_tokens(io.StringIO(py).readline))
-    except (tokenize.TokenError, SyntaxError, IndentationError, ValueError):
-        return None
+    """Groups of string pieces that Python joins into one value (also in a cell that does not tokenize)."""
+    toks = _tolerant_tokens(py)
     sig: list[tuple[str, str, int, int]] = []  # (kind, text, start, end) of significant tokens
     fstring_start = None
     depth = 0
+    last = len(starts) - 1
     for t in toks:
-        s = starts[t.start[0] - 1] + t.start[1]
-        e = starts[t.end[0] - 1] + t.end[1]
+        if t.type == _RESTART:
+            fstring_start, depth = None, 0
+            continue
+        s = starts[min(t.start[0] - 1, last)] + t.start[1]
+        e = starts[min(t.end[0] - 1, last)] + t.end[1]
         tname = tokenize.tok_name.get(t.type, "")
         if tname == "FSTRING_START":  # Python 3.12+: one f-string is many tokens
             if depth == 0:
@@ -198,16 +244,178 @@ def _piece(text: str, start: int, end: int) -> _Piece | None:
     try:
         if "f" in lower:
             tree = ast.parse(text, mode="eval").body
-            parts = []
-            for v in getattr(tree, "values", []):
-                parts.append(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "\x00")
-            value = "".join(parts)
+            # The literal parts, and the replacement fields made of constants (f"{'hf_'}{'abc'}").
+            folded = _constant_values(tree).get(id(tree))
+            if isinstance(folded, str):
+                value = folded
+            else:
+                parts = []
+                for v in getattr(tree, "values", []):
+                    c = _constant_values(v).get(id(v)) if isinstance(v, ast.FormattedValue) else None
+                    parts.append(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str)
+                                 else c if isinstance(c, str) else "\x00")
+                value = "".join(parts)
         else:
             v = ast.literal_eval(text)
             value = v.decode("latin-1") if isinstance(v, bytes) else str(v)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
     return _Piece(start, end, cs, ce, value, value == raw_content)
+
+
+_FOLD_LIMIT = 4096  # characters: a longer constant is not folded further (no "%99999999s" % x, no huge joins)
+_BIG_WIDTH = re.compile(r"[0-9]{4,}|__")  # a format string with a huge width or a dunder lookup is not run
+_FOLD_OPS = re.compile(r"%|\.format\s*\(|\.join\s*\(|\[\s*:|\bf['\"]|\bstr\s*\(", re.IGNORECASE)
+
+
+def _fits(v: object) -> bool:
+    return not isinstance(v, (str, bytes, tuple, dict)) or len(v) <= _FOLD_LIMIT
+
+
+def _constant_values(tree: ast.AST) -> dict[int, object]:
+    """The value of every constant expression under ``tree`` (by ``id`` of its node), computed the way Python
+    would for the forms that build a string from constants: ``+``, ``%`` formatting, ``.format``,
+    ``sep.join``, slicing (``[::-1]``), ``str()`` and f-strings whose fields are constants. One pass,
+    children first (linear: each node combines its children's values, each bounded by ``_FOLD_LIMIT``).
+    """
+    values: dict[int, object] = {}
+    stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+    while stack:
+        node, done = stack.pop()
+        if not done:
+            stack.append((node, True))
+            stack.extend((c, False) for c in ast.iter_child_nodes(node))
+            continue
+        try:
+            v = _fold(node, values)
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError, MemoryError,
+                RecursionError):
+            v = None
+        if v is not None and _fits(v):
+            values[id(node)] = v
+    return values
+
+
+def _fold(node: ast.AST, values: dict[int, object]) -> object:
+    def val(n: ast.AST | None) -> object:
+        return values.get(id(n)) if n is not None else None
+
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, (str, bytes, int, float)) and not isinstance(node.value, bool) \
+            else None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        n = val(node.operand)
+        return (-n if isinstance(node.op, ast.USub) else n) if isinstance(n, int) else None
+    if isinstance(node, (ast.Tuple, ast.List)):
+        items = [val(e) for e in node.elts]
+        return tuple(items) if all(i is not None for i in items) else None
+    if isinstance(node, ast.Dict):  # for "%(name)s" % {...}
+        keys, items = [val(k) for k in node.keys], [val(v) for v in node.values]
+        return dict(zip(keys, items)) if all(isinstance(k, str) for k in keys) and None not in items else None
+    if isinstance(node, ast.BinOp):
+        left, right = val(node.left), val(node.right)
+        if left is None or right is None:
+            return None
+        if isinstance(node.op, ast.Add) and type(left) is type(right) and isinstance(left, (str, bytes)):
+            return left + right  # type: ignore[operator]
+        if isinstance(node.op, ast.Mod) and isinstance(left, (str, bytes)) and not _BIG_WIDTH.search(str(left)):
+            return left % right  # type: ignore[operator]
+        return None
+    if isinstance(node, ast.Subscript):
+        base, sl = val(node.value), node.slice
+        if not isinstance(base, (str, bytes)) or not isinstance(sl, ast.Slice):
+            return None
+        parts = [val(x) if x is not None else None for x in (sl.lower, sl.upper, sl.step)]
+        if any(x is not None and not isinstance(p, int) for x, p in zip((sl.lower, sl.upper, sl.step), parts)):
+            return None
+        return base[slice(*parts)]  # type: ignore[arg-type]
+    if isinstance(node, ast.Call) and not any(isinstance(a, ast.Starred) for a in node.args):
+        args = [val(a) for a in node.args]
+        if any(a is None for a in args):
+            return None
+        if isinstance(node.func, ast.Name) and node.func.id == "str" and len(args) == 1 and not node.keywords:
+            return args[0] if isinstance(args[0], str) else None
+        if not isinstance(node.func, ast.Attribute):
+            return None
+        base, attr = val(node.func.value), node.func.attr
+        if not isinstance(base, str):
+            return None
+        if attr == "format" and not _BIG_WIDTH.search(base):
+            kwargs = {k.arg: val(k.value) for k in node.keywords if k.arg is not None}
+            if len(kwargs) != len(node.keywords) or any(v is None for v in kwargs.values()):
+                return None
+            return base.format(*args, **kwargs)
+        if attr == "join" and len(args) == 1 and not node.keywords and isinstance(args[0], tuple) \
+                and all(isinstance(a, str) for a in args[0]):
+            return base.join(args[0])  # type: ignore[arg-type]
+        return None
+    if isinstance(node, ast.FormattedValue):
+        v = val(node.value)
+        if v is None:
+            return None
+        convert: dict[int, Callable[[object], str]] = {115: str, 114: repr, 97: ascii}
+        v = convert[node.conversion](v) if node.conversion != -1 else v
+        spec = val(node.format_spec) if node.format_spec is not None else ""
+        if not isinstance(spec, str) or _BIG_WIDTH.search(spec):
+            return None
+        return format(v, spec)
+    if isinstance(node, ast.JoinedStr):
+        parts = [val(v) for v in node.values]
+        return "".join(parts) if all(isinstance(p, str) for p in parts) else None  # type: ignore[arg-type]
+    return None
+
+
+def _is_built(node: ast.AST, values: dict[int, object]) -> bool:
+    """A constant made by an operation the string tokens do not show (``%``, a call, a slice)."""
+    return id(node) in values and isinstance(node, (ast.BinOp, ast.Call, ast.Subscript)) and not (
+        isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)
+        and not any(_is_built(c, values) for c in (node.left, node.right)))
+
+
+def _expression_hits(source: str, python: str) -> list[Hit]:
+    """Secrets in string expressions made of constants that the token pass does not fold:
+    ``"%s%s" % ("hf_...", "...")``, ``"{}{}".format(...)``, ``"...ab_fh"[::-1]``, ``"-".join(...)``.
+
+    The whole expression is the finding, and its redaction replaces it with the masked value (quoted).
+    """
+    try:
+        tree = ast.parse(python)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    values = _constant_values(tree)
+    # ast's lines end at \r\n, \r or \n; the masked source has the same "\n"-lines as the source.
+    py_starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", python)]
+    py_nl = _line_starts(python)
+    src_nl = _line_starts(source)
+
+    def offset(lineno: int, col: int) -> int:
+        i = min(lineno - 1, len(py_starts) - 1)
+        text_line = python[py_starts[i]:py_starts[i + 1] if i + 1 < len(py_starts) else len(python)]
+        o = py_starts[i] + len(text_line.encode("utf-8")[:col].decode("utf-8", "ignore"))
+        n = max(0, bisect.bisect_right(py_nl, o) - 1)
+        n = min(n, len(src_nl) - 1)
+        return min(len(source), src_nl[n] + o - py_nl[n])
+
+    hits: list[Hit] = []
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if _is_built(node, values):
+            v = values[id(node)]
+            text = v.decode("latin-1") if isinstance(v, bytes) else v
+            if isinstance(text, str):
+                found = find_secrets(text)
+                if found:
+                    s = offset(node.lineno, node.col_offset)  # type: ignore[attr-defined]
+                    e = offset(node.end_lineno or node.lineno, node.end_col_offset or 0)  # type: ignore[attr-defined]
+                    # One edit for the expression, shared by the secrets in it (applied once).
+                    edit = Edit(s, e, repr(" ".join(mask_secret(h.secret, prefix_len=h.rule.prefix_len)
+                                                    for h in found)))
+                    hits += [Hit(h.rule, s, e, h.secret, "constant expression", (edit,)) for h in found]
+                    continue
+        stack.extend(ast.iter_child_nodes(node))
+    hits.sort(key=lambda h: h.start)
+    return hits
 
 
 def _folded_hits(source: str, groups: list[list[_Piece]]) -> list[Hit]:
@@ -255,23 +463,28 @@ def scan_python(source: str, *, location: str = "", misuse: bool = True) -> list
         []
     """
     mask = prefilter_mask(source)
+    # A literal reversed with [::-1] holds its keyword backwards ("...dcba_fh"[::-1]).
+    reverse = "[::-1]" in source and prefilter_mask(source[::-1]) != 0
     misuse_possible = misuse and might_misuse(source)
-    if not mask and not misuse_possible:
+    if not mask and not reverse and not misuse_possible:
         return []
     masked: MaskedSource | None = None
     findings: list[Finding] = []
-    if mask:
+    if mask or reverse:
         raw = find_secrets_unfiltered(source, mask)
         # Tokenizing is the slow part: only when a literal may hold more than the raw text shows
         # (a piece ending at a quote, an escape). A raw match is kept even as an identifier: a token
         # pasted without quotes is still a token (word-like names are told apart by the validator).
         parsed = None
-        if may_continue_in_literal(source, mask) or _ESCAPE.search(source) is not None:
+        if reverse or may_continue_in_literal(source, mask) or _ESCAPE.search(source) is not None:
             masked = mask_ipython(source)
             if masked.python.strip():
                 parsed = _string_tokens(masked.python, _line_starts(source))
         if parsed is not None:
             folded = _folded_hits(source, parsed)
+            if reverse or _FOLD_OPS.search(source) is not None:  # % formatting, .format, slices, f-strings
+                folded += [h for h in _expression_hits(source, masked.python) if not any(  # type: ignore[union-attr]
+                    f.secret == h.secret and f.start < h.end and h.start < f.end for f in folded)]
             for h in folded:
                 # Already found as written (the raw scan's position is exact): keep that one.
                 if any(r.secret == h.secret and h.start <= r.start and r.end <= max(h.end, r.end)

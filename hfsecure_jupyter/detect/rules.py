@@ -170,6 +170,27 @@ class Rule:
 _NA = r"(?![A-Za-z0-9])"
 _NA_DASH = r"(?![A-Za-z0-9_-])"
 
+
+def _start(kw: str, before: str = "A-Za-z0-9_") -> str:
+    """The left boundary of a secret whose prefix is ``kw``, written right after ``kw`` in a pattern.
+
+    Nothing from ``before`` may precede the prefix, unless it is the end of an escape: ``\\n``-style,
+    octal ``\\076``, ``\\x3e``, ``\\u003e`` (JSON), or percent-encoding ``%3D`` / ``%253D`` (URLs, also
+    encoded twice). An escape is a boundary in the text it encodes (``?token=hf_...`` as ``%3Ftoken%3Dhf_...``).
+    """
+    k = re.escape(kw)
+    behind = (r"\\[nrtfvb0]", r"\\[0-7]{3}", r"\\x[0-9A-Fa-f]{2}", r"\\u[0-9A-Fa-f]{4}", r"%[0-9A-Fa-f]{2}",
+              r"%25[0-9A-Fa-f]{2}")
+    # Every escape ends in a hex digit or one of "nrtfvb": that one-character test first, so that a prefix
+    # inside an identifier ("x_hf_...") costs one lookbehind more, not six.
+    return ("(?:(?<![" + before + "]" + k + ")|(?<=[0-9A-Fa-fnrtv]" + k + ")(?:"
+            + "|".join("(?<=" + b + k + ")" for b in behind) + "))")
+
+
+# An access key id alone in a presigned URL is public by design (the signature, not the id, grants access).
+_PRESIGNED = "".join(f"(?<!(?i:{p})A)" for p in ("X-Amz-Credential=", "X-Amz-Credential%3D", "AWSAccessKeyId=",
+                                                   "AWSAccessKeyId%3D"))
+
 HF_TOKEN_URL = "https://huggingface.co/settings/tokens"
 
 RULES: tuple[Rule, ...] = (
@@ -177,7 +198,7 @@ RULES: tuple[Rule, ...] = (
         id="hf-user-token",
         description="Hugging Face user access token",
         keywords=("hf_",),
-        pattern=re.compile(r"hf_(?:(?<![A-Za-z0-9_]hf_)|(?<=\\[nrtfvb0]hf_))(?P<body>[A-Za-z0-9]{34})" + _NA),
+        pattern=re.compile(r"hf_" + _start("hf_") + r"(?P<body>[A-Za-z0-9]{34})" + _NA),
         validator=_valid_hf,
         prefix_len=3,
         provider="Hugging Face",
@@ -188,7 +209,7 @@ RULES: tuple[Rule, ...] = (
         id="hf-org-token",
         description="Hugging Face organization API token (legacy)",
         keywords=("api_org_",),
-        pattern=re.compile(r"api_org_(?:(?<![A-Za-z0-9_]api_org_)|(?<=\\[nrtfvb0]api_org_))(?P<body>[A-Za-z0-9]{34})" + _NA),
+        pattern=re.compile(r"api_org_" + _start("api_org_") + r"(?P<body>[A-Za-z0-9]{34})" + _NA),
         validator=_valid_hf,
         prefix_len=8,
         provider="Hugging Face",
@@ -199,7 +220,7 @@ RULES: tuple[Rule, ...] = (
         id="anthropic-api-key",
         description="Anthropic API key",
         keywords=("sk-ant-",),
-        pattern=re.compile(r"sk-(?:(?<![A-Za-z0-9_]sk-)|(?<=\\[nrtfvb0]sk-))ant-(?:api|admin|sid)\d\d-(?P<body>[A-Za-z0-9_-]{80,110})" + _NA_DASH),
+        pattern=re.compile(r"sk-" + _start("sk-") + r"ant-(?:api|admin|sid)\d\d-(?P<body>[A-Za-z0-9_-]{80,110})" + _NA_DASH),
         prefix_len=7,
         provider="Anthropic",
         revoke_url="https://console.anthropic.com/settings/keys",
@@ -209,7 +230,7 @@ RULES: tuple[Rule, ...] = (
         description="OpenAI API key",
         keywords=("sk-",),
         # Every OpenAI key carries "T3BlbkFJ" (base64 of "OpenAI"): no false alarms on code.
-        pattern=re.compile(r"sk-(?:(?<![A-Za-z0-9_]sk-)|(?<=\\[nrtfvb0]sk-))(?:(?:proj|svcacct|admin)-)?(?P<body>[A-Za-z0-9_-]{16,160}T3BlbkFJ"
+        pattern=re.compile(r"sk-" + _start("sk-") + r"(?:(?:proj|svcacct|admin)-)?(?P<body>[A-Za-z0-9_-]{16,160}T3BlbkFJ"
                            r"[A-Za-z0-9_-]{16,160})" + _NA_DASH),
         prefix_len=3,
         provider="OpenAI",
@@ -219,7 +240,7 @@ RULES: tuple[Rule, ...] = (
         id="github-token",
         description="GitHub personal access, OAuth, app or refresh token",
         keywords=("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
-        pattern=re.compile(r"gh(?:(?<![A-Za-z0-9_]gh)|(?<=\\[nrtfvb0]gh))[pousr]_(?P<body>[A-Za-z0-9]{36})" + _NA),
+        pattern=re.compile(r"gh" + _start("gh") + r"[pousr]_(?P<body>[A-Za-z0-9]{36})" + _NA),
         validator=_valid_hf,
         prefix_len=4,
         provider="GitHub",
@@ -229,7 +250,7 @@ RULES: tuple[Rule, ...] = (
         id="github-fine-grained-token",
         description="GitHub fine-grained personal access token",
         keywords=("github_pat_",),
-        pattern=re.compile(r"github_pat_(?:(?<![A-Za-z0-9_]github_pat_)|(?<=\\[nrtfvb0]github_pat_))(?P<body>[A-Za-z0-9]{22}_[A-Za-z0-9]{59})" + _NA),
+        pattern=re.compile(r"github_pat_" + _start("github_pat_") + r"(?P<body>[A-Za-z0-9]{22}_[A-Za-z0-9]{59})" + _NA),
         validator=lambda b: _valid_generic(b.replace("_", "")),
         prefix_len=11,
         provider="GitHub",
@@ -239,7 +260,7 @@ RULES: tuple[Rule, ...] = (
         id="aws-access-key-id",
         description="AWS access key id",
         keywords=("AKIA", "ASIA", "ABIA", "ACCA"),
-        pattern=re.compile(r"A(?:(?<![A-Za-z0-9]A)|(?<=\\[nrtfvb0]A))(?:KIA|SIA|BIA|CCA)(?P<body>[A-Z2-7]{16})(?![A-Za-z0-9])"),
+        pattern=re.compile(r"A" + _start("A", "A-Za-z0-9") + _PRESIGNED + r"(?:KIA|SIA|BIA|CCA)(?P<body>[A-Z2-7]{16})(?![A-Za-z0-9])"),
         validator=_valid_aws,
         prefix_len=4,
         provider="AWS",
@@ -249,7 +270,7 @@ RULES: tuple[Rule, ...] = (
         id="google-api-key",
         description="Google API key",
         keywords=("AIza",),
-        pattern=re.compile(r"AIza(?:(?<![A-Za-z0-9_-]AIza)|(?<=\\[nrtfvb0]AIza))(?P<body>[0-9A-Za-z_-]{35})" + _NA_DASH),
+        pattern=re.compile(r"AIza" + _start("AIza", "A-Za-z0-9_-") + r"(?P<body>[0-9A-Za-z_-]{35})" + _NA_DASH),
         prefix_len=4,
         provider="Google Cloud",
         revoke_url="https://console.cloud.google.com/apis/credentials",
@@ -258,7 +279,7 @@ RULES: tuple[Rule, ...] = (
         id="slack-token",
         description="Slack bot, user or app token",
         keywords=("xoxb-", "xoxp-", "xoxa-", "xoxe-"),
-        pattern=re.compile(r"xox(?:(?<![A-Za-z0-9_]xox)|(?<=\\[nrtfvb0]xox))[bpae]-(?P<body>[0-9]{8,14}-[0-9]{8,14}(?:-[0-9]{8,14})?-[A-Za-z0-9]{24,34})"
+        pattern=re.compile(r"xox" + _start("xox") + r"[bpae]-(?P<body>[0-9]{8,14}-[0-9]{8,14}(?:-[0-9]{8,14})?-[A-Za-z0-9]{24,34})"
                            + _NA),
         validator=lambda b: _valid_generic(b.rsplit("-", 1)[-1]),
         prefix_len=5,

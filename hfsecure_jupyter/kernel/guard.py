@@ -251,6 +251,9 @@ class Guard:
         self._pending: dict[str, str] = {}  # raw source (rstripped) -> masked source, for history
         self.checks = 0
         self.blocked = 0
+        # Cells that held a secret and ran anyway (guard = "warn"): (In number, findings: masked previews
+        # only). Their history is masked, so %hfsecure scan learns of them here.
+        self.warned: list[tuple[int, list[detect.Finding]]] = []
 
     # -- installation ---------------------------------------------------------------------------
     def install(self) -> None:
@@ -323,6 +326,10 @@ class Guard:
                 self._reject("secret", secrets)
                 raise CellRejected(secrets, source_lines=len(lines))
             self._print(render_rejection(secrets, blocked=False))
+            number = int(getattr(self.shell, "execution_count", 0) or 0)
+            if self.warned and self.warned[-1][0] == number:
+                self.warned.pop()  # the same cell checked again (a completeness check, a re-run transform)
+            self.warned.append((number, list(secrets)))
         if misuse and misuse_policy != "off":
             if misuse_policy == "block":
                 self._reject("misuse", misuse)

@@ -270,13 +270,15 @@ def install_main(argv: Sequence[str]) -> int:
     Example:
         >>> import os, tempfile
         >>> old = os.environ.get("IPYTHONDIR"); os.environ["IPYTHONDIR"] = tempfile.mkdtemp()
-        >>> install_main(["--user"])  # doctest: +ELLIPSIS
+        >>> install_main(["--user", "--no-kernels"])  # doctest: +ELLIPSIS
         Installed: new IPython kernels load the hfsecure guard (...ipython_kernel_config.py).
         Restart running kernels to use it; `hfsecure uninstall-guard` undoes this.
         0
         >>> _ = os.environ.pop("IPYTHONDIR") if old is None else os.environ.update(IPYTHONDIR=old)
     """
-    args = _scope_parser("install-guard", "Load the hfsecure guard in every IPython kernel.").parse_args(list(argv))
+    parser = _scope_parser("install-guard", "Load the hfsecure guard in every IPython kernel.")
+    _add_kernel_flags(parser)
+    args = parser.parse_args(list(argv))
     directory = config_dir(args.scope, args.profile)
     try:
         res = install(directory)
@@ -288,6 +290,15 @@ def install_main(argv: Sequence[str]) -> int:
         print("Restart running kernels to use it; `hfsecure uninstall-guard` undoes this.")
     else:
         print(f"Already installed ({res.path}).")
+    if args.kernels:
+        from .kernelspecs import summary_lines
+
+        checks = _kernel_checks(args.profile, args.kernel_timeout)
+        bad = [c for c in checks if c.needs_fix]
+        for c in bad:  # loudly: a guard that is silently absent is the worst failure
+            print(f"hfsecure install-guard: warning: {c.line()}", file=sys.stderr)
+        if bad:
+            print(summary_lines(checks)[0])
     return 0
 
 
@@ -328,6 +339,31 @@ def uninstall_main(argv: Sequence[str]) -> int:
     return 0
 
 
+def _kernel_checks(profile: str, timeout: float) -> list:
+    """Every installed kernelspec checked: can its Python load the guard, and does it read the config?"""
+    from .kernelspecs import check_kernelspecs
+
+    shared = [d for label, d in search_dirs(profile) if label != "sys-prefix"]
+
+    def installed(d: str) -> bool:
+        try:
+            return bool(is_installed_in(d))
+        except OSError:  # unreadable: reported with the guard lines
+            return False
+
+    def configured(prefix: str) -> bool:
+        return any(installed(d) for d in shared) or (bool(prefix) and installed(os.path.join(prefix, "etc", "ipython")))
+
+    return check_kernelspecs(configured=configured, timeout=timeout)
+
+
+def _add_kernel_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-kernels", dest="kernels", action="store_false",
+                   help="do not check which installed Jupyter kernels can load the guard")
+    p.add_argument("--kernel-timeout", type=float, default=15.0,
+                   help="seconds each kernel's Python may take to answer (default: %(default)s)")
+
+
 def _login_lines(timeout: float) -> list[str]:
     from .. import detect
     from ..config import HFSecure
@@ -365,7 +401,7 @@ def status_main(argv: Sequence[str]) -> int:
         >>> old = os.environ.get("IPYTHONDIR"); os.environ["IPYTHONDIR"] = tempfile.mkdtemp()
         >>> import contextlib, io; _ = install(config_dir("user"))
         >>> with contextlib.redirect_stdout(io.StringIO()) as out:
-        ...     code = status_main(["--offline"])  # --offline: no Hub call
+        ...     code = status_main(["--offline", "--no-kernels"])  # no Hub call, no kernel started
         >>> code, "guard: installed [user]" in out.getvalue(), "login: not checked (--offline)" in out.getvalue()
         (0, True, True)
         >>> _ = os.environ.pop("IPYTHONDIR") if old is None else os.environ.update(IPYTHONDIR=old)
@@ -376,6 +412,7 @@ def status_main(argv: Sequence[str]) -> int:
                    help="IPython profile to look at (default: %(default)s)")
     p.add_argument("--offline", action="store_true", help="do not ask the Hub who is logged in")
     p.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for the Hub (default: %(default)s)")
+    _add_kernel_flags(p)
     args = p.parse_args(list(argv))
     found, unreadable = [], []
     for label, d in search_dirs(args.profile):
@@ -397,6 +434,16 @@ def status_main(argv: Sequence[str]) -> int:
             print(f"guard: installed [{label}] in {d}{kind}")
     elif not unreadable:
         print("guard: not installed (run `hfsecure install-guard`, or `%load_ext hfsecure_jupyter` in a notebook)")
+    if args.kernels:
+        from .kernelspecs import summary_lines
+
+        checks = _kernel_checks(args.profile, args.kernel_timeout)
+        bad = [c for c in checks if c.needs_fix]
+        if found and bad:
+            print(f"guard: NOT active in {len(bad)} kernel{'s' if len(bad) != 1 else ''}: "
+                  + ", ".join(repr(c.name) for c in bad) + " (see below)")
+        for line in summary_lines(checks):
+            print(line)
     if args.offline:
         print("login: not checked (--offline)")
         from ..hub import auth

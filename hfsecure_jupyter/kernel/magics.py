@@ -33,7 +33,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence, cast
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, cast
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
@@ -55,8 +55,6 @@ __all__ = ["HFSecureMagics", "HFJOB_OPTIONS", "JobRefused", "JobSubmitError", "S
 STATUS_TIMEOUT = 2.0
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _PLACEHOLDER = re.compile(r"^\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$")
-_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".ipynb_checkpoints", ".venv", "venv",
-              ".tox", ".mypy_cache", ".pytest_cache"}
 
 
 class JobRefused(Exception):
@@ -542,6 +540,7 @@ class HFSecureMagics(Magics):
 
     def _scan(self, path: str | None) -> None:
         redact = _redactor(self.shell)
+        history = None
         if path is None:
             path = find_notebook_path(self.shell.user_ns)
             if path is None:
@@ -552,7 +551,9 @@ class HFSecureMagics(Magics):
             if not os.path.exists(path):
                 raise UsageError(f"%hfsecure scan: the notebook {path!r} is not reachable from "
                                  f"{os.getcwd()!r}; give its path: %hfsecure scan PATH")
-            saved_note = f"scanning the saved notebook {path} (save first to include recent edits)"
+            saved_note = _saved_version_note(path)
+            guard = getattr(_extension_state(self.shell), "guard", None)
+            history = _history_lines(_input_history(self.shell), getattr(guard, "warned", ()))
         else:
             saved_note = ""
         path = os.path.expanduser(path)
@@ -563,9 +564,13 @@ class HFSecureMagics(Magics):
 
             from ..widgets.findings import Findings
 
-            display(Findings.scan(path, note=saved_note))
+            notes = [n for n in [saved_note, *(history or [])] if n]
+            display(Findings.scan(path, note="\n".join(notes)))
             return
-        print(redact(_scan_text(path, saved_note)))
+        text = _scan_text(path, saved_note)
+        if history is not None:
+            text += "\n" + "\n".join(history)
+        print(redact(text))
 
     def _jobs(self, limit: int) -> None:
         redact = _redactor(self.shell)
@@ -679,38 +684,94 @@ def _redaction_text(state: Any, settings: Any) -> str:
 
 def _scan_text(path: str, saved_note: str = "") -> str:
     """The findings in a file or folder, masked, as the ``hfsecure scan`` command shows them."""
-    try:
-        from .. import report, scan_cli
-    except ImportError:  # an installation without the CLI scanner: walk and scan here
-        return _scan_text_fallback(path, saved_note)
+    from .. import report, scan_cli
+
     run = scan_cli.run_scan([path])
     text = report.render_text(run.reports, files_scanned=run.files_scanned, notes=run.notes, errors=run.errors)
     return (f"{saved_note}\n" if saved_note else "") + text.rstrip("\n")
 
 
-def _scan_text_fallback(path: str, saved_note: str) -> str:
+def _saved_version_note(path: str, now: float | None = None) -> str:
+    """Which saved version of the notebook is read: its path and when it was saved.
+
+    Example:
+        >>> import os, tempfile
+        >>> fd, name = tempfile.mkstemp(suffix=".ipynb"); os.close(fd); os.utime(name, (0, 1000.0))
+        >>> _saved_version_note(name, now=1060.0).endswith("(1 min ago); save first to include recent edits")
+        True
+        >>> os.remove(name)
+    """
+    import time
+
+    try:
+        mtime = os.path.getmtime(path)
+    except OSError:
+        return f"scanning the saved notebook {path} (save first to include recent edits)"
+    age = max(0.0, (time.time() if now is None else now) - mtime)
+    ago = (f"{age:.0f} s" if age < 60 else f"{age / 60:.0f} min" if age < 3600 else
+           f"{age / 3600:.0f} h" if age < 86400 else f"{age / 86400:.0f} days")
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(mtime))
+    return (f"scanning the saved notebook {path}, as saved at {stamp} ({ago} ago); "
+            "save first to include recent edits")
+
+
+def _input_history(shell: Any) -> list[str]:
+    """The cells this kernel has run, ``In[0]`` first (the guard has scrubbed the ones it blocked)."""
+    hm = getattr(shell, "history_manager", None)
+    raw = getattr(hm, "input_hist_raw", None)
+    if raw is None:
+        raw = (getattr(shell, "user_ns", None) or {}).get("In") or []
+    return [cell if isinstance(cell, str) else "" for cell in raw]
+
+
+def _history_lines(cells: Sequence[str], warned: Iterable[tuple[int, Sequence[Any]]] = ()) -> list[str]:
+    """What ``%hfsecure scan`` says about the cells this kernel has run (numbered as ``In[n]``).
+
+    A secret in the history ran: the guard rejects and scrubs a cell that holds one, so such a cell ran
+    while the guard was off or not loaded yet. A cell that ran with the guard warning is masked in the
+    history; the guard's record of it (``warned``: In number and findings) is reported instead. Unsaved
+    cells are here though not in the file.
+
+    Example:
+        >>> from hfsecure_jupyter.testing import fake_token
+        >>> lines = _history_lines(["", "x = 1", f"tok = '{fake_token(seed=5)}'"])
+        >>> lines[0]
+        "this kernel's history: 2 cells run, 1 held a secret and ran (the guard was off, warning or not loaded)"
+        >>> lines[1].startswith("  In [2], line 1: hf-user-token hf_****")
+        True
+    """
     from .. import detect
 
-    files = list(_walk(path)) if os.path.isdir(path) else [path]
-    out = [saved_note] if saved_note else []
-    found = 0
-    for name in files:
-        try:
-            rep = detect.scan_file(name)
-        except OSError as exc:
-            out.append(f"error: {name}: not readable ({exc.strerror or exc})")
+    found: dict[int, list[str]] = {}
+    revoke: list[str] = []
+
+    def add(number: int, f: Any, note: str = "") -> None:
+        found.setdefault(number, []).append(f"  In [{number}], line {f.line}: {f.rule} {f.preview}{note}")
+        url = detect.rule_by_id(f.rule).revoke_url or "its provider's settings"
+        if url not in revoke:
+            revoke.append(url)
+
+    run = max(0, len(cells) - 1)  # In[0] is always empty
+    for number, cell in enumerate(cells):
+        if number == 0 or not cell or not detect.might_contain_secret(cell):
             continue
-        for f in rep.findings:
-            found += 1
-            out.append(f"{name}:{f.line}:{f.column}: {f.rule} {f.preview}" + (" [suppressed]" if f.suppressed else ""))
-            if f.fix:
-                out.append(f"    fix: {f.fix}")
-    out.append(f"{found} finding(s) in {len(files)} file(s).")
-    return detect.redact("\n".join(out))
-
-
-def _walk(root: str) -> Iterator[str]:
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
-        for name in sorted(filenames):
-            yield os.path.join(dirpath, name)
+        try:
+            for f in detect.scan_cell(cell, misuse=False):
+                if f.kind == "secret":
+                    add(number, f)
+        except Exception as exc:  # noqa: BLE001 - say so, keep scanning the rest
+            found.setdefault(number, []).append(f"  In [{number}]: could not be scanned ({type(exc).__name__})")
+    for number, findings in warned:
+        if number not in found:  # masked in the history: the guard's record says what ran
+            for f in findings:
+                add(number, f, " (ran with the guard warning)")
+    plural = "s" if run != 1 else ""
+    if not found:
+        return [f"this kernel's history: {run} cell{plural} run, no secrets found"]
+    held = len(found)
+    lines = [f"this kernel's history: {run} cell{plural} run, {held} held a secret and ran "
+             "(the guard was off, warning or not loaded)"]
+    for number in sorted(found):
+        lines += found[number]
+    return lines + [f"  fix: revoke each secret shown ({', '.join(revoke)}), then restart the kernel to drop it "
+                    "from memory and history"]

@@ -64,7 +64,7 @@ class Findings(W.VBox):
         except ImportError:  # moved by a refactor: the CLI package
             from ..cli.scan import run_scan  # type: ignore[no-redef]
         run = run_scan([path])
-        return cls(run.reports, files_scanned=run.files_scanned, notes=([note] if note else []) + list(run.notes),
+        return cls(run.reports, files_scanned=run.files_scanned, notes=note.splitlines() + list(run.notes),
                    errors=run.errors, **kwargs)
 
     def _summary(self) -> str:

@@ -83,3 +83,60 @@ def test_raw_file_markers_skip_nlp_token_names_but_keep_token_variables():
         assert not might_misuse_bytes(clean), clean
     for leaky in (b"print(hf_token)", b"get_token()", b"!hf auth token", b"access_token = x", b"HF_TOKEN"):
         assert might_misuse_bytes(leaky), leaky
+
+
+# Issue 7 item 5: forms that show nothing (each was a false secret-echoed or AWS finding).
+@pytest.mark.parametrize("src", [
+    'with open("token.txt", "w") as f:\n    f.write(os.environ["HF_TOKEN"])',
+    'fh = open(p, "w")\nfh.write(get_token())',
+    '!echo "$KEY" | docker login -u me --password-stdin registry.example.com',
+    '!echo "${HF_TOKEN}" | gcloud secrets versions add hf-token --data-file=-',
+    "%%bash\necho $HF_TOKEN | sudo docker login --username u --password-stdin",
+    '!echo "HF_TOKEN=$HF_TOKEN" > .env',
+    '!echo "$HF_TOKEN" >> ~/.cache/huggingface/token',
+    '!echo "${HF_TOKEN_SECRET_NAME}"',
+    "!echo $HF_TOKEN_ID $MODEL_TOKEN_PATH $HF_TOKEN_FILE $HF_TOKEN_URL $SECRET_ENV $API_KEY_NAME",
+    "print(EOS_TOKENS)",
+    "EOS_TOKENS",
+    "print(PAD_TOKEN, MAX_NEW_TOKENS, SPECIAL_TOKENS)",
+    'print(os.environ["HF_TOKEN_PATH"])',
+    'run_job(image="x", command=["y"], env={"HF_TOKEN_PATH": "/secrets/t", "MODEL_ID": "m"})',
+])
+def test_forms_that_show_no_secret_are_quiet(src):
+    assert detect.scan_python(src) == []
+
+
+@pytest.mark.parametrize("src", [
+    "import sys\nsys.stdout.write(get_token())",
+    "sys.stderr.write(os.environ['HF_TOKEN'])",
+    "!echo $HF_TOKEN | tee token.log",
+    "!echo $HF_TOKEN | cat",
+    "!echo $HF_TOKEN > /dev/stdout",
+    "!echo $HF_TOKEN >&2",
+    "!echo $HF_TOKEN 2>/dev/null",
+    "!echo $HF_TOKEN && docker login --password-stdin",
+    "print(HF_TOKEN)",
+    "print(HF_TOKENS)",
+])
+def test_forms_that_still_show_a_secret(src):
+    assert [f.rule for f in detect.scan_python(src)] == ["secret-echoed"]
+
+
+def test_secret_names_by_their_ending():
+    for name in ("HF_TOKEN_SECRET_NAME", "HF_TOKEN_ID", "TOKEN_PATH", "API_KEY_FILE", "SECRET_URL", "HF_TOKEN_ENV",
+                 "EOS_TOKENS", "bos_token", "MAX_NEW_TOKENS", "AWS_ACCESS_KEY_ID"):
+        assert not is_secret_name(name), name
+    for name in ("HF_TOKEN", "HF_TOKENS", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "USER_TOKEN", "ACCESS_TOKEN"):
+        assert is_secret_name(name), name
+
+
+def test_aws_key_id_alone_in_a_presigned_url_is_public():
+    from hfsecure_jupyter.testing import fake_token
+
+    key = fake_token("aws")
+    saved = (f"--2024-05-01--  https://bucket.s3.amazonaws.com/model.bin?X-Amz-Algorithm=AWS4-HMAC-SHA256&"
+             f"X-Amz-Credential={key}%2F20240501%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20240501T000000Z")
+    assert detect.scan_text(saved) == []
+    assert detect.scan_text(f"https://b.s3.amazonaws.com/k?AWSAccessKeyId={key}&Expires=1&Signature=x") == []
+    assert [f.rule for f in detect.scan_text(f"aws_access_key_id = {key}")] == ["aws-access-key-id"]
+    assert [f.rule for f in detect.scan_text(f"X-Amz-Credential: {key}")] == ["aws-access-key-id"]

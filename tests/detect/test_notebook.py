@@ -6,8 +6,11 @@ import base64
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hfsecure_jupyter import detect
+from hfsecure_jupyter.testing import fake_token
 
 
 def nb_bytes(cells, metadata=None, indent=1) -> bytes:
@@ -139,3 +142,81 @@ def test_redact_file_keeps_mode_and_other_bytes(tmp_path, tok):
     detect.redact_file(p)
     assert p.read_bytes() == f"# setup\nTOKEN = 'hf_****{tok[-4:]}'\r\nprint('done')\n".encode()
     assert (p.stat().st_mode & 0o777) == 0o640
+
+
+# Issue 8 item 7: parts of a notebook that were never scanned.
+def _odd_places(t: str) -> dict[str, tuple[dict, str]]:
+    cell = {"cell_type": "code", "execution_count": 1, "id": "a1", "metadata": {}, "outputs": [], "source": "x = 1"}
+    meta = {"kernelspec": {"language": "python", "name": "python3"}}
+
+    def nb(cells, metadata=meta, **top):
+        return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5, **top}
+
+    out = {"output_type": "display_data", "metadata": {}, "data": {"text/plain": "x", t: "y"}}
+    return {
+        "metadata-key": (nb([cell], {**meta, "widgets": {t: {"state": {}}}}), "metadata.widgets.hf_****{l}#key"),
+        "cell-metadata-key": (nb([{**cell, "metadata": {t: True}}]), "cells[0].metadata.hf_****{l}#key"),
+        "output-data-key": (nb([{**cell, "outputs": [out]}]), "cells[0].outputs[0].data.hf_****{l}#key"),
+        "cell-key": (nb([{**cell, t: 1}]), "cells[0].hf_****{l}#key"),
+        "top-level-key": (nb([cell], **{t: {}}), "hf_****{l}#key"),
+        "cell-id": (nb([{**cell, "id": t}]), "cells[0].id"),
+        "cell-type-value": (nb([{**cell, "cell_type": t}]), "cells[0].cell_type"),
+        "cells-a-dict": (nb({"first": {"source": t}}), "cells.first.source"),
+        "cells-a-string": (nb(t), "cells"),
+    }
+
+
+ODD = list(_odd_places("hf_" + "A" * 34))
+
+
+@pytest.mark.parametrize("name", ODD)
+def test_every_part_of_a_notebook_is_scanned_and_redacted(tok, name):
+    doc, where = _odd_places(tok)[name]
+    data = json.dumps(doc, indent=1).encode()
+    report = detect.scan_notebook(data)
+    assert [f.location for f in report.secrets] == [where.format(l=tok[-4:])]
+    assert all(tok not in f.location and tok not in repr(f) for f in report.findings)
+    out, _ = detect.redact_notebook(data)
+    assert tok.encode() not in out
+    redone = json.loads(out)  # still JSON, nothing else lost
+    assert json.dumps(redone).count(detect.mask_secret(tok)) == 1
+    assert len(json.dumps(redone)) == len(json.dumps(doc)) - len(tok) + len(detect.mask_secret(tok))
+
+
+def test_a_key_holding_a_secret_keeps_its_value_and_place(tok):
+    doc = {"cells": [], "metadata": {"a": 1, tok: {"inner": [1, 2]}, "z": 3}, "nbformat": 4, "nbformat_minor": 5}
+    out, _ = detect.redact_notebook(json.dumps(doc).encode())
+    assert list(json.loads(out)["metadata"].items()) == [("a", 1), (detect.mask_secret(tok), {"inner": [1, 2]}),
+                                                         ("z", 3)]
+
+
+_SAFE = st.text(alphabet="abcdefghij_-/ .", max_size=6)
+_TREE = st.recursive(st.none() | st.integers() | _SAFE,
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_SAFE, inner, max_size=3),
+                     max_leaves=12)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_TREE, st.data())
+def test_a_token_anywhere_in_a_notebook_is_found_and_redacted(tree, data):
+    tok = fake_token(seed=5)
+    doc = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "", "x": tree}], "metadata": {}}
+    # walk down to a random container and put the token there, as a key or as a value
+    node = doc["cells"][0]
+    while True:
+        children = [v for v in (node.values() if isinstance(node, dict) else node) if isinstance(v, (dict, list))]
+        if not children or data.draw(st.booleans()):
+            break
+        node = data.draw(st.sampled_from(children))
+    if isinstance(node, dict):
+        if data.draw(st.booleans()):
+            node[tok] = data.draw(_TREE)
+        else:
+            node[data.draw(_SAFE) + "!"] = tok
+    else:
+        node.insert(data.draw(st.integers(0, len(node))), tok)
+    raw = json.dumps(doc).encode()
+    report = detect.scan_notebook(raw)
+    assert len(report.secrets) == 1 and all(tok not in f.location for f in report.findings)
+    out, _ = detect.redact_notebook(raw)
+    assert tok.encode() not in out and json.loads(out) is not None

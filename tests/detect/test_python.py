@@ -101,3 +101,53 @@ def test_clean_code_with_hub_names_has_no_findings():
            "path = hf_hub_download(repo_id='gpt2', filename='config.json', token=os.environ['HF_TOKEN'])\n"
            "tokenizer = AutoTokenizer.from_pretrained('bert-base-uncased', use_auth_token=True)\n")
     assert detect.scan_python(src) == []
+
+
+# Issue 8 item 5: a cell that does not tokenize is still folded (tolerant tokenizer), so the guard
+# blocks it before either half reaches the kernel.
+def _broken_cells(t: str) -> dict[str, str]:
+    a, b = t[:12], t[12:]
+    return {
+        "missing-paren": f'tok = ("{a}"\n       "{b}"\n',
+        "missing-paren-plus": f'login(token="{a}" + "{b}"\nx = 1',
+        "bad-indent": f'if True:\n    x = 1\n  tok = "{a}" + "{b}"\nprint(tok)',
+        "bad-indent-before": f'if True:\n    x = 1\n  y = 2\ntok = "{a}" "{b}"',
+        "unterminated-triple-quote": f'doc = """never closed\ntok = "{a}" + "{b}"',
+        "unterminated-string-after": f'tok = "{a}" + "{b}"\nbad = "oops',
+        "stray-dedent-then-magic": f'    x = 1\n  y = 2\n%time z = 3\ntok = "{a}" + \\\n  "{b}"',
+    }
+
+
+@pytest.mark.parametrize("name", list(_broken_cells("hf_" + "A" * 34)))
+def test_split_token_in_a_cell_that_does_not_tokenize(tok, name):
+    src = _broken_cells(tok)[name]
+    [f] = [f for f in detect.scan_python(src) if f.is_secret]
+    assert f.preview == detect.mask_secret(tok) and f.encoding == "concatenation"
+    redacted = detect.apply_edits(src, f.edits)
+    assert tok[:12] not in redacted and tok[12:] not in redacted
+
+
+def test_tolerant_tokenizer_is_linear_in_the_number_of_errors(monkeypatch):
+    # Every other line is a tokenize error: each restart reads a bounded amount (counting lines read).
+    import tokenize
+
+    from hfsecure_jupyter.detect import python as py
+
+    real = tokenize.generate_tokens
+    calls = 0
+
+    def counting(readline):
+        def rl():
+            nonlocal calls
+            calls += 1
+            return readline()
+        return real(rl)
+
+    monkeypatch.setattr(tokenize, "generate_tokens", counting)
+    for n in (300, 600):
+        calls = 0
+        # indents 0, 4, 2, 0, 4, 2...: every third line does not match an outer indentation level
+        src = "".join(" " * (0, 4, 2)[i % 3] + f"x{i} = 1\n" for i in range(n))
+        toks = py._tolerant_tokens(src)
+        assert sum(t.type == py._RESTART for t in toks) >= n // 3 - 1  # it did start over at each
+        assert calls <= 5 * n + 20, (n, calls)

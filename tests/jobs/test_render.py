@@ -17,7 +17,7 @@ import warnings
 
 import pytest
 
-from hfsecure_jupyter.hub.emulator_jobs import parse_inline
+from hfsecure_jupyter.emulator import parse_inline
 from hfsecure_jupyter.jobs import DEFAULT_UV_IMAGE, JobSpec, SecretValueError
 from hfsecure_jupyter.testing import fake_token
 

@@ -49,6 +49,14 @@ def _cases() -> list[tuple[str, str, list[str]]]:
         ("time-magic", f'%%time\ntok = "{t}"', [t]),
         ("writefile-magic", f"%%writefile /tmp/hfsecure-should-not-exist.txt\n{t}", [t]),
         ("markdown-in-string", f'note = """your token ({t}) was saved"""', [t]),
+        # issue 7 item 12: f-strings made of constants, and other constant expressions (item 2)
+        ("fstring-constants", f"tok = f\"{{'{t[:12]}'}}{{'{t[12:]}'}}\"", [t, t[12:]]),
+        ("percent-format", f'tok = "%s%s" % ("{t[:12]}", "{t[12:]}")', [t, t[12:]]),
+        ("str-format", f'tok = "{{}}{{}}".format("{t[:12]}", "{t[12:]}")', [t, t[12:]]),
+        ("reversed-literal", f"tok = {t[::-1]!r}[::-1]", [t, t[::-1]]),
+        # issue 8 item 5: a split token in a cell that does not tokenize (the SyntaxError would show it)
+        ("split-missing-paren", f'login(token="{t[:12]}" + "{t[12:]}"', [t, t[12:]]),
+        ("split-bad-indent", f'if True:\n    x = 1\n  tok = "{t[:12]}" + "{t[12:]}"', [t, t[12:]]),
     ]
 
 

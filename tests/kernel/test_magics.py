@@ -530,6 +530,62 @@ def test_scan_current_notebook_from_the_session(ip, tok, tmp_path, monkeypatch):
     assert mask_secret(tok) in run.text
 
 
+def test_scan_names_the_saved_version_and_scans_what_the_kernel_ran(ip, tok, tmp_path, monkeypatch):
+    """The saved file is clean, the token is in a cell run but not saved: the scan says which saved version
+    it read (path and time) and finds the token in the kernel's history."""
+    import nbformat
+
+    nb = tmp_path / "current.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), str(nb))
+    os.utime(nb, (1_700_000_000, 1_700_000_000))
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    ip.user_ns["__session__"] = str(nb)
+    try:
+        ran = Run(ip, f"token = '{tok}'")  # no guard loaded here: it runs, unsaved
+        number = ran.result.execution_count
+        run = Run(ip, "%hfsecure scan")
+    finally:
+        ip.user_ns.pop("__session__")
+    assert run.error is None, run.text
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(1_700_000_000))
+    assert f"scanning the saved notebook {nb}, as saved at {stamp}" in run.text and "save first" in run.text
+    assert "No secrets found" in run.text  # in the saved file, which is clean
+    assert f"In [{number}], line 1: hf-user-token {mask_secret(tok)}" in run.text
+    assert "the guard was off, warning or not loaded" in run.text and "revoke" in run.text
+    run.assert_clean(tok)
+
+
+def test_scan_history_reports_cells_run_with_the_guard_warning_not_those_it_blocked(shell, tmp_path, monkeypatch,
+                                                                                     make_token):
+    import nbformat
+
+    nb = tmp_path / "guarded.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), str(nb))
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    blocked_tok, warned_tok = make_token(), make_token()
+    state = extension.load(shell)
+    shell.user_ns["__session__"] = str(nb)
+    try:
+        blocked = Run(shell, f"a = '{blocked_tok}'")
+        assert blocked.error is not None  # rejected, and scrubbed from the history
+        state.settings.guard = "warn"
+        warned = Run(shell, f"b = '{warned_tok}'")
+        run = Run(shell, "%hfsecure scan")
+    finally:
+        shell.user_ns.pop("__session__", None)
+        extension.unload(shell)
+    assert (f"In [{warned.result.execution_count}], line 1: hf-user-token {mask_secret(warned_tok)} "
+            "(ran with the guard warning)") in run.text
+    assert mask_secret(blocked_tok) not in run.text
+    run.assert_clean(blocked_tok, warned_tok)
+
+
+def test_scan_of_a_clean_history_says_so():
+    from hfsecure_jupyter.kernel.magics import _history_lines
+
+    assert _history_lines(["", "x = 1", "print(x)"]) == ["this kernel's history: 2 cells run, no secrets found"]
+
+
 def test_scan_without_a_known_notebook_asks_for_a_path(ip, monkeypatch):
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     ip.user_ns.pop("__session__", None)

@@ -102,7 +102,9 @@ def test_streams_are_masked(kernel, code, expect):
 
 
 def test_reversed_literal_is_masked_when_printed(kernel):
-    code = f'print("{UNKNOWN[::-1]}"[::-1])'  # the cell's text holds no token: it is built at run time
+    # The cell's text holds no token: it is built at run time from a variable (a reversed *constant*,
+    # '"..."[::-1]', is folded and blocked by the guard: see test_guard).
+    code = f's = "{UNKNOWN[::-1]}"\nprint(s[::-1])'
     msgs, reply = run(kernel, code)
     assert reply["content"]["status"] == "ok"
     assert not _leaks(msgs)

@@ -32,7 +32,8 @@ from typing import Any
 
 from ..testing import fake_token
 
-__all__ = ["Accounts", "AccountsError", "Token", "User", "test_accounts", "demo_accounts", "ROLES"]
+__all__ = ["Accounts", "AccountsError", "Token", "User", "test_accounts", "demo_accounts", "ROLES", "hex_id", "now_iso",
+           "seed_repos"]
 
 ROLES = ("read", "write", "fineGrained")
 ORG_ROLES = ("admin", "write", "contributor", "read")
@@ -48,7 +49,7 @@ def _mask(value: str) -> str:
     return value[:3] + "****" + value[-4:] if len(value) > 10 else "****"
 
 
-def _hex_id(kind: str, name: str) -> str:
+def hex_id(kind: str, name: str) -> str:
     """Stable 24-hex id (the shape of the Hub's object ids) for a user, org or entity."""
     return hashlib.sha256(f"{kind}:{name}".encode()).hexdigest()[:24]
 
@@ -90,7 +91,7 @@ class Token:
             scoped = []
             for entry in fg.get("scoped") or []:
                 entity = dict(entry.get("entity") or {})
-                entity.setdefault("_id", _hex_id(entity.get("type", ""), entity.get("name", "")))
+                entity.setdefault("_id", hex_id(entity.get("type", ""), entity.get("name", "")))
                 scoped.append({"entity": entity, "permissions": list(entry.get("permissions") or [])})
             out["fineGrained"] = {
                 "canReadGatedRepos": bool(fg.get("canReadGatedRepos", False)),
@@ -111,7 +112,7 @@ class User:
 
     @property
     def id(self) -> str:
-        return _hex_id("user", self.name)
+        return hex_id("user", self.name)
 
     def org_role(self, org: str) -> str | None:
         """This user's role in ``org`` or None when not a member."""
@@ -224,8 +225,33 @@ class Accounts:
         return cls(users, org_names)
 
 
+_README = "---\nlicense: apache-2.0\n---\n# {name}\n\nA small repo served by the hfsecure hub emulator.\n"
+
+
+def seed_repos(public: str, private_dataset: str, gated: str, *, accepted: list[str] | None = None,
+               extra: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The ``repos`` entries of an accounts file: a public model, a private dataset, a gated model.
+
+    Example:
+        >>> [(r["id"], r["type"], r["private"], r["gated"]) for r in seed_repos("o/m", "u/d", "g/m")]
+        [('o/m', 'model', False, False), ('u/d', 'dataset', True, False), ('g/m', 'model', False, 'manual')]
+    """
+    return [
+        {"id": public, "type": "model", "private": False, "gated": False,
+         "files": {"README.md": _README.format(name=public), "config.json": '{"model_type": "tiny", "hidden_size": 8}\n'}},
+        {"id": private_dataset, "type": "dataset", "private": True, "gated": False,
+         "files": {"README.md": _README.format(name=private_dataset), "data/train.csv": "text,label\nhello,1\n"}},
+        {"id": gated, "type": "model", "private": False, "gated": "manual", "accepted": list(accepted or []),
+         "files": {"README.md": _README.format(name=gated), "config.json": '{"model_type": "gated"}\n'}},
+        *(extra or []),
+    ]
+
+
 def test_accounts() -> dict[str, Any]:
-    """The four test users, with tokens made fresh now (never written anywhere).
+    """The four test users, with tokens made fresh now (never written anywhere), and the seeded repos.
+
+    Repos: ``acme/tiny-model`` (public model), ``alice/private-data`` (alice's private dataset),
+    ``acme/gated-model`` (gated, granted to carol only), ``acme/private-model`` (private model).
 
     alice: write token, admin of org ``acme``; bob: read token; carol: fine-grained token with
     ``job.write`` + ``repo.write`` on user carol and ``repo.content.read`` on model ``acme/private-model``;
@@ -238,6 +264,9 @@ def test_accounts() -> dict[str, Any]:
     """
     created = "2025-01-15T10:00:00.000Z"
     return {
+        "repos": seed_repos("acme/tiny-model", "alice/private-data", "acme/gated-model", accepted=["carol"],
+                            extra=[{"id": "acme/private-model", "type": "model", "private": True,
+                                    "files": {"config.json": '{"model_type": "private"}\n'}}]),
         "orgs": [{"name": "acme", "fullname": "Acme Corp"}],
         "users": [
             {"name": "alice", "fullname": "Alice Example", "orgs": [{"name": "acme", "role": "admin"}],
@@ -273,12 +302,15 @@ test_accounts.__test__ = False  # type: ignore[attr-defined]  # a factory, not a
 
 
 def demo_accounts(name: str = "demo") -> dict[str, Any]:
-    """One demo user with a fresh write token (what ``hfsecure hub-emulator`` serves without a file).
+    """One demo user with a fresh write token (what ``hfsecure hub-emulator`` serves without a file), and
+    repos to meet the Hub's rules with: a public model ``open-lab/tiny-model``, another account's private
+    dataset ``someone-else/private-data`` and a gated model ``gated-lab/gated-model`` (not granted).
 
     Example:
         >>> demo_accounts()["users"][0]["tokens"][0]["role"]
         'write'
     """
-    return {"users": [{"name": name, "fullname": "Demo User", "orgs": [],
+    return {"repos": seed_repos("open-lab/tiny-model", "someone-else/private-data", "gated-lab/gated-model"),
+            "users": [{"name": name, "fullname": "Demo User", "orgs": [],
                        "tokens": [{"token": fake_token(), "role": "write", "displayName": "demo-write",
                                    "createdAt": now_iso()}]}]}

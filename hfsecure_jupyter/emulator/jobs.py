@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..detect import Redactor
-from .emulator_accounts import now_iso
+from .accounts import now_iso
 
 __all__ = ["Job", "Timings", "SealedSecrets", "InlineScript", "parse_inline", "TERMINAL_STAGES", "HARDWARE"]
 
@@ -215,6 +215,50 @@ def parse_inline(command: list[str] | None) -> InlineScript | None:
     return InlineScript(script, deps, python, args)
 
 
+#: The group leader of a local run: runs the job, and kills its process group when the emulator's end of the
+#: pipe closes (the emulator stopped or died) while the job still runs.
+_WATCHDOG = """
+import os, signal, subprocess, sys, threading
+fd = int(sys.argv[1])
+proc = subprocess.Popen(sys.argv[2:])
+def _watch():
+    try:
+        os.read(fd, 1)
+    except OSError:
+        pass
+    if proc.poll() is None:
+        os.killpg(0, signal.SIGKILL)
+threading.Thread(target=_watch, daemon=True).start()
+signal.signal(signal.SIGTERM, lambda *a: proc.terminate())
+rc = proc.wait()
+sys.exit(rc if rc >= 0 else 128 - rc)
+"""
+
+#: What a local run inherits from the emulator's environment (nothing else: no token, no HF_* variable).
+_INHERITED_ENV = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "TZ")
+
+
+def job_environment(home: str, endpoint: str | None, environment: dict[str, Any],
+                    secrets: dict[str, str]) -> dict[str, str]:
+    """The environment of a local run: a few system variables, a private ``HOME``/``HF_HOME``, the emulator as
+    ``HF_ENDPOINT``, then the job's own env and secrets (and nothing else of the emulator's environment).
+
+    Example:
+        >>> env = job_environment("/tmp/w", "http://127.0.0.1:1", {"MODE": "x"}, {"HF_TOKEN": "t"})
+        >>> env["HF_ENDPOINT"], env["HF_HOME"], env["MODE"], env["HF_TOKEN"]
+        ('http://127.0.0.1:1', '/tmp/w/.cache/huggingface', 'x', 't')
+    """
+    env = {k: os.environ[k] for k in _INHERITED_ENV if k in os.environ}
+    env.update({"PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8", "HOME": home,
+                "HF_HOME": os.path.join(home, ".cache", "huggingface"), "HF_HUB_DISABLE_TELEMETRY": "1",
+                "HF_HUB_DISABLE_UPDATE_CHECK": "1"})
+    if endpoint:
+        env["HF_ENDPOINT"] = endpoint
+    env.update({k: str(v) for k, v in environment.items()})
+    env.update(secrets)
+    return env
+
+
 _ENV_KEY_USE = re.compile(r"""os\.environ\s*\[\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*\]""")
 
 
@@ -248,6 +292,7 @@ class Job:
         self._cancel = threading.Event()
         self._proc: subprocess.Popen | None = None
         self._thread: threading.Thread | None = None
+        self._endpoint: str | None = None
 
     def __repr__(self) -> str:
         return (f"Job(id={self.id!r}, namespace={self.namespace!r}, stage={self.stage!r}, "
@@ -346,8 +391,10 @@ class Job:
         return out
 
     # -- life cycle ----------------------------------------------------------------------------------
-    def start(self, timings: Timings, *, local_run: bool = False, use_uv: bool | None = None) -> None:
-        """Run the life cycle in a daemon thread."""
+    def start(self, timings: Timings, *, local_run: bool = False, use_uv: bool | None = None,
+              endpoint: str | None = None) -> None:
+        """Run the life cycle in a daemon thread; a local run gets ``HF_ENDPOINT=endpoint``."""
+        self._endpoint = endpoint
         self._thread = threading.Thread(target=self._run, args=(timings, local_run, use_uv),
                                         name=f"hub-emulator-job-{self.id[:8]}", daemon=True)
         self._thread.start()
@@ -437,26 +484,29 @@ class Job:
             note = f"; dependencies not installed: {', '.join(inline.dependencies)}" if inline.dependencies else ""
             want = f" (the job asked for Python {inline.python})" if inline.python else ""
             self.log(f"[hub emulator] uv is not installed: running the script with Python {version}{want}{note}")
-        env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "TZ") if k in os.environ}
-        env.update({"PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8"})
-        env.update({k: str(v) for k, v in (self.spec.get("environment") or {}).items()})
-        env.update(self.secrets.reveal())
         timeout = self.spec.get("timeoutSeconds")
         with tempfile.TemporaryDirectory(prefix="hub-emulator-job-") as work:
-            env["HOME"] = work
+            env = job_environment(work, self._endpoint, self.spec.get("environment") or {}, self.secrets.reveal())
+            # The job runs under a watchdog, leader of its own process group, that ends the whole group
+            # when the emulator goes away, however it goes (a SIGKILL included): its pipe then closes.
+            alive_r, alive_w = os.pipe()
             try:
-                proc = subprocess.Popen(argv, cwd=work, env=env, stdin=subprocess.PIPE if stdin_data else
-                                        subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                proc = subprocess.Popen([sys.executable, "-c", _WATCHDOG, str(alive_r), *argv], cwd=work, env=env,
+                                        stdin=subprocess.PIPE if stdin_data else subprocess.DEVNULL,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(alive_r,),
                                         text=True, encoding="utf-8", errors="replace", bufsize=1,
                                         start_new_session=True)
             except OSError as exc:
+                os.close(alive_w)
                 self.log(f"[hub emulator] could not start the job: {exc.strerror}")
                 self.set_stage("ERROR", "Could not start the job")
                 return
+            finally:
+                os.close(alive_r)
             self._proc = proc
             if self._cancel.is_set():  # canceled while starting
                 self._kill(timings.kill_grace)
-            if stdin_data:
+            if stdin_data and proc.stdin is not None:
                 try:
                     proc.stdin.write(stdin_data)
                     proc.stdin.close()
@@ -474,6 +524,7 @@ class Job:
             for line in proc.stdout:
                 self.log(line)
             rc = proc.wait()
+            os.close(alive_w)
             if timer:
                 timer.cancel()
         self.returncode = rc
