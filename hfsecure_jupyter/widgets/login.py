@@ -145,7 +145,7 @@ def status_html(status: AuthStatus, rotate_after_days: int = 90) -> str:
                  _STATE_KIND.get(status.state, "info"))
     who = esc(status.user) if status.ok else "not confirmed by the Hub"
     if status.ok and status.fullname:
-        who = f"<b>{esc(status.fullname)}</b> ({esc(status.user)})"
+        who = f"<b>{esc(status.fullname)}</b>&nbsp;({esc(status.user)})"
     elif status.ok:
         who = f"<b>{who}</b>"
     head = f"{_badge(status)}{who} &nbsp; {state}"

@@ -198,6 +198,7 @@ class JobMonitor(W.VBox, ThreadSafeUpdates):
         def update() -> None:
             self.header.value = html
             self.cancel_button.disabled = self.stage in TERMINAL_STAGES
+            self.cancel_button.layout.display = "none" if self.stage in TERMINAL_STAGES else ""
 
         self._apply(update)
 
