@@ -253,7 +253,7 @@ class JobSpecBuilder(W.VBox, ThreadSafeUpdates):
             notes.append(f"moved {', '.join(moved)} from env to secrets: env is plain text in every job listing, "
                          "secrets are encrypted")
         if notes:
-            self._notice(" ".join(notes))
+            self._notice("; ".join(notes))
         self.update()
 
     def _move_secret_env(self, text: str) -> tuple[str, list[str]]:
@@ -424,7 +424,8 @@ class JobSpecBuilder(W.VBox, ThreadSafeUpdates):
 def _plan_html(plan: JobPlan) -> str:
     need = plan.need
     reasons = "".join(f"<li>{esc(r.why)}</li>" for r in need.reasons[:10])
-    rows = [f"<b>the script needs:</b> {esc(need.summary())}" + (f"<ul style='margin:0'>{reasons}</ul>"
+    level = f"{need.level} access" if need.reasons else need.summary()  # the reasons are listed below
+    rows = [f"<b>the script needs:</b> {esc(level)}" + (f"<ul style='margin:0'>{reasons}</ul>"
                                                                      if reasons else "")]
     verdict = plan.verdict
     if verdict is not None:
