@@ -1,6 +1,7 @@
 """hfsecure-jupyter: keep Hugging Face tokens out of notebook cells, outputs, history, job specs and git.
 
-This module holds entry points only (IPython extension, jupyter-server extension) and the version;
+This module holds entry points only (IPython extension, jupyter-server extension, JupyterLab extension)
+and the version (one source: ``js/package.json``, read through the installed metadata);
 everything is imported lazily so that ``%load_ext hfsecure_jupyter`` stays fast and does not import
 huggingface_hub.
 
@@ -14,9 +15,44 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
 
-__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension"]
+def _read_version() -> str:
+    """The installed distribution's version; from a source tree, ``js/package.json`` (the one source)."""
+    import json
+    import os
+    from importlib.metadata import PackageNotFoundError, version
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    for candidate in (os.path.join(os.path.dirname(here), "js", "package.json"),
+                      os.path.join(here, "labextension", "package.json")):
+        # A source checkout (PYTHONPATH, editable) knows its own version better than whatever
+        # distribution of the same name happens to be installed.
+        try:
+            with open(candidate, encoding="utf-8") as f:
+                meta = json.load(f)
+        except (OSError, ValueError):
+            continue
+        if isinstance(meta, dict) and meta.get("name") == "hfsecure-jupyter" and "version" in meta:
+            return str(meta["version"])
+    try:
+        return version("hfsecure-jupyter")
+    except PackageNotFoundError:  # pragma: no cover - neither installed nor a source tree
+        return "0+unknown"
+
+
+__version__ = _read_version()
+
+__all__ = ["__version__", "_jupyter_server_extension_points", "load_ipython_extension", "unload_ipython_extension"]
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where JupyterLab finds the prebuilt labextension shipped in the package.
+
+    Example:
+        >>> _jupyter_labextension_paths()
+        [{'src': 'labextension', 'dest': 'hfsecure-jupyter'}]
+    """
+    return [{"src": "labextension", "dest": "hfsecure-jupyter"}]
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -56,3 +92,15 @@ def unload_ipython_extension(ipython: Any) -> None:
     from .kernel import extension
 
     extension.unload(ipython)
+
+
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    """The jupyter_server extension (imported only when the server asks, not by ``%load_ext``).
+
+    Example:
+        >>> [(p["module"], p["app"].name) for p in _jupyter_server_extension_points()]
+        [('hfsecure_jupyter.server.app', 'hfsecure_jupyter')]
+    """
+    from .server.app import HFSecureApp
+
+    return [{"module": "hfsecure_jupyter.server.app", "app": HFSecureApp}]

@@ -62,3 +62,28 @@ class HFSecure(Configurable):
         300.0, min=0.0, config=True,
         help="Seconds a login status (whoami) is cached before a background refresh.",
     )
+    # -- the server extension (jupyter_server_config.py) -------------------------------------------------
+    on_save = Enum(
+        ["redact", "refuse", "off"], default_value="redact", config=True,
+        help="What the server does when a notebook or text file being saved holds a secret: 'redact' "
+             "writes it with every secret masked (hf_****wxyz) and every other byte as sent, 'refuse' "
+             "rejects the save with a message naming the cells, 'off' saves it unchanged.",
+    )
+    max_request_bytes = Int(
+        64 * 1024 * 1024, min=1024, config=True,
+        help="Largest request body (bytes) the server extension's REST routes accept; larger bodies get "
+             "413 'too-large'.",
+    )
+    rotate_after_days = Int(
+        90, min=0, config=True,
+        help="Age in days after which the sidebar suggests rotating the active token (0: never).",
+    )
+    jobs_ttl = Float(
+        60.0, min=0.0, config=True,
+        help="Seconds the server caches the list of recent Hugging Face Jobs before a background refresh.",
+    )
+    save_events_max = Int(
+        200, min=1, config=True,
+        help="How many save-hook events (what a save masked, or a hook failure) the server keeps for the "
+             "sidebar to read from /hfsecure/saves; older ones are dropped.",
+    )

@@ -31,7 +31,7 @@ from .misuse import might_misuse, might_misuse_bytes
 from .python import scan_python
 from .redact import Redactor, apply_edits, redact
 
-__all__ = ["ScanReport", "scan_notebook", "iter_fields", "redact_notebook", "NotebookField"]
+__all__ = ["ScanReport", "scan_notebook", "iter_fields", "redact_notebook", "redact_notebook_model", "NotebookField"]
 
 
 
@@ -320,8 +320,11 @@ def redact_notebook(data: bytes, redactor: Redactor | None = None) -> tuple[byte
     if report.kind == "notebook-as-text":
         text = data.decode("utf-8", "surrogateescape")
         return redactor.redact(text).encode("utf-8", "surrogateescape"), report
-    text = data.decode("utf-8")
-    nb = json.loads(text)
+    # As json.loads read it: UTF-8 with or without a BOM, UTF-16 or UTF-32 (written back the same way).
+    encoding = json.detect_encoding(data)
+    text = data.decode(encoding, "surrogatepass")
+    doc = json.loads(text)
+    nb = doc if isinstance(doc, dict) else {"": doc}  # valid JSON, not a notebook: its strings still
     replacements: list[tuple[str, str]] = []
     for f in iter_fields(nb):
         if not might_contain_secret(f.text):
@@ -345,8 +348,62 @@ def redact_notebook(data: bytes, redactor: Redactor | None = None) -> tuple[byte
         else:
             ok = False
             break
+    indent = 1 if text.startswith("{\n ") and not text.startswith("{\n  ") else 2
+    doc = nb if isinstance(doc, dict) else nb[""]
     if not ok:
-        indent = 1 if text.startswith("{\n ") and not text.startswith("{\n  ") else 2
-        out = json.dumps(nb, indent=indent, ensure_ascii=False, sort_keys=True) + "\n"
+        out = json.dumps(doc, indent=indent, ensure_ascii=False, sort_keys=True) + "\n"
         report.notes.append("the notebook was re-serialised in nbformat's layout to redact it")
-    return out.encode("utf-8"), report
+    try:
+        return out.encode(encoding), report
+    except UnicodeEncodeError:  # a lone surrogate (written as an escape): keep it an escape
+        out = json.dumps(doc, indent=indent, ensure_ascii=True, sort_keys=True) + "\n"
+        if "the notebook was re-serialised in nbformat's layout to redact it" not in report.notes:
+            report.notes.append("the notebook was re-serialised in nbformat's layout to redact it")
+        return out.encode(encoding), report
+
+
+
+_IMAGE_KEYS = frozenset(("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"))
+_B64_DELETE = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\n")
+
+
+def redact_notebook_model(model: dict[str, Any], redactor: Redactor | None = None, *, skip_images: bool = False
+                          ) -> tuple[dict[str, Any], list[Finding]]:
+    """Mask every secret in a parsed notebook (the dict a contents manager or a frontend holds), in place.
+
+    Only the strings that hold a secret change (sources, outputs, metadata, attachments, saved widget
+    state); list-of-lines values keep their line boundaries; every other key and value stays as given.
+    Returns the same dict and the secrets found (locations as :func:`scan_notebook` gives them).
+    ``skip_images`` leaves plain base64 payloads of binary images (``image/png`` ...) unread, as the raw
+    prefilter of :func:`scan_notebook` does (they are most of a large notebook's bytes).
+
+    Example:
+        >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token(seed=7)
+        >>> nb = {"cells": [{"cell_type": "code", "source": ["x = 1\\n", f"login('{tok}')"], "outputs": [],
+        ...                  "metadata": {}}], "metadata": {}}
+        >>> nb, found = redact_notebook_model(nb)
+        >>> nb["cells"][0]["source"], [f.location for f in found]
+        (['x = 1\\n', "login('hf_****oOOL')"], ['cells[0].source'])
+    """
+    redactor = redactor or Redactor()
+    findings: list[Finding] = []
+    for f in iter_fields(model):
+        if f.key in _IMAGE_KEYS and f.text.isascii() and not f.text.translate(_B64_DELETE):
+            # A plain base64 image: its JSON form is itself, so the exact raw check applies (it decodes only
+            # where a marker is; the text prefilter would flag most large random payloads).
+            if skip_images or not engine.raw_candidates(f.text.encode("ascii")):
+                continue
+        elif not might_contain_secret(f.text):
+            continue
+        found = [fd for fd in (scan_python(f.text, location=f.location, misuse=False) if f.mode == "code"
+                               else scan_text(f.text, location=f.location)) if fd.is_secret]
+        if not found and not redactor.known_count:  # the common case: a keyword, no secret (one scan)
+            continue
+        edits = _field_edits(f, redactor)
+        if not edits:
+            continue
+        findings += found
+        value = f.container[f.key]
+        parts = _edit_parts(value if isinstance(value, list) else [value], edits)
+        f.container[f.key] = parts if isinstance(value, list) else parts[0]
+    return model, findings
