@@ -143,7 +143,8 @@ def status_html(status: AuthStatus, rotate_after_days: int = 90) -> str:
     """The widget's main panel as HTML (escaped, theme colours)."""
     state = pill(_STATE_TEXT.get(status.state, status.state) + (" (stale)" if status.stale else ""),
                  _STATE_KIND.get(status.state, "info"))
-    who = esc(status.user) if status.ok else "not confirmed by the Hub"
+    who = esc(status.user) if status.ok else ("not logged in" if status.state == "logged-out"
+                                              else "not confirmed by the Hub")
     if status.ok and status.fullname:
         who = f"<b>{esc(status.fullname)}</b>&nbsp;({esc(status.user)})"
     elif status.ok:

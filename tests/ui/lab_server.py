@@ -69,8 +69,8 @@ class Lab:
             self.proc.wait(timeout=5)
 
 
-def start_lab(base: Path, env_extra: dict[str, str] | None = None) -> Lab:
-    """Start JupyterLab under ``base`` and wait until it answers."""
+def start_lab(base: Path, env_extra: dict[str, str] | None = None, app: str = "jupyterlab") -> Lab:
+    """Start JupyterLab (or ``app="notebook"``: Notebook 7) under ``base`` and wait until it answers."""
     dirs = {n: base / n for n in ("root", "config", "data", "runtime", "settings", "workspaces", "ipython",
                                   "hf_home")}
     for d in dirs.values():
@@ -96,9 +96,10 @@ def start_lab(base: Path, env_extra: dict[str, str] | None = None) -> Lab:
     })
     env.update(env_extra or {})
     log_path = base / "jupyterlab.log"
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+    app_class = "LabApp" if app == "jupyterlab" else "JupyterNotebookApp"
+    cmd = [sys.executable, "-m", app, "--no-browser", "--ServerApp.ip=127.0.0.1",
            f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-           "--LabApp.expose_app_in_browser=True", f"--ServerApp.root_dir={dirs['root']}"]
+           f"--{app_class}.expose_app_in_browser=True", f"--ServerApp.root_dir={dirs['root']}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
     with open(log_path, "wb") as log:

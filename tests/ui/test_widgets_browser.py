@@ -34,13 +34,17 @@ def artifacts() -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def lab(hub_emulator, tmp_path_factory):
+def _need_chromium() -> None:
     if not os.path.exists(CHROMIUM):
         msg = f"{CHROMIUM} is absent: install Debian's browser with `apt-get install chromium`"
         if os.environ.get("CI"):
             pytest.fail(msg)
         pytest.skip(msg)
+
+
+@pytest.fixture(scope="module")
+def lab(hub_emulator, tmp_path_factory):
+    _need_chromium()
     server = start_lab(tmp_path_factory.mktemp("lab"))
     try:
         yield server
@@ -133,3 +137,36 @@ def test_login_build_submit_save_and_no_token_received(lab, hub_emulator, artifa
             assert not leaks, leaks
         finally:
             browser.close()
+
+
+def test_the_widgets_render_in_notebook_7(hub_emulator, tmp_path, artifacts):
+    """The same widgets in Notebook 7: the login status and the builder render and answer."""
+    _need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    server = start_lab(tmp_path, app="notebook")
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": "c1", "metadata": {}, "outputs": [],
+                     "source": LOGIN_CELL + "\n"}],
+          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    (server.root / "widgets.ipynb").write_text(json.dumps(nb))
+    received = Received()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+                received.attach(page)
+                page.goto(f"{server.url}/notebooks/widgets.ipynb?token={server.token}")
+                page.wait_for_function("window.jupyterapp && window.jupyterapp.started", timeout=120_000)
+                page.wait_for_function("window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel"
+                                       "?.status === 'idle'", timeout=120_000)
+                page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+                page.get_by_role("button", name="Log in").wait_for(timeout=60_000)
+                page.get_by_text("logged out").first.wait_for(timeout=60_000)
+                page.screenshot(path=str(artifacts / "notebook7-login.png"))
+            finally:
+                browser.close()
+    finally:
+        server.stop()
+    assert len(received.frames) > 10
