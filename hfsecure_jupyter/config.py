@@ -54,6 +54,10 @@ class HFSecure(Configurable):
         5.0, min=0.1, config=True,
         help="Seconds any single call to the Hugging Face Hub may take before it is given up as 'unknown'.",
     )
+    rotate_after_days = Int(
+        90, min=0, config=True,
+        help="Days after which the login widget reminds you to rotate your token (0: never remind).",
+    )
     status_ttl = Float(
         300.0, min=0.0, config=True,
         help="Seconds a login status (whoami) is cached before a background refresh.",

@@ -19,8 +19,10 @@ Example:
 from __future__ import annotations
 
 import sys
+from typing import Callable
 
-__all__ = ["MODULE", "NAMES", "PINNED_VERSION", "cached_tokens", "colab_token", "oidc_token"]
+__all__ = ["DEVICE_LOGIN", "MODULE", "NAMES", "PINNED_VERSION", "cached_tokens", "colab_token", "oidc_token",
+           "poll_device_token", "request_device_code", "save_device_token"]
 
 #: The private module read here.
 MODULE = "huggingface_hub.utils._auth"
@@ -89,3 +91,36 @@ def cached_tokens() -> list[str]:
         except Exception:  # noqa: BLE001 - a changed internal shape must not stop the cell
             continue
     return found
+
+
+# --- the device-code login (huggingface_hub 2.4's notebook_login, without its HTML displays) ------------
+#: Private functions of the device-code login: module -> names. ``notebook_login()`` displays HTML and
+#: blocks the cell while it polls; a widget needs the same three steps, run in a worker thread.
+DEVICE_LOGIN: dict[str, tuple[str, ...]] = {
+    "huggingface_hub.utils._oauth_device": ("request_device_code", "poll_device_token"),
+    "huggingface_hub._login": ("_save_oauth_token",),
+}
+
+
+def request_device_code() -> dict:
+    """``POST /oauth/device``: a dict with ``user_code``, ``verification_uri``, ``verification_uri_complete``,
+    ``device_code``, ``interval``, ``expires_in`` (the device code is a one-time poll handle, not a token)."""
+    from huggingface_hub.utils._oauth_device import request_device_code as request
+
+    return dict(request())
+
+
+def poll_device_token(info: dict, on_pending: "Callable[[], None] | None" = None) -> dict:
+    """Poll ``POST /oauth/token`` until the user approves; the response holds the token: pass it straight to
+    :func:`save_device_token` and drop it. Raises huggingface_hub's ``DeviceCodeError`` on denial/expiry."""
+    from huggingface_hub.utils._oauth_device import poll_device_token as poll
+
+    return dict(poll(info, on_pending=on_pending))  # type: ignore[arg-type]
+
+
+def save_device_token(response: dict) -> tuple[str, str]:
+    """Validate and store the token of a device-login response as huggingface_hub does (the token file and
+    ``stored_tokens``, active). Returns ``(token name, user name)``."""
+    from huggingface_hub._login import _save_oauth_token
+
+    return _save_oauth_token(response)  # type: ignore[arg-type]

@@ -374,6 +374,14 @@ class HFSecureMagics(Magics):
             self._run_local(spec, redact)
             return None
         handle = self._submit(spec, redact)
+        if not args.detach and self._widgets():
+            # A live monitor (its own threads) instead of following the logs in the cell: the kernel is free.
+            from IPython.display import display
+
+            from ..widgets.monitor import JobMonitor
+
+            display(JobMonitor(handle, env=list(spec.env), secrets=[k for k, _ in spec.secret_items]))
+            return handle
         from .display import show_job
 
         show_job(handle, follow=not args.detach, redact=redact)
@@ -418,14 +426,24 @@ class HFSecureMagics(Magics):
             raise JobSubmitError(["local run failed: " + _error_text(exc, redact)]) from None
         return None
 
+    def _widgets(self) -> bool:
+        """True where widgets render (a Jupyter kernel with ipywidgets); consoles and test shells get text."""
+        from ..widgets._common import widgets_render
+
+        return widgets_render(self.shell)
+
     # ---------------------------------------------------------------- %hfsecure
     @line_magic
     def hfsecure(self, line: str = "") -> None:
-        """``%hfsecure status | scan [PATH] | guard on|off|warn``.
+        """``%hfsecure status | scan [PATH] | jobs [N] | guard on|off|warn``.
 
         status: token source, user, role and age, guard policy, output redaction.
         scan:   scan the current notebook file (or PATH, a file or folder) and show the findings, masked.
+        jobs:   your N (default 10) most recent jobs with their status and links.
         guard:  block cells holding a secret (on), warn only (warn), or do nothing (off).
+
+        In a notebook these show widgets (login status, findings table, job list); their text form is
+        what a console shows.
         """
         _refuse_literal_in_magic_line(line)
         try:
@@ -439,7 +457,9 @@ class HFSecureMagics(Magics):
             return self._scan(rest[0] if rest else None)
         if command == "guard" and len(rest) <= 1:
             return self._guard(rest[0].lower() if rest else None)
-        raise UsageError("usage: %hfsecure status | scan [PATH] | guard on|off|warn")
+        if command == "jobs" and len(rest) <= 1 and (not rest or rest[0].isdigit()):
+            return self._jobs(int(rest[0]) if rest else 10)
+        raise UsageError("usage: %hfsecure status | scan [PATH] | jobs [N] | guard on|off|warn")
 
     def _status_service(self) -> StatusService:
         """The kernel's login status service (its state's), or this magics' own when the extension is not
@@ -468,8 +488,9 @@ class HFSecureMagics(Magics):
             masked = service.masked_token()
             if masked:
                 lines.append(f"  token:        {masked}")
-            timeout = min(float(service.settings.hub_timeout), STATUS_TIMEOUT)
-            status = self._status_within(service, timeout)
+            widget = self._widgets()
+            timeout = 0.0 if widget else min(float(service.settings.hub_timeout), STATUS_TIMEOUT)
+            status = self._status_within(service, timeout)  # the widget shows the answer when it comes
             lines += _status_lines(status)
         except Exception as exc:  # the status line must come back even when the Hub layer fails
             lines.append(f"  login:        unknown ({_one_line(exc)})")
@@ -480,7 +501,20 @@ class HFSecureMagics(Magics):
         else:
             lines.append(f"  guard:        {settings.guard} (misuse: {settings.misuse})")
             lines.append(f"  redaction:    {_redaction_text(state, settings)}")
-        print(redact("\n".join(lines)))
+        text = redact("\n".join(lines))
+        if self._widgets():
+            try:
+                from IPython.display import display
+
+                from ..widgets.login import LoginStatus
+
+                w = LoginStatus(self._status_service())
+                w.fixed_text = text
+                display(w)
+                return
+            except Exception as exc:  # noqa: BLE001 - the text form below is always there
+                text += f"\n  (the login widget could not be shown: {_one_line(exc)})"
+        print(text)
 
     @staticmethod
     def _status_within(service: StatusService, timeout: float) -> AuthStatus | None:
@@ -525,10 +559,49 @@ class HFSecureMagics(Magics):
         path = os.path.expanduser(path)
         if not os.path.exists(path):
             raise UsageError(f"%hfsecure scan: no such file or folder: {path}")
+        if self._widgets():
+            from IPython.display import display
+
+            from ..widgets.findings import Findings
+
+            notes = [n for n in [saved_note, *(history or [])] if n]
+            display(Findings.scan(path, note="\n".join(notes)))
+            return
         text = _scan_text(path, saved_note)
         if history is not None:
             text += "\n" + "\n".join(history)
         print(redact(text))
+
+    def _jobs(self, limit: int) -> None:
+        redact = _redactor(self.shell)
+        if self._widgets():
+            from IPython.display import display
+
+            from ..widgets.monitor import JobList
+
+            display(JobList(limit=limit))  # loads in the background
+            return
+        import threading
+
+        from ..jobs.listing import jobs_text, recent_jobs
+
+        box: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                box["rows"] = recent_jobs(limit=limit)
+            except Exception as exc:  # noqa: BLE001 - diagnosed below
+                box["error"] = exc
+
+        t = threading.Thread(target=work, name="hfsecure-jobs", daemon=True)
+        t.start()
+        t.join(float(self._status_service().settings.hub_timeout) + 0.5)
+        if "rows" in box:
+            print(redact(jobs_text(box["rows"])))
+        elif "error" in box:
+            print("jobs: " + _error_text(box["error"], redact))
+        else:
+            print("jobs: the Hub did not answer in time; try again (%hfsecure jobs)")
 
     def _guard(self, value: str | None) -> None:
         mapping = {"on": "block", "block": "block", "off": "off", "warn": "warn"}

@@ -13,6 +13,12 @@ On ipykernel, every channel goes through a hook (see JUPYTER.md):
 * a last net on the kernel's ``Session.send`` masks the ``execute_input`` broadcast (the code of a
   blocked cell), the ``execute_reply`` ``evalue``/``traceback``, and displays or errors sent from other
   threads (the hooks above are thread-local).
+* comm messages (``comm_open`` / ``comm_msg`` / ``comm_close``: every ipywidgets state sync, user widgets
+  and comms opened by user code included) are masked in the same net: ipykernel's ``Comm.publish_msg``
+  builds the content and hands it to ``kernel.session.send``, the one place every comm message passes
+  whatever thread sends it. Their ``data`` is walked (state dicts, lists, keys); binary ``buffers`` are
+  left alone. The kernel-side object keeps the value the user set: the browser (and so the saved widget
+  state) gets the mask.
 
 What is masked: everything the detection core finds, plus every secret value this kernel knows (the
 active Hugging Face token from ``HF_TOKEN`` / the token file / the tokens huggingface_hub already holds
@@ -56,6 +62,8 @@ __all__ = ["OutputRedaction", "redact_data", "known_secret_values", "token_file_
 _NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD", "SSH_AUTH_SOCK", "XAUTHORITY", "GPG_AGENT_INFO", "KRB5CCNAME",
                                "HF_TOKEN_PATH", "SSH_AUTH_SOCK_PATH"})
 _DISPLAY_TYPES = frozenset({"display_data", "update_display_data", "execute_result", "error"})
+# Widget and user comms: ipykernel's Comm.publish_msg sends them through kernel.session.send on iopub.
+_COMM_TYPES = frozenset({"comm_open", "comm_msg", "comm_close"})
 _FAILED = "[hfsecure: this output was hidden because redacting it failed ({})]"
 _KEEP_STREAMS = 16  # stream redactors kept per stream (one per recent request)
 
@@ -490,8 +498,13 @@ class OutputRedaction:
                 try:
                     msg_type = msg_or_type if isinstance(msg_or_type, str) else \
                         (msg_or_type.get("header") or {}).get("msg_type", msg_or_type.get("msg_type"))
+                    if msg_type in _COMM_TYPES:
+                        if isinstance(msg_or_type, dict):
+                            msg_or_type["content"] = self._redact_comm(msg_or_type.get("content"))
+                        else:
+                            content = self._redact_comm(content)
                     # input_request: the prompt of input() / getpass() goes to the frontend on stdin.
-                    if msg_type in ("execute_input", "execute_reply", "input_request") or (
+                    elif msg_type in ("execute_input", "execute_reply", "input_request") or (
                             msg_type in _DISPLAY_TYPES and threading.get_ident() != self._main_thread):
                         if isinstance(msg_or_type, dict):
                             msg_or_type["content"] = self._redact_content(msg_type, msg_or_type.get("content"))
@@ -502,6 +515,18 @@ class OutputRedaction:
             return orig(stream, msg_or_type, content, *args, **kwargs)
 
         return send
+
+    def _redact_comm(self, content: Any) -> Any:
+        """A comm message's content with its ``data`` masked (a copy: the caller's objects are untouched).
+
+        If masking fails the data is withheld (a widget that stops syncing beats a token in the browser)."""
+        if not isinstance(content, dict) or not content.get("data"):
+            return content
+        try:
+            data = redact_data(content["data"], self.redactor)
+        except Exception as exc:  # noqa: BLE001
+            data = {"hfsecure": _FAILED.format(type(exc).__name__)}
+        return content if data is content["data"] else dict(content, data=data)
 
     def _redact_content(self, msg_type: str, content: Any) -> Any:
         if not isinstance(content, dict):

@@ -60,3 +60,12 @@ def test_cached_tokens_never_imports_the_client(monkeypatch):
 def test_colab_token_outside_colab_is_none(monkeypatch):
     monkeypatch.delitem(sys.modules, "google.colab", raising=False)
     assert client_internals.colab_token() is None
+
+
+def test_device_login_names_exist_in_the_installed_version():
+    for module, names in client_internals.DEVICE_LOGIN.items():
+        mod = importlib.import_module(module)
+        for name in names:
+            assert callable(getattr(mod, name, None)), f"{module}.{name} is gone"
+    params = inspect.signature(importlib.import_module("huggingface_hub.utils._oauth_device").poll_device_token).parameters
+    assert "on_pending" in params

@@ -671,7 +671,9 @@ def test_real_kernel_iopub_holds_no_token_through_hfjob(hub, tmp_path):
     assert len(hub.jobs) == 1
     job = next(iter(hub.jobs.values()))
     assert job.secrets.reveal()["HF_TOKEN"] == canary and "HF_TOKEN" not in (job.spec.get("environment") or {})
-    assert "update_display_data" in types("submit")
+    # In a kernel the progress is a JobMonitor widget (issue 11.5): its state updates are comm messages.
+    assert "comm_open" in types("submit") and "comm_msg" in types("submit")
+    assert "application/vnd.jupyter.widget-view+json" in json.dumps(seen["submit"], default=str)
     assert job.id in json.dumps(seen["handle"], default=str) and "execute_result" in types("handle")
     # The local run's script printed the token: the frontend got it masked.
     local = json.dumps(seen["local"], default=str)

@@ -234,6 +234,26 @@ def test_token_written_by_a_thread_after_the_cell_is_masked(kernel):
     assert not any(body[k:k + 6] in text for k in range(len(body) - 5)), text
 
 
+def _comm_msgs(msgs: list[dict]) -> list[dict]:
+    return [m for m in msgs if m["msg_type"].startswith("comm_")]
+
+
+def test_widget_and_user_comm_messages_are_masked(kernel):
+    """A Text widget holding the token, a Password widget set after display, a comm opened by user code:
+    the browser gets the mask, the kernel keeps the value (issue 11.7)."""
+    msgs, reply = run(kernel, "import ipywidgets as w, os\nt = os.environ['HF_TOKEN']\n"
+                              "box = w.Text(value=t); display(box)\npw = w.Password(); display(pw)")
+    assert reply["content"]["status"] == "ok", reply["content"]
+    opens = _comm_msgs(msgs)
+    assert opens and not _leaks(opens) and "hf_****" in json.dumps(opens, default=str)
+    msgs, _ = run(kernel, "pw.value = t\nbox.value = t + ' '\nfrom comm import create_comm\n"
+                          "c = create_comm(target_name='user.comm', data={'token': t})\nc.send({'again': [t]})\n"
+                          "print(box.value.strip() == t, pw.value == t)")
+    comms = _comm_msgs(msgs)
+    assert len(comms) >= 4 and not _leaks(comms)
+    assert stream_text(msgs).split() == ["True", "True"]
+
+
 def test_nothing_leaked_anywhere(kernel):
     """The final sweep over every message of every cell above (iopub and shell replies)."""
     msgs, _ = run(kernel, "print('done')")

@@ -158,6 +158,45 @@ def test_session_net_masks_execute_input_and_reply(ip, state):
     assert t not in repr(sent[4])
 
 
+def test_session_net_masks_comm_data_and_keeps_the_callers_objects(ip, state):
+    t = fake_token()
+    sent = []
+
+    def orig(stream, msg_or_type, content=None, *a, **k):
+        sent.append((msg_or_type, content, k.get("buffers")))
+
+    send = state.output._make_send(orig)
+    state_dict = {"value": t, "description": "token", "nested": [{"k": f"Bearer {t}"}]}
+    content = {"data": {"state": state_dict, "buffer_paths": []}, "comm_id": "c1", "target_name": "jupyter.widget"}
+    buf = memoryview(b"binary")
+    send(None, "comm_open", content, buffers=[buf])
+    send(None, "comm_msg", {"data": {"method": "update", "state": {"value": t}}, "comm_id": "c1"})
+    send(None, {"header": {"msg_type": "comm_msg"}, "content": {"data": {"x": t}, "comm_id": "c2"}})
+    send(None, "comm_close", {"data": {"bye": t}, "comm_id": "c1"})
+    assert t not in repr(sent) and "hf_****" in repr(sent[0])
+    assert sent[0][2] == [buf]                      # binary buffers are passed as they were
+    assert state_dict["value"] == t and content["data"]["state"] is state_dict  # the kernel keeps its value
+    # off: redact_outputs = False sends comms as they are
+    state.settings.redact_outputs = False
+    try:
+        send(None, "comm_msg", {"data": {"x": t}, "comm_id": "c3"})
+    finally:
+        state.settings.redact_outputs = True
+    assert t in repr(sent[-1])
+
+
+def test_comm_data_is_withheld_when_masking_fails(ip, state, monkeypatch):
+    sent = []
+    send = state.output._make_send(lambda stream, m, content=None, *a, **k: sent.append(content))
+
+    def boom(*a, **k):
+        raise RuntimeError("x")
+
+    monkeypatch.setattr(redaction, "redact_data", boom)
+    send(None, "comm_msg", {"data": {"x": fake_token()}, "comm_id": "c1"})
+    assert list(sent[0]["data"]) == ["hfsecure"] and "RuntimeError" in sent[0]["data"]["hfsecure"]
+
+
 @pytest.fixture
 def no_network(monkeypatch):
     """Every outgoing connection attempt is recorded and refused (so nothing can hang either)."""
