@@ -223,6 +223,102 @@ def peer_cell_scanner() -> Callable[[str], int]:
 
 # -- report -----------------------------------------------------------------------------------------------
 
+# -- issue 14 ratios: peers' CLIs, a bytes.count pass, git history, a pre-commit run ---------------------
+
+TARGET_VS_DETECT_SECRETS = 1000.0
+TARGET_VS_BETTERLEAKS = 5.0
+TARGET_VS_COUNT = 0.25
+TARGET_GIT_VS_BETTERLEAKS = 1.0
+TARGET_HOOK_VS_PYTHON = 3.0
+
+
+def _bin(name: str) -> str | None:
+    import shutil
+
+    here = os.path.join(os.path.dirname(sys.executable), name)
+    return here if os.path.exists(here) else shutil.which(name)
+
+
+def _wall(cmd: list[str], *, cwd: str | None = None, runs: int = 3) -> float:
+    import subprocess
+
+    best = float("inf")
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _median_wall(cmd: list[str], *, cwd: str | None = None, runs: int = 15) -> float:
+    import subprocess
+
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def notebook_repo(directory: str, paths: list[str], commits: int = 50) -> None:
+    """A git repository of ``commits`` commits adding and editing the corpus notebooks."""
+    import shutil
+    import subprocess
+
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "b@example.com",
+           "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "b@example.com", "GIT_CONFIG_NOSYSTEM": "1"}
+    run = lambda *a: subprocess.run(["git", "-C", directory, *a], check=True, capture_output=True, env=env)  # noqa: E731
+    run("init", "-q")
+    per = max(1, len(paths) // commits)
+    for i in range(commits):
+        for j, src in enumerate(paths[i * per:(i + 1) * per] or paths[i % len(paths):i % len(paths) + 1]):
+            shutil.copy(src, os.path.join(directory, f"nb{i:03d}_{j}.ipynb"))
+        with open(os.path.join(directory, "log.md"), "a") as fh:  # an edit in every commit
+            fh.write(f"commit {i}\n")
+        run("add", "-A")
+        run("commit", "-qm", f"c{i}")
+
+
+def issue14_ratios(corpus: str, paths: list[str], blobs: list[tuple[str, bytes]], mbps_file: float,
+                   peer_mbps: float | None) -> None:
+    size = sum(len(b) for _, b in blobs)
+    hfsecure = [sys.executable, "-m", "hfsecure_jupyter.cli"]
+    t_count = best_of(3, lambda: [b.count(b"hf_") for _, b in blobs])
+    count_mbps = size / MB / t_count
+    rows = []
+    if peer_mbps:
+        rows.append(("corpus vs detect-secrets", mbps_file / peer_mbps, TARGET_VS_DETECT_SECRETS))
+    rows.append(("corpus vs one bytes.count pass", mbps_file / count_mbps, TARGET_VS_COUNT))
+    bl = _bin("betterleaks")
+    t_cli = _wall([*hfsecure, "scan", "--no-misuse", corpus])
+    if bl:
+        t_bl = _wall([bl, "fs", corpus])  # "betterleaks dir" of older releases
+        rows.append(("CLI corpus vs betterleaks fs (dir)", t_bl / t_cli, TARGET_VS_BETTERLEAKS))
+    with tempfile.TemporaryDirectory(prefix="hfsecure-bench-git-") as repo:
+        notebook_repo(repo, paths)
+        t_git = _wall([*hfsecure, "scan", "--git", "--no-misuse"], cwd=repo)
+        if bl:
+            t_blgit = _wall([bl, "git", repo])
+            rows.append(("git history (50 commits) vs betterleaks git", t_blgit / t_git, TARGET_GIT_VS_BETTERLEAKS))
+    with tempfile.TemporaryDirectory(prefix="hfsecure-bench-hook-") as d:
+        files = []
+        for i in range(3):
+            files.append(f"f{i}.py")
+            with open(os.path.join(d, files[-1]), "w") as fh:
+                fh.write(clean_cell(30))
+        entry = _bin("hfsecure")
+        t_hook = _median_wall([entry, "scan", *files] if entry else [*hfsecure, "scan", *files], cwd=d)
+        t_py = _median_wall([sys.executable, "-c", "pass"], cwd=d)
+        rows.append(("pre-commit run, 3 staged files, vs python -c pass", t_hook / t_py, TARGET_HOOK_VS_PYTHON))
+    print(f"\nissue 14 ratios (measured now; higher is better except the pre-commit row)")
+    print(f"  bytes.count: {count_mbps:.0f} MB/s; hfsecure CLI over the corpus: {t_cli:.2f} s")
+    for name, ratio, target in rows:
+        ok = ratio <= target if "pre-commit" in name else ratio >= target
+        sign = "<=" if "pre-commit" in name else ">="
+        print(f"  {name:<52} {ratio:9.2f}x   target {sign} {target:g}x  [{verdict(ok)}]")
+
+
 def verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
@@ -233,6 +329,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="passes over the corpus (best is kept)")
     ap.add_argument("--profile", action="store_true", help="print where the time goes (cProfile) on the corpus")
     ap.add_argument("--no-peer", action="store_true", help="skip detect-secrets")
+    ap.add_argument("--no-ratios", action="store_true",
+                    help="skip the issue 14 ratios (betterleaks dir/git, bytes.count, git history, pre-commit)")
     args = ap.parse_args(list(sys.argv[1:] if argv is None else argv))
 
     tmp = None
@@ -305,6 +403,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     for name, how, mb, ms in hostile:
         print(f"    {name:<38} {how:<9} {ms:8.1f} ms/MB  [{verdict(ms <= TARGET_HOSTILE_MS_PER_MB)}]")
 
+    peer_mbps: float | None = None
     if not args.no_peer and peer_available():
         print("\ndetect-secrets 1.x (Python API, default plugins and filters)")
         t0 = time.perf_counter()
@@ -330,6 +429,9 @@ def main(argv: Iterable[str] | None = None) -> int:
         print(f"  {'misuse warnings (corpus)':<28}{hf_findings - hf_secrets:>12d}{'n/a':>16}")
     elif not args.no_peer:
         print("\ndetect-secrets is not installed: pip install detect-secrets (or the 'bench' extra)")
+
+    if not args.no_ratios:
+        issue14_ratios(corpus, paths, blobs, mbps_file, peer_mbps)
 
     if args.profile:
         print("\nwhere the time goes: scan_bytes over the corpus in memory (cProfile, top 20 by own time)")

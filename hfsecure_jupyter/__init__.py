@@ -40,7 +40,13 @@ def _read_version() -> str:
         return "0+unknown"
 
 
-__version__ = _read_version()
+def __getattr__(name: str) -> Any:
+    # The version is read on first use: the scan path (a pre-commit hook) never pays for importlib.metadata.
+    if name == "__version__":
+        value = _read_version()
+        globals()["__version__"] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["__version__", "_jupyter_server_extension_points", "load_ipython_extension", "unload_ipython_extension"]
 

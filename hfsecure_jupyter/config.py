@@ -56,7 +56,7 @@ class HFSecure(Configurable):
     )
     rotate_after_days = Int(
         90, min=0, config=True,
-        help="Days after which the login widget reminds you to rotate your token (0: never remind).",
+        help="Token age in days after which the login widget and the sidebar remind you to rotate it (0: never).",
     )
     status_ttl = Float(
         300.0, min=0.0, config=True,
@@ -73,10 +73,6 @@ class HFSecure(Configurable):
         64 * 1024 * 1024, min=1024, config=True,
         help="Largest request body (bytes) the server extension's REST routes accept; larger bodies get "
              "413 'too-large'.",
-    )
-    rotate_after_days = Int(
-        90, min=0, config=True,
-        help="Age in days after which the sidebar suggests rotating the active token (0: never).",
     )
     jobs_ttl = Float(
         60.0, min=0.0, config=True,

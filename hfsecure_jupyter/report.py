@@ -28,11 +28,11 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from . import __version__, detect
+from . import detect
 from .detect import Finding, ScanReport
 
 __all__ = ["Summary", "summarize", "finding_record", "to_json", "to_sarif", "render", "render_text",
-           "render_json", "render_sarif", "clean_text", "FORMATS", "SARIF_SCHEMA", "TOOL_URI"]
+           "render_json", "render_sarif", "clean_text", "file_regions", "shown", "FORMATS", "SARIF_SCHEMA", "TOOL_URI"]
 
 FORMATS = ("text", "json", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -40,6 +40,24 @@ TOOL_URI = "https://github.com/hfsecure/hfsecure-jupyter"
 STDIN_PATH = "-"
 # Control characters (other than tab) would let a hostile file name rewrite the terminal.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def shown(text: str) -> str:
+    """``text`` as valid Unicode: a file name's bytes that are not UTF-8 (kept by Python as lone
+    surrogates) are shown as ``\\xe9`` escapes, so every report is valid UTF-8.
+
+    Example:
+        >>> shown(b"caf\\xe9.py".decode("utf-8", "surrogateescape"))
+        'caf\\\\xe9.py'
+    """
+    return _SURROGATE.sub(_escape_surrogate, text) if _SURROGATE.search(text) else text
+
+
+def _escape_surrogate(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    # 0xDC80-0xDCFF: an undecodable byte (surrogateescape); others: a lone surrogate from the data
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
 @dataclass(frozen=True)
@@ -79,6 +97,25 @@ def _sorted(reports: Iterable[ScanReport]) -> list[tuple[ScanReport, Finding]]:
     return [(rep, f) for rep in reports for f in rep.findings]
 
 
+def _version() -> str:
+    from . import __version__  # read on first use (it may open package metadata)
+
+    return __version__
+
+
+def _extra(rep: ScanReport, f: Finding) -> dict[str, Any]:
+    """Fields a report kind adds to each finding (a git history scan: commit, author, date, at_head)."""
+    extra = getattr(rep, "finding_extra", None)
+    return dict(extra(f)) if callable(extra) else {}
+
+
+def _extra_text(extra: dict[str, Any]) -> str:
+    if not extra.get("commit"):
+        return ""
+    head = ", still at HEAD" if extra.get("at_head") else ""
+    return f" (commit {str(extra['commit'])[:12]}, {extra.get('author', '')}, {extra.get('date', '')}{head})"
+
+
 def finding_record(path: str, finding: Finding) -> dict[str, Any]:
     """One finding as a JSON object, with the document's ``path`` first.
 
@@ -89,7 +126,7 @@ def finding_record(path: str, finding: Finding) -> dict[str, Any]:
         ['nb.ipynb', 'cells[0].source', 2, 3, False]
     """
     d = finding.to_dict()
-    record: dict[str, Any] = {"rule": d.pop("rule"), "path": path}
+    record: dict[str, Any] = {"rule": d.pop("rule"), "path": shown(path)}
     for key in ("location", "line", "column", "end_line", "end_column", "preview", "fingerprint", "suppressed",
                 "kind", "severity", "message", "fix", "encoding"):
         record[key] = d.pop(key, None)
@@ -100,31 +137,32 @@ def finding_record(path: str, finding: Finding) -> dict[str, Any]:
 # -- JSON -------------------------------------------------------------------------------------------------
 
 def to_json(reports: Sequence[ScanReport], *, files_scanned: int | None = None, notes: Sequence[str] = (),
-            errors: Sequence[str] = ()) -> dict[str, Any]:
-    """The JSON report as a dict: ``findings``, ``files_scanned``, ``notes``, ``errors``, ``summary``,
-    ``version``.
+            errors: Sequence[str] = (), skipped: Sequence[str] = ()) -> dict[str, Any]:
+    """The JSON report as a dict: ``findings``, ``files_scanned``, ``notes``, ``errors``, ``skipped`` (the
+    folders a walk did not enter), ``summary``, ``version``.
 
     Notes of each document (``not valid JSON: scanned as text``) are included, prefixed by its path.
 
     Example:
         >>> sorted(to_json([]))
-        ['errors', 'files_scanned', 'findings', 'notes', 'summary', 'version']
+        ['errors', 'files_scanned', 'findings', 'notes', 'skipped', 'summary', 'version']
     """
     s = summarize(reports)
     return {
-        "findings": [finding_record(rep.path, f) for rep, f in _sorted(reports)],
+        "findings": [{**finding_record(rep.path, f), **_extra(rep, f)} for rep, f in _sorted(reports)],
         "files_scanned": len(reports) if files_scanned is None else files_scanned,
         "notes": _all_notes(reports, notes),
-        "errors": list(errors),
+        "errors": [shown(e) for e in errors],
+        "skipped": [shown(p) for p in skipped],
         "summary": {"secrets": s.secrets, "warnings": s.warnings, "suppressed": s.suppressed,
                     "files_with_findings": s.files_with_findings},
-        "version": __version__,
+        "version": _version(),
     }
 
 
 def _all_notes(reports: Sequence[ScanReport], notes: Sequence[str]) -> list[str]:
     out = [f"{rep.path or STDIN_PATH}: {n}" for rep in reports for n in rep.notes]
-    return out + list(notes)
+    return [shown(n) for n in out + list(notes)]
 
 
 def render_json(reports: Sequence[ScanReport], **kw: Any) -> str:
@@ -193,10 +231,50 @@ def _uri(path: str) -> str:
         return "stdin"
     p = path.replace(os.sep, "/")
     if os.path.isabs(path):
-        return "file://" + urllib.parse.quote(p if p.startswith("/") else "/" + p)
+        p = p if p.startswith("/") else "/" + p
+        return "file://" + urllib.parse.quote(os.fsencode(p))  # the name's own bytes, UTF-8 or not
     while p.startswith("./"):
         p = p[2:]
-    return urllib.parse.quote(p) or "."
+    return urllib.parse.quote(os.fsencode(p)) or "."
+
+
+Region = tuple[int, int, int, int]  # start line, start column, end line, end column: in the file
+
+
+def file_regions(rep: ScanReport, data: bytes | str) -> list[Region | None]:
+    """Where each finding of a notebook report is in the file ``data`` it was scanned from (SARIF regions
+    are lines of the file, not of a cell), aligned with ``rep.findings``; None for a finding that has no
+    field (a notebook scanned as text) or whose field is not found.
+
+    Example:
+        >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token(seed=7)
+        >>> cell = {"cell_type": "code", "metadata": {}, "outputs": [], "source": ["import os\\n", f"t = '{tok}'"]}
+        >>> raw = json.dumps({"cells": [cell]}, indent=1)
+        >>> rep = detect.scan_notebook(raw)
+        >>> [(f.location, f.line, f.column) for f in rep.findings], file_regions(rep, raw)
+        ([('cells[0].source', 2, 6)], [(9, 11, 9, 48)])
+    """
+    if not any(f.location for f in rep.findings):
+        return [None] * len(rep.findings)
+    from .detect.jsonpos import FilePositions
+
+    text = data if isinstance(data, str) else detect._as_utf8(data).decode("utf-8", "replace")
+    positions = FilePositions(text)
+    by_field: dict[str, list[int]] = {}
+    for k, f in enumerate(rep.findings):
+        if f.location:
+            by_field.setdefault(f.location, []).append(k)
+    out: list[Region | None] = [None] * len(rep.findings)
+    for location, ks in by_field.items():
+        points = [(rep.findings[k].line, rep.findings[k].column) for k in ks]
+        points += [(rep.findings[k].end_line or rep.findings[k].line, rep.findings[k].end_column or
+                    rep.findings[k].column) for k in ks]
+        found = positions.file_positions(location, points)
+        for n, k in enumerate(ks):
+            start, end = found[n], found[n + len(ks)]
+            if start is not None:
+                out[k] = (*start, *(end if end is not None else start))
+    return out
 
 
 def _level(f: Finding) -> str:
@@ -204,11 +282,13 @@ def _level(f: Finding) -> str:
 
 
 def to_sarif(reports: Sequence[ScanReport], *, notes: Sequence[str] = (), errors: Sequence[str] = (),
-             files_scanned: int | None = None) -> dict[str, Any]:
+             files_scanned: int | None = None, skipped: Sequence[str] = (),
+             regions: dict[str, Sequence[Region | None]] | None = None) -> dict[str, Any]:
     """The SARIF 2.1.0 log as a dict (one run; every rule described; suppressed results marked).
 
-    Notebook findings carry their field (``cells[3].source``) in the message and as a logical location;
-    their region is the line and column inside that field.
+    Notebook findings carry their place in the cell (``cells[3].source:2:14``) in the message and as a
+    logical location; their region is the place in the file when ``regions`` (report path ->
+    :func:`file_regions`) gives it, else the line and column inside the field.
 
     Example:
         >>> log = to_sarif([])
@@ -218,7 +298,11 @@ def to_sarif(reports: Sequence[ScanReport], *, notes: Sequence[str] = (), errors
     descriptors = _rule_descriptors()
     results = []
     occurrences: dict[tuple[str, str], int] = {}
-    for rep, f in _sorted(reports):
+    placed = [(rep, f, (regions or {}).get(rep.path, ())) for rep in reports for f in rep.findings]
+    index: dict[int, int] = {}
+    for rep, f, reg in placed:
+        k = index[id(rep)] = index.get(id(rep), -1) + 1
+        in_file = reg[k] if k < len(reg) else None
         if f.rule not in descriptors:  # a rule a later core adds: describe it from the finding
             descriptors[f.rule] = {
                 "id": f.rule, "name": _camel(f.rule),
@@ -227,17 +311,20 @@ def to_sarif(reports: Sequence[ScanReport], *, notes: Sequence[str] = (), errors
                 "help": {"text": f.fix or f.message or f.rule},
                 "defaultConfiguration": {"level": _level(f)},
             }
-        where = f" in {f.location}" if f.location else ""
-        text = (f.message or f.rule) + where
+        in_cell = f"{f.location}:{f.line}:{f.column}" if f.location else ""
+        text = (f.message or f.rule) + (f" in {in_cell}" if in_cell else "")
         if not f.is_secret and f.preview:
             text += f": {f.preview}"
-        region = {"startLine": max(1, f.line), "startColumn": max(1, f.column),
-                  "endLine": max(1, f.end_line or f.line), "endColumn": max(1, f.end_column or f.column)}
+        if in_file is not None:
+            region = dict(zip(("startLine", "startColumn", "endLine", "endColumn"), in_file))
+        else:
+            region = {"startLine": max(1, f.line), "startColumn": max(1, f.column),
+                      "endLine": max(1, f.end_line or f.line), "endColumn": max(1, f.end_column or f.column)}
         location: dict[str, Any] = {
             "physicalLocation": {"artifactLocation": {"uri": _uri(rep.path)}, "region": region},
         }
         if f.location:
-            location["logicalLocations"] = [{"fullyQualifiedName": f.location, "kind": "member"}]
+            location["logicalLocations"] = [{"name": f.location, "fullyQualifiedName": in_cell, "kind": "member"}]
         key = (rep.path, f.fingerprint)
         occurrences[key] = occurrences.get(key, 0) + 1
         result: dict[str, Any] = {
@@ -250,7 +337,7 @@ def to_sarif(reports: Sequence[ScanReport], *, notes: Sequence[str] = (), errors
                 # The same secret twice in one file: two results, not one.
                 "hfsecureLocation/v1": f"{f.fingerprint}:{f.location}:{occurrences[key]}",
             },
-            "properties": {"preview": f.preview, "kind": f.kind},
+            "properties": {"preview": f.preview, "kind": f.kind, **_extra(rep, f)},
         }
         if f.encoding:
             result["properties"]["encoding"] = f.encoding
@@ -261,16 +348,19 @@ def to_sarif(reports: Sequence[ScanReport], *, notes: Sequence[str] = (), errors
     for r in results:
         r["ruleIndex"] = order.index(r["ruleId"])
     notifications = [{"level": "note", "message": {"text": n}} for n in _all_notes(reports, notes)]
-    notifications += [{"level": "error", "message": {"text": e}} for e in errors]
+    notifications += [{"level": "error", "message": {"text": shown(e)}} for e in errors]
     run: dict[str, Any] = {
-        "tool": {"driver": {"name": "hfsecure", "informationUri": TOOL_URI, "version": __version__,
-                            "semanticVersion": __version__, "rules": list(descriptors.values())}},
+        "tool": {"driver": {"name": "hfsecure", "informationUri": TOOL_URI, "version": _version(),
+                            "semanticVersion": _version(), "rules": list(descriptors.values())}},
         "columnKind": "unicodeCodePoints",
         "results": results,
         "invocations": [{"executionSuccessful": not errors, "toolExecutionNotifications": notifications}],
     }
-    if files_scanned is not None:
-        run["properties"] = {"filesScanned": files_scanned}
+    props: dict[str, Any] = {} if files_scanned is None else {"filesScanned": files_scanned}
+    if skipped:
+        props["skippedFolders"] = [shown(p) for p in skipped]
+    if props:
+        run["properties"] = props
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
@@ -316,10 +406,11 @@ def render_text(reports: Sequence[ScanReport], *, files_scanned: int | None = No
     lines: list[str] = []
     fixed: set[str] = set()
     for rep, f in _sorted(reports):
-        path = clean_text(rep.path or STDIN_PATH)
+        path = clean_text(shown(rep.path or STDIN_PATH))
         where = f"{path}:{clean_text(f.location)}:" if f.location else f"{path}:"
         tags = (" [warning]" if not f.is_secret else "") + (" [suppressed]" if f.suppressed else "")
-        lines.append(f"{where}{f.line}:{f.column}: {f.rule} {clean_text(f.preview)}{tags}")
+        history = clean_text(_extra_text(_extra(rep, f)))
+        lines.append(f"{where}{f.line}:{f.column}: {f.rule} {clean_text(f.preview)}{tags}{history}")
         if show_fix and f.rule not in fixed:
             fixed.add(f.rule)
             if not f.is_secret and f.message:
@@ -329,7 +420,7 @@ def render_text(reports: Sequence[ScanReport], *, files_scanned: int | None = No
     for n in _all_notes(reports, notes):
         lines.append(f"note: {clean_text(n)}")
     for e in errors:
-        lines.append(f"error: {clean_text(e)}")
+        lines.append(f"error: {clean_text(shown(e))}")
     if lines:
         lines.append("")
     summary = _summary_line(summarize(reports), len(reports) if files_scanned is None else files_scanned)

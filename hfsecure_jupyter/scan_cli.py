@@ -7,10 +7,12 @@ Usage::
     hfsecure scan --format sarif --output hfsecure.sarif .
     hfsecure scan --redact notebooks/ # mask every secret in place
 
-Folders are walked recursively, skipping version control (``.git`` ...), ``node_modules``, virtualenvs
-(``.venv``, ``venv`` and any folder holding ``pyvenv.cfg``), caches (``__pycache__``,
-``.ipynb_checkpoints``, tool caches), build artefacts (``build``, ``dist``, ``*.egg-info``) and binary
-files. Paths given explicitly are always scanned (unless ``--exclude`` matches them).
+Folders are walked recursively, skipping only what cannot hold the user's own work: version control
+internals (``.git`` ...), ``node_modules``, virtualenvs (``.venv``, ``venv`` and any folder holding
+``pyvenv.cfg``), tool caches (``__pycache__``, ``.mypy_cache`` ...) and binary files. Jupyter's
+``.ipynb_checkpoints`` (where a removed token's last copy lives), ``build`` and ``dist`` are scanned. The
+report names every folder skipped and how to include it: name it as a path, or pass ``--no-skip``. Paths
+given explicitly are always scanned (unless ``--exclude`` matches them).
 
 Standard input is read only when ``-`` is given: with no path the current folder is scanned even when
 stdin is not a terminal, so a CI job or a git hook with a piped or closed stdin never blocks on it.
@@ -37,27 +39,27 @@ import fnmatch
 import io
 import json
 import os
-import shutil
 import stat
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
-from . import detect, report
+from . import detect, git_cli, report
 
 __all__ = ["main", "ScanRun", "run_scan", "iter_files", "notebook_damage", "SKIP_DIRS", "BINARY_SUFFIXES"]
 
 PROG = "hfsecure scan"
 
-#: Folder names never entered while walking (a folder given explicitly is still scanned).
+#: Folder names not entered while walking, because they cannot hold the user's own work: version control
+#: internals, installed third-party code, tool caches. Each one skipped is reported; a folder given
+#: explicitly, or ``--no-skip``, is still scanned.
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".bzr", "_darcs", ".jj",
-    "node_modules", ".venv", "venv", "site-packages", "__pypackages__",
-    "__pycache__", ".ipynb_checkpoints", ".virtual_documents",
-    ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", ".pyre", ".pytype",
-    "build", "dist", ".eggs",
+    "node_modules", ".venv", "venv", "site-packages", "__pypackages__", ".eggs",
+    "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", ".pyre",
+    ".pytype",
 })
-_SKIP_DIR_SUFFIXES = (".egg-info", ".dist-info")
+_SHOWN_SKIPPED = 10  # folders named in a note; the JSON report lists them all
 
 #: File types skipped without being opened (known binary formats; others are sniffed for NUL bytes).
 BINARY_SUFFIXES = frozenset({
@@ -84,14 +86,19 @@ class ScanRun:
     Attributes:
         reports: one per text document scanned, ``path`` as given on the command line.
         files_scanned: how many documents were read and scanned.
-        notes: skipped binaries, redactions, documents scanned as text...
+        notes: skipped binaries and folders, redactions, documents scanned as text...
         errors: missing or unreadable paths, failed redactions (each makes the exit status 2).
+        skipped: folders not entered (version control, virtualenvs, caches), as display paths.
+        regions: for notebooks with findings, where each finding is in the file (see
+            :func:`report.file_regions`), by display path.
     """
 
     reports: list[detect.ScanReport] = field(default_factory=list)
     files_scanned: int = 0
     notes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    regions: dict[str, list[report.Region | None]] = field(default_factory=dict)
 
     def exit_code(self, *, strict: bool = False) -> int:
         """0 clean, 1 secrets (or warnings when ``strict``), 2 when a path could not be scanned."""
@@ -122,27 +129,46 @@ def _excluded(display: str, rel: str, patterns: Sequence[str]) -> bool:
 
 
 def _skip_dir(name: str, full: str) -> bool:
-    if name in SKIP_DIRS or name.endswith(_SKIP_DIR_SUFFIXES):
+    if name in SKIP_DIRS:
         return True
     return os.path.isfile(os.path.join(full, "pyvenv.cfg"))
 
 
-def iter_files(paths: Sequence[str], *, exclude: Sequence[str] = (), errors: list[str] | None = None
-               ) -> Iterator[tuple[str, str]]:
+def skipped_note(skipped: Sequence[str]) -> str:
+    """The note naming the folders a walk did not enter, and how to include them.
+
+    Example:
+        >>> print(skipped_note(["./.git", "./.venv"]))
+        skipped 2 folders that hold no work of yours (version control, virtualenvs, node_modules, caches): ./.git, ./.venv; to scan one, name it (hfsecure scan ./.git), or pass --no-skip
+    """
+    shown = ", ".join(skipped[:_SHOWN_SKIPPED])
+    more = f" and {len(skipped) - _SHOWN_SKIPPED} more" if len(skipped) > _SHOWN_SKIPPED else ""
+    return (f"skipped {len(skipped)} folder{'s' if len(skipped) != 1 else ''} that hold no work of yours "
+            f"(version control, virtualenvs, node_modules, caches): {shown}{more}; to scan one, name it "
+            f"({PROG} {skipped[0]}), or pass --no-skip")
+
+
+def iter_files(paths: Sequence[str], *, exclude: Sequence[str] = (), errors: list[str] | None = None,
+               skipped: list[str] | None = None, skip: bool = True) -> Iterator[tuple[str, str]]:
     """Yield ``(display_path, filesystem_path)`` for every file to scan under ``paths``.
 
     Display paths keep the form the user typed (``./a/b.py`` under ``.``, ``data/x.ipynb`` under
-    ``data``). Missing paths and unreadable folders are appended to ``errors``.
+    ``data``). Missing paths and unreadable folders are appended to ``errors``; folders not entered
+    (:data:`SKIP_DIRS`, virtualenvs; none when ``skip`` is false) to ``skipped``.
 
     Example:
         >>> import tempfile, os
         >>> d = tempfile.mkdtemp(); os.makedirs(os.path.join(d, ".git")); os.makedirs(os.path.join(d, "src"))
         >>> for name in (".git/config", "src/a.py", "notes.txt"):
         ...     open(os.path.join(d, name), "w").close()
-        >>> sorted(os.path.relpath(p, d) for _, p in iter_files([d]))
+        >>> skipped = []
+        >>> sorted(os.path.relpath(p, d) for _, p in iter_files([d], skipped=skipped))
         ['notes.txt', 'src/a.py']
+        >>> [os.path.relpath(p, d) for p in skipped]
+        ['.git']
     """
     errors = [] if errors is None else errors
+    skipped = [] if skipped is None else skipped
     patterns = [_norm_pattern(p) for p in exclude]
     seen: set[str] = set()
 
@@ -182,7 +208,10 @@ def iter_files(paths: Sequence[str], *, exclude: Sequence[str] = (), errors: lis
             for name in sorted(dirs):
                 full = os.path.join(root, name)
                 rel = os.path.join(rel_root, name)
-                if _skip_dir(name, full) or _excluded(os.path.join(given, rel), rel, patterns):
+                if _excluded(os.path.join(given, rel), rel, patterns):
+                    continue
+                if skip and _skip_dir(name, full):
+                    skipped.append(full)
                     continue
                 keep.append(name)
             dirs[:] = keep
@@ -246,12 +275,19 @@ def _scan_one(run: ScanRun, data: bytes, display: str, kind: str | None, misuse:
     rep.path = display
     run.files_scanned += 1
     run.reports.append(rep)
+    if rep.kind == "notebook" and rep.findings:
+        try:
+            run.regions[display] = report.file_regions(rep, data)
+        except Exception:  # noqa: BLE001 - a report with cell positions only is still a report
+            pass
     return rep
 
 
 def run_scan(paths: Sequence[str], *, exclude: Sequence[str] = (), misuse: bool = True, redact: bool = False,
-             stdin: io.BufferedIOBase | None = None, stdin_filename: str | None = None) -> ScanRun:
+             stdin: io.BufferedIOBase | None = None, stdin_filename: str | None = None,
+             skip: bool = True) -> ScanRun:
     """Scan ``paths`` (``-`` reads ``stdin``) and, with ``redact``, mask the secrets found in place.
+    ``skip=False`` enters every folder (version control, virtualenvs and caches too).
 
     Example:
         >>> import tempfile
@@ -263,7 +299,7 @@ def run_scan(paths: Sequence[str], *, exclude: Sequence[str] = (), misuse: bool 
     files: list[tuple[str, str | None]] = []
     fs_paths = [p for p in paths if p != "-"]
     explicit = set(fs_paths)
-    walk = iter_files(fs_paths, exclude=exclude, errors=run.errors)
+    walk = iter_files(fs_paths, exclude=exclude, errors=run.errors, skipped=run.skipped, skip=skip)
     for given in paths:
         if given == "-":
             files.append((stdin_filename or "-", None))
@@ -296,6 +332,8 @@ def run_scan(paths: Sequence[str], *, exclude: Sequence[str] = (), misuse: bool 
             _redact(run, rep, display, fs_path)
     if binaries:
         run.notes.append(f"skipped {binaries} binary file{'s' if binaries != 1 else ''}")
+    if run.skipped:
+        run.notes.append(skipped_note(run.skipped))
     return run
 
 
@@ -308,6 +346,10 @@ def _redact(run: ScanRun, rep: detect.ScanReport, display: str, fs_path: str) ->
         else:
             detect.redact_file(fs_path)
         after = detect.scan_file(fs_path, misuse=False)
+    except detect.FileChanged:
+        run.errors.append(f"{display}: not redacted: it kept changing while it was being redacted (its newest "
+                          "content was kept); run again when nothing writes to it")
+        return
     except OSError as exc:
         run.errors.append(f"{display}: could not redact ({exc.strerror or type(exc).__name__})")
         return
@@ -325,26 +367,28 @@ def _redact(run: ScanRun, rep: detect.ScanReport, display: str, fs_path: str) ->
 
 
 def _redact_notebook_file(run: ScanRun, display: str, fs_path: str) -> bool:
-    """Redact a notebook, but write it only if nothing but secret-holding strings changed."""
-    with open(fs_path, "rb") as fh:
-        data = fh.read()
-    new, rep = detect.redact_notebook(data)
-    if new == data:
-        return True
-    problem = notebook_damage(data, new)
-    if problem:
-        run.errors.append(f"{display}: not redacted, the file was left as it was: redaction would {problem}")
+    """Redact a notebook, but write it only if nothing but secret-holding strings changed (through
+    :func:`detect.rewrite_file`: links, owner and concurrent writes are kept)."""
+    problems: list[str] = []
+    notes: list[str] = []
+
+    def transform(data: bytes) -> bytes | None:
+        new, rep = detect.redact_notebook(data)
+        problems.clear()
+        notes[:] = [n for n in rep.notes if "re-serialised" in n]
+        if new == data:
+            return None
+        problem = notebook_damage(data, new)
+        if problem:
+            problems.append(problem)
+            return None
+        return new
+
+    detect.rewrite_file(fs_path, transform)
+    if problems:
+        run.errors.append(f"{display}: not redacted, the file was left as it was: redaction would {problems[0]}")
         return False
-    run.notes.extend(f"{display}: {n}" for n in rep.notes if "re-serialised" in n)
-    tmp = fs_path + ".hfsecure-tmp"
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(new)
-        shutil.copymode(fs_path, tmp)
-        os.replace(tmp, fs_path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    run.notes.extend(f"{display}: {n}" for n in notes)
     return True
 
 
@@ -426,9 +470,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                    help="skip paths matching GLOB (matched against the path, the path inside the scanned "
                         "folder and the file name; repeatable)")
+    p.add_argument("--no-skip", action="store_true",
+                   help="also enter version control folders, virtualenvs, node_modules and caches (skipped "
+                        "by default, and listed in the report)")
     p.add_argument("--stdin-filename", metavar="NAME",
                    help="name for standard input: its suffix picks how it is scanned (.ipynb, .py, other)")
     p.add_argument("--no-fix", action="store_true", help="text format: leave out the fix lines")
+    git_cli.add_scan_arguments(p)
     return p
 
 
@@ -467,17 +515,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
 
-    run = run_scan(paths, exclude=args.exclude, misuse=not args.no_misuse, redact=args.redact,
-                   stdin_filename=args.stdin_filename)
+    try:
+        if git_cli.wants_history(args):
+            run = git_cli.history_run(args, UsageError)
+        else:
+            run = run_scan(paths, exclude=args.exclude, misuse=not args.no_misuse, redact=args.redact,
+                           stdin_filename=args.stdin_filename, skip=not args.no_skip)
+        git_cli.apply_baseline(run, args, UsageError)
+    except UsageError as exc:
+        print(f"{PROG}: error: {exc} (see '{PROG} --help')", file=sys.stderr)
+        return 2
     # Errors go to stderr; a text report on the terminal does not repeat them, a saved one keeps them.
     kw = {"files_scanned": run.files_scanned, "notes": run.notes,
           "errors": run.errors if (args.output or args.format != "text") else []}
     if args.format == "text":
         kw["show_fix"] = not args.no_fix
         kw["unreadable"] = len(run.errors)
+    else:
+        kw["skipped"] = run.skipped
+    if args.format == "sarif":
+        kw["regions"] = run.regions
     text = report.render(args.format, run.reports, **kw)
     for e in run.errors:
-        print(f"{PROG}: error: {report.clean_text(e)}", file=sys.stderr)
+        print(f"{PROG}: error: {report.clean_text(report.shown(e))}", file=sys.stderr)
     if args.output:
         try:
             with open(args.output, "w", encoding="utf-8") as fh:

@@ -28,7 +28,7 @@ from .findings import Edit, Finding, fingerprint, mask_secret
 from .rules import RULES, Rule
 
 __all__ = ["Hit", "find_secrets", "might_contain_secret", "raw_candidates", "scan_text", "hits_to_findings", "KEYWORDS",
-           "line_col", "is_suppressed_line"]
+           "line_col", "is_suppressed_line", "LineIndex"]
 
 # base64 of "hf_" and "api_org_" at the three byte alignments (only the characters fixed by the prefix).
 _B64_MARKERS = ("aGZf", "hmX", "oZl", "YXBpX29yZ1", "FwaV9vcmdf", "hcGlfb3JnX")
@@ -230,10 +230,15 @@ def _raw_candidates_stripped(data: bytes) -> bool:
         marker = marker.pattern if marker.__class__ is re.Pattern else marker
         i = data.find(marker)
         while i >= 0:
-            if _b64_hits(data[max(0, i - 4):i + _B64_WINDOW].decode("latin-1")):
+            # The whole run once (not a window per marker: marker-dense runs were quadratic).
+            end = _B64_RUN_BYTES.match(data, i).end()
+            if end - i >= _B64_MIN_RUN and _b64_hits(data[max(0, i - 4):end].decode("latin-1")):
                 return True
-            i = data.find(marker, i + 1)
+            i = data.find(marker, max(end, i + 1))
     return False
+
+
+_B64_RUN_BYTES = re.compile(rb"[A-Za-z0-9+/=_-]*")
 
 
 class _Found:
@@ -452,7 +457,11 @@ def _b64_hits(text: str) -> list[Hit]:
         if b - i < _B64_MIN_RUN:
             mk = _B64_MARKER_RE.search(text, b if b > i else i + 1)
             continue  # too short to hold an encoded token
-        mk = _B64_MARKER_RE.search(text, max(i + 1, b - 64))
+        # A run that ended inside the window is done: its four alignments are decoded below, so the
+        # markers left in it need no window of their own. A longer run goes on in the next window,
+        # which overlaps this one by more than an encoded token.
+        capped = b == i + _B64_WINDOW and b < len(text)
+        mk = _B64_MARKER_RE.search(text, max(i + 1, b - 64) if capped else b)
         for k in range(4):
             start = i - k
             if start < 0 or text[start] not in _B64_CHARS:
@@ -506,15 +515,69 @@ def find_secrets_unfiltered(text: str, mask: int | None = None) -> list[Hit]:
     return _dedupe(hits)
 
 
+class LineIndex:
+    """Line starts and suppression comments of one text, found once: each position is then looked up
+    by bisection (a text with many findings costs linear time, not one pass per finding).
+
+    Example:
+        >>> ix = LineIndex("ab\\ncd  # hfsecure: allow")
+        >>> ix.line_col(4), ix.suppressed(0, 1), ix.suppressed(3, 5)
+        ((2, 2), False, True)
+    """
+
+    __slots__ = ("text", "starts", "_marks", "_mark_starts")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        starts = [0]
+        pos = 0
+        for line in text.split("\n")[:-1]:
+            pos += len(line) + 1
+            starts.append(pos)
+        self.starts = starts
+        self._marks: list[tuple[int, int]] | None = None
+        self._mark_starts: list[int] = []
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of ``offset``."""
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return i + 1, offset - self.starts[i] + 1
+
+    def suppressed(self, start: int, end: int) -> bool:
+        """True when a line touched by ``text[start:end]`` carries ``hfsecure: allow``."""
+        if self._marks is None:
+            self._marks = [m.span() for m in _SUPPRESS.finditer(self.text)] if "hfsecure" in self.text else []
+            self._mark_starts = [a for a, _ in self._marks]
+        if not self._marks:
+            return False
+        ls = self.starts[bisect.bisect_right(self.starts, start) - 1]
+        k = bisect.bisect_right(self.starts, end)  # the line holding ``end`` ends where the next starts
+        le = self.starts[k] - 1 if k < len(self.starts) else len(self.text)
+        j = bisect.bisect_left(self._mark_starts, ls)
+        return j < len(self._marks) and self._marks[j][1] <= le
+
+
+_LAST_INDEX: list[LineIndex] = []  # the index of the last text asked about (callers ask per finding)
+
+
+def _index(text: str) -> LineIndex:
+    last = _LAST_INDEX[0] if _LAST_INDEX else None
+    if last is not None and last.text is text:
+        return last
+    ix = LineIndex(text)
+    _LAST_INDEX[:] = [ix]
+    return ix
+
+
 def line_col(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of ``offset`` in ``text``.
+    """1-based line and column of ``offset`` in ``text`` (the line table of the last text is kept, so
+    asking for every finding of one text is linear overall).
 
     Example:
         >>> line_col("ab\\ncd", 4)
         (2, 2)
     """
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return _index(text).line_col(offset)
 
 
 def is_suppressed_line(text: str, start: int, end: int) -> bool:
@@ -525,9 +588,7 @@ def is_suppressed_line(text: str, start: int, end: int) -> bool:
         >>> is_suppressed_line(text, 0, 5), is_suppressed_line(text, 6, 11)
         (False, True)
     """
-    ls = text.rfind("\n", 0, start) + 1
-    le = text.find("\n", end)
-    return bool(_SUPPRESS.search(text, ls, le if le >= 0 else len(text)))
+    return _index(text).suppressed(start, end)
 
 
 def hits_to_findings(text: str, hits: Sequence[Hit], location: str = "") -> list[Finding]:
@@ -540,16 +601,18 @@ def hits_to_findings(text: str, hits: Sequence[Hit], location: str = "") -> list
         [(2, 6, 'hf_****oOOL')]
     """
     findings = []
+    index = LineIndex(text) if hits else None
     for h in hits:
+        assert index is not None
         preview = mask_secret(h.secret, prefix_len=h.rule.prefix_len)
-        line, col = line_col(text, h.start)
-        eline, ecol = line_col(text, h.end)
+        line, col = index.line_col(h.start)
+        eline, ecol = index.line_col(h.end)
         what = h.rule.description + (f" ({h.encoding})" if h.encoding else "")
         findings.append(Finding(
             rule=h.rule.id, kind="secret", severity="error", location=location,
             line=line, column=col, end_line=eline, end_column=ecol, preview=preview,
             fingerprint=fingerprint(h.rule.id, h.secret),
-            suppressed=is_suppressed_line(text, h.start, h.end),
+            suppressed=index.suppressed(h.start, h.end),
             message=f"{what}: {preview}",
             fix=_fix_for(h.rule),
             encoding=h.encoding,

@@ -105,6 +105,36 @@ class Finding:
         """True for a literal secret (blocks, redacts), False for a misuse warning."""
         return self.kind == "secret"
 
+    def masked_as(self, *, fill: str = MASK_FILL, show_last: int = SHOW_LAST, source: str | None = None
+                  ) -> "Finding":
+        """The same finding with its preview (and its edits' replacements) masked with ``fill`` and
+        ``show_last`` (the ``mask_fill`` / ``mask_show_last`` settings) instead of the defaults.
+
+        With ``source`` (the scanned text) a literal secret is masked afresh from its own characters, so
+        ``show_last`` may show more than the default; otherwise the default preview is re-masked (its
+        prefix and at most its own tail).
+
+        Example:
+            >>> f = Finding("hf-user-token", "secret", "error", "", 1, 1, 1, 38, "hf_****wxyz", "0f")
+            >>> f.masked_as(fill="[...]", show_last=2).preview
+            'hf_[...]yz'
+        """
+        if not self.is_secret or (fill == MASK_FILL and show_last == SHOW_LAST):
+            return self
+        new = None
+        if source is not None and len(self.edits) == 1 and not self.encoding:
+            e = self.edits[0]
+            value = source[e.start:e.end]
+            if mask_secret(value) == self.preview:  # the span is the secret itself
+                new = mask_secret(value, fill=fill, show_last=show_last)
+        if new is None:
+            head, sep, tail = self.preview.partition(MASK_FILL)
+            if not sep:
+                return self
+            new = head + fill + (tail[-show_last:] if show_last > 0 else "")
+        edits = tuple(_replace_edit(e, self.preview, new) for e in self.edits)
+        return _replace(self, preview=new, edits=edits)
+
     def with_location(self, location: str) -> "Finding":
         """The same finding placed inside a larger document (``cells[2].source``)."""
         return _replace(self, location=location)
@@ -124,6 +154,10 @@ class Finding:
         where = f"{self.location}:" if self.location else ""
         tag = " (suppressed)" if self.suppressed else ""
         return f"{where}{self.line}:{self.column}: {self.rule}: {self.preview}{tag}"
+
+
+def _replace_edit(e: Edit, old: str, new: str) -> Edit:
+    return Edit(e.start, e.end, e.replacement.replace(old, new)) if old in e.replacement else e
 
 
 def _replace(f: Finding, **changes: Any) -> Finding:

@@ -320,8 +320,11 @@ def redact_notebook(data: bytes, redactor: Redactor | None = None) -> tuple[byte
     if report.kind == "notebook-as-text":
         text = data.decode("utf-8", "surrogateescape")
         return redactor.redact(text).encode("utf-8", "surrogateescape"), report
-    text = data.decode("utf-8")
-    nb = json.loads(text)
+    # As json.loads read it: UTF-8 with or without a BOM, UTF-16 or UTF-32 (written back the same way).
+    encoding = json.detect_encoding(data)
+    text = data.decode(encoding, "surrogatepass")
+    doc = json.loads(text)
+    nb = doc if isinstance(doc, dict) else {"": doc}  # valid JSON, not a notebook: its strings still
     replacements: list[tuple[str, str]] = []
     for f in iter_fields(nb):
         if not might_contain_secret(f.text):
@@ -345,11 +348,19 @@ def redact_notebook(data: bytes, redactor: Redactor | None = None) -> tuple[byte
         else:
             ok = False
             break
+    indent = 1 if text.startswith("{\n ") and not text.startswith("{\n  ") else 2
+    doc = nb if isinstance(doc, dict) else nb[""]
     if not ok:
-        indent = 1 if text.startswith("{\n ") and not text.startswith("{\n  ") else 2
-        out = json.dumps(nb, indent=indent, ensure_ascii=False, sort_keys=True) + "\n"
+        out = json.dumps(doc, indent=indent, ensure_ascii=False, sort_keys=True) + "\n"
         report.notes.append("the notebook was re-serialised in nbformat's layout to redact it")
-    return out.encode("utf-8"), report
+    try:
+        return out.encode(encoding), report
+    except UnicodeEncodeError:  # a lone surrogate (written as an escape): keep it an escape
+        out = json.dumps(doc, indent=indent, ensure_ascii=True, sort_keys=True) + "\n"
+        if "the notebook was re-serialised in nbformat's layout to redact it" not in report.notes:
+            report.notes.append("the notebook was re-serialised in nbformat's layout to redact it")
+        return out.encode(encoding), report
+
 
 
 _IMAGE_KEYS = frozenset(("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"))

@@ -45,6 +45,7 @@ _IPY_LINE = re.compile(r"^(?P<indent>[ \t]*)(?:(?:[\w.,\s\[\]*]+?)\s*=\s*)?(?P<s
 _HELP_LINE = re.compile(r"^[ \t]*[\w.]+\s*\?\??\s*$|^[ \t]*\?\??[\w.]+\s*$")
 _STRING_PREFIX = re.compile(r"^[A-Za-z]*")
 # Escapes that can spell a token's characters inside a literal (\x68, \u0068, \N{...}, octal \150).
+_LONE_CR = re.compile(r"\r(?!\n)")
 _ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{|[0-7]{3})")
 
 
@@ -452,6 +453,32 @@ def _folded_hits(source: str, groups: list[list[_Piece]]) -> list[Hit]:
     return hits
 
 
+def _merge_folded(raw: list[Hit], folded: list[Hit]) -> list[Hit]:
+    """Add the folded hits the raw scan did not see, by bisection over the raw hits (which are sorted
+    and do not overlap): a raw hit of the same secret inside a folded one, or a raw hit covering a
+    folded one's start, wins (its position is exact).
+
+    Example:
+        >>> from hfsecure_jupyter.detect.rules import RULES
+        >>> r = RULES[0]
+        >>> [h.start for h in _merge_folded([Hit(r, 5, 9, "s")], [Hit(r, 4, 10, "s"), Hit(r, 12, 20, "t")])]
+        [5, 12]
+    """
+    import bisect
+
+    starts = [r.start for r in raw]
+    added = []
+    for h in folded:
+        j = bisect.bisect_left(starts, h.start)
+        if any(raw[k].secret == h.secret for k in range(j, bisect.bisect_left(starts, h.end))):
+            continue  # already found as written
+        k = bisect.bisect_right(starts, h.start) - 1
+        if k >= 0 and raw[k].start <= h.start < raw[k].end:
+            continue
+        added.append(h)
+    return sorted(raw + added, key=lambda h: h.start) if added else raw
+
+
 def scan_python(source: str, *, location: str = "", misuse: bool = True) -> list[Finding]:
     """Scan Python or IPython source: literal secrets (folded and decoded) and, optionally, misuse.
 
@@ -462,6 +489,9 @@ def scan_python(source: str, *, location: str = "", misuse: bool = True) -> list
         >>> scan_python('login(token=os.environ["HF_TOKEN"])')
         []
     """
+    if "\r" in source:
+        # Python ends a line at a lone "\r" too: so do the line tables here (same length, same offsets).
+        source = _LONE_CR.sub("\n", source)
     mask = prefilter_mask(source)
     # A literal reversed with [::-1] holds its keyword backwards ("...dcba_fh"[::-1]).
     reverse = "[::-1]" in source and prefilter_mask(source[::-1]) != 0
@@ -485,15 +515,7 @@ def scan_python(source: str, *, location: str = "", misuse: bool = True) -> list
             if reverse or _FOLD_OPS.search(source) is not None:  # % formatting, .format, slices, f-strings
                 folded += [h for h in _expression_hits(source, masked.python) if not any(  # type: ignore[union-attr]
                     f.secret == h.secret and f.start < h.end and h.start < f.end for f in folded)]
-            for h in folded:
-                # Already found as written (the raw scan's position is exact): keep that one.
-                if any(r.secret == h.secret and h.start <= r.start and r.end <= max(h.end, r.end)
-                       and r.start < h.end for r in raw):
-                    continue
-                if any(r.start <= h.start < r.end for r in raw):
-                    continue
-                raw.append(h)
-            raw.sort(key=lambda h: h.start)
+            raw = _merge_folded(raw, sorted(folded, key=lambda h: h.start))
         findings = hits_to_findings(source, raw, location)
     if misuse_possible:
         findings += misuse_findings(source, masked or mask_ipython(source), location)

@@ -67,8 +67,42 @@ def _longest_run(body: str) -> int:
     return best if body else 0
 
 
+# Per typing sequence, a table mapping each ASCII character to the one after it (others to NUL).
+_SUCCESSORS = tuple({**{c: 0 for c in range(128)}, **{ord(a): ord(b) for a, b in zip(seq, seq[1:])}}
+                    for seq in _SEQUENCES)
+_ZERO_MARKS = b"1" + b"0" * 255
+
+
 def _longest_sequence(body: str) -> int:
-    """Length of the longest stretch of ``body`` that follows one of the typing sequences."""
+    """Length of the longest stretch of ``body`` that follows one of the typing sequences.
+
+    Each sequence maps the body to its successors with one ``translate`` (C speed): a character
+    follows its predecessor where the mapped body equals the body shifted by one.
+
+    Example:
+        >>> _longest_sequence("xxabcdq"), _longest_sequence("a")
+        (4, 1)
+    """
+    if not body:
+        return 0
+    if not body.isascii():
+        return _longest_sequence_slow(body)
+    best = 1
+    prev, nxt = body[:-1], body[1:]
+    n = len(nxt)
+    want = int.from_bytes(nxt.encode("ascii"), "big")
+    for table in _SUCCESSORS:
+        mapped = prev.translate(table)
+        if mapped == nxt:
+            return len(body)
+        # b"1" where the mapped character equals the next one (XOR is zero there), else b"0".
+        marks = (int.from_bytes(mapped.encode("ascii"), "big") ^ want).to_bytes(n, "big").translate(_ZERO_MARKS)
+        if b"1" in marks:
+            best = max(best, 1 + max(map(len, marks.split(b"0"))))
+    return best
+
+
+def _longest_sequence_slow(body: str) -> int:
     best = 1 if body else 0
     for seq in _SEQUENCES:
         run = 1

@@ -186,6 +186,9 @@ class BaseHandler(tornado.web.RequestHandler):
         if not self.api:
             return
         faults = self.server.faults
+        hold = faults.hold if faults._matches(self.request.path) else None
+        while hold is not None and not hold.is_set():
+            await asyncio.sleep(0.01)
         latency, status = faults.take(self.request.path)
         if latency:
             await asyncio.sleep(latency)

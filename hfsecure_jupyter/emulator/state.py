@@ -52,6 +52,8 @@ class Faults:
         times: apply ``latency``/``status`` to this many more calls only (None: until reset).
         paths: only calls whose path matches this regular expression (None: all).
         drop_streams: cut log streams after their first event (True: every stream, N: the next N).
+        hold: in-process only (not in ``to_dict``): a ``threading.Event``; until it is set, calls matching
+            ``paths`` wait unanswered, so a test decides when a stalled Hub answers.
 
     Example:
         >>> f = Faults(status=503, times=1)
@@ -68,10 +70,16 @@ class Faults:
     paths: str | None = None
     drop_streams: bool | int = False
 
+    def __post_init__(self) -> None:
+        self.hold: threading.Event | None = None  # not a field: an Event cannot be copied or sent as JSON
+
     def reset(self) -> None:
-        """Back to no faults."""
+        """Back to no faults (a held call is released)."""
         for key, value in asdict(Faults()).items():
             setattr(self, key, value)
+        if self.hold is not None:
+            self.hold.set()
+        self.hold = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -318,6 +318,9 @@ class Guard:
         if not findings:
             self._passed = source
             return lines
+        # previews in messages and history as the user set them (c.HFSecure.mask_fill / mask_show_last)
+        findings = [f.masked_as(fill=settings.mask_fill, show_last=settings.mask_show_last, source=source)
+                    for f in findings]
         secrets = [f for f in findings if f.kind == "secret" and not f.suppressed]
         misuse = [f for f in findings if f.kind == "misuse" and not f.suppressed]
         if secrets and policy != "off":

@@ -564,9 +564,8 @@ class HFSecureMagics(Magics):
 
             from ..widgets.findings import Findings
 
-            display(Findings.scan(path, note=saved_note))
-            if history:
-                print(redact("\n".join(history)))
+            notes = [n for n in [saved_note, *(history or [])] if n]
+            display(Findings.scan(path, note="\n".join(notes)))
             return
         text = _scan_text(path, saved_note)
         if history is not None:

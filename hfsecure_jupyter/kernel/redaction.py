@@ -65,6 +65,7 @@ _DISPLAY_TYPES = frozenset({"display_data", "update_display_data", "execute_resu
 # Widget and user comms: ipykernel's Comm.publish_msg sends them through kernel.session.send on iopub.
 _COMM_TYPES = frozenset({"comm_open", "comm_msg", "comm_close"})
 _FAILED = "[hfsecure: this output was hidden because redacting it failed ({})]"
+_KEEP_STREAMS = 16  # stream redactors kept per stream (one per recent request)
 
 
 def redact_data(obj: Any, redactor: detect.Redactor) -> Any:
@@ -211,13 +212,14 @@ class _StreamHook:
         key = (msg.get("parent_header") or {}).get("msg_id", "")
         try:
             with self.lock:
-                entry = self._open.get(key)
+                entry = self._open.pop(key, None)
                 sr = entry[0] if entry else detect.StreamRedactor(self.owner.redactor)
                 out = sr.feed(text)
-                if sr.pending:
-                    self._open[key] = (sr, msg)
-                else:
-                    self._open.pop(key, None)
+                # Kept after its text went out too: a request's next write continues the same stream
+                # (a token begun before a flush at the end of the cell is masked when the rest comes).
+                self._open[key] = (sr, msg)
+                while len(self._open) > _KEEP_STREAMS:
+                    self._open.pop(next(iter(self._open)))
         except Exception as exc:  # noqa: BLE001 - hide rather than leak
             out = _FAILED.format(type(exc).__name__)
         content["text"] = out  # may be "" when all of it is held back (None would drop other buffers)
@@ -225,15 +227,21 @@ class _StreamHook:
 
     @property
     def pending(self) -> bool:
-        return bool(self._open)
+        return any(sr.pending for sr, _ in self._open.values())
 
-    def flush_held(self) -> None:
-        """Send what is held back (redacted), as stream messages of the request it belongs to."""
+    def flush_held(self, *, final: bool = False) -> None:
+        """Send what is held back (redacted), as stream messages of the request it belongs to.
+
+        Not ``final`` (the end of a cell): a thread may still be writing, so the start of a possible
+        secret goes out masked and its continuation is masked when it comes.
+        """
         with self.lock:
-            entries, self._open = list(self._open.values()), {}
+            entries = [e for e in self._open.values() if e[0].pending]
+            if final:
+                self._open = {}
+            texts = [(sr.flush(final=final), last) for sr, last in entries]
         stream = self.stream
-        for sr, last in entries:
-            text = sr.flush()
+        for text, last in texts:
             if not text:
                 continue
             msg = stream.session.msg("stream", {"name": stream.name, "text": text}, parent=last.get("parent_header"))
@@ -267,7 +275,7 @@ class _RedactingEcho:
         """Write what is held back (redacted)."""
         try:
             with self._lock:
-                out = self._sr.flush()
+                out = self._sr.flush(final=False)  # a thread may still be writing
         except Exception as exc:  # noqa: BLE001
             out = _FAILED.format(type(exc).__name__) + "\n"
         if out:
@@ -395,7 +403,7 @@ class OutputRedaction:
 
         def _remove() -> None:
             def _unhook() -> None:
-                hook.flush_held()
+                hook.flush_held(final=True)
                 stream.unregister_hook(hook)
 
             self._on_pub_thread(stream, _unhook)
@@ -495,7 +503,8 @@ class OutputRedaction:
                             msg_or_type["content"] = self._redact_comm(msg_or_type.get("content"))
                         else:
                             content = self._redact_comm(content)
-                    elif msg_type in ("execute_input", "execute_reply") or (
+                    # input_request: the prompt of input() / getpass() goes to the frontend on stdin.
+                    elif msg_type in ("execute_input", "execute_reply", "input_request") or (
                             msg_type in _DISPLAY_TYPES and threading.get_ident() != self._main_thread):
                         if isinstance(msg_or_type, dict):
                             msg_or_type["content"] = self._redact_content(msg_type, msg_or_type.get("content"))

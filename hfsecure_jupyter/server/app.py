@@ -34,6 +34,7 @@ class HFSecureApp(ExtensionApp):
 
     def initialize_settings(self) -> None:
         """Build the settings (the server's ``c.HFSecure``), the core and the save hook."""
+        assert self.serverapp is not None  # set by jupyter_server before initialize_settings
         settings = HFSecure(parent=self)  # self.config holds the server's config files and our own
         self.core = ServerCore(settings)
         self.settings["hfsecure_core"] = self.core

@@ -12,7 +12,7 @@ from typing import Any
 
 from .. import detect
 
-__all__ = ["CoreError", "error_body"]
+__all__ = ["CoreError", "error_body", "safe_traceback"]
 
 
 class CoreError(Exception):
@@ -50,3 +50,18 @@ def error_body(exc: BaseException) -> tuple[int, dict[str, Any]]:
         return exc.status, exc.to_json()
     return 500, {"error": {"code": "internal", "message": f"The hfsecure server extension failed "
                                                           f"({type(exc).__name__}); see the server log."}}
+
+
+def safe_traceback(exc: BaseException) -> str:
+    """The traceback of ``exc`` for the server log, with any secret in it masked (an exception's text can
+    quote the user's input).
+
+    Example:
+        >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token(seed=7)
+        >>> text = safe_traceback(ValueError(f"bad {tok}"))
+        >>> text.splitlines()[-1]
+        'ValueError: bad hf_****oOOL'
+    """
+    import traceback
+
+    return detect.redact_strict("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip())

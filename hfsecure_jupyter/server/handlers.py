@@ -8,6 +8,7 @@ any failure into ``{"error": {"code", "message", "fix"}}``. The routes and shape
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any, Callable
 
@@ -15,7 +16,7 @@ import tornado.web
 from jupyter_server.base.handlers import APIHandler
 
 from .core import ServerCore
-from .errors import CoreError, error_body
+from .errors import CoreError, error_body, safe_traceback
 
 __all__ = ["HFSecureHandler", "ROUTES"]
 
@@ -25,27 +26,26 @@ class HFSecureHandler(APIHandler):
 
     @property
     def core(self) -> ServerCore:
-        return self.settings["hfsecure_core"]  # type: ignore[no-any-return]
+        return self.settings["hfsecure_core"]
 
-    def answer(self, body: dict[str, Any], status: int = 200) -> None:
+    def answer(self, body: dict[str, Any] | str, status: int = 200) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")
-        self.finish(json.dumps(body))
+        self.finish(body if isinstance(body, str) else json.dumps(body))
 
     async def run(self, work: Callable[[], dict[str, Any]], *, thread: bool = False) -> None:
-        """Answer ``work()``; CPU-heavy work (scanning a large body) runs off the event loop."""
+        """Answer ``work()``; a large body is scanned and its answer serialised off the event loop."""
         try:
             if thread:
-                import asyncio
-
-                result = await asyncio.get_running_loop().run_in_executor(None, work)
+                loop = asyncio.get_running_loop()
+                result: dict[str, Any] | str = await loop.run_in_executor(None, lambda: json.dumps(work()))
             else:
                 result = work()
         except Exception as exc:
             status, body = error_body(exc)
             if not isinstance(exc, CoreError):
-                self.log.error("hfsecure: %s failed (%s)", self.request.path, type(exc).__name__)
+                self.log.error("hfsecure: %s failed:\n%s", self.request.path, safe_traceback(exc))
             self.answer(body, status)
             return
         self.answer(result)
@@ -69,10 +69,11 @@ class HFSecureHandler(APIHandler):
     async def post_json(self, method: Callable[[bytes], dict[str, Any]]) -> None:
         err = self._check_size()
         if err is not None:
-            self.answer(*reversed(error_body(err)))  # type: ignore[arg-type]
+            status, body = error_body(err)
+            self.answer(body, status)
             return
-        body = self.raw_body
-        await self.run(lambda: method(body), thread=len(body) > 1 << 20)
+        raw = self.raw_body
+        await self.run(lambda: method(raw), thread=len(raw) > 1 << 20)
 
 
 class StatusHandler(HFSecureHandler):

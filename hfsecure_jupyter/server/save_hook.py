@@ -31,6 +31,7 @@ from typing import Any
 
 from .. import detect
 from .core import ServerCore, cell_of
+from .errors import safe_traceback
 
 __all__ = ["SaveHook"]
 
@@ -60,7 +61,7 @@ class SaveHook:
         except Exception as exc:  # a bug of ours must not lose the user's save: save as sent, say so loudly
             message = (f"the hfsecure save check failed ({type(exc).__name__}); {safe_path} was saved "
                        "unchecked and may hold a secret: run 'hfsecure scan' on it")
-            self.log.error("hfsecure: %s", message)
+            self.log.error("hfsecure: %s\n%s", message, safe_traceback(exc))
             self.core.saves.record({"path": str(path), "cells": [], "count": 0, "mode": mode, "error": message})
             return
         found = [f for f in found if f.is_secret]

@@ -108,7 +108,7 @@ def widgets_render(shell: Any) -> bool:
     if getattr(shell, "kernel", None) is None:
         return False
     try:
-        import ipywidgets  # noqa: F401
+        import ipywidgets  # type: ignore[import-untyped]  # noqa: F401
     except ImportError:
         return False
     return True

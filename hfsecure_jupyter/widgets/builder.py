@@ -25,7 +25,7 @@ import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-import ipywidgets as W
+import ipywidgets as W  # type: ignore[import-untyped]
 from traitlets import Unicode
 
 from .. import detect
@@ -173,7 +173,7 @@ class JobSpecBuilder(W.VBox, ThreadSafeUpdates):
         self.submit_button = W.Button(description="Submit", icon="play", button_style="primary")
         self.submit_button.on_click(lambda _: self.submit())
         self.monitor_box = W.VBox()
-        self._fields = {"script": self.script, "file": self.path, "image": self.image, "command": self.command,
+        self._fields: dict[str, Any] = {"script": self.script, "file": self.path, "image": self.image, "command": self.command,
                         "with": self.dependencies, "python": self.python, "timeout": self.timeout,
                         "env": self.env, "secrets": self.secrets}
         for name, control in self._fields.items():
@@ -188,7 +188,7 @@ class JobSpecBuilder(W.VBox, ThreadSafeUpdates):
                                          "at submission)")), self.secrets,
                          self.notice, self.access, self.renderings, self.submit_button, self.monitor_box)
         self.refresh_cells()
-        self._unsubscribe = self.service.subscribe(lambda _status: self.update())
+        self._unsubscribe = self.service.subscribe(self._on_status)
         self.hardware_thread: threading.Thread | None = None
         if fetch_hardware:
             self.hardware_thread = threading.Thread(target=self._fetch_hardware, name="hfsecure-hardware",
@@ -196,6 +196,10 @@ class JobSpecBuilder(W.VBox, ThreadSafeUpdates):
             self.hardware_thread.start()
         if script:
             self.script.value = script
+        self.update()
+
+    def _on_status(self, _status: Any) -> None:
+        # The login changed (a worker thread): the access check is re-planned against it.
         self.update()
 
     # -- inputs ---------------------------------------------------------------------------------------------
@@ -253,7 +257,7 @@ class JobSpecBuilder(W.VBox, ThreadSafeUpdates):
             notes.append(f"moved {', '.join(moved)} from env to secrets: env is plain text in every job listing, "
                          "secrets are encrypted")
         if notes:
-            self._notice(" ".join(notes))
+            self._notice("; ".join(notes))
         self.update()
 
     def _move_secret_env(self, text: str) -> tuple[str, list[str]]:
@@ -389,8 +393,11 @@ class JobSpecBuilder(W.VBox, ThreadSafeUpdates):
                 return
             monitor = JobMonitor(handle, env=list(spec.env), secrets=[k for k, _ in spec.secret_items])
             self.monitor = monitor
-            self._apply(lambda: (setattr(self.monitor_box, "children", (monitor,)),
-                                 setattr(self.submit_button, "disabled", False)))
+            def show() -> None:
+                self.monitor_box.children = (monitor,)
+                self.submit_button.disabled = False
+
+            self._apply(show)
 
         t = threading.Thread(target=work, name="hfsecure-submit", daemon=True)
         t.start()
@@ -424,12 +431,17 @@ class JobSpecBuilder(W.VBox, ThreadSafeUpdates):
 def _plan_html(plan: JobPlan) -> str:
     need = plan.need
     reasons = "".join(f"<li>{esc(r.why)}</li>" for r in need.reasons[:10])
-    rows = [f"<b>the script needs:</b> {esc(need.summary())}" + (f"<ul style='margin:0'>{reasons}</ul>"
+    level = f"{need.level} access" if need.reasons else need.summary()  # the reasons are listed below
+    rows = [f"<b>the script needs:</b> {esc(level)}" + (f"<ul style='margin:0'>{reasons}</ul>"
                                                                      if reasons else "")]
     verdict = plan.verdict
     if verdict is not None:
-        color = {True: COLORS["ok"], False: COLORS["error"]}.get(verdict.allowed, COLORS["warn"])
-        word = {True: "your token allows it", False: "your token falls short"}.get(verdict.allowed, "cannot tell")
+        if verdict.allowed is None:
+            color, word = COLORS["warn"], "cannot tell"
+        elif verdict.allowed:
+            color, word = COLORS["ok"], "your token allows it"
+        else:
+            color, word = COLORS["error"], "your token falls short"
         rows.append(f'<b>your login:</b> <span style="color:{color}">{esc(word)}</span>: {esc(verdict.reason)}')
         if verdict.fix:
             rows.append(f"<b>fix:</b> {esc(verdict.fix)}")

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import ipywidgets as W
+import ipywidgets as W  # type: ignore[import-untyped]
 
 from .. import detect
 from ._common import COLORS, FG_DIM, MONO, box_html, esc, pill
@@ -62,9 +62,9 @@ class Findings(W.VBox):
         try:
             from ..scan_cli import run_scan
         except ImportError:  # moved by a refactor: the CLI package
-            from ..cli.scan import run_scan  # type: ignore[no-redef]
+            from ..cli.scan import run_scan  # type: ignore[no-redef,import-untyped,import-not-found]
         run = run_scan([path])
-        return cls(run.reports, files_scanned=run.files_scanned, notes=([note] if note else []) + list(run.notes),
+        return cls(run.reports, files_scanned=run.files_scanned, notes=note.splitlines() + list(run.notes),
                    errors=run.errors, **kwargs)
 
     def _summary(self) -> str:

@@ -24,7 +24,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-import ipywidgets as W
+import ipywidgets as W  # type: ignore[import-untyped]
 
 from ..hub.auth import AuthStatus, TokenSource
 from ._common import COLORS, FG_DIM, MONO, ThreadSafeUpdates, box_html, esc, kernel_status_service, pill
@@ -143,9 +143,10 @@ def status_html(status: AuthStatus, rotate_after_days: int = 90) -> str:
     """The widget's main panel as HTML (escaped, theme colours)."""
     state = pill(_STATE_TEXT.get(status.state, status.state) + (" (stale)" if status.stale else ""),
                  _STATE_KIND.get(status.state, "info"))
-    who = esc(status.user) if status.ok else "not confirmed by the Hub"
+    who = esc(status.user) if status.ok else ("not logged in" if status.state == "logged-out"
+                                              else "not confirmed by the Hub")
     if status.ok and status.fullname:
-        who = f"<b>{esc(status.fullname)}</b> ({esc(status.user)})"
+        who = f"<b>{esc(status.fullname)}</b>&nbsp;({esc(status.user)})"
     elif status.ok:
         who = f"<b>{who}</b>"
     head = f"{_badge(status)}{who} &nbsp; {state}"
@@ -292,15 +293,19 @@ class LoginStatus(W.VBox, ThreadSafeUpdates):
         """Stop waiting for a device login (nothing is saved)."""
         if self.device_login is not None:
             self.device_login.cancel()
-        self._apply(lambda: (setattr(self.code, "value", ""), setattr(self.cancel_button.layout, "display", "none")))
+        self._apply(self._hide_code)
         self._say("login canceled")
 
     def _on_code(self, code: DeviceCode) -> None:
         self._apply(lambda: setattr(self.code, "value", code_html(code)))
         self._say("")
 
+    def _hide_code(self) -> None:
+        self.code.value = ""
+        self.cancel_button.layout.display = "none"
+
     def _on_login_done(self, result: LoginResult) -> None:
-        self._apply(lambda: (setattr(self.code, "value", ""), setattr(self.cancel_button.layout, "display", "none")))
+        self._apply(self._hide_code)
         if not result.ok:
             self._say(f"login failed: {result.error}", "error" if result.error != "canceled" else "info")
             return

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
-import ipywidgets as W
+import ipywidgets as W  # type: ignore[import-untyped]
 
 from ..jobs.submit import TERMINAL_STAGES
 from ._common import COLORS, FG_DIM, MONO, BORDER, ThreadSafeUpdates, box_html, esc, pill
@@ -38,9 +38,12 @@ _MARKERS = ("Error", "error:", "Traceback", "KeyError", "Exception", "401", "403
 
 
 class _Handle(Protocol):
-    id: str
-    namespace: str
-    url: str
+    @property
+    def id(self) -> str: ...
+    @property
+    def namespace(self) -> str: ...
+    @property
+    def url(self) -> str: ...
 
     def info(self) -> Any: ...
     def logs(self, follow: bool = False) -> Iterator[str]: ...
@@ -198,6 +201,7 @@ class JobMonitor(W.VBox, ThreadSafeUpdates):
         def update() -> None:
             self.header.value = html
             self.cancel_button.disabled = self.stage in TERMINAL_STAGES
+            self.cancel_button.layout.display = "none" if self.stage in TERMINAL_STAGES else ""
 
         self._apply(update)
 

@@ -86,9 +86,10 @@ def test_sarif_rules_cover_every_rule_and_results_point_at_them(check_sarif) -> 
     assert levels["hf-user-token"] == "error" and levels["secret-echoed"] == "warning"
     first, second, third = run["results"]
     assert first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "dir/my%20file.ipynb"
-    assert first["locations"][0]["logicalLocations"] == [{"fullyQualifiedName": "cells[3].source",
-                                                          "kind": "member"}]
-    assert first["message"]["text"].endswith("in cells[3].source")
+    f0 = reps[0].findings[0]
+    assert first["locations"][0]["logicalLocations"] == [
+        {"name": "cells[3].source", "fullyQualifiedName": f"cells[3].source:{f0.line}:{f0.column}", "kind": "member"}]
+    assert first["message"]["text"].endswith(f"in cells[3].source:{f0.line}:{f0.column}")
     assert (first["level"], second["level"]) == ("error", "warning")
     assert "print(x)" in second["message"]["text"]
     assert "logicalLocations" not in third["locations"][0]

@@ -171,11 +171,15 @@ def test_sarif_format(proj: Path, run_cli, check_sarif, tok: str) -> None:
     assert len(results) == 3 and {x["level"] for x in results} == {"error"}
     nb = [x for x in results if x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
           == "proj/nb/leak.ipynb"]
-    src = next(x for x in nb if x["locations"][0].get("logicalLocations", [{}])[0].get("fullyQualifiedName")
+    src = next(x for x in nb if x["locations"][0].get("logicalLocations", [{}])[0].get("name")
                == "cells[0].source")
-    assert "cells[0].source" in src["message"]["text"]
-    assert src["locations"][0]["physicalLocation"]["region"] == {"startLine": 2, "startColumn": 7,
-                                                                 "endLine": 2, "endColumn": 44}
+    assert src["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "cells[0].source:2:7"
+    assert "in cells[0].source:2:7" in src["message"]["text"]
+    # the region is where the token is in the .ipynb file, not in the cell
+    lines = (proj / "nb" / "leak.ipynb").read_text().splitlines()
+    region = src["locations"][0]["physicalLocation"]["region"]
+    assert region["startLine"] > 2 and region["endLine"] == region["startLine"]
+    assert lines[region["startLine"] - 1][region["startColumn"] - 1:region["endColumn"] - 1] == tok
     assert src["partialFingerprints"]["hfsecure/v1"] == detect.fingerprint("hf-user-token", tok)
     assert not leaks(r.out, tok)
 
@@ -221,13 +225,15 @@ def test_default_is_the_current_folder(proj: Path, run_cli, monkeypatch: pytest.
     assert {f["path"] for f in data["findings"]} == {"./proj/app.py", "./proj/nb/leak.ipynb"}
 
 
-def test_folder_walk_skips_vcs_envs_caches_builds_and_binaries(tmp_path: Path, run_cli, tok: str) -> None:
+def test_folder_walk_skips_vcs_envs_caches_and_binaries_and_says_so(tmp_path: Path, run_cli, tok: str) -> None:
     root = tmp_path / "w"
     skipped = [".git/config", ".hg/x", "node_modules/pkg/index.js", ".venv/lib/x.py", "venv/x.py",
-               "myenv/x.py", "__pycache__/m.py", ".ipynb_checkpoints/nb-checkpoint.ipynb", "build/lib/x.py",
-               "dist/x.txt", "pkg.egg-info/PKG-INFO", ".tox/py/x.py", ".mypy_cache/x.json", "image.png",
+               "myenv/x.py", "__pycache__/m.py", ".tox/py/x.py", ".mypy_cache/x.json", "image.png",
                "model.safetensors"]
-    kept = ["src/app.py", "deep/a/b/c/notes.txt", ".github/workflows/ci.yml", ".env"]
+    # where a user's work (and a removed token's last copy) lives: scanned
+    kept = ["src/app.py", "deep/a/b/c/notes.txt", ".github/workflows/ci.yml", ".env",
+            ".ipynb_checkpoints/nb-checkpoint.py", "build/lib/x.py", "dist/x.txt", "pkg.egg-info/PKG-INFO",
+            "sub/.ipynb_checkpoints/old-checkpoint.txt"]
     for rel in skipped + kept:
         p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)
@@ -239,6 +245,19 @@ def test_folder_walk_skips_vcs_envs_caches_builds_and_binaries(tmp_path: Path, r
     assert found == set(kept)
     assert data["files_scanned"] == len(kept)
     assert any("skipped 3 binary files" in n for n in data["notes"])
+    folders = {".git", ".hg", "node_modules", ".venv", "venv", "myenv", "__pycache__", ".tox", ".mypy_cache"}
+    assert {os.path.relpath(p, root) for p in data["skipped"]} == folders
+    [note] = [n for n in data["notes"] if "folders" in n]
+    assert "skipped 9 folders" in note and "--no-skip" in note and str(root / ".git") in note
+    text = run_cli(str(root)).out
+    assert "note: skipped 9 folders" in text and "--no-skip" in text
+    sarif = run_cli("--format", "sarif", str(root)).json["runs"][0]
+    assert any("skipped 9 folders" in n["message"]["text"]
+               for n in sarif["invocations"][0]["toolExecutionNotifications"] if n["level"] == "note")
+    assert len(sarif["properties"]["skippedFolders"]) == 9
+    # --no-skip enters them all (binaries are still left out; myenv/pyvenv.cfg is one more file)
+    everything = run_cli("--format", "json", "--no-skip", str(root)).json
+    assert everything["files_scanned"] == len(kept) + len(skipped) - 2 + 1 and everything["skipped"] == []
 
 
 @pytest.mark.parametrize("template", ["{t}\n", "HF_TOKEN={t}\n", "login({t})\n"])
@@ -506,3 +525,95 @@ def test_endless_standard_input_is_refused_not_read_forever(monkeypatch):
     assert any("larger than" in e for e in run.errors)
     ok = scan_cli.run_scan(["-"], stdin=io.BytesIO(b"x" * 900))
     assert ok.files_scanned == 1 and ok.exit_code() == 0
+
+
+@pytest.mark.parametrize("indent, ascii_only, joined", [(1, False, False), (1, True, False), (None, True, True),
+                                                        (2, False, True)])
+def test_sarif_regions_are_lines_of_the_notebook_file(tmp_path: Path, run_cli, tok: str, indent, ascii_only,
+                                                      joined) -> None:
+    # escapes before the token (\n, \", \\, a non-ASCII letter, an astral character) move its column in the file
+    cell = code_cell(f"import os\nx = 'é😀 \\\\ \" ' + '{tok}'\n")
+    out = {"output_type": "stream", "name": "stdout", "text": ["a\n", f"é {tok}\n"]}
+    nb = notebook([code_cell("# first\n", n=1), {**cell, "outputs": [out], "id": "c2"}],
+                  metadata={"widgets": {"application/vnd.jupyter.widget-state+json": {"state": {"value": tok}}}})
+    if joined:
+        for c in nb["cells"]:
+            c["source"] = "".join(c["source"])
+    path = tmp_path / "nb.ipynb"
+    text = json.dumps(nb, indent=indent, ensure_ascii=ascii_only) + "\n"
+    path.write_text(text, encoding="utf-8")
+    results = run_cli("--format", "sarif", str(path)).json["runs"][0]["results"]
+    lines = text.splitlines()
+    seen = set()
+    for res in results:
+        region = res["locations"][0]["physicalLocation"]["region"]
+        line = lines[region["startLine"] - 1]
+        assert line[region["startColumn"] - 1:region["endColumn"] - 1] == tok, (res["message"], region)
+        seen.add(res["locations"][0]["logicalLocations"][0]["name"])
+    assert seen == {"cells[1].source", "cells[1].outputs[0].text",
+                    "metadata.widgets.application/vnd.jupyter.widget-state+json.state.value"}
+
+
+def test_redact_a_folder_with_a_link_to_a_file_in_it_redacts_the_target_once(tmp_path: Path, run_cli,
+                                                                               tok: str) -> None:
+    root = tmp_path / "w"
+    root.mkdir()
+    (root / "b_real.py").write_text(f"T = '{tok}'\n")
+    (root / "a_link.py").symlink_to(root / "b_real.py")  # walked first
+    nb = root / "n.ipynb"
+    write_notebook(nb, notebook([code_cell(f"x = '{tok}'\n")]))
+    (root / "nb_link.ipynb").symlink_to(nb)
+    r = run_cli("--redact", str(root))
+    assert r.code == 1, r.err
+    assert (root / "a_link.py").is_symlink() and (root / "nb_link.ipynb").is_symlink()
+    assert tok not in (root / "b_real.py").read_text() and tok not in nb.read_text()
+    assert run_cli(str(root)).code == 0
+
+
+def test_redact_keeps_a_notebook_saved_meanwhile(tmp_path: Path, run_cli, make_token,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    old, new = make_token(), make_token()
+    path = tmp_path / "n.ipynb"
+    write_notebook(path, notebook([code_cell(f"x = '{old}'\n")]))
+    saved = notebook([code_cell(f"x = '{old}'\n"), code_cell(f"y = '{new}'\nz = 'newer work'\n", n=2)])
+    real = detect.redact_notebook
+    calls = []
+
+    def user_saves_meanwhile(data, redactor=None):
+        calls.append(1)
+        if len(calls) == 1:
+            write_notebook(path, saved)  # Jupyter saves the notebook while it is being redacted
+        return real(data, redactor)
+
+    monkeypatch.setattr(detect, "redact_notebook", user_saves_meanwhile)
+    r = run_cli("--redact", str(path))
+    assert r.code == 1, r.err
+    cells = json.loads(path.read_text())["cells"]
+    assert len(cells) == 2 and "z = 'newer work'\n" in cells[1]["source"]
+    assert old not in path.read_text() and new not in path.read_text()
+
+
+def test_a_file_name_that_is_not_utf8_gives_valid_reports_in_every_format(tmp_path: Path, tok: str) -> None:
+    # a real process: its standard streams and --output file are what a user's shell sees
+    root = tmp_path / "w"
+    root.mkdir()
+    name = os.fsencode(root) + b"/caf\xe9.py"
+    with open(name, "w") as fh:
+        fh.write(f"T = '{tok}'\n")
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    outputs = {}
+    for fmt in ("text", "json", "sarif"):
+        out_file = tmp_path / f"report.{fmt}"
+        for extra in ([], ["--output", str(out_file)]):
+            done = subprocess.run([sys.executable, "-m", "hfsecure_jupyter", "scan", "--format", fmt, *extra,
+                                   str(root)], capture_output=True, env=env, timeout=120)
+            assert done.returncode == 1, done.stderr.decode(errors="replace")
+            assert b"Traceback" not in done.stderr
+            data = out_file.read_bytes() if extra else done.stdout
+            outputs[fmt, bool(extra)] = data.decode("utf-8")  # valid UTF-8, or this raises
+    assert json.loads(outputs["json", True])["findings"][0]["path"].endswith("caf\\xe9.py")
+    log = json.loads(outputs["sarif", False])
+    assert log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] \
+        .endswith("/caf%E9.py")
+    assert "caf\\xe9.py:1:6: hf-user-token" in outputs["text", True]
+    assert not any(leaks(text, tok) for text in outputs.values())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import os
+import stat
 
 import pytest
 
@@ -28,3 +30,112 @@ def test_binary_files_are_not_scanned(tmp_path, tok):
     p.write_bytes(b"\x00\x01" + tok.encode())
     report = detect.scan_file(p)
     assert report.kind == "binary" and report.findings == []
+
+
+# -- rewriting in place: links, owner, concurrent writes ------------------------------------------------------
+
+def _masked(tok: str) -> str:
+    return detect.mask_secret(tok)
+
+
+def test_redact_through_a_symlink_redacts_the_target_and_keeps_the_link(tmp_path, tok):
+    target = tmp_path / "real.py"
+    target.write_text(f"T = '{tok}'\n")
+    link = tmp_path / "link.py"
+    link.symlink_to(target)
+    detect.redact_file(link)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_text() == f"T = '{_masked(tok)}'\n"
+
+
+def test_redact_a_hard_linked_file_changes_every_name(tmp_path, tok):
+    a = tmp_path / "a.env"
+    a.write_text(f"HF_TOKEN={tok}\nMODE=1\n")
+    b = tmp_path / "b.env"
+    os.link(a, b)
+    detect.redact_file(a)
+    assert a.read_text() == b.read_text() == f"HF_TOKEN={_masked(tok)}\nMODE=1\n"
+    assert os.stat(a).st_ino == os.stat(b).st_ino
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to give a file away")
+def test_redact_as_root_keeps_owner_group_and_mode(tmp_path, tok):
+    p = tmp_path / "user.py"
+    p.write_text(f"T = '{tok}'\n")
+    os.chown(p, 4321, 4322)
+    os.chmod(p, 0o640)
+    detect.redact_file(p)
+    st = os.stat(p)
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (4321, 4322, 0o640)
+    assert tok not in p.read_text()
+
+
+def test_a_write_made_during_the_redaction_is_kept_and_redacted(tmp_path, tok, make_token, monkeypatch):
+    p = tmp_path / "log.txt"
+    p.write_text(f"1 {tok}\n")
+    later = make_token()
+    real_redact = detect.redacted_bytes
+    calls = []
+
+    def racing(data, *args):
+        calls.append(1)
+        if len(calls) == 1:  # the user's program appends while the first redaction is computed
+            with open(p, "a") as fh:
+                fh.write(f"2 {later}\n")
+        return real_redact(data, *args)
+
+    monkeypatch.setattr(detect, "redacted_bytes", racing)
+    detect.redact_file(p)
+    assert p.read_text() == f"1 {_masked(tok)}\n2 {_masked(later)}\n"
+    assert len(calls) == 2
+
+
+def test_bytes_appended_through_an_open_descriptor_during_the_swap_are_kept(tmp_path, tok, make_token,
+                                                                             monkeypatch):
+    p = tmp_path / "train.log"
+    p.write_text(f"1 {tok}\n")
+    writer = open(p, "a")  # a process that keeps its log open
+    later = make_token()
+    real_replace = os.replace
+
+    def replace_then_write(src, dst):
+        real_replace(src, dst)
+        if str(dst) == str(p) and writer is not None and not writer.closed:
+            writer.write(f"2 {later}\n")  # lands in the old inode, after the swap
+            writer.close()
+
+    monkeypatch.setattr(os, "replace", replace_then_write)
+    detect.redact_file(p)
+    assert p.read_text() == f"1 {_masked(tok)}\n2 {_masked(later)}\n"
+
+
+def test_a_file_that_never_stops_changing_is_refused_with_its_newest_content(tmp_path, tok):
+    p = tmp_path / "busy.txt"
+    p.write_text(f"{tok}\n")
+    n = 0
+
+    def transform(data: bytes) -> bytes:
+        nonlocal n
+        n += 1
+        with open(p, "a") as fh:
+            fh.write(f"line {n}\n")
+        return data.replace(tok.encode(), b"masked")
+
+    with pytest.raises(detect.FileChanged, match="kept changing"):
+        detect.rewrite_file(p, transform)
+    assert p.read_text() == f"{tok}\n" + "".join(f"line {i}\n" for i in range(1, n + 1))
+    assert n == detect.REWRITE_ATTEMPTS
+
+
+def test_redact_in_a_folder_that_is_not_writable_rewrites_the_file_itself(tmp_path, tok, monkeypatch):
+    import tempfile
+
+    p = tmp_path / "a.txt"
+    p.write_text(f"{tok}\n")
+
+    def no_temp_files(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")  # a read-only folder holding a writable file
+
+    monkeypatch.setattr(tempfile, "mkstemp", no_temp_files)
+    detect.redact_file(p)
+    assert p.read_text() == f"{_masked(tok)}\n"

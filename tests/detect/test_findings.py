@@ -36,3 +36,15 @@ def test_str_of_finding_says_where(tok):
     [f] = detect.scan_cell(f"x = 1\ny = '{tok}'")
     assert str(f) == f"2:6: hf-user-token: hf_****{tok[-4:]}"
     assert str(f.with_location("cells[1].source")).startswith("cells[1].source:2:6:")
+
+
+def test_masked_as_uses_the_settings_from_the_source_or_from_the_preview(tok):
+    from hfsecure_jupyter import detect
+
+    src = f'x = "{tok}"'
+    [f] = detect.scan_python(src)
+    assert f.masked_as(fill="~", show_last=8, source=src).preview == "hf_~" + tok[-8:]
+    assert f.masked_as(fill="~", show_last=8).preview == "hf_~" + tok[-4:]  # never more than it has
+    g = f.masked_as(fill="[x]", show_last=1, source=src)
+    assert g.preview == "hf_[x]" + tok[-1:] and detect.apply_edits(src, list(g.edits)) == f'x = "{g.preview}"'
+    assert f.masked_as() is f

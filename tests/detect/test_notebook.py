@@ -220,3 +220,37 @@ def test_a_token_anywhere_in_a_notebook_is_found_and_redacted(tree, data):
     assert len(report.secrets) == 1 and all(tok not in f.location for f in report.findings)
     out, _ = detect.redact_notebook(raw)
     assert tok.encode() not in out and json.loads(out) is not None
+
+
+@pytest.mark.parametrize("shape", ["list", "string", "bom", "surrogate"])
+def test_redact_notebook_odd_but_valid_json(tok, shape):
+    # Each raised before: a top level that is not an object, a UTF-8 BOM, an encoded lone surrogate.
+    data = {
+        "list": json.dumps([{"note": tok}, 3]).encode(),
+        "string": json.dumps(tok).encode(),
+        "bom": b"\xef\xbb\xbf" + nb_bytes([{"cell_type": "markdown", "metadata": {}, "source": [tok]}]),
+        # an escaped lone surrogate and a raw "é" in one string: no written form of it is found, so
+        # the notebook is re-serialised, and the surrogate must stay an escape
+        "surrogate": ('{"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["\\ud800 \u00e9 '
+                      + tok + '"]}]}').encode(),
+    }[shape]
+    out, report = detect.redact_notebook(data)
+    assert tok.encode() not in out and report.secrets
+    text = out.decode("utf-8-sig")
+    json.loads(text)
+    assert out.startswith(b"\xef\xbb\xbf") == (shape == "bom")
+
+
+@pytest.mark.parametrize("codec,bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"),
+                                       ("utf-32-le", b"\xff\xfe\x00\x00")])
+def test_redact_file_wide_notebook_folds_concatenation(tmp_path, tok, codec, bom):
+    # UTF-16/32 notebooks were redacted as plain text: a token split over two literals stayed.
+    nb = {"cells": [code([f'x = "{tok[:10]}" + "{tok[10:]}"\n', "y = '\u00e9'"])], "metadata": {}}
+    path = tmp_path / "n.ipynb"
+    path.write_bytes(bom + json.dumps(nb, indent=1, ensure_ascii=False).encode(codec))
+    report = detect.redact_file(path)
+    raw = path.read_bytes()
+    assert report.secrets and raw.startswith(bom)
+    text = raw[len(bom):].decode(codec)
+    assert tok[10:] not in text and "\u00e9" in text
+    assert json.loads(text)["cells"][0]["source"][1] == "y = '\u00e9'"

@@ -88,3 +88,72 @@ def test_stream_redaction_equals_whole_redaction(text, seed, cuts):
     out.append(s.feed(full[prev:]))
     out.append(s.flush())
     assert t not in "".join(out)
+
+
+# Any text with tokens glued to anything (a token followed by "_backup", an OpenAI key holding "sk-"),
+# cut anywhere: the stream shows exactly what redacting the whole text shows.
+GLUE = st.sampled_from(["", " ", "_backup", "_", "0", "hf", "hf_", "sk-", "\n", "'", "aGZf", "\\u0068", "x"])
+
+
+@SETTINGS
+@given(st.lists(st.tuples(TEXT, GLUE, st.sampled_from(["hf", "openai", "github", "none"]), GLUE), min_size=1,
+                max_size=4), st.integers(0, 2**32), st.lists(st.integers(0, 800), max_size=8),
+       st.sampled_from([(), ("kn0wn-secret-value",)]))
+def test_stream_equals_whole_text_redaction(parts, seed, cuts, known):
+    full, tokens = "", []
+    for i, (text, before, kind, after) in enumerate(parts):
+        full += text + before
+        if kind != "none":
+            t = fake_token(kind, seed=seed + i)
+            if kind == "openai" and i % 2:
+                t = t[:20] + "sk-" + t[20:]  # a keyword inside the body
+            tokens.append(t)
+            full += t
+        full += after + (known[0] if known and i == 0 else "")
+    redactor = detect.Redactor(known=known)
+    s = detect.StreamRedactor(redactor)
+    out, prev = [], 0
+    for c in sorted(set(min(c, len(full)) for c in cuts)):
+        out.append(s.feed(full[prev:c]))
+        prev = c
+    out.append(s.feed(full[prev:]))
+    out.append(s.flush())
+    whole = redactor.redact(full)
+    assert "".join(out) == whole
+    for h in detect.find_secrets(full):
+        assert full[h.start:h.end] not in whole
+    assert not known or known[0] not in whole
+
+
+# Generated notebooks: nbformat's shape with any field of any type, tokens in some strings, and
+# odd encodings (BOM, escaped lone surrogates).
+_TOKEN_SLOT = "\x00TOKEN\x00"
+_STR = st.one_of(TEXT, st.just(_TOKEN_SLOT), st.sampled_from(["\ud800", "\udfff x", "\u00e9"]))
+_SCALAR = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+# (Keys, ids and cell types get no token: whether those are scanned is another issue's question.)
+_PLAIN = st.recursive(_SCALAR | TEXT, lambda inner: st.lists(inner, max_size=3), max_leaves=4)
+_ANY = st.recursive(_SCALAR | _STR,
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+                    max_leaves=8)
+_CELL = st.fixed_dictionaries({"cell_type": st.sampled_from(["code", "markdown", "raw"]) | _PLAIN},
+                              optional={"source": st.lists(_STR, max_size=3) | _ANY, "metadata": _ANY,
+                                        "outputs": st.lists(st.dictionaries(st.sampled_from(
+                                            ["text", "data", "output_type", "traceback", "evalue"]), _ANY),
+                                            max_size=2) | _ANY, "id": _PLAIN, "attachments": _ANY})
+_NOTEBOOK = st.fixed_dictionaries({}, optional={"cells": st.lists(_CELL, max_size=3) | _ANY, "metadata": _ANY,
+                                                "nbformat": _ANY}) | _ANY
+
+
+@SETTINGS
+@given(_NOTEBOOK, st.integers(0, 2**32), st.booleans(), st.booleans())
+def test_redact_notebook_never_raises_and_removes_tokens(doc, seed, bom, ascii_only):
+    tok = fake_token(seed=seed)
+    text = json.dumps(doc, ensure_ascii=ascii_only).replace(json.dumps(_TOKEN_SLOT)[1:-1], f" {tok} ")
+    data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8", "surrogatepass")
+    out, report = detect.redact_notebook(data)
+    assert isinstance(out, bytes)
+    # (A "cells" that is not a list is not walked: another issue's item, left to iter_fields.)
+    walked = not isinstance(doc, dict) or isinstance(doc.get("cells", []), list)
+    if tok in text and out != data and walked:
+        assert tok.encode() not in out
+        json.loads(out.decode("utf-8-sig", "surrogatepass"))

@@ -151,3 +151,10 @@ def test_tolerant_tokenizer_is_linear_in_the_number_of_errors(monkeypatch):
         toks = py._tolerant_tokens(src)
         assert sum(t.type == py._RESTART for t in toks) >= n // 3 - 1  # it did start over at each
         assert calls <= 5 * n + 20, (n, calls)
+
+
+def test_carriage_return_line_endings_with_misuse():
+    # Python ends lines at a lone "\r": the line table did not, and misuse positions raised IndexError.
+    src = 'x = """\r"""\rprint(len("abc"))\rrun_job(env={"HF_TOKEN": "x"})'
+    assert [(f.rule, f.line) for f in detect.scan_python(src)] == [("secret-in-job-env", 4)]
+    assert [f.line for f in detect.scan_python(src.replace("\r", "\r\n"))] == [4]

@@ -35,7 +35,9 @@ def test_stream_split_at_every_point(tok, known):
 
 def test_stream_char_by_char(tok):
     s = detect.StreamRedactor()
-    out = "".join(s.feed(c) for c in f"x{tok} y {tok}\n") + s.flush()
+    # (not "x{tok}": glued to a letter it is no token, and the stream cannot unsay it when a later
+    # copy shows it was one)
+    out = "".join(s.feed(c) for c in f"x={tok} y {tok}\n") + s.flush()
     assert tok not in out and out.count("hf_****") == 2
 
 
@@ -51,3 +53,92 @@ def test_known_value_split_in_stream():
     s = detect.StreamRedactor(detect.Redactor(known=[secret]))
     out = s.feed("pw " + secret[:7]) + s.feed(secret[7:] + "\n") + s.flush()
     assert secret not in out and out == "pw ****d-77\n"
+
+
+def _known_cost(size: int) -> int:
+    """Peak memory (bytes) of building a Redactor for one known value and streaming it through."""
+    import random
+    import tracemalloc
+
+    rng = random.Random(size)
+    value = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(size))
+    tracemalloc.start()
+    r = detect.Redactor(known=[value])
+    s = detect.StreamRedactor(r)
+    out = s.feed("v=" + value[: size // 2]) + s.feed(value[size // 2:] + "\n") + s.flush()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert value not in out and out.startswith("v=****")
+    return peak
+
+
+def test_known_value_memory_is_linear():
+    # Was every prefix of every value: 10x the value took ~100x the memory (a 1 MB value: 23.8 GB).
+    small, large = _known_cost(2_000), _known_cost(20_000)
+    assert large < 25 * max(small, 20_000), (small, large)
+
+
+def test_known_values_are_not_rebuilt_when_unchanged():
+    r = detect.Redactor(known=["a-long-known-secret-1"])
+    r._failure_of("a-long-known-secret-1")
+    r.set_known(["a-long-known-secret-1"])
+    assert "a-long-known-secret-1" in r._failures
+
+
+def test_periodic_known_value_overlapping_copies():
+    value = "ab" * 10
+    r = detect.Redactor(known=[value])
+    assert r.redact("x" + "ab" * 25 + "a y") == "x****abab y"  # one span: the union of the copies
+    assert r.redact("ab" * 9) == "ab" * 9
+
+
+@pytest.mark.parametrize("after", ["_backup", "_", "-x", "_hf_x"])
+def test_stream_token_followed_by_keyword_chars(tok, after):
+    # The holdback looked at the last "hf_" only: a token whose body ends in "hf", then "_backup",
+    # released its first part.
+    tok = tok[:-2] + "hf"
+    assert detect.find_secrets(tok)
+    text = f"{tok}{after}\n"
+    expected = detect.redact(text)
+    assert tok not in expected
+    for i in range(len(text) + 1):
+        s = detect.StreamRedactor()
+        assert s.feed(text[:i]) + s.feed(text[i:]) + s.flush() == expected, i
+
+
+def test_stream_openai_key_holding_sk_in_its_body():
+    from hfsecure_jupyter.testing import fake_token
+
+    key = fake_token("openai", seed=3)
+    key = key[:20] + "sk-" + key[20:]
+    assert [h.rule.id for h in detect.find_secrets(key)] == ["openai-api-key"]
+    text = f"key: {key} done\n"
+    expected = detect.redact(text)
+    for i in range(len(text) + 1):
+        s = detect.StreamRedactor()
+        out = s.feed(text[:i]) + s.feed(text[i:]) + s.flush()
+        assert out == expected and key[5:25] not in out, i
+
+
+def test_pause_flush_masks_a_token_still_being_written(tok):
+    # A cell ends while a thread writes a token one character at a time: what was held back at the
+    # end of the cell was sent unmasked, then the rest.
+    for cut in (1, 2, 3, 9, 20, 36):
+        s = detect.StreamRedactor()
+        out = s.feed("tok: ") + "".join(s.feed(c) for c in tok[:cut]) + s.flush(final=False)
+        out += "".join(s.feed(c) for c in tok[cut:]) + s.feed(" end\n") + s.flush(final=False)
+        for k in range(0, len(tok) - 6):
+            assert tok[k:k + 6] not in out or k == 0 and cut < 6, (cut, out)
+        assert out.endswith(" end\n")
+
+
+def test_pause_flush_keeps_ordinary_text():
+    s = detect.StreamRedactor()
+    assert s.feed("loading h") == "loading " and s.flush(final=False) == "h"
+    assert s.feed("ello\n") == "ello\n"
+
+
+def test_every_copy_of_a_found_secret_is_masked(tok):
+    # "{tok}0" is not a token by itself (a longer run), but once the value is known, it is a secret.
+    out = detect.redact(f"{tok}0 {tok}")
+    assert tok not in out and out.count("hf_****") == 2

@@ -15,6 +15,7 @@ import re
 import shlex
 import subprocess
 import textwrap
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -111,7 +112,7 @@ def raw(hub, method: str, path: str, *, token: str | None = None, body=None, tim
         return exc.code, exc.headers, exc.read()
 
 
-def wait_stage(api: HfApi, job_id: str, namespace: str, stages: set[str], timeout: float = 15) -> str:
+def wait_stage(api: HfApi, job_id: str, namespace: str, stages: set[str], timeout: float = 120) -> str:
     deadline = time.monotonic() + timeout
     while True:
         stage = api.inspect_job(job_id=job_id, namespace=namespace).status.stage
@@ -279,16 +280,18 @@ def test_list_jobs_filters_and_paging(hub):
 
 
 def test_cancel_job(hub):
-    hub.timings.running = 30
+    hub.timings.running = 3600  # the job would run for an hour: only the cancel can end its log stream
     api = HfApi(token=hub.token("alice"))
     job = api.run_job(image="ubuntu", command=["sleep", "1000"], namespace="alice")
     wait_stage(api, job.id, "alice", {"RUNNING"})
-    t0 = time.monotonic()
     api.cancel_job(job_id=job.id, namespace="alice")
     assert api.inspect_job(job_id=job.id, namespace="alice").status.stage == "CANCELED"
     # a follower stops once the job is canceled
-    list(api.fetch_job_logs(job_id=job.id, namespace="alice", follow=True))
-    assert time.monotonic() - t0 < 5
+    follower = threading.Thread(
+        target=lambda: list(api.fetch_job_logs(job_id=job.id, namespace="alice", follow=True)), daemon=True)
+    follower.start()
+    follower.join(60)
+    assert not follower.is_alive()
 
 
 def test_unknown_job_raises_job_not_found(hub):
@@ -452,9 +455,9 @@ def test_local_run_cancel_kills_the_process(hub, tmp_path):
     api = HfApi(token=hub.token("alice"))
     marker = tmp_path / "pid"
     script = (f"import os, time\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\n"
-              "print('started', flush=True)\ntime.sleep(60)\n")
+              "print('started', flush=True)\ntime.sleep(3600)\n")
     job = api.run_job(image="uv", command=inline_command(script), namespace="alice")
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 120  # a hang guard, not a speed target
     while not marker.exists() or not marker.read_text():
         assert time.monotonic() < deadline, "the local run never started"
         time.sleep(0.05)
@@ -462,7 +465,7 @@ def test_local_run_cancel_kills_the_process(hub, tmp_path):
     os.kill(pid, 0)  # alive
     api.cancel_job(job_id=job.id, namespace="alice")
     assert api.inspect_job(job_id=job.id, namespace="alice").status.stage == "CANCELED"
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 120  # a hang guard: the process would live an hour
     while True:
         try:
             os.kill(pid, 0)
@@ -505,8 +508,7 @@ def test_log_stream_headers_and_close(hub):
                           body={"command": ["true"], "dockerImage": "ubuntu", "arguments": [], "environment": {},
                                 "flavor": "cpu-basic"})
     job_id = json.loads(data)["id"]
-    t0 = time.monotonic()
-    status, headers, body = raw(hub, "GET", f"/api/jobs/alice/{job_id}/logs", token=token)
+    status, headers, body = raw(hub, "GET", f"/api/jobs/alice/{job_id}/logs", token=token)  # read to its close
     assert status == 200
     assert headers.get_all("Date") and len(headers.get_all("Date")) == 1
     assert headers["Content-Type"].startswith("text/event-stream")
@@ -514,7 +516,6 @@ def test_log_stream_headers_and_close(hub):
     assert events[0]["data"].startswith("===== Job started")
     assert events[-1]["data"] == "[hub emulator] done"
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", e["timestamp"]) for e in events)
-    assert time.monotonic() - t0 < 5  # the stream closed when the job was done
     assert hub.jobs[job_id].stage == "COMPLETED"
 
 
@@ -527,16 +528,16 @@ def test_latency_hits_the_client_timeout(hub):
     api = HfApi(token=hub.token("alice"))
     session = hf_http.get_session()  # the client's own HTTP session
     headers = {"Authorization": f"Bearer {hub.token('alice')}"}
-    hub.faults.latency = 1.5
-    t0 = time.monotonic()
-    with pytest.raises(httpx2.TimeoutException):
+    hub.faults.hold = release = threading.Event()  # no answer until released
+    with pytest.raises(httpx2.TimeoutException):  # the caller got control back at its timeout
         session.get(f"{hub.url}/api/whoami-v2", headers=headers, timeout=0.3)
-    assert time.monotonic() - t0 < 1.2  # the caller got control back at its timeout
-    # a path filter keeps other calls fast
+    # a path filter leaves other calls alone
     hub.faults.paths = r"^/api/jobs/hardware$"
-    t0 = time.monotonic()
-    assert api.whoami()["name"] == "alice"
-    assert time.monotonic() - t0 < 1.0
+    assert session.get(f"{hub.url}/api/whoami-v2", headers=headers, timeout=60).json()["name"] == "alice"
+    release.set()
+    hub.faults.hold = None
+    while len(hub.calls("/api/whoami-v2")) < 2:  # the held call is answered (late) before faults change
+        time.sleep(0.01)
     # one slow answer: list_jobs times out once, then its backoff retries and succeeds
     hub.faults.update({"latency": 1.5, "times": 1, "paths": None})
     t0 = time.monotonic()
@@ -548,7 +549,7 @@ def test_latency_hits_the_client_timeout(hub):
     hub.faults.update({"latency": 0.3, "times": None})
     t0 = time.monotonic()
     api.whoami()
-    assert 0.3 <= time.monotonic() - t0 < 1.5
+    assert time.monotonic() - t0 >= 0.3
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])

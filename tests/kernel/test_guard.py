@@ -236,7 +236,7 @@ def test_history_file_on_disk_never_holds_the_token(tmp_path, new_shell):
         for cell in (f'login(token="{t}")', "x = 1", f"!echo {t}", "y = 2"):
             sh.run_cell(cell, store_history=True)
         hm = sh.history_manager
-        deadline = time.time() + 5
+        deadline = time.time() + 60  # a hang guard; the loop ends as soon as the cache drains
         while hm.db_input_cache and time.time() < deadline:  # the thread drains the cache
             time.sleep(0.02)
         hm.writeout_cache()
@@ -304,3 +304,18 @@ def test_guard_check_failed_uses_the_given_redactor():
     exc = guard.GuardCheckFailed(ValueError(f"near {other}"), detect.Redactor([other]))
     assert other not in exc.error_text and "near " in exc.error_text
     assert other in guard.GuardCheckFailed(ValueError(other)).error_text  # no redactor: shape-only, as before
+
+
+@pytest.mark.parametrize("fill, show_last", [("[hidden]", 2), ("…", 6), ("****", 0)])
+def test_block_message_and_history_follow_the_mask_settings(ip, state, capsys, history_of, fill, show_last):
+    state.settings.mask_fill, state.settings.mask_show_last = fill, show_last
+    t = fake_token()
+    r = ip.run_cell(f'a = 1\nlogin(token="{t}")', store_history=True)
+    shown = capsys.readouterr().out
+    assert isinstance(r.error_before_exec, guard.CellRejected)
+    want = detect.mask_secret(t, fill=fill, show_last=show_last)
+    assert want in shown and want in str(r.error_before_exec) and want in state.last_rejection.summary
+    if (fill, show_last) != ("****", 4):
+        assert detect.mask_secret(t) not in shown
+    assert want in ip.user_ns["In"][-1] and t not in history_of(ip)
+    assert t[-max(show_last + 1, 5):] not in shown  # no more of it than asked for

@@ -152,7 +152,7 @@ def test_blocked_cell_sends_nothing_and_leaves_no_history(kernel):
     assert not _leaks(SEEN[n_before:])
     check = ("import os, time, sqlite3\n"
              "tok = os.environ['HF_TOKEN']; hm = get_ipython().history_manager\n"
-             "deadline = time.time() + 5\n"
+             "deadline = time.time() + 60\n"
              "while hm.db_input_cache and time.time() < deadline: time.sleep(0.02)\n"
              "places = repr(In) + repr(_ih) + repr(hm.input_hist_raw) + repr([v for k, v in globals().items()"
              " if k.startswith('_i')])\n"
@@ -177,6 +177,61 @@ def test_hub_error_shows_the_diagnosis(kernel):
         assert not _leaks(msgs) and not _leaks(reply)
     msgs, _ = run(kernel, "print(type(get_ipython().CustomTB).__name__, get_ipython().custom_exceptions != ())")
     assert stream_text(msgs).split() == ["method", "True"]
+
+
+def test_token_followed_by_keyword_characters_is_masked(kernel):
+    # A token whose body ends in "hf", written with "_backup" after it: the holdback looked at the
+    # last "hf_" only and released the first part of the token.
+    code = "import os, sys; t = os.environ['HF_TOKEN'][:-2] + 'hf'\nsys.stdout.write(t + '_backup'); sys.stdout.flush()"
+    msgs, reply = run(kernel, code)
+    assert reply["content"]["status"] == "ok"
+    text = stream_text(msgs)
+    assert CANARY[:-2] not in text and CANARY[3:20] not in text and text.endswith("_backup"), text
+
+
+def test_input_prompt_is_masked_on_the_stdin_channel(kernel):
+    import queue
+
+    kernel.allow_stdin = True
+    msg_id = kernel.execute("import os; x = input('token ' + os.environ['HF_TOKEN'] + ' ok? ')", allow_stdin=True)
+    req = kernel.get_stdin_msg(timeout=30)
+    SEEN.append(req)
+    assert req["msg_type"] == "input_request"
+    assert CANARY not in req["content"]["prompt"] and "hf_****" in req["content"]["prompt"]
+    kernel.input("y")
+    while True:
+        reply = kernel.get_shell_msg(timeout=30)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            break
+    assert reply["content"]["status"] == "ok"
+    try:
+        while True:
+            SEEN.append(kernel.get_iopub_msg(timeout=1))
+    except queue.Empty:
+        pass
+
+
+def test_token_written_by_a_thread_after_the_cell_is_masked(kernel):
+    import queue
+    import time
+
+    code = ("import os, sys, threading, time\nt = os.environ['HF_TOKEN']\n"
+            "def w():\n    for ch in t + ' done\\n':\n        sys.stdout.write(ch); sys.stdout.flush(); time.sleep(0.01)\n"
+            "threading.Thread(target=w).start(); time.sleep(0.1)")
+    msgs, reply = run(kernel, code)
+    assert reply["content"]["status"] == "ok"
+    late = []
+    deadline = time.time() + 10
+    while "done" not in stream_text(msgs + late) and time.time() < deadline:
+        try:
+            late.append(kernel.get_iopub_msg(timeout=1))
+        except queue.Empty:
+            pass
+    SEEN.extend(late)
+    text = stream_text(msgs + late)
+    assert "done" in text
+    body = CANARY[3:]
+    assert not any(body[k:k + 6] in text for k in range(len(body) - 5)), text
 
 
 def _comm_msgs(msgs: list[dict]) -> list[dict]:
@@ -220,3 +275,4 @@ def test_unload_in_the_kernel_removes_the_hooks(kernel):
     msgs, _ = run(kernel, f'print("{UNKNOWN[::-1]}"[::-1])')  # now unprotected: the canary gets out
     assert UNKNOWN in stream_text(msgs)
     SEEN.clear()
+

@@ -303,3 +303,32 @@ def test_known_values_do_not_hang_on_a_silent_hub(oidc_env, monkeypatch):
         assert done.wait(5), "known_secret_values() hung on an unanswering Hub"
     finally:
         srv.close()
+
+
+@pytest.mark.parametrize("cut", [1, 2, 5, 20, 36])
+def test_stream_hook_masks_a_token_a_thread_writes_after_the_cell(cut):
+    # The cell ends (flush_held) while a thread is still writing a token one character at a time:
+    # the held start went out unmasked, then the rest.
+    t = fake_token()
+    stream = FakeStream()
+    hook = redaction._StreamHook(FakeOwner(), stream)
+    shown = "".join(hook(_msg(c))["content"]["text"] for c in "tok: " + t[:cut])
+    hook.flush_held()
+    shown += "".join(m["content"]["text"] for m in stream.session.sent)
+    shown += "".join(hook(_msg(c))["content"]["text"] for c in t[cut:] + " end\n")
+    hook.flush_held()
+    assert shown.startswith("tok: ") and shown.endswith(" end\n")
+    body = t[3:]
+    assert not any(body[k:k + 5] in shown for k in range(len(body) - 4)), shown
+
+
+def test_session_net_masks_an_input_prompt(ip, state):
+    t = fake_token()
+    sent = []
+
+    def orig(stream, msg_or_type, content=None, *a, **k):
+        sent.append((msg_or_type, content))
+
+    send = state.output._make_send(orig)
+    send(None, "input_request", {"prompt": f"token was {t}, new one: ", "password": False})
+    assert t not in repr(sent) and "hf_****" in sent[0][1]["prompt"]

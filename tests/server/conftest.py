@@ -24,10 +24,15 @@ def hfsecure_config() -> dict:
     return {}
 
 
-@pytest.fixture
-def jp_server_config(hfsecure_config):
+@pytest.fixture(params=["FileContentsManager", "AsyncLargeFileManager"])
+def jp_server_config(request, hfsecure_config):
+    """Auth on, the extension enabled; every server test runs on both stock contents managers (the sync
+    one and the async one jupyter_server uses by default)."""
+    managers = {"FileContentsManager": "jupyter_server.services.contents.filemanager.FileContentsManager",
+                "AsyncLargeFileManager": "jupyter_server.services.contents.largefilemanager.AsyncLargeFileManager"}
     return {
-        "ServerApp": {"jpserver_extensions": {"hfsecure_jupyter": True}, "allow_unauthenticated_access": False},
+        "ServerApp": {"jpserver_extensions": {"hfsecure_jupyter": True}, "allow_unauthenticated_access": False,
+                      "contents_manager_class": managers[request.param]},
         "HFSecure": hfsecure_config,
     }
 

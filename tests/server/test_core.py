@@ -220,6 +220,7 @@ def test_plan_with_a_planner(tok):
                          "dependencies": ["datasets"], "python": None}))
     assert out["ok"] is True and tok not in json.dumps(out)
     assert seen["status"] is OK and seen["flavor"] == "t4-small" and "python" not in seen
+    assert seen["misuse"] == "warn"  # c.HFSecure.misuse
 
 
 @pytest.mark.parametrize("body", [{}, {"script": 1}, {"script": "x", "env": {"A": 1}},
@@ -239,3 +240,39 @@ def test_save_events_are_bounded_newest_first_and_read_once():
     assert [e["n"] for e in ev.take("b")] == [4, 2]
     assert [e["n"] for e in ev.take()] == [3]
     assert ev.take() == []
+
+
+# -- what the server reads of a notebook ----------------------------------------------------------------------
+
+def test_scan_redact_and_save_agree_on_what_they_read(tok):
+    """Binary image payloads are read by none of them (findings = what a save masks)."""
+    import base64
+
+    from hfsecure_jupyter.server.save_hook import SaveHook
+
+    png = base64.b64encode(b"\x89PNG\r\n" + f" {tok} ".encode() + bytes(40)).decode()
+
+    def nb():
+        return {"cells": [{"cell_type": "code", "id": "a", "source": f"t = '{tok}'", "metadata": {},
+                           "outputs": [{"output_type": "display_data", "metadata": {},
+                                        "data": {"image/png": png, "text/plain": "fig"}}]}], "metadata": {}}
+
+    core = make_core()
+    scanned = [f["location"] for f in core.scan(enc({"notebook": nb()}))["findings"]]
+    redacted = core.redact(enc({"notebook": nb()}))
+    model = {"type": "notebook", "content": nb()}
+    SaveHook(core)(model=model, path="n.ipynb")
+    assert scanned == [f["location"] for f in redacted["findings"]] == ["cells[0].source"]
+    assert model["content"]["cells"][0]["outputs"][0]["data"]["image/png"] == png  # the plot is written as sent
+    assert redacted["notebook"]["cells"][0]["outputs"][0]["data"]["image/png"] == png
+    assert core.saves.take()[0]["count"] == 1
+
+
+def test_model_candidates_matches_the_raw_prefilter(tok):
+    from hfsecure_jupyter.detect.engine import raw_candidates
+    from hfsecure_jupyter.server.core import model_candidates
+
+    for nb in ({"cells": [{"source": "from huggingface_hub import hf_hub_download"}]},
+               {"cells": [{"source": ["x = ('hf_ab'\n", " 'cd')"]}]},
+               {"metadata": {tok: 1}}, {"a": [f"\\x68f_{tok[3:]}"]}, {"cells": []}):
+        assert model_candidates(nb) == raw_candidates(json.dumps(nb, ensure_ascii=False).encode()), nb

@@ -99,13 +99,19 @@ async def test_status_answers_at_once_and_never_holds_the_token(api, logged_in, 
     assert logged_in.token not in json.dumps(body) and logged_in.token not in server_log.getvalue()
 
 
-async def test_status_while_the_hub_stalls_is_checking(api, hub, logged_in):
-    hub.faults.delay = 3.0  # every Hub answer waits
-    try:
-        code, body = await api("status")
-        assert code == 200 and body["status"]["state"] == "checking"
-    finally:
-        hub.faults.delay = 0.0
+@pytest.fixture
+def stalled_hub(hub):
+    """Every Hub answer takes 3 s (set before the server starts: its warm-up check stalls too)."""
+    hub.faults.latency = 3.0
+    yield hub
+    hub.faults.reset()
+
+
+async def test_status_while_the_hub_stalls_is_checking(stalled_hub, logged_in, api, core):
+    code, body = await api("status")
+    assert code == 200 and body["status"]["state"] == "checking"
+    code, body = await api("jobs")  # no Hub call on the request path either
+    assert code == 200 and body["state"] == "checking"
 
 
 @pytest.mark.parametrize("hfsecure_config", [{"on_save": "refuse", "rotate_after_days": 30,
@@ -187,7 +193,8 @@ async def test_fix_replaces_the_literal(api, tok):
     ("redact", "", 400, "bad-json"),
     ("fix", json.dumps({"source": "x = 1", "line": 1, "column": 1}), 409, "no-secret-here"),
     ("fix", json.dumps({"source": "x", "line": "1", "column": 1}), 400, "bad-body"),
-    ("plan", json.dumps({"script": "print(1)"}), 501, "not-ready"),
+    ("plan", json.dumps({"flavor": "cpu-basic"}), 400, "bad-body"),
+    ("plan", json.dumps({"script": "print(1)", "env": {"A": 1}}), 400, "bad-body"),
 ])
 async def test_bad_bodies_get_json_errors(api, route, raw, code, error):
     got, body = await api(route, raw=raw)
@@ -206,6 +213,37 @@ async def test_bad_query_and_crash_are_json(api, core, monkeypatch, tok, server_
     code, body = await api("scan", {"text": "x"})
     assert (code, body["error"]["code"]) == (500, "internal")
     assert tok not in json.dumps(body) and tok not in server_log.getvalue()
+    assert f"RuntimeError: bug quoting hf_****{tok[-4:]}" in server_log.getvalue()  # the traceback, masked
+
+
+# -- plan ---------------------------------------------------------------------------------------------------
+
+async def test_plan_a_script_with_the_login(api, core, logged_in):
+    core.status_service.get_status(timeout=5)
+    script = ("from huggingface_hub import HfApi\n"
+              "HfApi().upload_file(path_or_fileobj=b'x', path_in_repo='x', repo_id='alice/data')\n")
+    code, body = await api("plan", {"script": script, "flavor": "cpu-basic", "timeout": "30m", "dependencies": None})
+    assert code == 200 and body["ok"] is True
+    assert body["verdict"]["allowed"] is True  # compared with alice's login
+    assert body["spec"]["secrets"] == {"HF_TOKEN": "$HF_TOKEN"} and body["renderings"]["cli"]
+    # the token's value in env: refused, and the answer holds it masked only
+    code, body = await api("plan", {"script": script, "env": {"HF_TOKEN": logged_in.token}})
+    assert code == 200 and body["ok"] is False and body["refused_by"] == "secret"
+    assert logged_in.token not in json.dumps(body)
+
+
+async def test_plan_refuses_a_literal_secret(api, tok):
+    code, body = await api("plan", {"script": f"print('{tok}')"})
+    assert code == 200 and body["ok"] is False and body["refusals"]
+    assert tok not in json.dumps(body)
+
+
+async def test_plan_without_plan_job_is_501(api, core, monkeypatch):
+    import hfsecure_jupyter.jobs as jobs
+
+    monkeypatch.delattr(jobs, "plan_job")
+    code, body = await api("plan", {"script": "print(1)"})
+    assert (code, body["error"]["code"]) == (501, "not-ready")
 
 
 # -- jobs ---------------------------------------------------------------------------------------------------
@@ -359,7 +397,7 @@ async def test_a_crash_in_the_hook_still_saves_and_is_reported(jp_fetch, jp_root
     assert _read_nb((jp_root_dir / "crash.ipynb").read_text()) == _read_nb(nb)
     log = server_log.getvalue()
     assert re.search(r"ERROR hfsecure: the hfsecure save check failed \(RuntimeError\); crash.ipynb was saved", log)
-    assert tok not in log
+    assert tok not in log and f"RuntimeError: bug near hf_****{tok[-4:]}" in log
     [event] = (await api("saves", params={"path": "crash.ipynb"}))[1]["events"]
     assert "failed" in event["error"]
 
@@ -383,3 +421,12 @@ async def test_canary_never_in_any_response_or_log(api, jp_fetch, tok, server_lo
     bodies.append(json.dumps((await api("saves"))[1]))
     assert all(canary not in b for b in bodies)
     assert canary not in server_log.getvalue()
+
+
+async def test_both_contents_managers_mask_saves_and_checkpoints(jp_fetch, jp_root_dir, jp_serverapp, tok):
+    nb = _nb(_code(f"t = '{tok}'"))
+    resp = await _put(jp_fetch, "m.ipynb", {"type": "notebook", "content": nb})
+    assert resp.code == 201
+    await jp_fetch("api", "contents", "m.ipynb", "checkpoints", method="POST", body="")
+    files = [jp_root_dir / "m.ipynb", *(jp_root_dir / ".ipynb_checkpoints").iterdir()]
+    assert len(files) == 2 and all(tok not in f.read_text(encoding="utf-8") for f in files)

@@ -106,3 +106,18 @@ def test_base64_text_keeps_its_bytes(tok):
     model = {"type": "file", "format": "base64", "content": base64.b64encode(data).decode()}
     hook(model=model, path="x.env")
     assert base64.b64decode(model["content"]) == data.replace(tok.encode(), f"hf_****{tok[-4:]}".encode())
+
+
+def test_a_notebook_saved_as_a_text_file_stays_valid_json(tok):
+    import json
+
+    hook, core = _hook()
+    content = _model(tok)["content"]
+    content["cells"][0]["outputs"][0]["evalue"] = f"E: {tok}"  # two identical secret strings make the core re-serialise
+    text = json.dumps(content, indent=1)
+    model = {"type": "file", "format": "text", "content": text}
+    hook(model=model, path="raw.ipynb")
+    assert tok not in model["content"]
+    assert model["content"] == text.replace(tok, f"hf_****{tok[-4:]}")
+    json.loads(model["content"])
+    assert core.saves.take()[0]["cells"] == [0]

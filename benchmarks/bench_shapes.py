@@ -1,0 +1,112 @@
+"""Print scan time against input size for the worst shapes, next to the ordinary rate.
+
+Usage::
+
+    python benchmarks/bench_shapes.py [--corpus DIR] [--sizes 1,2,4,8]
+
+Shapes (each built at run time with fake tokens; figures printed, never asserted):
+
+* ``log``: a one-line log with a token every kilobyte (``detect.scan_bytes`` as a ``.log`` file);
+* ``python``: a Python file of concatenated tokens (``"hf_abc" + "def..."`` and plain ones), scanned
+  with ``detect.scan_python`` (folded and raw hits merged);
+* ``b64-notebook``: a notebook whose outputs are runs of base64 markers (``aGZf...``) of every length;
+* ``redact-log``: ``detect.redact`` on the log (every copy of every found token is masked);
+* ``corpus``: the ordinary rate, ``detect.scan_bytes`` over every ``.ipynb`` under ``--corpus``.
+
+Every shape should grow linearly (the MB/s column stays flat) and stay within a small factor of the
+ordinary rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import time
+
+from hfsecure_jupyter import detect
+from hfsecure_jupyter.testing import fake_token
+
+MB = 1_000_000
+
+
+def log_text(size: int) -> str:
+    out, n, i = [], 0, 0
+    while n < size:
+        piece = f"step={i} loss=0.{i % 97:02d} " + "x" * 900 + f" token={fake_token(seed=i)} "
+        out.append(piece)
+        n += len(piece)
+        i += 1
+    return "".join(out)[:size]
+
+
+def python_text(size: int) -> str:
+    out, n, i = [], 0, 0
+    while n < size:
+        t, u = fake_token(seed=i), fake_token(seed=i + 1)
+        line = f't{i} = "{t[:12]}" + "{t[12:]}"; u{i} = "{u}"\n'
+        out.append(line)
+        n += len(line)
+        i += 2
+    return "".join(out)
+
+
+def b64_notebook(size: int) -> bytes:
+    runs, n, k = [], 0, 1
+    while n < size:
+        run = base64.b64encode(b"hf_" * k).decode()  # "aGZf" repeated: a marker every 4 characters
+        runs.append(run)
+        n += len(run) + 1
+        k = k % 400 + 1
+    text = " ".join(runs)
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "source": ["print(blob)"], "execution_count": 1,
+                     "outputs": [{"output_type": "stream", "name": "stdout", "text": [text]}]}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    return json.dumps(nb).encode()
+
+
+def timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def corpus_rate(corpus: str) -> float | None:
+    datas = []
+    for root, _dirs, files in os.walk(corpus):
+        datas += [open(os.path.join(root, f), "rb").read() for f in files if f.endswith(".ipynb")]
+    if not datas:
+        return None
+    total = sum(map(len, datas))
+    best = min(timed(lambda: [detect.scan_bytes(d, path="x.ipynb") for d in datas]) for _ in range(3))
+    return total / MB / best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", default="")
+    ap.add_argument("--sizes", default="1,2,4,8")
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    shapes = {
+        "log": lambda size: (lambda d: lambda: detect.scan_bytes(d, path="train.log"))(log_text(size).encode()),
+        "python": lambda size: (lambda t: lambda: detect.scan_python(t))(python_text(size)),
+        "b64-notebook": lambda size: (lambda d: lambda: detect.scan_bytes(d, path="x.ipynb"))(b64_notebook(size)),
+        "redact-log": lambda size: (lambda t: lambda: detect.redact(t))(log_text(size)),
+    }
+    if args.corpus:
+        rate = corpus_rate(args.corpus)
+        print(f"{'corpus (ordinary)':<18} {rate:8.1f} MB/s" if rate else "corpus: no notebooks found")
+    print(f"{'shape':<18}" + "".join(f"{str(s) + ' MB':>16}" for s in sizes))
+    for name, make in shapes.items():
+        cells = []
+        for s in sizes:
+            fn = make(s * MB)
+            t = timed(fn)
+            cells.append(f"{t:7.2f}s {s / t:5.1f}MB/s")
+        print(f"{name:<18}" + "".join(f"{c:>16}" for c in cells))
+
+
+if __name__ == "__main__":
+    main()

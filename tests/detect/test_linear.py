@@ -1,0 +1,85 @@
+"""Cost grows linearly with the number of findings: ratios of two sizes in one process (wide margins,
+no wall-clock bound) and counts of work done."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+from hfsecure_jupyter import detect
+from hfsecure_jupyter.detect import engine
+from hfsecure_jupyter.testing import fake_token
+
+
+def _best(fn, runs: int = 3) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _log(tokens: int) -> str:
+    # One line, a token every kilobyte.
+    return "".join(f"step={i} " + "x" * 960 + f" tok={fake_token(seed=i)} " for i in range(tokens))
+
+
+def test_one_line_log_with_many_tokens_is_linear():
+    # line_col counted newlines from 0 and is_suppressed_line scanned the whole line, per finding.
+    small, large = _log(150), _log(1200)
+    assert len(detect.scan_text(large)) == 1200
+    ratio = _best(lambda: detect.scan_text(large)) / _best(lambda: detect.scan_text(small))
+    assert ratio < 24, ratio  # linear: ~8; quadratic: ~64
+
+
+def test_suppression_and_positions_match_a_line_by_line_reading():
+    tok = [fake_token(seed=i) for i in range(4)]
+    text = f"a {tok[0]}\nb {tok[1]}  # hfsecure: allow\r\nc {tok[2]} {tok[3]}\n# hfsecure: allow"
+    got = [(f.line, f.column, f.suppressed) for f in detect.scan_text(text)]
+    assert got == [(1, 3, False), (2, 3, True), (3, 3, False), (3, 41, False)]
+
+
+def test_python_file_of_concatenated_tokens_is_linear():
+    # The merge of folded and raw hits compared every pair.
+    def source(n: int) -> str:
+        return "".join(f't{i} = "{fake_token(seed=i)[:12]}" + "{fake_token(seed=i)[12:]}"; u{i} = "{fake_token(seed=-i)}"\n'
+                       for i in range(n))
+
+    small, large = source(500), source(4000)
+    assert len(detect.scan_python(large, misuse=False)) == 8000
+    ratio = _best(lambda: detect.scan_python(large, misuse=False), 2) / _best(lambda: detect.scan_python(small, misuse=False), 2)
+    assert ratio < 20, ratio  # linear: ~8; pairwise: ~64
+
+
+def test_base64_marker_runs_are_decoded_once(monkeypatch):
+    # Each marker of a notebook's base64 run decoded its own 1 kB window (a marker every 4 characters).
+    runs = [base64.b64encode(b"hf_" * k).decode() for k in range(1, 300)]
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": [" ".join(runs)]}], "metadata": {}}
+    data = json.dumps(nb).encode()
+    calls = []
+    real = engine.base64.b64decode
+    monkeypatch.setattr(engine.base64, "b64decode", lambda *a, **k: calls.append(1) or real(*a, **k))
+    detect.scan_bytes(data, path="x.ipynb")
+    markers = sum(r.count("aGZf") for r in runs)
+    assert markers > 40_000
+    # Four alignments per run and per 1 kB window, in the raw prefilter and again in the fields.
+    assert len(calls) <= 2 * 4 * (len(runs) + len(data) // 900), (len(calls), markers)
+
+
+def test_base64_token_in_a_marker_dense_run_is_still_found():
+    tok = fake_token(seed=5)
+    blob = base64.b64encode(b"hf_" * 200 + b" " + tok.encode() + b" " + b"hf_" * 300).decode()
+    assert [h.secret for h in detect.find_secrets(blob)] == [tok]
+    nb = json.dumps({"cells": [{"cell_type": "markdown", "metadata": {}, "source": [blob]}], "metadata": {}})
+    assert [f.rule for f in detect.scan_bytes(nb.encode(), path="x.ipynb").findings] == ["hf-user-token"]
+
+
+def test_redacting_a_log_with_many_distinct_tokens_is_linear():
+    # Every copy of every found secret is masked: one pass for all of them, not one per token.
+    small, large = _log(150), _log(1200)
+    out = detect.redact(large)
+    assert "tok=hf_****" in out and all(fake_token(seed=i) not in out for i in (0, 599, 1199))
+    ratio = _best(lambda: detect.redact(large)) / _best(lambda: detect.redact(small))
+    assert ratio < 24, ratio
