@@ -8,12 +8,11 @@ import os
 import shutil
 from pathlib import Path
 
+import nbclient  # in the test extra: CI runs the quickstart, it never skips it
+import nbformat
 import pytest
 
 from hfsecure_jupyter import demo
-
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
 
 pytestmark = pytest.mark.slow
 
