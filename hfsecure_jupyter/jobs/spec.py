@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping
 
 from .. import detect
+from ..errors import SecretMovedWarning, SecretValueError
 
 __all__ = [
     "DEFAULT_UV_IMAGE", "JOB_FLAVORS", "JobSpec", "SecretMovedWarning", "SecretValueError",
@@ -100,24 +101,6 @@ def _check_utf8(text: str, what: str) -> None:
         raise ValueError(f"{what} is not valid UTF-8 text (line {line}, column {column}: a lone surrogate "
                          f"{ascii(text[exc.start])}, often from bytes decoded with errors='surrogateescape'): "
                          "fix the text or read the file as UTF-8") from None
-
-
-class SecretValueError(ValueError):
-    """A literal secret value where a job spec only accepts placeholders (the message is masked).
-
-    Attributes:
-        where: which part of the spec held it (``env['API_KEY']``, ``script line 3``...).
-        preview: the masked value (``hf_****wxyz``), never the value.
-    """
-
-    def __init__(self, message: str, *, where: str = "", preview: str = "") -> None:
-        super().__init__(message)
-        self.where = where
-        self.preview = preview
-
-
-class SecretMovedWarning(UserWarning):
-    """A secret-looking ``env`` entry was moved to ``secrets`` (or a literal token was replaced)."""
 
 
 def placeholder_name(value: str) -> str | None:

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, ca
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
+from ..errors import JobNotSubmitted, JobRefused
 
 if TYPE_CHECKING:  # the Hub and Jobs layers are imported when a magic runs, not at %load_ext
     import argparse
@@ -48,33 +49,13 @@ if TYPE_CHECKING:  # the Hub and Jobs layers are imported when a magic runs, not
     from ..jobs import JobHandle, JobPlan, JobSpec
     from ..jobs.plan import MisusePolicy
 
-__all__ = ["HFSecureMagics", "HFJOB_OPTIONS", "JobRefused", "JobSubmitError", "STATUS_TIMEOUT", "find_notebook_path",
+__all__ = ["HFSecureMagics", "HFJOB_OPTIONS", "JobRefused", "JobNotSubmitted", "STATUS_TIMEOUT", "find_notebook_path",
            "parse_env", "parse_hfjob_line", "parse_labels", "parse_secrets"]
 
 #: Seconds ``%hfsecure status`` waits for the Hub before it says "unknown".
 STATUS_TIMEOUT = 2.0
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _PLACEHOLDER = re.compile(r"^\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$")
-
-
-class JobRefused(Exception):
-    """``%%hfjob`` refused to run a job; nothing was submitted. Shown as its lines, not a traceback.
-
-    Example:
-        >>> JobRefused(["refused: no", "fix: yes"])._render_traceback_()
-        ['refused: no', 'fix: yes']
-    """
-
-    def __init__(self, lines: Sequence[str]) -> None:
-        self.lines = [str(x) for x in lines]
-        super().__init__(self.lines[0] if self.lines else "refused")
-
-    def _render_traceback_(self) -> list[str]:
-        return list(self.lines)
-
-
-class JobSubmitError(JobRefused):
-    """The Hub refused or failed the submission; the lines hold the error doctor's cause and fix."""
 
 
 # -- option parsing (pure functions, tested directly) --------------------------------------------------
@@ -414,7 +395,7 @@ class HFSecureMagics(Magics):
         try:
             return submit(spec, status=self._status_service())
         except Exception as exc:
-            raise JobSubmitError(["job not submitted: " + _error_text(exc, redact)]) from None
+            raise JobNotSubmitted(["job not submitted: " + _error_text(exc, redact)]) from None
 
     def _run_local(self, spec: JobSpec, redact: Callable[[str], str]) -> None:
         from ..jobs.submit import run_local
@@ -423,7 +404,7 @@ class HFSecureMagics(Magics):
         try:
             show_local_run(lambda on_line: run_local(spec, on_line=on_line), redact=redact)
         except Exception as exc:
-            raise JobSubmitError(["local run failed: " + _error_text(exc, redact)]) from None
+            raise JobNotSubmitted(["local run failed: " + _error_text(exc, redact)]) from None
         return None
 
     def _widgets(self) -> bool:
