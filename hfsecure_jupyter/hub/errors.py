@@ -25,22 +25,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..constants import DOCS_LINKS
 from ..detect import is_secret_name, redact
 
 __all__ = ["Diagnosis", "diagnose", "LINKS"]
 
 #: Where each fix is documented.
-LINKS = {
-    "login": "https://huggingface.co/docs/huggingface_hub/quick-start#authentication",
-    "tokens": "https://huggingface.co/docs/hub/security-tokens",
-    "settings": "https://huggingface.co/settings/tokens",
-    "gated": "https://huggingface.co/docs/hub/models-gated",
-    "jobs": "https://huggingface.co/docs/huggingface_hub/guides/jobs",
-    "rate-limits": "https://huggingface.co/docs/hub/rate-limits",
-    "repos": "https://huggingface.co/docs/hub/repositories",
-    "oidc": "https://huggingface.co/docs/hub/trusted-publishers",
-    "status": "https://status.huggingface.co",
-}
+LINKS = DOCS_LINKS
 
 _SECRETS_FIX = 'pass the token as a secret with the exact key HF_TOKEN: secrets={"HF_TOKEN": "$HF_TOKEN"} ' \
                "(CLI: --secrets HF_TOKEN), never in env"

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from .. import detect
 from .spec import JobSpec, placeholder_name, uv_run_words
 from ..errors import JobError, JobSubmitError, JobTimeoutError, MissingSecretError
+from ..constants import TERMINAL_JOB_STAGES
 
 if TYPE_CHECKING:  # pragma: no cover
     from huggingface_hub import HfApi
@@ -47,7 +48,7 @@ __all__ = [
 ]
 
 #: Stages after which a job never changes.
-TERMINAL_STAGES = frozenset({"COMPLETED", "CANCELED", "ERROR", "DELETED"})
+TERMINAL_STAGES = TERMINAL_JOB_STAGES
 
 # The login status service of callers that hold none (plain Python): its cache answers the namespace
 # question once per token. A kernel passes its own (``status=``), so a submission and ``%hfsecure status``

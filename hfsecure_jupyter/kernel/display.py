@@ -28,15 +28,17 @@ import html
 import time
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
+from ..constants import TERMINAL_JOB_STAGES
+
 __all__ = ["JobView", "show_job", "show_local_run", "TERMINAL_STAGES", "LINES_PER_BLOCK", "describe_error"]
 
 #: Stages after which a job changes no more (huggingface_hub's JobStage).
-TERMINAL_STAGES = frozenset({"COMPLETED", "CANCELED", "CANCELLED", "ERROR", "DELETED"})
+TERMINAL_STAGES = TERMINAL_JOB_STAGES
 #: Log lines per display block (a full block is never updated again).
 LINES_PER_BLOCK = 200
 #: Seconds between two in-place updates of the same block while lines pour in.
 UPDATE_EVERY = 0.1
-_STAGE_COLOURS = {"COMPLETED": "#1a7f37", "ERROR": "#cf222e", "CANCELED": "#6e7781", "CANCELLED": "#6e7781",
+_STAGE_COLOURS = {"COMPLETED": "#1a7f37", "ERROR": "#cf222e", "CANCELED": "#6e7781",
                   "DELETED": "#6e7781", "RUNNING": "#0969da", "SCHEDULING": "#9a6700"}
 
 

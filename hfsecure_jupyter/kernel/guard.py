@@ -35,13 +35,14 @@ from typing import TYPE_CHECKING, Any, Sequence
 from IPython.core.error import InputRejected
 
 from .. import detect
+from ..constants import HF_TOKEN_SETTINGS_URL
 
 if TYPE_CHECKING:  # pragma: no cover
     from .extension import KernelState
 
 __all__ = ["CellRejected", "GuardCheckFailed", "Rejection", "Guard", "mask_source", "render_rejection"]
 
-HF_TOKENS_URL = "https://huggingface.co/settings/tokens"
+HF_TOKENS_URL = HF_TOKEN_SETTINGS_URL
 _MAX_LISTED = 5
 _RED, _BOLD, _RESET = "\x1b[31m", "\x1b[1m", "\x1b[0m"
 # Lines that must get through even when the check itself is broken, so the user can switch it off.

@@ -37,6 +37,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, ca
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
+
+from ..constants import HF_REVOKE, PLACEHOLDER_RE as _PLACEHOLDER
 from ..errors import JobNotSubmitted, JobRefused
 
 if TYPE_CHECKING:  # the Hub and Jobs layers are imported when a magic runs, not at %load_ext
@@ -55,7 +57,6 @@ __all__ = ["HFSecureMagics", "HFJOB_OPTIONS", "JobRefused", "JobNotSubmitted", "
 #: Seconds ``%hfsecure status`` waits for the Hub before it says "unknown".
 STATUS_TIMEOUT = 2.0
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_PLACEHOLDER = re.compile(r"^\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$")
 
 
 # -- option parsing (pure functions, tested directly) --------------------------------------------------
@@ -250,7 +251,7 @@ def _refuse_literal_in_line(line: str) -> None:
             f"refused: the %%hfjob options hold a secret ({', '.join(masked)}); nothing was submitted",
             "fix: pass it by name: -s HF_TOKEN (the value is read from your login at submission), "
             "never -e NAME=<value> or -s NAME=<value>",
-            "if it is a real token, revoke it at https://huggingface.co/settings/tokens: it is now in this "
+            HF_REVOKE + ": it is now in this "
             "notebook's history",
         ])
 

@@ -11,7 +11,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 #: What ``hfsecure scan FILES`` may import from the package; anything else (Hub, kernel, Jupyter) is lazy.
 ALLOWED = {"hfsecure_jupyter", "hfsecure_jupyter.cli", "hfsecure_jupyter.scan_cli", "hfsecure_jupyter.report",
-           "hfsecure_jupyter.git_cli", "hfsecure_jupyter.baseline"}
+           "hfsecure_jupyter.git_cli", "hfsecure_jupyter.baseline", "hfsecure_jupyter.errors"}
 
 PROBE = """
 import sys
