@@ -213,24 +213,24 @@ def parse_hfjob_line(line: str) -> argparse.Namespace:
 # -- helpers -------------------------------------------------------------------------------------------
 
 def _redactor(shell: Any) -> Callable[[str], str]:
-    from .display import _default_redact
+    from .display import default_redact
 
-    return _default_redact()
+    return default_redact()
 
 
 def _settings(shell: Any) -> HFSecure | None:
     """The extension's HFSecure settings, or None when the extension is not loaded."""
-    from . import extension
+    from .state import get_state
 
-    state = extension.get_state(shell)
+    state = get_state(shell)
     return state.settings if state is not None else None
 
 
 def _extension_state(shell: Any) -> Any:
     try:
-        from . import extension
+        from .state import get_state
 
-        return extension.get_state(shell)
+        return get_state(shell)
     except Exception:  # extension absent or not loaded
         return None
 

@@ -43,8 +43,10 @@ def probe(shell: Any = ...) -> dict[str, Any]:
     is active), ``guard`` (``block`` / ``warn`` / ``off``, None when not loaded), ``redaction`` (output
     hooks installed), ``magics``, ``version``.
     """
-    from .. import __version__
-    from .extension import get_state
+    from ..version import package_version
+
+    __version__ = package_version()
+    from .state import get_state
 
     if shell is ...:
         shell = _current_shell()

@@ -29,7 +29,8 @@ import threading
 import time
 from typing import Any, Callable, Iterable
 
-from .. import __version__, detect
+from .. import detect
+from ..version import package_version
 from ..config import HFSecure
 from ..hub import StatusService
 from ..detect import Finding
@@ -393,7 +394,7 @@ class ServerCore:
             self.status_service.refresh_in_background()
         st = self.status_service.get_status(timeout=0)
         return {"status": st.to_dict(), "rotation_days": self.settings.rotate_after_days,
-                "on_save": self.settings.on_save, "version": __version__}
+                "on_save": self.settings.on_save, "version": package_version()}
 
     def list_jobs(self, limit: Any = 20, *, wait: float = 0.0, refresh: bool = False) -> dict[str, Any]:
         """``GET /hfsecure/jobs``: recent jobs from the cache (refreshed in the background)."""
