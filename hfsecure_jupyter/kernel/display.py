@@ -52,10 +52,8 @@ class _Handle(Protocol):  # what show_job needs from a jobs.JobHandle
 
 
 def _shell() -> Any:
-    try:
-        from IPython.core.interactiveshell import InteractiveShell
-    except ImportError:  # pragma: no cover - IPython is a dependency
-        return None
+    from IPython.core.interactiveshell import InteractiveShell
+
     return InteractiveShell.instance() if InteractiveShell.initialized() else None
 
 

@@ -149,10 +149,10 @@ def find_notebook_path(user_ns: dict[str, Any] | None = None, environ: dict[str,
         >>> find_notebook_path({}, environ={}) is None
         True
     """
-    environ = os.environ if environ is None else environ
-    user_ns = user_ns or {}
-    for candidate in (user_ns.get("__vsc_ipynb_file__"), user_ns.get("__session__"),
-                      environ.get("JPY_SESSION_NAME")):
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    ns: Mapping[str, Any] = user_ns or {}
+    for candidate in (ns.get("__vsc_ipynb_file__"), ns.get("__session__"),
+                      env.get("JPY_SESSION_NAME")):
         if isinstance(candidate, str) and candidate.strip():
             return candidate.strip()
     return None
@@ -524,7 +524,7 @@ class HFSecureMagics(Magics):
         redact = _redactor(self.shell)
         history = None
         if path is None:
-            path = find_notebook_path(self.shell.user_ns)
+            path = find_notebook_path(self.shell.user_ns if self.shell is not None else None)
             if path is None:
                 raise UsageError("%hfsecure scan: cannot tell which notebook this kernel runs; "
                                  "give its path: %hfsecure scan PATH")
