@@ -234,9 +234,9 @@ def _default_redact() -> Callable[[str], str]:
     shell = _shell()
     if shell is not None:
         try:
-            from . import extension
+            from .state import get_state
 
-            state = extension.get_state(shell)
+            state = get_state(shell)
             red = getattr(state, "redactor", None) if state is not None else None
             if red is not None:
                 return red.redact

@@ -40,6 +40,7 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_
 
 from ..constants import HF_REVOKE, PLACEHOLDER_RE as _PLACEHOLDER
 from ..errors import JobNotSubmitted, JobRefused
+from .state import KernelState, get_state
 
 if TYPE_CHECKING:  # the Hub and Jobs layers are imported when a magic runs, not at %load_ext
     import argparse
@@ -220,19 +221,12 @@ def _redactor(shell: Any) -> Callable[[str], str]:
 
 def _settings(shell: Any) -> HFSecure | None:
     """The extension's HFSecure settings, or None when the extension is not loaded."""
-    from . import extension
-
-    state = extension.get_state(shell)
+    state = get_state(shell)
     return state.settings if state is not None else None
 
 
-def _extension_state(shell: Any) -> Any:
-    try:
-        from . import extension
-
-        return extension.get_state(shell)
-    except Exception:  # extension absent or not loaded
-        return None
+def _extension_state(shell: Any) -> KernelState | None:
+    return get_state(shell)
 
 
 def _masked_hits(text: str) -> list[str]:

@@ -42,7 +42,7 @@ def probe(shell: Any = ...) -> dict[str, Any]:
     hooks installed), ``magics``, ``version``.
     """
     from .. import __version__
-    from .extension import get_state
+    from .state import get_state
 
     if shell is ...:
         shell = _current_shell()

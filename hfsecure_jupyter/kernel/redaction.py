@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from .. import detect
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .extension import KernelState
+    from .state import KernelState
 
 __all__ = ["OutputRedaction", "redact_data", "known_secret_values", "token_file_paths"]
 
