@@ -298,6 +298,55 @@ def _field_edits(f: NotebookField, redactor: Redactor) -> list[Edit]:
     return kept
 
 
+def _string_starts(text: str, enc: str) -> list[int]:
+    """Where the JSON string ``enc`` (quotes included) stands in ``text``: only at a quote that is not
+    escaped (a quote after an odd run of backslashes is inside another string)."""
+    starts = []
+    i = text.find(enc)
+    while i >= 0:
+        k = i - 1
+        while k >= 0 and text[k] == "\\":
+            k -= 1
+        if (i - 1 - k) % 2 == 0:
+            starts.append(i)
+        i = text.find(enc, i + 1)
+    return starts
+
+
+def _splice_strings(text: str, replacements: list[tuple[str, str]]) -> str | None:
+    """``text`` with each changed JSON string replaced where it stands, every other character kept.
+
+    The same string may hold a secret in several fields (two cells holding just the token): each one
+    is counted, and the occurrences in the file must be exactly as many (written with or without
+    ``\\u`` escapes). None when they are not, or when one old string would need two different new
+    ones: the caller then re-serialises the document.
+    """
+    wanted: dict[str, list[str]] = {}
+    for old, new in replacements:
+        wanted.setdefault(old, []).append(new)
+    spans: list[tuple[int, int, str]] = []
+    for old, news in wanted.items():
+        if len(set(news)) != 1:
+            return None
+        found = []
+        for ensure_ascii in ((False,) if old.isascii() else (False, True)):
+            enc = json.dumps(old, ensure_ascii=ensure_ascii)
+            new_enc = json.dumps(news[0], ensure_ascii=ensure_ascii)
+            found += [(i, i + len(enc), new_enc) for i in _string_starts(text, enc)]
+        if len(found) != len(news):
+            return None
+        spans += found
+    spans.sort()
+    pieces, pos = [], 0
+    for start, end, new_enc in spans:
+        if start < pos:  # overlapping matches: not two separate strings
+            return None
+        pieces += [text[pos:start], new_enc]
+        pos = end
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
 def redact_notebook(data: bytes, redactor: Redactor | None = None) -> tuple[bytes, ScanReport]:
     """Mask every secret in a notebook's bytes, keeping every other byte where it can.
 
@@ -337,17 +386,9 @@ def redact_notebook(data: bytes, redactor: Redactor | None = None) -> tuple[byte
         new_parts = _edit_parts(old_parts, edits)
         replacements += [(o, n) for o, n in zip(old_parts, new_parts) if o != n]
         f.container[f.key] = new_parts if isinstance(value, list) else new_parts[0]
-    out = text
-    ok = True
-    for old, new in replacements:
-        for ensure_ascii in (False, True):
-            enc_old = json.dumps(old, ensure_ascii=ensure_ascii)
-            if enc_old in out:
-                out = out.replace(enc_old, json.dumps(new, ensure_ascii=ensure_ascii))
-                break
-        else:
-            ok = False
-            break
+    spliced = _splice_strings(text, replacements)
+    ok = spliced is not None
+    out = spliced if spliced is not None else text
     indent = 1 if text.startswith("{\n ") and not text.startswith("{\n  ") else 2
     doc = nb if isinstance(doc, dict) else nb[""]
     if not ok:

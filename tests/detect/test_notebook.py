@@ -254,3 +254,59 @@ def test_redact_file_wide_notebook_folds_concatenation(tmp_path, tok, codec, bom
     text = raw[len(bom):].decode(codec)
     assert tok[10:] not in text and "\u00e9" in text
     assert json.loads(text)["cells"][0]["source"][1] == "y = '\u00e9'"
+
+
+def _layout(nb, indent, sort_keys, ensure_ascii) -> bytes:
+    # Not nbformat's own layout (which a re-serialisation would reproduce): keys in the order given,
+    # a chosen indent, escapes or not.
+    return (json.dumps(nb, indent=indent, sort_keys=sort_keys, ensure_ascii=ensure_ascii) + "\n").encode()
+
+
+def test_redact_notebook_same_secret_string_twice_keeps_the_layout(tok):
+    # Two markdown cells whose source is just the token: one JSON string, twice in the file.
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"zeta": 1, "alpha": "ünï"},
+          "cells": [{"source": tok, "cell_type": "markdown", "metadata": {}, "id": "m1"},
+                    {"source": tok, "cell_type": "markdown", "metadata": {}, "id": "m2"}]}
+    data = _layout(nb, 3, False, False)
+    new, report = detect.redact_notebook(data)
+    assert report.notes == [] and len(report.secrets) == 2
+    assert new == data.replace(tok.encode(), ("hf_****" + tok[-4:]).encode())
+
+
+_PLACES = st.sampled_from(["markdown", "markdown-lines", "code", "stream", "html", "metadata", "key", "evalue"])
+
+
+def _cell(place, value):
+    if place == "markdown":
+        return {"cell_type": "markdown", "metadata": {}, "source": value}
+    if place == "markdown-lines":
+        return {"cell_type": "markdown", "metadata": {}, "source": ["intro\n", value]}
+    if place == "code":
+        return {"cell_type": "code", "outputs": [], "metadata": {}, "execution_count": None,
+                "source": f"login('{value}')"}
+    if place == "key":
+        return {"cell_type": "raw", "metadata": {value: "v"}, "source": "x"}
+    outputs = {"stream": {"output_type": "stream", "name": "stdout", "text": [value]},
+               "html": {"output_type": "display_data", "metadata": {}, "data": {"text/html": value}},
+               "evalue": {"output_type": "error", "ename": "E", "evalue": value, "traceback": [value]},
+               "metadata": None}[place]
+    if outputs is None:
+        return {"cell_type": "code", "outputs": [], "metadata": {"note": value}, "source": "", "execution_count": 1}
+    return {"cell_type": "code", "outputs": [outputs], "metadata": {}, "source": "", "execution_count": 1}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_PLACES, st.integers(0, 2), st.sampled_from(["", "é ", "x "])), min_size=2, max_size=8),
+       st.sampled_from([None, 1, 2, 4]), st.booleans(), st.booleans(), st.integers(0, 2**20))
+def test_redact_notebook_repeated_secrets_change_only_the_token_spans(cells, indent, sort_keys, ensure_ascii, seed):
+    tokens = [fake_token(seed=seed + i) for i in range(3)]
+    # Each cell holds one of three tokens, alone or after a short prefix: the same string repeats often.
+    nb = {"metadata": {"b": 1, "a": 2}, "nbformat": 4, "nbformat_minor": 5,
+          "cells": [_cell(place, prefix + tokens[which]) for place, which, prefix in cells]}
+    data = _layout(nb, indent, sort_keys, ensure_ascii)
+    new, report = detect.redact_notebook(data)
+    expected = data
+    for t in tokens:
+        expected = expected.replace(t.encode(), ("hf_****" + t[-4:]).encode())
+    assert new == expected
+    assert report.notes == []
