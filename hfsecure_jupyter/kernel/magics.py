@@ -214,9 +214,9 @@ def parse_hfjob_line(line: str) -> argparse.Namespace:
 # -- helpers -------------------------------------------------------------------------------------------
 
 def _redactor(shell: Any) -> Callable[[str], str]:
-    from .display import _default_redact
+    from .display import default_redact
 
-    return _default_redact()
+    return default_redact()
 
 
 def _settings(shell: Any) -> HFSecure | None:
