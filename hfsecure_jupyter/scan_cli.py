@@ -280,14 +280,14 @@ def run_scan(paths: Sequence[str], *, exclude: Sequence[str] = (), misuse: bool 
             binaries += 1
             continue
         try:
-            data = _read_text_file(fs_path)
+            text_data = _read_text_file(fs_path)
         except OSError as exc:
             run.errors.append(f"{display}: cannot read ({exc.strerror or type(exc).__name__})")
             continue
-        if data is None:
+        if text_data is None:
             binaries += 1
             continue
-        rep = _scan_one(run, data, display, None, misuse)
+        rep = _scan_one(run, text_data, display, None, misuse)
         if redact and rep is not None and rep.secrets:
             _redact(run, rep, display, fs_path)
     if binaries:
@@ -510,5 +510,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: {s.secrets} secrets, {s.warnings} warnings, {s.suppressed} suppressed in "
               f"{run.files_scanned} files; report written to {args.output}", file=sys.stderr)
     else:
-        _write(sys.stdout, text)
+        _write(sys.stdout, text)  # type: ignore[arg-type]  # a TextIO (or a test's StringIO)
     return run.exit_code(strict=args.strict)

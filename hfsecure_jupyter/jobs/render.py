@@ -40,21 +40,34 @@ from .words import placeholder_name, uv_run_words
 
 class SpecView(Protocol):
     """What a rendering reads of a :class:`~hfsecure_jupyter.jobs.spec.JobSpec` (the spec calls these
-    renderings from its methods, so this module does not import it)."""
+    renderings from its methods, so this module does not import it); read-only, as the frozen spec is."""
 
-    kind: str
-    image: str
-    script: str | None
-    argv: tuple[str, ...]
-    dependencies: tuple[str, ...]
-    python: str | None
-    script_args: tuple[str, ...]
-    flavor: str
-    timeout: int | None
-    env_items: tuple[tuple[str, str], ...]
-    secret_items: tuple[tuple[str, str], ...]
-    label_items: tuple[tuple[str, str], ...]
-    namespace: str | None
+    @property
+    def kind(self) -> str: ...
+    @property
+    def image(self) -> str: ...
+    @property
+    def script(self) -> str | None: ...
+    @property
+    def argv(self) -> tuple[str, ...]: ...
+    @property
+    def dependencies(self) -> tuple[str, ...]: ...
+    @property
+    def python(self) -> str | None: ...
+    @property
+    def script_args(self) -> tuple[str, ...]: ...
+    @property
+    def flavor(self) -> str: ...
+    @property
+    def timeout(self) -> int | None: ...
+    @property
+    def env_items(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def secret_items(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def label_items(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def namespace(self) -> str | None: ...
 
     @property
     def is_inline(self) -> bool: ...

@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from ..constants import TERMINAL_JOB_STAGES
 
-__all__ = ["JobView", "show_job", "show_local_run", "default_redact", "TERMINAL_STAGES", "LINES_PER_BLOCK", "describe_error"]
+__all__ = ["JobView", "default_redact", "show_job", "show_local_run", "TERMINAL_STAGES", "LINES_PER_BLOCK", "describe_error"]
 
 #: Stages after which a job changes no more (huggingface_hub's JobStage).
 TERMINAL_STAGES = TERMINAL_JOB_STAGES
@@ -52,10 +52,8 @@ class _Handle(Protocol):  # what show_job needs from a jobs.JobHandle
 
 
 def _shell() -> Any:
-    try:
-        from IPython.core.interactiveshell import InteractiveShell
-    except ImportError:  # pragma: no cover - IPython is a dependency
-        return None
+    from IPython.core.interactiveshell import InteractiveShell
+
     return InteractiveShell.instance() if InteractiveShell.initialized() else None
 
 

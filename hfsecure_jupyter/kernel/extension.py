@@ -22,7 +22,8 @@ from typing import Any
 
 from .. import detect
 from ..config import HFSecure
-from .state import KernelState, forget_state, get_state, register_state
+from .state import KernelState, drop_state, get_state, set_state
+
 
 __all__ = ["KernelState", "load", "unload", "get_state"]
 
@@ -55,7 +56,7 @@ def load(shell: Any) -> KernelState:
     from ..hub.status import StatusService  # does not import huggingface_hub
 
     state = KernelState(shell=shell, settings=settings, redactor=redactor, status=StatusService(settings))
-    register_state(shell, state)
+    set_state(shell, state)
     try:
         from .guard import Guard
 
@@ -73,7 +74,7 @@ def load(shell: Any) -> KernelState:
         # Half-installed hooks are worse than none: take back what was added, then re-raise so
         # IPython shows the failure of %load_ext.
         _undo_all(state)
-        forget_state(shell)
+        drop_state(shell)
         raise
     try:
         from .jobcalls import install as wrap_job_calls
@@ -134,6 +135,6 @@ def unload(shell: Any) -> None:
     if state is None:
         return
     errors = _undo_all(state)
-    forget_state(shell)
+    drop_state(shell)
     for err in errors:
         _warn(f"could not remove {err}")

@@ -258,11 +258,11 @@ class Guard:
         logger = getattr(shell, "logger", None)
         if logger is not None and hasattr(logger, "log"):
             had_log = "log" in vars(logger)
-            prev_log = logger.log
+            prev_log: Any = logger.log
 
             def log(line_mod: str, line_ori: str) -> Any:
-                line_mod, line_ori = self._masked_for_history(line_mod, line_ori)
-                return prev_log(line_mod, line_ori)
+                masked_mod, masked_ori = self._masked_for_history(line_mod, line_ori)
+                return prev_log(masked_mod, masked_ori)
 
             logger.log = log
             state.add_undo("logger.log", lambda: (setattr(logger, "log", prev_log) if had_log

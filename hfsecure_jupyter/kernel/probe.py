@@ -29,10 +29,8 @@ MARKER = "HFSECURE-PROBE:"
 
 
 def _current_shell() -> Any:
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is a dependency
-        return None
+    from IPython import get_ipython
+
     return get_ipython()
 
 

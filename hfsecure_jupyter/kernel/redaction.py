@@ -247,8 +247,8 @@ class OutputRedaction:
     def install(self) -> None:
         state, shell = self.state, self.shell
         state.register_event("pre_run_cell", self.refresh_known)
-        display_pub = getattr(shell, "display_pub", None)
-        displayhook = getattr(shell, "displayhook", None)
+        display_pub: Any = getattr(shell, "display_pub", None)
+        displayhook: Any = getattr(shell, "displayhook", None)
         zmq = hasattr(display_pub, "register_hook") and hasattr(displayhook, "register_hook")
         if zmq:
             self.mode = "ipykernel"

@@ -1,8 +1,14 @@
-"""The kernel extension's state for one shell: what the guard, redaction, doctor and magics share.
+"""The kernel extension's state: one :class:`KernelState` per shell, and :func:`get_state` to find it.
 
-The kernel parts import this module, never the loader (:mod:`.extension`), so loading stays one-way.
-The state is kept in :mod:`hfsecure_jupyter.hub.shells`, where widgets find the kernel's settings and login
-status without importing the kernel adapter.
+The kernel parts (guard, output redaction, doctor, magics) import this small module, not the loader
+(:mod:`hfsecure_jupyter.kernel.extension`), so nothing imports the loader back. The state is kept in
+:mod:`hfsecure_jupyter.hub.shells`, where the widgets find the kernel's settings and login status
+without importing the kernel adapter.
+
+Example:
+    >>> from IPython.core.interactiveshell import InteractiveShell
+    >>> get_state(object()) is None
+    True
 """
 
 from __future__ import annotations
@@ -12,25 +18,25 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from .. import detect
-from ..hub import shells
 from ..config import HFSecure
+from ..hub import shells
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..hub.status import StatusService
 
-__all__ = ["KernelState", "Rejection", "Hook", "TracebackDoctor", "get_state", "register_state", "forget_state"]
+__all__ = ["KernelPart", "TracebackDoctor", "Rejection", "KernelState", "get_state", "set_state", "drop_state"]
 
 
-class Hook(Protocol):
-    """A part the extension installs in the shell (the guard, output redaction)."""
+class KernelPart(Protocol):
+    """A part the loader installs (guard, output redaction, doctor): it records its own undo steps."""
 
     def install(self) -> None: ...
 
 
-class TracebackDoctor(Hook, Protocol):
-    """The error doctor as output redaction sees it."""
+class TracebackDoctor(KernelPart, Protocol):
+    """The error doctor as the output redaction sees it: it may replace a traceback by a diagnosis."""
 
-    def maybe_replace_traceback(self, etype: type, evalue: Any, stb: list[str]) -> list[str]: ...
+    def maybe_replace_traceback(self, etype: type, value: Any, stb: list[str]) -> list[str]: ...
 
 
 @dataclass
@@ -84,9 +90,9 @@ class KernelState:
     settings: HFSecure
     redactor: detect.Redactor
     status: "StatusService"
-    last_rejection: Rejection | None = None
-    guard: Hook | None = None
-    output: Hook | None = None
+    last_rejection: "Rejection | None" = None
+    guard: KernelPart | None = None
+    output: KernelPart | None = None
     doctor: TracebackDoctor | None = None
     magics_loaded: bool = False
     notes: list[str] = field(default_factory=list)
@@ -125,11 +131,11 @@ def get_state(shell: Any) -> KernelState | None:
     return state if isinstance(state, KernelState) else None
 
 
-def register_state(shell: Any, state: KernelState) -> None:
-    """Make ``state`` the one :func:`get_state` returns for ``shell`` (and what widgets find)."""
+def set_state(shell: Any, state: KernelState) -> None:
+    """Record ``state`` as the extension's state for ``shell`` (called by ``extension.load``)."""
     shells.register(shell, state)
 
 
-def forget_state(shell: Any) -> None:
-    """Forget the state of ``shell`` (the extension was unloaded)."""
+def drop_state(shell: Any) -> None:
+    """Forget the extension's state for ``shell`` (called by ``extension.unload``); no error when absent."""
     shells.forget(shell)

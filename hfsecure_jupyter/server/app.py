@@ -40,6 +40,8 @@ class HFSecureApp(ExtensionApp):
         self.settings["hfsecure_core"] = self.core
         self.save_hook = SaveHook(self.core, self.log)
         self.serverapp.contents_manager.register_pre_save_hook(self.save_hook)
+        # jupyter_server checks only the first chunk of a chunked upload: the rest is masked on disk after
+        self.serverapp.contents_manager.register_post_save_hook(self.save_hook.post_save)
         self.core.status_service.refresh_in_background()  # warm: the first GET /hfsecure/status is "checking"
         self.log.info("hfsecure_jupyter %s: on_save=%s", package_version(), settings.on_save)
 
