@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from hfsecure_jupyter import detect
+from hfsecure_jupyter.detect import files as detect
 
 
 @pytest.mark.parametrize("codec,bom", [("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE),

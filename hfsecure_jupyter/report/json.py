@@ -1,0 +1,53 @@
+"""The JSON report: findings in the one finding shape, counts, notes, errors, the version.
+
+Example:
+    >>> sorted(to_json([]))[:2]
+    ['errors', 'files_scanned']
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+from ..detect import ScanReport
+from .shape import all_notes, finding_extra, finding_record, safe_text, shown, sorted_findings, summarize, tool_version
+
+__all__ = ['to_json', 'render_json']
+
+
+def to_json(reports: Sequence[ScanReport], *, files_scanned: int | None = None, notes: Sequence[str] = (),
+            errors: Sequence[str] = (), skipped: Sequence[str] = ()) -> dict[str, Any]:
+    """The JSON report as a dict: ``findings``, ``files_scanned``, ``notes``, ``errors``, ``skipped`` (the
+    folders a walk did not enter), ``summary``, ``version``.
+
+    Notes of each document (``not valid JSON: scanned as text``) are included, prefixed by its path.
+
+    Example:
+        >>> sorted(to_json([]))
+        ['errors', 'files_scanned', 'findings', 'notes', 'skipped', 'summary', 'version']
+    """
+    s = summarize(reports)
+    return {
+        "findings": [{**finding_record(rep.path, f), **finding_extra(rep, f)} for rep, f in sorted_findings(reports)],
+        "files_scanned": len(reports) if files_scanned is None else files_scanned,
+        "notes": all_notes(reports, notes),
+        "errors": [shown(e) for e in errors],
+        "skipped": [shown(p) for p in skipped],
+        "summary": {"secrets": s.secrets, "warnings": s.warnings, "suppressed": s.suppressed,
+                    "files_with_findings": s.files_with_findings},
+        "version": tool_version(),
+    }
+
+
+def render_json(reports: Sequence[ScanReport], **kw: Any) -> str:
+    """:func:`to_json`, serialised (indented, ends with a newline).
+
+    Example:
+        >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token()
+        >>> from hfsecure_jupyter import detect
+        >>> text = render_json([detect.scan_bytes(f'login(token="{tok}")'.encode(), path="a.py")])
+        >>> json.loads(text)["summary"]["secrets"], tok in text  # masked previews only
+        (1, False)
+    """
+    return safe_text(json.dumps(to_json(reports, **kw), indent=2, ensure_ascii=False) + "\n")
