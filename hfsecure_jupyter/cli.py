@@ -23,7 +23,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "install-git-filter": ("hfsecure_jupyter.git_cli", "install_filter_main",
                            "mask secrets in what git stages (a clean filter for *.ipynb and more)"),
     "git-clean": ("hfsecure_jupyter.git_cli", "git_clean_main", "the clean filter itself (stdin to stdout)"),
-    "demo": ("hfsecure_jupyter.demo", "main", "make a leaky sample notebook and show what hfsecure finds"),
+    "demo": ("hfsecure_jupyter.demo", "main", "open JupyterLab on the quickstart against an offline Hub (--scan-only: scan a leaky sample)"),
     "hub-emulator": ("hfsecure_jupyter.emulator.cli", "main", "serve an offline Hugging Face Hub on loopback"),
     "install-guard": ("hfsecure_jupyter.kernel.install", "install_main",
                       "load the guard in every IPython kernel"),

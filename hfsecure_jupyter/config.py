@@ -56,7 +56,7 @@ class HFSecure(Configurable):
     )
     rotate_after_days = Int(
         90, min=0, config=True,
-        help="Days after which the login widget reminds you to rotate your token (0: never remind).",
+        help="Token age in days after which the login widget and the sidebar remind you to rotate it (0: never).",
     )
     status_ttl = Float(
         300.0, min=0.0, config=True,
@@ -74,10 +74,6 @@ class HFSecure(Configurable):
         help="Largest request body (bytes) the server extension's REST routes accept; larger bodies get "
              "413 'too-large'.",
     )
-    rotate_after_days = Int(
-        90, min=0, config=True,
-        help="Age in days after which the sidebar suggests rotating the active token (0: never).",
-    )
     jobs_ttl = Float(
         60.0, min=0.0, config=True,
         help="Seconds the server caches the list of recent Hugging Face Jobs before a background refresh.",
@@ -87,3 +83,24 @@ class HFSecure(Configurable):
         help="How many save-hook events (what a save masked, or a hook failure) the server keeps for the "
              "sidebar to read from /hfsecure/saves; older ones are dropped.",
     )
+
+
+def reference_table() -> str:
+    """The README's configuration reference: one Markdown row per trait of :class:`HFSecure`, from its
+    ``help=`` text (``tests/test_readme_config.py`` checks that the README holds this table).
+
+    Example:
+        >>> table = reference_table()
+        >>> table.splitlines()[0]
+        '| setting | default | what it does |'
+        >>> all(f"`c.HFSecure.{name}`" in table for name in HFSecure.class_traits(config=True))
+        True
+    """
+    rows = ["| setting | default | what it does |", "|---|---|---|"]
+    defaults = HFSecure()
+    for name, trait in sorted(HFSecure.class_traits(config=True).items()):
+        default = getattr(defaults, name)
+        shown = f'"{default}"' if isinstance(default, str) else repr(default)
+        help_text = " ".join(str(trait.help).split()).replace("|", "\\|")
+        rows.append(f"| `c.HFSecure.{name}` | `{shown}` | {help_text} |")
+    return "\n".join(rows)

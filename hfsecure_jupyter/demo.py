@@ -1,217 +1,495 @@
-"""``hfsecure demo``: make a leaky sample notebook and show what hfsecure finds in it.
+"""``hfsecure demo``: the whole product on one machine, offline: an emulated Hub, JupyterLab, the quickstart.
 
-The notebook is built now, with fake tokens made at run time (the package ships no token-shaped
-string), and holds a token in each place people leak one: a cell's source, a printed output, a Hugging
-Face Job's ``env``, a traceback that shows an ``Authorization: Bearer`` header, and a saved Password
-widget state. A small job script passes a token through ``env`` without a literal (a misuse warning).
-Works offline; exits 0 when the demo ran (the findings are the point, not a failure).
+It starts, all on 127.0.0.1:
+
+- the offline Hub emulator (in this process) with a demo account ``demo`` holding three tokens made now: a
+  write token (``demo-write``, the active one), a read token (``demo-read``) and a fine-grained one
+  (``demo-jobs``: ``job.write`` + ``repo.content.read`` on user ``demo``);
+- an isolated ``HF_HOME`` logged in as that account (``token`` + ``stored_tokens``, mode 0600), isolated
+  Jupyter, IPython and JupyterLab settings folders, in a private temporary folder removed on exit;
+- JupyterLab in its own process group, with hfsecure's labextension, its server extension (save hook on)
+  and the guard loaded in every kernel, ``HF_ENDPOINT`` on the emulator, opened on ``quickstart.ipynb``
+  copied into DIR (a new folder by default; an existing file is never overwritten).
+
+It prints the URL (with its token), waits, and on Ctrl-C (or SIGTERM) stops JupyterLab, its kernels and
+the emulator, waiting for each: one Ctrl-C is enough. ``--scan-only`` keeps the older demo: write a leaky
+sample notebook and scan it (:mod:`hfsecure_jupyter.leaky_sample`).
 
 Example:
-    >>> import tempfile, contextlib, io
-    >>> d = tempfile.mkdtemp()
-    >>> with contextlib.redirect_stdout(io.StringIO()) as out:
-    ...     code = main(["--dir", d])
-    >>> code, "hf-user-token" in out.getvalue()
-    (0, True)
+    >>> import contextlib, io, socket
+    >>> with socket.socket() as s:  # a port someone else holds
+    ...     s.bind(("127.0.0.1", 0)); s.listen()
+    ...     err = io.StringIO()
+    ...     with contextlib.redirect_stderr(err):
+    ...         code = main(["--no-browser", "--port", str(s.getsockname()[1])])
+    >>> code, "is in use" in err.getvalue()
+    (2, True)
 """
 
 from __future__ import annotations
 
 import argparse
+import configparser
+import io
 import json
 import os
+import shutil
+import signal
+import socket
+import subprocess
 import sys
-from typing import Any, Sequence
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable, Sequence
 
-from . import report, scan_cli
-from .testing import fake_token
-
-__all__ = ["main", "build_notebook", "write_demo", "NOTEBOOK_NAME", "JOB_SCRIPT_NAME"]
+__all__ = ["main", "DemoAccount", "demo_account", "prepare_home", "lab_environment", "copy_quickstart",
+           "descendants", "stop_process_tree", "port_is_free", "QUICKSTART", "DEFAULT_PORT"]
 
 PROG = "hfsecure demo"
-NOTEBOOK_NAME = "leaky-notebook.ipynb"
-JOB_SCRIPT_NAME = "submit_job.py"
-_ESC = "\x1b"
+QUICKSTART = "quickstart.ipynb"
+DEFAULT_PORT = 8888
+#: Seconds JupyterLab gets to stop its kernels after SIGTERM before the demo kills what is left.
+STOP_GRACE = 15.0
+_START_TIMEOUT = 180.0
 
 
-def _lines(text: str) -> list[str]:
-    return text.splitlines(keepends=True)
+@dataclass
+class DemoAccount:
+    """The demo user and its three tokens (values only in memory and in the isolated ``HF_HOME``)."""
+
+    name: str
+    tokens: dict[str, str] = field(repr=False)  # displayName -> value
+    active: str = "demo-write"
+
+    def __repr__(self) -> str:
+        return f"DemoAccount({self.name!r}, tokens={sorted(self.tokens)}, active={self.active!r})"
 
 
-def _code(source: str, outputs: list[dict[str, Any]] | None = None, n: int | None = None) -> dict[str, Any]:
-    return {"cell_type": "code", "execution_count": n, "id": f"cell-{n or 0}", "metadata": {},
-            "outputs": outputs or [], "source": _lines(source)}
-
-
-def build_notebook(tokens: dict[str, str] | None = None) -> dict[str, Any]:
-    """A valid nbformat 4.5 notebook that leaks fake tokens in five places.
-
-    ``tokens`` maps ``cell``, ``printed``, ``job``, ``traceback`` and ``widget`` to the token put there
-    (fresh fake tokens by default).
+def demo_account(name: str = "demo") -> tuple[dict[str, Any], DemoAccount]:
+    """The emulator's accounts (the emulator's demo repos) with ``name`` holding a write, a read and a
+    fine-grained token made now.
 
     Example:
-        >>> nb = build_notebook()
-        >>> nb["nbformat"], len(nb["cells"]), "widgets" in nb["metadata"]
-        (4, 6, True)
+        >>> accounts, acct = demo_account()
+        >>> sorted(acct.tokens), [t["role"] for t in accounts["users"][0]["tokens"]]
+        (['demo-jobs', 'demo-read', 'demo-write'], ['write', 'read', 'fineGrained'])
+        >>> "hf_" in repr(acct)
+        False
     """
-    t = tokens or {k: fake_token() for k in ("cell", "printed", "job", "traceback", "widget")}
-    red, reset = f"{_ESC}[0;31m", f"{_ESC}[0m"
-    traceback = [
-        f"{red}---------------------------------------------------------------------------{reset}",
-        f"{red}HTTPError{reset}                                 Traceback (most recent call last)",
-        f"Cell {red}In[4], line 3{reset}\n      1 import requests\n----> 3 r = requests.get(url, headers=headers)"
-        "\n      4 r.raise_for_status()",
-        f"{red}HTTPError{reset}: 401 Client Error: Unauthorized for url: https://huggingface.co/api/whoami-v2 "
-        f"(request headers: {{'user-agent': 'python-requests/2.32', "
-        f"'authorization': 'Bearer {t['traceback']}'}})",
+    from .emulator import demo_accounts
+    from .testing import fake_token
+
+    accounts = demo_accounts(name)
+    user = accounts["users"][0]
+    write = user["tokens"][0]
+    created = write["createdAt"]
+    user["tokens"] += [
+        {"token": fake_token(), "role": "read", "displayName": "demo-read", "createdAt": created},
+        {"token": fake_token(), "role": "fineGrained", "displayName": "demo-jobs", "createdAt": created,
+         "fineGrained": {"global": [], "scoped": [
+             {"entity": {"type": "user", "name": name}, "permissions": ["job.write", "repo.content.read"]}]}},
     ]
-    widget_id = "5f2c0e7a9b8d4c1e8a7b6c5d4e3f2a1b"
-    widget_state = {
-        "state": {widget_id: {
-            "model_name": "PasswordModel", "model_module": "@jupyter-widgets/controls",
-            "model_module_version": "2.0.0",
-            "state": {"description": "Token:", "value": t["widget"], "layout": "IPY_MODEL_layout"},
-        }},
-        "version_major": 2, "version_minor": 0,
-    }
-    cells = [
-        {"cell_type": "markdown", "id": "intro", "metadata": {}, "source": _lines(
-            "# A notebook that leaks its Hugging Face token\n\n"
-            "Made by `hfsecure demo` with **fake** tokens. Each cell below leaks one the way people really do.")},
-        _code(f'from huggingface_hub import login\n\nlogin(token="{t["cell"]}")  # pasted into the cell', n=1),
-        _code("import os\nprint(os.environ[\"HF_TOKEN\"])  # checking that the token is set",
-              [{"output_type": "stream", "name": "stdout", "text": [t["printed"] + "\n"]}], n=2),
-        _code('from huggingface_hub import run_job\n\n'
-              'job = run_job(\n    image="python:3.12",\n    command=["python", "train.py"],\n'
-              f'    env={{"HF_TOKEN": "{t["job"]}"}},  # env is shown in plain text in the job page\n)', n=3),
-        _code('import requests\nheaders = {"authorization": f"Bearer {token}"}\n'
-              'r = requests.get(url, headers=headers)\nr.raise_for_status()',
-              [{"output_type": "error", "ename": "HTTPError",
-                "evalue": "401 Client Error: Unauthorized for url: https://huggingface.co/api/whoami-v2",
-                "traceback": traceback}], n=4),
-        _code('import ipywidgets as widgets\n\ntoken_box = widgets.Password(description="Token:")\ntoken_box',
-              [{"output_type": "display_data", "metadata": {},
-                "data": {"text/plain": ["Password(description='Token:')"],
-                         "application/vnd.jupyter.widget-view+json": {
-                             "model_id": widget_id, "version_major": 2, "version_minor": 0}}}], n=5),
-    ]
-    return {
-        "cells": cells,
-        "metadata": {
-            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-            "language_info": {"name": "python"},
-            "widgets": {"application/vnd.jupyter.widget-state+json": widget_state},
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
+    return accounts, DemoAccount(name, {t["displayName"]: t["token"] for t in user["tokens"]})
 
 
-_JOB_SCRIPT = '''"""Submits a training job the unsafe way: the token travels in the job's plain-text env."""
-
-from huggingface_hub import get_token, run_job
-
-job = run_job(
-    image="python:3.12",
-    command=["python", "train.py"],
-    env={"HF_TOKEN": get_token()},  # shown in every job listing: use secrets= instead
-)
-print(job.url)
-'''
-
-
-_DEMO_MARK = "# Made by 'hfsecure demo': fake tokens, never to be committed."
-
-
-def _is_demo_dir(ignore_path: str) -> bool:
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        with open(ignore_path, encoding="utf-8") as fh:
-            return fh.readline().rstrip("\n") == _DEMO_MARK
-    except (OSError, UnicodeDecodeError):
-        return False
+        os.fchmod(fd, 0o600)
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
 
 
-def write_demo(directory: str) -> list[str]:
-    """Write the demo notebook, job script and a ``.gitignore`` (so it is never committed) into
-    ``directory``; return the paths written.
-
-    Example:
-        >>> import tempfile, os
-        >>> sorted(os.path.basename(p) for p in write_demo(tempfile.mkdtemp()))
-        ['.gitignore', 'leaky-notebook.ipynb', 'submit_job.py']
-    """
-    os.makedirs(directory, exist_ok=True)
-    ignore = os.path.join(directory, ".gitignore")
-    targets = [os.path.join(directory, n) for n in (NOTEBOOK_NAME, JOB_SCRIPT_NAME, ".gitignore")]
-    existing = [t for t in targets if os.path.lexists(t)]
-    if existing and not _is_demo_dir(ignore):
-        # Never overwrite the user's files: only a folder this command made before is rewritten.
-        raise FileExistsError(f"{directory} already holds {', '.join(os.path.basename(t) for t in existing)}, "
-                              "not written by 'hfsecure demo'; choose another --dir")
-    written = []
-    nb_path = os.path.join(directory, NOTEBOOK_NAME)
-    with open(nb_path, "w", encoding="utf-8") as fh:
-        json.dump(build_notebook(), fh, indent=1, ensure_ascii=False)
-        fh.write("\n")
-    written.append(nb_path)
-    job_path = os.path.join(directory, JOB_SCRIPT_NAME)
-    with open(job_path, "w", encoding="utf-8") as fh:
-        fh.write(_JOB_SCRIPT)
-    written.append(job_path)
-    with open(ignore, "w", encoding="utf-8") as fh:
-        fh.write(_DEMO_MARK + "\n*\n")
-    written.append(ignore)
-    return written
-
-
-def _what_next(directory: str) -> str:
-    d = directory if " " not in directory else f'"{directory}"'
-    return f"""
-What next
-  The tokens above are fake: they were made just now, for this demo.
-  Block cells that hold a token, in every IPython kernel:   hfsecure install-guard
-  ... or only in the notebook you have open:                %load_ext hfsecure_jupyter
-  Mask every token in place (notebooks stay valid):         hfsecure scan --redact {d}
-  Scan your own work (exit 1 when a secret is found):       hfsecure scan PATH [--format json|sarif]
-  Check every commit: add the 'hfsecure-scan' hook to .pre-commit-config.yaml (see the README).
-"""
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``hfsecure demo``: write the sample, scan it, print the report and what to do next.
+def prepare_home(hf_home: Path, account: DemoAccount) -> None:
+    """Log ``hf_home`` in as ``account`` the way ``hf auth login`` does: every token in ``stored_tokens``
+    (one INI section per name), the active one in ``token``.
 
     Example:
-        >>> import contextlib, io, tempfile
-        >>> with contextlib.redirect_stdout(io.StringIO()) as out:
-        ...     code = main(["--dir", tempfile.mkdtemp(), "--format", "json"])
-        >>> code, json.loads(out.getvalue())["summary"]["secrets"] > 0  # findings are not a failure
-        (0, True)
+        >>> import tempfile
+        >>> home = Path(tempfile.mkdtemp())
+        >>> prepare_home(home, demo_account()[1])
+        >>> ini = configparser.ConfigParser()
+        >>> _ = ini.read(home / "stored_tokens")
+        >>> ini.sections()
+        ['demo-write', 'demo-read', 'demo-jobs']
+        >>> oct((home / "token").stat().st_mode & 0o777)
+        '0o600'
     """
+    hf_home.mkdir(parents=True, exist_ok=True)
+    ini = configparser.ConfigParser()
+    for name, value in account.tokens.items():
+        ini[name] = {"hf_token": value}
+    buf = io.StringIO()
+    ini.write(buf)
+    _write_private(hf_home / "stored_tokens", buf.getvalue())
+    _write_private(hf_home / "token", account.tokens[account.active])
+
+
+def _labextension_source() -> Path | None:
+    """The built labextension inside the package folder (a source checkout), if any."""
+    path = Path(__file__).parent / "labextension"
+    return path if (path / "package.json").exists() else None
+
+
+def _installed_labextension() -> bool:
+    """Whether JupyterLab finds hfsecure's labextension where ``pip install`` puts it."""
+    from jupyter_core.paths import jupyter_path
+
+    return any((Path(p) / "labextensions" / "hfsecure-jupyter" / "package.json").exists()
+               for p in jupyter_path())
+
+
+def lab_environment(base: Path, hub_url: str, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for JupyterLab and its kernels: isolated folders under ``base`` (made here),
+    ``HF_ENDPOINT`` on the emulator, the guard in every kernel, the server extension on, no user token.
+
+    Example:
+        >>> import tempfile
+        >>> env = lab_environment(Path(tempfile.mkdtemp()), "http://127.0.0.1:1", {"HF_TOKEN": "x"})
+        >>> env["HF_ENDPOINT"], "HF_TOKEN" in env
+        ('http://127.0.0.1:1', False)
+        >>> "hfsecure_jupyter" in (Path(env["IPYTHONDIR"]) / "profile_default" / "ipython_kernel_config.py").read_text()
+        True
+    """
+    dirs = {name: base / name for name in ("config", "data", "runtime", "settings", "workspaces", "ipython",
+                                           "hf_home")}
+    for d in dirs.values():
+        d.mkdir(parents=True, exist_ok=True)
+    profile = dirs["ipython"] / "profile_default"
+    profile.mkdir(parents=True, exist_ok=True)
+    (profile / "ipython_kernel_config.py").write_text(
+        "# hfsecure demo: the guard, output redaction and the magics in every kernel\n"
+        "c.InteractiveShellApp.extensions = ['hfsecure_jupyter']\n")
+    (dirs["config"] / "jupyter_server_config.json").write_text(json.dumps(
+        {"ServerApp": {"jpserver_extensions": {"hfsecure_jupyter": True}},
+         "HFSecure": {"on_save": "redact"}}, indent=1))
+    # No news or update checks from the page (the demo is offline), and widget state is saved: the
+    # save hook and the widgets keep tokens out of it.
+    news = dirs["settings"] / "@jupyterlab" / "apputils-extension"
+    news.mkdir(parents=True, exist_ok=True)
+    (news / "notification.jupyterlab-settings").write_text(json.dumps(
+        {"fetchNews": "false", "checkForUpdates": False}))
+    env = {k: v for k, v in (os.environ if environ is None else environ).items()
+           if k not in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_TOKEN_PATH", "HF_STORED_TOKENS_PATH",
+                        "HF_HUB_OFFLINE", "JUPYTER_PATH")}
+    data_path = [str(dirs["data"])]
+    source = _labextension_source()
+    if source is not None and not _installed_labextension():
+        # A source checkout: show JupyterLab the package's build, as an installed prebuilt extension.
+        (dirs["data"] / "labextensions").mkdir(exist_ok=True)
+        link = dirs["data"] / "labextensions" / "hfsecure-jupyter"
+        if not link.exists():
+            link.symlink_to(source, target_is_directory=True)
+    env.update({
+        "HF_HOME": str(dirs["hf_home"]),
+        "HF_ENDPOINT": hub_url,
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "HF_HUB_DISABLE_UPDATE_CHECK": "1",
+        "HF_HUB_DISABLE_EXPERIMENTAL_WARNING": "1",
+        "JUPYTER_CONFIG_DIR": str(dirs["config"]),
+        "JUPYTER_DATA_DIR": str(dirs["data"]),
+        "JUPYTER_PATH": os.pathsep.join(data_path),
+        "JUPYTER_RUNTIME_DIR": str(dirs["runtime"]),
+        "JUPYTERLAB_SETTINGS_DIR": str(dirs["settings"]),
+        "JUPYTERLAB_WORKSPACES_DIR": str(dirs["workspaces"]),
+        "IPYTHONDIR": str(dirs["ipython"]),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "HFSECURE_DEMO": "1",
+    })
+    return env
+
+
+def _quickstart_source() -> Path:
+    """The shipped quickstart: package data in a wheel, ``notebooks/`` in a source checkout."""
+    shipped = Path(str(resources.files("hfsecure_jupyter"))) / "notebooks" / QUICKSTART
+    if shipped.exists():
+        return shipped
+    return Path(__file__).parent.parent / "notebooks" / QUICKSTART
+
+
+def _new_folder(parent: Path, stem: str = "hfsecure-demo") -> Path:
+    for i in range(1, 1000):
+        candidate = parent / (stem if i == 1 else f"{stem}-{i}")
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free folder name {stem}-N in {parent}")
+
+
+def copy_quickstart(directory: Path | None) -> Path:
+    """Copy the quickstart into ``directory`` (made if missing; default a new ``./hfsecure-demo[-N]``)
+    under a free name (``quickstart.ipynb``, else ``quickstart-2.ipynb`` ...): a file already there is never
+    overwritten. Returns the copy's path.
+
+    Example:
+        >>> import tempfile
+        >>> d = Path(tempfile.mkdtemp())
+        >>> [copy_quickstart(d).name for _ in range(2)]
+        ['quickstart.ipynb', 'quickstart-2.ipynb']
+    """
+    folder = _new_folder(Path.cwd()) if directory is None else directory
+    folder.mkdir(parents=True, exist_ok=True)
+    source = _quickstart_source().read_bytes()
+    for i in range(1, 1000):
+        target = folder / (QUICKSTART if i == 1 else f"quickstart-{i}.ipynb")
+        try:
+            with open(target, "xb") as fh:  # exclusive: never over a file someone else wrote
+                fh.write(source)
+            return target
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free quickstart-N.ipynb name in {folder}")
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether ``host:port`` can be bound now.
+
+    Example:
+        >>> with socket.socket() as s:
+        ...     s.bind(("127.0.0.1", 0)); s.listen()
+        ...     port_is_free(s.getsockname()[1])
+        False
+    """
+    with socket.socket() as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _children_map() -> dict[int, list[int]]:
+    """ppid -> pids, read from /proc (psutil is not a dependency)."""
+    kids: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read().decode(errors="replace")
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        kids.setdefault(ppid, []).append(int(entry))
+    return kids
+
+
+def descendants(pid: int) -> list[int]:
+    """Every living process below ``pid`` (children, grandchildren ...), read from /proc.
+
+    Example:
+        >>> p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+        >>> p.pid in descendants(os.getpid())
+        True
+        >>> p.kill(); _ = p.wait()
+    """
+    if not os.path.isdir("/proc"):
+        return []
+    kids = _children_map()
+    out, todo = [], [pid]
+    while todo:
+        for child in kids.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return False
+        return True
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(os.getpgid(pid), sig)
+    except OSError:
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass
+
+
+def stop_process_tree(proc: subprocess.Popen, grace: float = STOP_GRACE) -> list[int]:
+    """Stop ``proc`` (the leader of its own process group) and every process below it, and wait for them.
+
+    SIGTERM to the group first (JupyterLab then shuts its kernels down, each in a session of its own), then
+    SIGKILL to whatever of the group or of the descendants seen before is still alive after ``grace``.
+    Returns the pids it found (``proc`` included).
+    """
+    tree = [proc.pid] + descendants(proc.pid)
+    if proc.poll() is None:
+        _signal_group(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if proc.poll() is not None and not any(_alive(p) for p in tree[1:]):
+            break
+        time.sleep(0.1)
+    for pid in tree:
+        if pid == proc.pid and proc.poll() is not None:
+            continue
+        if _alive(pid):
+            _signal_group(pid, signal.SIGKILL)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+    return tree
+
+
+def _wait_until_up(url: str, token: str, proc: subprocess.Popen, stop: threading.Event) -> bool:
+    deadline = time.monotonic() + _START_TIMEOUT
+    while time.monotonic() < deadline and not stop.is_set():
+        if proc.poll() is not None:
+            return False
+        try:
+            req = urllib.request.Request(f"{url}/api/status", headers={"Authorization": f"token {token}"})
+            with urllib.request.urlopen(req, timeout=5):
+                return True
+        except OSError:
+            stop.wait(0.3)
+    return False
+
+
+def _tail(path: Path, n: int = 2000) -> str:
+    try:
+        return path.read_text(errors="replace")[-n:]
+    except OSError:
+        return ""
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Make a leaky sample notebook (fake tokens) and show what hfsecure finds in it.")
-    parser.add_argument("--dir", default="hfsecure-demo", metavar="DIR",
-                        help="where to write the sample (default: ./hfsecure-demo)")
-    parser.add_argument("--format", "-f", choices=report.FORMATS, default="text", help="report format")
+        prog=PROG,
+        description="Open JupyterLab with hfsecure on a quickstart notebook, against an offline Hugging Face "
+                    "Hub emulator with a demo account (no account, no network needed). Ctrl-C stops it all.")
+    parser.add_argument("--no-browser", action="store_true", help="print the URL only; do not open a browser")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+                        help=f"JupyterLab's port on 127.0.0.1 (default {DEFAULT_PORT}); refused when taken")
+    parser.add_argument("--dir", metavar="DIR", type=Path,
+                        help="where to copy the quickstart (default: a new folder ./hfsecure-demo[-N])")
+    parser.add_argument("--scan-only", action="store_true",
+                        help="only write a leaky sample notebook (fake tokens) and scan it; no JupyterLab")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, on_ready: Callable[[str], None] | None = None) -> int:
+    """Run ``hfsecure demo``; return the exit code (0 after a Ctrl-C, 2 when it cannot start)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if "--scan-only" in args_list:
+        from . import leaky_sample
+
+        return leaky_sample.main([a for a in args_list if a != "--scan-only"])
     try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        args = _parser().parse_args(args_list)
     except SystemExit as exc:
         return int(exc.code or 0)
+    if not 1 <= args.port <= 65535:
+        print(f"{PROG}: error: port {args.port} is out of range (1-65535)", file=sys.stderr)
+        return 2
+    if not port_is_free(args.port):
+        print(f"{PROG}: error: port {args.port} on 127.0.0.1 is in use (another Jupyter?); "
+              f"choose a free one with --port N", file=sys.stderr)
+        return 2
+
+    import importlib.util
+
+    if importlib.util.find_spec("jupyterlab") is None:
+        print(f"{PROG}: error: JupyterLab is not installed in this environment ({sys.executable}); install it "
+              "with: pip install 'hfsecure-jupyter[demo]'  (or: pip install jupyterlab)", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    stopping = threading.Event()
+
+    def _on_signal(signum: int, frame: object) -> None:
+        if stopping.is_set():
+            print(f"\n{PROG}: still stopping, please wait (no second Ctrl-C is needed)", file=sys.stderr,
+                  flush=True)
+        stop.set()
+
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    base = Path(tempfile.mkdtemp(prefix="hfsecure-demo-"))  # 0700: tokens live here, removed on exit
+    hub = None
+    proc: subprocess.Popen | None = None
     try:
-        write_demo(args.dir)
-    except FileExistsError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"{PROG}: error: cannot write the sample to {args.dir}: {exc.strerror or type(exc).__name__}",
-              file=sys.stderr)
-        return 2
-    run = scan_cli.run_scan([args.dir])
-    print(f"Wrote a leaky sample notebook and job script to {args.dir}/ and scanned them"
-          f" (hfsecure scan {args.dir}):\n", file=sys.stdout if args.format == "text" else sys.stderr)
-    print(report.render(args.format, run.reports, files_scanned=run.files_scanned, notes=run.notes,
-                        errors=run.errors), end="")
-    for e in run.errors:
-        print(f"{PROG}: error: {report.clean_text(e)}", file=sys.stderr)
-    if args.format == "text":
-        print(_what_next(args.dir), end="")
-    return 2 if run.errors else 0
+        try:
+            notebook = copy_quickstart(args.dir.expanduser() if args.dir else None)
+        except OSError as exc:
+            print(f"{PROG}: error: cannot copy the quickstart into {args.dir or '.'}: "
+                  f"{exc.strerror or exc}", file=sys.stderr)
+            return 2
+        from .emulator import EmulatorServer
+        from .emulator.jobs import Timings
+
+        accounts, account = demo_account()
+        # Jobs' inline scripts really run here, with this Python (never uv: it would fetch packages).
+        hub = EmulatorServer(accounts, timings=Timings(scheduling=1.0, line_interval=0.3, running=3.0),
+                             local_run=True, use_uv=False, device_auto_approve=2, device_interval=1).start()
+        env = lab_environment(base, hub.url)
+        prepare_home(Path(env["HF_HOME"]), account)
+        token = os.urandom(16).hex()
+        root = notebook.parent.resolve()
+        cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+               f"--ServerApp.port={args.port}", "--ServerApp.port_retries=0",
+               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+               "--LabApp.expose_app_in_browser=True", f"--LabApp.default_url=/lab/tree/{notebook.name}"]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            cmd.append("--allow-root")
+        log_path = base / "jupyterlab.log"
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    cwd=str(root), start_new_session=True)
+        url = f"http://127.0.0.1:{args.port}"
+        print(f"{PROG}: offline Hub emulator at {hub.url} (user '{account.name}': tokens demo-write "
+              f"(active), demo-read, demo-jobs; made now, they die with the demo)", flush=True)
+        print(f"{PROG}: starting JupyterLab with hfsecure on {notebook} ...", flush=True)
+        if not _wait_until_up(url, token, proc, stop):
+            if stop.is_set():
+                return 0
+            text = _tail(log_path)
+            reason = "the port was taken meanwhile" if "already in use" in text else "see its log below"
+            print(f"{PROG}: error: JupyterLab did not start ({reason})\n{text}", file=sys.stderr)
+            return 2
+        open_url = f"{url}/lab/tree/{notebook.name}?token={token}"
+        print(f"\n    {open_url}\n", flush=True)
+        print(f"{PROG}: open the URL above; press Ctrl-C once to stop JupyterLab, its kernels and the Hub.",
+              flush=True)
+        if on_ready is not None:
+            on_ready(open_url)
+        if not args.no_browser:
+            import webbrowser
+
+            threading.Thread(target=webbrowser.open, args=(open_url,), daemon=True).start()
+        while not stop.wait(0.5):
+            if proc.poll() is not None:
+                print(f"{PROG}: JupyterLab exited ({proc.returncode})\n{_tail(log_path)}", file=sys.stderr)
+                return 1
+        return 0
+    finally:
+        stopping.set()
+        if proc is not None:
+            print(f"{PROG}: stopping JupyterLab and its kernels ...", flush=True)
+            stop_process_tree(proc)
+        if hub is not None:
+            hub.stop()
+        shutil.rmtree(base, ignore_errors=True)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+        if proc is not None or hub is not None:
+            print(f"{PROG}: stopped", flush=True)

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
 from . import detect, git_cli, report
+from .errors import CommandLineError, InputTooLarge
 
 __all__ = ["main", "ScanRun", "run_scan", "iter_files", "notebook_damage", "SKIP_DIRS", "BINARY_SUFFIXES"]
 
@@ -73,10 +74,6 @@ BINARY_SUFFIXES = frozenset({
     ".db",
 })
 _SNIFF = 8192
-
-
-class UsageError(Exception):
-    """A bad command line: reported in one line, exit status 2."""
 
 
 @dataclass
@@ -235,18 +232,10 @@ def iter_files(paths: Sequence[str], *, exclude: Sequence[str] = (), errors: lis
 MAX_BYTES = 256 * 1024 * 1024
 
 
-class TooLarge(OSError):
-    """An input larger than :data:`MAX_BYTES`."""
-
-    def __init__(self) -> None:
-        super().__init__(f"larger than {MAX_BYTES // (1024 * 1024)} MB, not scanned")
-        self.strerror = str(self)
-
-
 def _read_capped(fh: Any, already: int = 0) -> bytes:
     data = fh.read(MAX_BYTES - already + 1)
     if already + len(data) > MAX_BYTES:
-        raise TooLarge()
+        raise InputTooLarge(MAX_BYTES)
     return data
 
 
@@ -320,14 +309,14 @@ def run_scan(paths: Sequence[str], *, exclude: Sequence[str] = (), misuse: bool 
             binaries += 1
             continue
         try:
-            data = _read_text_file(fs_path)
+            text_data = _read_text_file(fs_path)
         except OSError as exc:
             run.errors.append(f"{display}: cannot read ({exc.strerror or type(exc).__name__})")
             continue
-        if data is None:
+        if text_data is None:
             binaries += 1
             continue
-        rep = _scan_one(run, data, display, None, misuse)
+        rep = _scan_one(run, text_data, display, None, misuse)
         if redact and rep is not None and rep.secrets:
             _redact(run, rep, display, fs_path)
     if binaries:
@@ -447,7 +436,7 @@ def _cut(old: str, new: str) -> bool:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(message)
+        raise CommandLineError(message)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -506,10 +495,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
         paths = args.paths or ["."]
         if args.redact and "-" in paths:
-            raise UsageError("--redact rewrites files in place and cannot be used with standard input ('-')")
+            raise CommandLineError("--redact rewrites files in place and cannot be used with standard input ('-')")
         if paths.count("-") > 1:
-            raise UsageError("standard input ('-') can be given only once")
-    except UsageError as exc:
+            raise CommandLineError("standard input ('-') can be given only once")
+    except CommandLineError as exc:
         print(f"{PROG}: error: {exc} (see '{PROG} --help')", file=sys.stderr)
         return 2
     except SystemExit as exc:  # --help
@@ -517,12 +506,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if git_cli.wants_history(args):
-            run = git_cli.history_run(args, UsageError)
+            run = git_cli.history_run(args, CommandLineError)
         else:
             run = run_scan(paths, exclude=args.exclude, misuse=not args.no_misuse, redact=args.redact,
                            stdin_filename=args.stdin_filename, skip=not args.no_skip)
-        git_cli.apply_baseline(run, args, UsageError)
-    except UsageError as exc:
+        git_cli.apply_baseline(run, args, CommandLineError)
+    except CommandLineError as exc:
         print(f"{PROG}: error: {exc} (see '{PROG} --help')", file=sys.stderr)
         return 2
     # Errors go to stderr; a text report on the terminal does not repeat them, a saved one keeps them.
@@ -550,5 +539,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: {s.secrets} secrets, {s.warnings} warnings, {s.suppressed} suppressed in "
               f"{run.files_scanned} files; report written to {args.output}", file=sys.stderr)
     else:
-        _write(sys.stdout, text)
+        _write(sys.stdout, text)  # type: ignore[arg-type]  # a TextIO (or a test's StringIO)
     return run.exit_code(strict=args.strict)

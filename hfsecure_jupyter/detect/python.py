@@ -236,7 +236,7 @@ def _string_tokens(py: str, starts: list[int]) -> list[list[_Piece]] | None:
 
 
 def _piece(text: str, start: int, end: int) -> _Piece | None:
-    prefix = _STRING_PREFIX.match(text).group(0)
+    prefix = _STRING_PREFIX.match(text).group(0)  # type: ignore[union-attr]  # matches empty
     q = text[len(prefix):len(prefix) + 3]
     quote_len = 3 if q in ('"""', "'''") else 1
     cs, ce = start + len(prefix) + quote_len, end - quote_len
@@ -435,7 +435,7 @@ def _folded_hits(source: str, groups: list[list[_Piece]]) -> list[Hit]:
             pos += len(p.value)
         for h in found:
             preview = mask_secret(h.secret, prefix_len=h.rule.prefix_len)
-            edits = []
+            edits: list[Edit] = []
             for vs, ve, p in bounds:
                 lo, hi = max(vs, h.start), min(ve, h.end)
                 if lo >= hi:

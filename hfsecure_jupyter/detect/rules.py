@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Pattern
 
+from .advice import HF_TOKEN_SETTINGS_URL
+
 __all__ = ["Rule", "RULES", "rule_by_id", "looks_like_placeholder"]
 
 _DIGITS = "0123456789"
@@ -225,7 +227,7 @@ def _start(kw: str, before: str = "A-Za-z0-9_") -> str:
 _PRESIGNED = "".join(f"(?<!(?i:{p})A)" for p in ("X-Amz-Credential=", "X-Amz-Credential%3D", "AWSAccessKeyId=",
                                                    "AWSAccessKeyId%3D"))
 
-HF_TOKEN_URL = "https://huggingface.co/settings/tokens"
+HF_TOKEN_URL = HF_TOKEN_SETTINGS_URL
 
 RULES: tuple[Rule, ...] = (
     Rule(

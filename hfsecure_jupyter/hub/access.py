@@ -31,6 +31,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..constants import HF_TOKEN_ENV_NAMES, HF_TOKEN_SETTINGS_URL
+
 if TYPE_CHECKING:  # auth imports nothing heavy either, but keep this module standalone
     from .auth import AuthStatus
 
@@ -39,7 +41,7 @@ __all__ = ["LOGIN", "TOKEN_USE", "AccessNeed", "AccessVerdict", "Reason", "check
 
 _LEVELS = {"none": 0, "read": 1, "write": 2}
 _CONDITIONAL = "only if private or gated"
-SETTINGS_URL = "https://huggingface.co/settings/tokens"
+SETTINGS_URL = HF_TOKEN_SETTINGS_URL
 
 # Call name -> index of the positional argument holding the repo id (None: keyword only), and the keyword.
 # Checked against huggingface_hub's HfApi signatures in tests/hub/test_access.py.
@@ -100,7 +102,7 @@ LOGIN = "login"
 # Calls that fail without a token whatever the repo (they name none): the job gets the login's token.
 _LOGIN_CALLS = {"whoami", "list_jobs", "inspect_job", "fetch_job_logs",
                 "list_scheduled_jobs", "inspect_scheduled_job"}
-_TOKEN_ENV_NAMES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
+_TOKEN_ENV_NAMES = HF_TOKEN_ENV_NAMES
 
 
 @dataclass(frozen=True)

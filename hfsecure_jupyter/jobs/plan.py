@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Sequence, Union
 
 from .. import detect
+from ..constants import HF_REVOKE, HF_TOKEN_ENV_NAMES
 from ..hub.access import AccessNeed, AccessVerdict, Reason, check_access, recommend_token, required_access
 from .deps import Dependencies, infer_dependencies
 from .spec import JobSpec, SecretMovedWarning, SecretValueError
@@ -50,8 +51,8 @@ MisusePolicy = Literal["block", "warn", "off"]
 #: A login status, or a function that returns one (called only when the job needs a login).
 StatusArg = Union["AuthStatus", Callable[[], "AuthStatus"], None]
 
-_TOKEN_SECRET_NAMES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
-_REVOKE = "if it is a real token, revoke it at https://huggingface.co/settings/tokens"
+_TOKEN_SECRET_NAMES = HF_TOKEN_ENV_NAMES
+_REVOKE = HF_REVOKE
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 

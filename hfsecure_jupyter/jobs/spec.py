@@ -39,23 +39,14 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping
 
 from .. import detect
+from ..constants import DEFAULT_UV_IMAGE, JOB_FLAVORS, JOB_KEY_RE as _KEY, PLACEHOLDER_RE as _PLACEHOLDER
+from ..errors import SecretMovedWarning, SecretValueError
 
 __all__ = [
     "DEFAULT_UV_IMAGE", "JOB_FLAVORS", "JobSpec", "SecretMovedWarning", "SecretValueError",
     "TOKEN_CHECK_MARKER", "add_token_check", "format_timeout", "parse_timeout", "placeholder_name",
     "uv_inline_command",
 ]
-
-#: The image ``run_uv_job`` and the ``hf_jobs`` tool use when none is given.
-DEFAULT_UV_IMAGE = "ghcr.io/astral-sh/uv:python3.12-bookworm"
-
-#: Hardware flavors of huggingface_hub 2.4.0 (``JobHardware``), the offline reference list.
-JOB_FLAVORS: tuple[str, ...] = (
-    "cpu-basic", "cpu-upgrade", "cpu-performance", "cpu-xl",
-    "t4-small", "t4-medium", "l4x1", "l4x4", "l40sx1", "l40sx4", "l40sx8",
-    "a10g-small", "a10g-large", "a10g-largex2", "a10g-largex4", "a100-large", "a100x4", "a100x8",
-    "h200", "h200x2", "h200x4", "h200x8", "rtx-pro-6000", "rtx-pro-6000x2", "rtx-pro-6000x4", "rtx-pro-6000x8",
-)
 
 #: Comment that marks the line added by ``verify_token=True`` (so it is added once).
 TOKEN_CHECK_MARKER = "# hfsecure: verify HF_TOKEN"
@@ -65,8 +56,6 @@ _TOKEN_CHECK = (
     "secrets={'HF_TOKEN': get_token()}; CLI: --secrets HF_TOKEN).\")  " + TOKEN_CHECK_MARKER
 )
 
-_KEY = re.compile(r"^[a-zA-Z][_a-zA-Z0-9]*$")  # the Hub's rule for env and secret names
-_PLACEHOLDER = re.compile(r"^\$(?:\{(?P<b>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<p>[A-Za-z_][A-Za-z0-9_]*))$")
 _INNOCUOUS = re.compile(r"^(?:-?\d+(?:\.\d+)?|true|false|yes|no|on|off|none)$", re.IGNORECASE)
 _URL = re.compile(r"^https?://\S+$")
 _NAMESPACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -100,24 +89,6 @@ def _check_utf8(text: str, what: str) -> None:
         raise ValueError(f"{what} is not valid UTF-8 text (line {line}, column {column}: a lone surrogate "
                          f"{ascii(text[exc.start])}, often from bytes decoded with errors='surrogateescape'): "
                          "fix the text or read the file as UTF-8") from None
-
-
-class SecretValueError(ValueError):
-    """A literal secret value where a job spec only accepts placeholders (the message is masked).
-
-    Attributes:
-        where: which part of the spec held it (``env['API_KEY']``, ``script line 3``...).
-        preview: the masked value (``hf_****wxyz``), never the value.
-    """
-
-    def __init__(self, message: str, *, where: str = "", preview: str = "") -> None:
-        super().__init__(message)
-        self.where = where
-        self.preview = preview
-
-
-class SecretMovedWarning(UserWarning):
-    """A secret-looking ``env`` entry was moved to ``secrets`` (or a literal token was replaced)."""
 
 
 def placeholder_name(value: str) -> str | None:

@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .. import detect
 from .spec import JobSpec, placeholder_name, uv_run_words
+from ..errors import JobError, JobSubmitError, JobTimeoutError, MissingSecretError
+from ..constants import TERMINAL_JOB_STAGES
 
 if TYPE_CHECKING:  # pragma: no cover
     from huggingface_hub import HfApi
@@ -46,50 +48,13 @@ __all__ = [
 ]
 
 #: Stages after which a job never changes.
-TERMINAL_STAGES = frozenset({"COMPLETED", "CANCELED", "ERROR", "DELETED"})
+TERMINAL_STAGES = TERMINAL_JOB_STAGES
 
 # The login status service of callers that hold none (plain Python): its cache answers the namespace
 # question once per token. A kernel passes its own (``status=``), so a submission and ``%hfsecure status``
 # share one whoami cache.
 _shared_status: "StatusService | None" = None
 _shared_lock = threading.Lock()
-
-
-class JobError(RuntimeError):
-    """A job could not be submitted or followed. The message is masked and says how to fix it.
-
-    Attributes:
-        diagnosis: the error doctor's :class:`~hfsecure_jupyter.hub.errors.Diagnosis`, when it knew the error.
-        status: the HTTP status code, when there was one.
-        original: the type name of the underlying exception (the exception itself is not chained: its text
-            came from outside and is replaced by a masked summary).
-    """
-
-    def __init__(self, message: str, *, diagnosis: Any = None, status: int | None = None, original: str = "") -> None:
-        super().__init__(message)
-        self.diagnosis = diagnosis
-        self.status = status
-        self.original = original
-
-
-class JobSubmitError(JobError):
-    """The Hub refused the job or could not be reached while submitting it."""
-
-
-class MissingSecretError(JobError, ValueError):
-    """A secret placeholder cannot be resolved here (not logged in, or a variable is not set).
-
-    Attributes:
-        names: the secrets that could not be resolved (names only).
-    """
-
-    def __init__(self, message: str, *, names: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.names = list(names or [])
-
-
-class JobTimeoutError(JobError, TimeoutError):
-    """:meth:`JobHandle.wait` gave up before the job finished (the job goes on)."""
 
 
 # ------------------------------------------------------------------------------------------------ helpers

@@ -28,15 +28,17 @@ import html
 import time
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
-__all__ = ["JobView", "show_job", "show_local_run", "TERMINAL_STAGES", "LINES_PER_BLOCK", "describe_error"]
+from ..constants import TERMINAL_JOB_STAGES
+
+__all__ = ["JobView", "default_redact", "show_job", "show_local_run", "TERMINAL_STAGES", "LINES_PER_BLOCK", "describe_error"]
 
 #: Stages after which a job changes no more (huggingface_hub's JobStage).
-TERMINAL_STAGES = frozenset({"COMPLETED", "CANCELED", "CANCELLED", "ERROR", "DELETED"})
+TERMINAL_STAGES = TERMINAL_JOB_STAGES
 #: Log lines per display block (a full block is never updated again).
 LINES_PER_BLOCK = 200
 #: Seconds between two in-place updates of the same block while lines pour in.
 UPDATE_EVERY = 0.1
-_STAGE_COLOURS = {"COMPLETED": "#1a7f37", "ERROR": "#cf222e", "CANCELED": "#6e7781", "CANCELLED": "#6e7781",
+_STAGE_COLOURS = {"COMPLETED": "#1a7f37", "ERROR": "#cf222e", "CANCELED": "#6e7781",
                   "DELETED": "#6e7781", "RUNNING": "#0969da", "SCHEDULING": "#9a6700"}
 
 
@@ -50,10 +52,8 @@ class _Handle(Protocol):  # what show_job needs from a jobs.JobHandle
 
 
 def _shell() -> Any:
-    try:
-        from IPython.core.interactiveshell import InteractiveShell
-    except ImportError:  # pragma: no cover - IPython is a dependency
-        return None
+    from IPython.core.interactiveshell import InteractiveShell
+
     return InteractiveShell.instance() if InteractiveShell.initialized() else None
 
 
@@ -227,16 +227,16 @@ class JobView:
         self._flush_block(force=True)
 
 
-def _default_redact() -> Callable[[str], str]:
+def default_redact() -> Callable[[str], str]:
     """The kernel extension's redactor when it is loaded, else one that knows the active token."""
     from .. import detect
 
     shell = _shell()
     if shell is not None:
         try:
-            from . import extension
+            from .state import get_state
 
-            state = extension.get_state(shell)
+            state = get_state(shell)
             red = getattr(state, "redactor", None) if state is not None else None
             if red is not None:
                 return red.redact
@@ -293,7 +293,7 @@ def show_job(handle: _Handle, *, follow: bool = True, redact: Callable[[str], st
         job j1: RUNNING
         'RUNNING'
     """
-    redact = redact or _default_redact()
+    redact = redact or default_redact()
     if hint is None:
         hint = ("detached: handle.logs() to read the logs, handle.cancel() to stop it" if not follow
                 else "interrupt the kernel to stop following (the job keeps running)")
@@ -360,7 +360,7 @@ def show_local_run(run: Callable[[Callable[[str], None]], Any], *, redact: Calla
         hello
         job local run: COMPLETED (exit code 0)
     """
-    redact = redact or _default_redact()
+    redact = redact or default_redact()
     view = JobView(name, None, redact=redact)
     view.set_stage("RUNNING")
     try:

@@ -30,6 +30,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
+from ..errors import ConfigUnreadable
 
 __all__ = ["install", "uninstall", "is_installed_in", "config_dir", "search_dirs", "install_main",
            "uninstall_main", "status_main", "EXTENSION", "ConfigUnreadable", "check_profile"]
@@ -45,17 +46,6 @@ BLOCK = f'{BEGIN}\nc.InteractiveShellApp.extensions.append("{EXTENSION}")\n{END}
 
 
 _PROFILE_RE = re.compile(r"[\w.-]+")
-
-
-class ConfigUnreadable(OSError):
-    """A kernel config file exists but cannot be read (not UTF-8, a directory, no permission).
-
-    Install and uninstall refuse to touch it; ``str()`` is one line naming the file and the reason.
-    """
-
-    def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"{path} is unreadable: {reason}")
-        self.path, self.reason = str(path), reason
 
 
 def check_profile(name: str) -> str:
@@ -418,16 +408,16 @@ def status_main(argv: Sequence[str]) -> int:
     for label, d in search_dirs(args.profile):
         try:
             how = is_installed_in(d)
-        except ConfigUnreadable as exc:
-            unreadable.append((label, exc))
+        except ConfigUnreadable as cu_exc:
+            unreadable.append((label, cu_exc))
             continue
         except OSError as exc:
             unreadable.append((label, ConfigUnreadable(Path(d), exc.strerror or type(exc).__name__)))
             continue
         if how:
             found.append((label, d, how))
-    for label, exc in unreadable:
-        print(f"guard: unknown [{label}], {exc.path} unreadable: {exc.reason}")
+    for label, cu in unreadable:
+        print(f"guard: unknown [{label}], {cu.path} unreadable: {cu.reason}")
     if found:
         for label, d, how in found:
             kind = " (set by hand)" if how == "manual" else ""

@@ -32,6 +32,7 @@ import types
 from typing import Any, Callable, Mapping, Sequence
 
 from .. import detect
+from ..errors import JobEnvSecretError
 
 __all__ = ["JOB_CALLS", "JobEnvSecretError", "install", "is_installed", "move_env_secrets"]
 
@@ -39,10 +40,6 @@ __all__ = ["JOB_CALLS", "JobEnvSecretError", "install", "is_installed", "move_en
 JOB_CALLS: tuple[str, ...] = ("run_job", "run_uv_job", "create_scheduled_job", "create_scheduled_uv_job")
 _MODULE = "huggingface_hub.hf_api"
 _MARK = "__hfsecure_jobcalls__"
-
-
-class JobEnvSecretError(ValueError):
-    """A job call's ``env`` holds a secret that cannot be moved to ``secrets``; nothing was sent."""
 
 
 def move_env_secrets(env: Any, secrets: Any, *, is_secret_value: Callable[[str], bool] | None = None,
@@ -58,7 +55,7 @@ def move_env_secrets(env: Any, secrets: Any, *, is_secret_value: Callable[[str],
         >>> move_env_secrets({"API_KEY": "one-value"}, {"API_KEY": "another"})
         Traceback (most recent call last):
         ...
-        hfsecure_jupyter.kernel.jobcalls.JobEnvSecretError: run_job: env['API_KEY'] looks secret and secrets['API_KEY'] holds another value; nothing was sent. Fix: pass API_KEY once, in secrets= (env is plain text in every job listing).
+        hfsecure_jupyter.errors.JobEnvSecretError: run_job: env['API_KEY'] looks secret and secrets['API_KEY'] holds another value; nothing was sent. Fix: pass API_KEY once, in secrets= (env is plain text in every job listing).
     """
     if not env:
         return env, secrets, []

@@ -38,6 +38,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, ca
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
 
+from ..constants import HF_REVOKE, PLACEHOLDER_RE as _PLACEHOLDER
+from ..errors import JobNotSubmitted, JobRefused
+from .state import KernelState, get_state
+
 if TYPE_CHECKING:  # the Hub and Jobs layers are imported when a magic runs, not at %load_ext
     import argparse
 
@@ -48,33 +52,12 @@ if TYPE_CHECKING:  # the Hub and Jobs layers are imported when a magic runs, not
     from ..jobs import JobHandle, JobPlan, JobSpec
     from ..jobs.plan import MisusePolicy
 
-__all__ = ["HFSecureMagics", "HFJOB_OPTIONS", "JobRefused", "JobSubmitError", "STATUS_TIMEOUT", "find_notebook_path",
+__all__ = ["HFSecureMagics", "HFJOB_OPTIONS", "JobRefused", "JobNotSubmitted", "STATUS_TIMEOUT", "find_notebook_path",
            "parse_env", "parse_hfjob_line", "parse_labels", "parse_secrets"]
 
 #: Seconds ``%hfsecure status`` waits for the Hub before it says "unknown".
 STATUS_TIMEOUT = 2.0
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_PLACEHOLDER = re.compile(r"^\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$")
-
-
-class JobRefused(Exception):
-    """``%%hfjob`` refused to run a job; nothing was submitted. Shown as its lines, not a traceback.
-
-    Example:
-        >>> JobRefused(["refused: no", "fix: yes"])._render_traceback_()
-        ['refused: no', 'fix: yes']
-    """
-
-    def __init__(self, lines: Sequence[str]) -> None:
-        self.lines = [str(x) for x in lines]
-        super().__init__(self.lines[0] if self.lines else "refused")
-
-    def _render_traceback_(self) -> list[str]:
-        return list(self.lines)
-
-
-class JobSubmitError(JobRefused):
-    """The Hub refused or failed the submission; the lines hold the error doctor's cause and fix."""
 
 
 # -- option parsing (pure functions, tested directly) --------------------------------------------------
@@ -167,10 +150,10 @@ def find_notebook_path(user_ns: dict[str, Any] | None = None, environ: dict[str,
         >>> find_notebook_path({}, environ={}) is None
         True
     """
-    environ = os.environ if environ is None else environ
-    user_ns = user_ns or {}
-    for candidate in (user_ns.get("__vsc_ipynb_file__"), user_ns.get("__session__"),
-                      environ.get("JPY_SESSION_NAME")):
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    ns: Mapping[str, Any] = user_ns or {}
+    for candidate in (ns.get("__vsc_ipynb_file__"), ns.get("__session__"),
+                      env.get("JPY_SESSION_NAME")):
         if isinstance(candidate, str) and candidate.strip():
             return candidate.strip()
     return None
@@ -231,26 +214,19 @@ def parse_hfjob_line(line: str) -> argparse.Namespace:
 # -- helpers -------------------------------------------------------------------------------------------
 
 def _redactor(shell: Any) -> Callable[[str], str]:
-    from .display import _default_redact
+    from .display import default_redact
 
-    return _default_redact()
+    return default_redact()
 
 
 def _settings(shell: Any) -> HFSecure | None:
     """The extension's HFSecure settings, or None when the extension is not loaded."""
-    from . import extension
-
-    state = extension.get_state(shell)
+    state = get_state(shell)
     return state.settings if state is not None else None
 
 
-def _extension_state(shell: Any) -> Any:
-    try:
-        from . import extension
-
-        return extension.get_state(shell)
-    except Exception:  # extension absent or not loaded
-        return None
+def _extension_state(shell: Any) -> KernelState | None:
+    return get_state(shell)
 
 
 def _masked_hits(text: str) -> list[str]:
@@ -269,7 +245,7 @@ def _refuse_literal_in_line(line: str) -> None:
             f"refused: the %%hfjob options hold a secret ({', '.join(masked)}); nothing was submitted",
             "fix: pass it by name: -s HF_TOKEN (the value is read from your login at submission), "
             "never -e NAME=<value> or -s NAME=<value>",
-            "if it is a real token, revoke it at https://huggingface.co/settings/tokens: it is now in this "
+            HF_REVOKE + ": it is now in this "
             "notebook's history",
         ])
 
@@ -414,7 +390,7 @@ class HFSecureMagics(Magics):
         try:
             return submit(spec, status=self._status_service())
         except Exception as exc:
-            raise JobSubmitError(["job not submitted: " + _error_text(exc, redact)]) from None
+            raise JobNotSubmitted(["job not submitted: " + _error_text(exc, redact)]) from None
 
     def _run_local(self, spec: JobSpec, redact: Callable[[str], str]) -> None:
         from ..jobs.submit import run_local
@@ -423,7 +399,7 @@ class HFSecureMagics(Magics):
         try:
             show_local_run(lambda on_line: run_local(spec, on_line=on_line), redact=redact)
         except Exception as exc:
-            raise JobSubmitError(["local run failed: " + _error_text(exc, redact)]) from None
+            raise JobNotSubmitted(["local run failed: " + _error_text(exc, redact)]) from None
         return None
 
     def _widgets(self) -> bool:
@@ -542,7 +518,7 @@ class HFSecureMagics(Magics):
         redact = _redactor(self.shell)
         history = None
         if path is None:
-            path = find_notebook_path(self.shell.user_ns)
+            path = find_notebook_path(self.shell.user_ns if self.shell is not None else None)
             if path is None:
                 raise UsageError("%hfsecure scan: cannot tell which notebook this kernel runs; "
                                  "give its path: %hfsecure scan PATH")

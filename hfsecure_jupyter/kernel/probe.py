@@ -29,10 +29,8 @@ MARKER = "HFSECURE-PROBE:"
 
 
 def _current_shell() -> Any:
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is a dependency
-        return None
+    from IPython import get_ipython
+
     return get_ipython()
 
 
@@ -44,7 +42,7 @@ def probe(shell: Any = ...) -> dict[str, Any]:
     hooks installed), ``magics``, ``version``.
     """
     from .. import __version__
-    from .extension import get_state
+    from .state import get_state
 
     if shell is ...:
         shell = _current_shell()

@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from .. import detect
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .extension import KernelState
+    from .state import KernelState
 
 __all__ = ["OutputRedaction", "redact_data", "known_secret_values", "token_file_paths"]
 
@@ -334,8 +334,8 @@ class OutputRedaction:
     def install(self) -> None:
         state, shell = self.state, self.shell
         state.register_event("pre_run_cell", self.refresh_known)
-        display_pub = getattr(shell, "display_pub", None)
-        displayhook = getattr(shell, "displayhook", None)
+        display_pub: Any = getattr(shell, "display_pub", None)
+        displayhook: Any = getattr(shell, "displayhook", None)
         zmq = hasattr(display_pub, "register_hook") and hasattr(displayhook, "register_hook")
         if zmq:
             self.mode = "ipykernel"

@@ -73,7 +73,7 @@ def kernel_settings() -> HFSecure:
     """The kernel extension's settings if it is loaded, else settings from the shell's config."""
     shell = _shell()
     if shell is not None:
-        from ..kernel.extension import get_state
+        from ..kernel.state import get_state
 
         state = get_state(shell)
         if state is not None:
@@ -90,7 +90,7 @@ def kernel_status_service() -> StatusService:
     loaded, so the magics, jobs and widgets share one cache), else one for the widgets of this process."""
     shell = _shell()
     if shell is not None:
-        from ..kernel.extension import get_state
+        from ..kernel.state import get_state
 
         state = get_state(shell)
         if state is not None:

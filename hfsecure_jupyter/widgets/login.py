@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W  # type: ignore[import-untyped]
 
+from ..constants import HF_TOKEN_SETTINGS_URL
 from ..hub.auth import AuthStatus, TokenSource
 from ._common import COLORS, FG_DIM, MONO, ThreadSafeUpdates, box_html, esc, kernel_status_service, pill
 
@@ -98,7 +99,7 @@ def rotation_note(age_days: int | None, rotate_after_days: int) -> str:
     """
     if age_days is None or rotate_after_days <= 0 or age_days < rotate_after_days:
         return ""
-    return f"created {age_days} days ago: consider rotating it (https://huggingface.co/settings/tokens)"
+    return f"created {age_days} days ago: consider rotating it ({HF_TOKEN_SETTINGS_URL})"
 
 
 def _role_text(status: AuthStatus) -> str:

@@ -11,14 +11,18 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 #: What ``hfsecure scan FILES`` may import from the package; anything else (Hub, kernel, Jupyter) is lazy.
 ALLOWED = {"hfsecure_jupyter", "hfsecure_jupyter.cli", "hfsecure_jupyter.scan_cli", "hfsecure_jupyter.report",
-           "hfsecure_jupyter.git_cli", "hfsecure_jupyter.baseline"}
+           "hfsecure_jupyter.git_cli", "hfsecure_jupyter.baseline", "hfsecure_jupyter.errors"}
 
+# Only what the scan itself imports counts: an interpreter may load modules before any of ours at start-up
+# (Debian's Python imports its /usr/lib/python3.X/sitecustomize.py in every venv made from it).
 PROBE = """
 import sys
+startup = set(sys.modules)
 from hfsecure_jupyter import cli
 code = cli.main(["scan", *sys.argv[1:]])
-mods = sorted(m for m in sys.modules if m.split(".")[0] not in sys.stdlib_module_names)
-heavy = [m for m in ("importlib.metadata", "subprocess", "email", "zipfile", "asyncio", "sqlite3") if m in sys.modules]
+new = set(sys.modules) - startup
+mods = sorted(m for m in new if m.split(".")[0] not in sys.stdlib_module_names)
+heavy = [m for m in ("importlib.metadata", "subprocess", "email", "zipfile", "asyncio", "sqlite3") if m in new]
 print(code, " ".join(mods), "|", " ".join(heavy))
 """
 
