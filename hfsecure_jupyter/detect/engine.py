@@ -25,14 +25,17 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from .findings import Edit, Finding, fingerprint, mask_secret
-from .rules import RULES, Rule
+from .rules import (RULE_KEYWORDS, RULES, ZERO_WIDTH, Rule, base64_markers, group_check, group_literal,
+                    group_piece, group_raw_regex, rule_groups)
 
 __all__ = ["Hit", "find_secrets", "might_contain_secret", "raw_candidates", "scan_text", "hits_to_findings", "KEYWORDS",
            "line_col", "is_suppressed_line", "LineIndex"]
 
-# base64 of "hf_" and "api_org_" at the three byte alignments (only the characters fixed by the prefix).
-_B64_MARKERS = ("aGZf", "hmX", "oZl", "YXBpX29yZ1", "FwaV9vcmdf", "hcGlfb3JnX")
-_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
+# base64 of the keywords of the rules that ask for it ("hf_", "api_org_") at the three byte alignments
+# (only the characters fixed by the prefix); the raw-bytes prefilter looks for the "raw" ones only.
+_B64_MARKERS = base64_markers()
+_B64_RAW_MARKERS = base64_markers(raw=True)
+_ZERO_WIDTH = ZERO_WIDTH
 # Markers that call for the normalised view. Escapes are keyed on the escaped forms of 'h', 'f', '_'
 # and 'a' so that ordinary escapes (``\n``, ``\x00``, ANSI in tracebacks) do not trigger it alone.
 _ESCAPE_MARKERS = ("\\u0068", "\\x68", "\\u0066", "\\x66", "\\u005f", "\\u005F", "\\x5f", "\\x5F",
@@ -40,7 +43,9 @@ _ESCAPE_MARKERS = ("\\u0068", "\\x68", "\\u0066", "\\x66", "\\u005f", "\\u005F",
 # HTML character references of the same characters ("hf&#95;..." in a text/html output or markdown).
 _ENTITY_MARKERS = ("&#95;", "&#x5f;", "&#X5F;", "&#104;", "&#x68;", "&#102;", "&#97;", "&lowbar;", "&UnderBar;")
 _ENTITY_RE = r"&(?:#(?:0*(?:95|104|102|97)|[xX]0*(?:5[fF]|68|66|61));|lowbar;|UnderBar;)"
-_RULE_KEYWORDS = tuple(dict.fromkeys(k for r in RULES for k in r.keywords))
+_RULE_KEYWORDS = RULE_KEYWORDS
+# The rules by prefilter group (one check, one pass over the text, per group).
+_RULE_GROUPS = rule_groups()
 #: Everything the prefilter looks for, as plain strings (documentation and tests).
 KEYWORDS: tuple[str, ...] = _RULE_KEYWORDS + _B64_MARKERS + _ESCAPE_MARKERS + _ENTITY_MARKERS + tuple(_ZERO_WIDTH)
 
@@ -56,15 +61,17 @@ def _checks(kind: type) -> tuple[tuple, tuple]:
 
     zw_escaped = r"\\u(?:200[bcdBCD]|2060|[fF][eE][fF][fF]|00[aA][dD]|180[eE])"
     escapes = r"\\(?:u00(?:68|66|5[fF]|61)|x(?:68|66|5[fF]|61)|1(?:50|46|37|41))|" + zw_escaped
-    rules: list = [b("hf_"), b("api_org_"), b("sk-"), b("xox"),
-                   re.compile(b(r"gh[pousr]_|github_pat_")), re.compile(b(r"A(?:KI|SI|BI|CC)A|AIza"))]
+    rules: list = []
+    for group in _RULE_GROUPS:
+        literal = group_literal(group)
+        rules.append(b(literal) if literal is not None else re.compile(b(group_check(group))))
     encoded: list = [re.compile(b(escapes)), re.compile(b(r"%(?:5[fF]|6[68])"))]
     if kind is bytes:
         # Raw files: each pass costs ~3 ms per 10 MB, so only the likely encodings of a token's prefix:
         # U+200B-U+200D, U+2060, U+FEFF and base64 of "hf_" (still found inside parsed fields: soft
         # hyphen, U+180E and base64 of "api_org_").
         encoded += [re.compile(b"\xe2(?:\x80[\x8b-\x8d]|\x81\xa0)"), b"\xef\xbb\xbf"]
-        encoded += [b(m) for m in _B64_MARKERS[:3]]
+        encoded += [b(m) for m in _B64_RAW_MARKERS]
     else:
         encoded += list(_ZERO_WIDTH)
         encoded += [b(m) for m in _B64_MARKERS]
@@ -185,10 +192,7 @@ def might_contain_secret(text: str | bytes) -> bool:
 
 
 # Per rule check (same order as the rule checks of _checks): the keyword, the body, the next byte.
-_RAW_RULES = tuple(re.compile(p, re.DOTALL) for p in (
-    rb"hf_([A-Za-z0-9]{0,40})(.?)", rb"api_org_([A-Za-z0-9]{0,40})(.?)", rb"sk-([A-Za-z0-9_-]{0,200})(.?)",
-    rb"xox[bpae]-([A-Za-z0-9_-]{0,120})(.?)", rb"gh(?:[pousr]_|ithub_pat_)([A-Za-z0-9_]{0,90})(.?)",
-    rb"A(?:KIA|SIA|BIA|CCA|Iza)([A-Za-z0-9_-]{0,40})(.?)"))
+_RAW_RULES = tuple(re.compile(group_raw_regex(g), re.DOTALL) for g in _RULE_GROUPS)
 _ZW_BYTES = rb"(?:\xe2\x80[\x8b-\x8d]|\xe2\x81\xa0|\xef\xbb\xbf)"
 # A zero-width character matters in raw bytes only where it splits a prefix (else "hf_" is intact).
 _RAW_ZW_SPLIT = re.compile(rb"h" + _ZW_BYTES + rb"+f" + _ZW_BYTES + rb"*_|hf" + _ZW_BYTES + rb"+_")
@@ -265,17 +269,10 @@ def _find_bytes(data: bytes, needle: bytes, pos: int = 0) -> _Found | None:
     return _Found(i, i + len(needle)) if i >= 0 else None
 
 
-# One regex per keyword, each starting with its literal (fast), tried only when the keyword is there.
 # The rule checks of the prefilter, each with the rules it gates and a regex for a piece of a secret
 # that ends at a quote or backslash (the rest may follow in a concatenated literal or an escape).
-_GROUP_RULES = (("hf-user-token",), ("hf-org-token",), ("anthropic-api-key", "openai-api-key"), ("slack-token",),
-                ("github-token", "github-fine-grained-token"), ("aws-access-key-id", "google-api-key"))
 # (Shorter than a whole secret: a complete one ending at a quote is found by the raw scan already.)
-_GROUP_PIECES = (r"hf_[A-Za-z0-9]{0,33}", r"api_org_[A-Za-z0-9]{0,33}", r"sk-[A-Za-z0-9_-]{0,40}",
-                 r"xox[bpae]-[A-Za-z0-9_-]{0,40}", r"gh(?:[pousr]_[A-Za-z0-9]{0,35}|ithub_pat_[A-Za-z0-9_]{0,81})",
-                 r"A(?:KIA|SIA|BIA|CCA)[A-Z2-7]{0,15}|AIza[A-Za-z0-9_-]{0,34}")
-_GROUPS = tuple((check, tuple(r for r in RULES if r.id in ids), re.compile("(?:" + piece + r")[\"'\\]"))
-                for check, ids, piece in zip(_RULE_CHECKS_STR, _GROUP_RULES, _GROUP_PIECES))
+_GROUPS = tuple((check, group, re.compile(group_piece(group))) for check, group in zip(_RULE_CHECKS_STR, _RULE_GROUPS))
 assert {r.id for g in _GROUPS for r in g[1]} == {r.id for r in RULES}, "every rule belongs to a prefilter group"
 
 

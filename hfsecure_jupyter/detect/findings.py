@@ -15,6 +15,8 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from .rules import MASK_PREFIXES
+
 __all__ = ["FindingKind", "Severity", "Finding", "Edit", "mask_secret", "fingerprint", "MASK_FILL", "SHOW_LAST"]
 
 #: What a finding is: a literal secret, or code that leaks one without a literal.
@@ -27,9 +29,8 @@ MASK_FILL = "****"
 #: How many trailing characters a preview keeps.
 SHOW_LAST = 4
 
-_PREFIXES = ("github_pat_", "api_org_", "sk-ant-", "sk-proj-", "sk-svcacct-", "sk-admin-", "hf_", "sk-",
-             "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "xoxb-", "xoxp-", "xoxa-", "xoxe-",
-             "AKIA", "ASIA", "ABIA", "ACCA", "AIza")
+# The prefixes a preview keeps, longest first (derived from the rules).
+_PREFIXES = MASK_PREFIXES
 
 
 def mask_secret(secret: str, *, fill: str = MASK_FILL, show_last: int = SHOW_LAST, prefix_len: int | None = None) -> str:

@@ -24,11 +24,12 @@ from typing import TYPE_CHECKING, Iterator
 from .engine import find_secrets
 from .findings import Finding, fingerprint, mask_secret
 from .ipython import line_starts, mask_ipython
+from .rules import MisuseRule
 
 if TYPE_CHECKING:
     from .ipython import MaskedSource
 
-__all__ = ["is_secret_name", "might_misuse", "misuse_findings", "scan_misuse", "MISUSE_RULES"]
+__all__ = ["is_secret_name", "might_misuse", "misuse_findings", "scan_misuse", "MISUSE_RULES", "MISUSE_RECORDS"]
 
 _SECRET_NAME = re.compile(
     r"(?:^|_)(?:TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|PASSWD|PWD|APIKEY|API_KEY|KEY|CREDENTIALS?|AUTH)(?:$|_)",
@@ -51,33 +52,52 @@ _ECHO_FUNCS = {"print", "display", "pprint", "repr", "str", "Markdown", "HTML", 
                "warning", "error", "critical", "log", "exception"}
 _TOKEN_GETTERS = {"get_token", "_get_token_from_environment", "_get_token_from_file"}
 
-MISUSE_RULES: dict[str, tuple[str, str]] = {
-    "secret-in-job-env": (
+#: The misuse rules, as data (the Python analysis below decides; the shell forms are the records' patterns).
+MISUSE_RECORDS: tuple[MisuseRule, ...] = (
+    MisuseRule(
+        "secret-in-job-env",
         "A secret is passed to a Hugging Face Job through env, which is stored and shown in plain text in "
         "every job listing and in the job's page.",
         'Pass it through secrets instead: secrets={"HF_TOKEN": "$HF_TOKEN"} with the hf_jobs tool, '
-        'secrets={"HF_TOKEN": get_token()} in Python, --secrets HF_TOKEN on the command line.'),
-    "secret-in-job-cli-env": (
+        'secrets={"HF_TOKEN": get_token()} in Python, --secrets HF_TOKEN on the command line.',
+        true_samples=('run_job(image="python:3.12", command=["python"], env={"HF_TOKEN": get_token()})',
+                      'hf_jobs("uv", {"script": "x.py", "env": {"HF_TOKEN": "$HF_TOKEN"}})'),
+        false_samples=('run_job(image="x", command=["y"], secrets={"HF_TOKEN": get_token()})',
+                       'run_job(image="x", command=["y"], env={"BATCH_SIZE": "8"})'),
+    ),
+    MisuseRule(
+        "secret-in-job-cli-env",
         "hf jobs -e/--env puts the secret in the job's plain-text environment (and --dry-run prints it).",
-        "Use --secrets HF_TOKEN (the value is taken from your login when the job is created)."),
-    "token-printed-by-cli": (
+        "Use --secrets HF_TOKEN (the value is taken from your login when the job is created).",
+        shell=(re.compile(
+            r"\b(?:hf|huggingface-cli)\s+jobs\s+(?:uv\s+|scheduled\s+(?:uv\s+)?)?run\b[^\n]*?(?:\s-e|\s--env)(?:\s+|=)"
+            r"['\"]?(?P<name>[A-Za-z_][A-Za-z0-9_]*)"),),
+        true_samples=("!hf jobs run -e HF_TOKEN python:3.12 python -c 'print(1)'",),
+        false_samples=("!hf jobs run --secrets HF_TOKEN python:3.12 python -c 'print(1)'",),
+    ),
+    MisuseRule(
+        "token-printed-by-cli",
         "This command prints your token into the cell output, which is saved with the notebook.",
-        "Use `hf auth whoami` to check who is logged in; copy a token only from the settings page."),
-    "secret-echoed": (
+        "Use `hf auth whoami` to check who is logged in; copy a token only from the settings page.",
+        shell=(re.compile(r"\b(?:hf|huggingface-cli)\s+auth\s+token\b"),),
+        true_samples=("!hf auth token",), false_samples=("!hf auth whoami",),
+    ),
+    MisuseRule(
+        "secret-echoed",
         "This shows a secret's value in the output, which is saved with the notebook and shared with it.",
-        "Print whoami() or a masked form (hf_****abcd) instead of the value."),
-}
-
-_SHELL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("secret-in-job-cli-env", re.compile(
-        r"\b(?:hf|huggingface-cli)\s+jobs\s+(?:uv\s+|scheduled\s+(?:uv\s+)?)?run\b[^\n]*?(?:\s-e|\s--env)(?:\s+|=)"
-        r"['\"]?(?P<name>[A-Za-z_][A-Za-z0-9_]*)")),
-    ("token-printed-by-cli", re.compile(r"\b(?:hf|huggingface-cli)\s+auth\s+token\b")),
-    ("secret-echoed", re.compile(r"\becho\b[^\n|;&]*\$\{?(?P<name>[A-Za-z_][A-Za-z0-9_]*)")),
-    ("secret-echoed", re.compile(r"\bprintenv\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)")),
-    ("secret-echoed", re.compile(r"^\s*[!%]?(?:printenv|env)\s*$", re.MULTILINE)),
-    ("secret-echoed", re.compile(r"^\s*%env\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*$", re.MULTILINE)),
+        "Print whoami() or a masked form (hf_****abcd) instead of the value.",
+        shell=(re.compile(r"\becho\b[^\n|;&]*\$\{?(?P<name>[A-Za-z_][A-Za-z0-9_]*)"),
+               re.compile(r"\bprintenv\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)"),
+               re.compile(r"^\s*[!%]?(?:printenv|env)\s*$", re.MULTILINE),
+               re.compile(r"^\s*%env\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*$", re.MULTILINE)),
+        true_samples=("print(get_token())", "!echo $HF_TOKEN", 'tok = get_token()\nprint(f"using {tok}")'),
+        false_samples=('print("HF_TOKEN" in os.environ)', "!echo $HOME", 'login(token=os.environ["HF_TOKEN"])'),
+    ),
 )
+#: id -> (message, fix), derived from :data:`MISUSE_RECORDS` (what reports list).
+MISUSE_RULES: dict[str, tuple[str, str]] = {r.id: (r.description, r.fix) for r in MISUSE_RECORDS}
+
+_SHELL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((r.id, p) for r in MISUSE_RECORDS for p in r.shell)
 
 
 def is_secret_name(name: str) -> bool:

@@ -21,12 +21,12 @@ import re
 from array import array
 from typing import Iterable, Sequence
 
-from .engine import _ZERO_WIDTH, find_secrets
+from .engine import KEYWORDS, find_secrets, might_contain_secret
 from .findings import MASK_FILL, SHOW_LAST, Edit, mask_secret
+from .rules import RULE_KEYWORDS as _RULE_KEYWORDS
+from .rules import ZERO_WIDTH as _ZERO_WIDTH
 
 __all__ = ["Redactor", "StreamRedactor", "redact", "redact_strict", "apply_edits"]
-
-from .engine import _RULE_KEYWORDS, KEYWORDS, might_contain_secret
 
 # Characters a secret can be made of, raw or encoded (escapes, percent-encoding, base64, ANSI codes,
 # zero-width characters): a run of them at the end of a stream may still grow into a secret.

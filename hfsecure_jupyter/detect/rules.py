@@ -16,13 +16,21 @@ Example:
 
 from __future__ import annotations
 
+import base64
+import os
+import random
 import re
+import string
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Pattern
+from re import _parser as _sre_parser  # type: ignore[attr-defined]
+from typing import Any, Callable, ClassVar, Iterator, Pattern, Tuple, Union
 
 from .advice import HF_TOKEN_SETTINGS_URL
 
-__all__ = ["Rule", "RULES", "rule_by_id", "looks_like_placeholder"]
+__all__ = ["Rule", "MisuseRule", "RULES", "RULE_KEYWORDS", "MASK_PREFIXES", "ZERO_WIDTH", "rule_by_id",
+           "token_rule", "looks_like_placeholder", "keyword_regex", "rule_groups", "group_keywords", "group_check",
+           "group_literal",
+           "group_raw_regex", "group_piece", "base64_markers"]
 
 _DIGITS = "0123456789"
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
@@ -160,19 +168,55 @@ def _valid_aws(body: str) -> bool:
     return not looks_like_placeholder(body) and len(set(body)) >= 8
 
 
+#: A sample text of a rule: a string (``{token}`` stands for a fake token of the rule, made at run time)
+#: or a function of that fake token (so that no token-shaped literal is written in the tree).
+Sample = Union[str, Callable[[str], str]]
+#: A part of a fake token: a literal, or ``(alphabet, length)`` drawn at random, or
+#: ``(alphabet, length, True)`` when ``digits=False`` may draw letters only.
+FakePart = Union[str, Tuple[Any, ...]]
+
+_ALNUM = string.ascii_letters + string.digits
+
+
+def _draw(rng: random.Random, n: int, alphabet: str) -> str:
+    # Guarantee the mixed case a real body has (a random 34-letter body lacks it once in 10^10).
+    mixed = any(c.islower() for c in alphabet) and any(c.isupper() for c in alphabet)
+    while True:
+        body = "".join(rng.choice(alphabet) for _ in range(n))
+        if not mixed or (any(c.islower() for c in body) and any(c.isupper() for c in body)):
+            return body
+
+
+def _build_sample(sample: Sample, token: str) -> str:
+    return sample(token) if callable(sample) else sample.replace("{token}", token)
+
+
 @dataclass(frozen=True)
 class Rule:
-    """One kind of secret.
+    """One kind of secret, as data: everything the engine, the redactor and the tests need is derived
+    from this record (build one with :func:`token_rule`).
 
     Attributes:
         id: stable identifier used in reports and suppression (``hf-user-token``).
         description: what the secret is, for people.
-        keywords: literal strings one of which must occur for the pattern to be tried.
+        keywords: literal prefixes one of which must occur for the pattern to be tried; each is also
+            what a masked preview keeps (``hf_`` -> ``hf_****wxyz``).
         pattern: regular expression matched *at* a keyword occurrence; group ``body`` is validated.
         validator: returns False for placeholders and fills.
         prefix_len: characters of the prefix kept in a masked preview (``hf_`` -> 3).
         provider: who issued it, for messages.
         revoke_url: where the owner revokes it.
+        group: rules with the same group share one prefilter check (one pass over the text); ``""``
+            gives the rule a check of its own.
+        alphabet: the characters (a regex class's contents) that follow the keyword in a secret.
+        max_len: the most characters that follow the keyword in a secret.
+        fake_kind: the name :func:`hfsecure_jupyter.testing.fake_token` knows the fake by (``"hf"``).
+        fake: how a fake secret is made (see :data:`FakePart`).
+        mask_prefixes: longer prefixes a preview keeps when the rule is not known (``sk-proj-``).
+        base64: ``"fields"`` when base64 of a keyword is looked for in parsed text, ``"raw"`` when also
+            in raw file bytes.
+        true_samples, false_samples: texts that must and must not be found as this rule (checked for
+            every rule by one test).
     """
 
     id: str
@@ -184,6 +228,21 @@ class Rule:
     provider: str = ""
     revoke_url: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
+    group: str = ""
+    alphabet: str = "A-Za-z0-9"
+    max_len: int = 0
+    fake_kind: str = ""
+    fake: tuple[FakePart, ...] = ()
+    mask_prefixes: tuple[str, ...] = ()
+    base64: str = ""
+    true_samples: tuple[Sample, ...] = ()
+    false_samples: tuple[Sample, ...] = ()
+    kind: ClassVar[str] = "secret"
+
+    @property
+    def check_group(self) -> str:
+        """The prefilter group this rule belongs to."""
+        return self.group or self.id
 
     def match_at(self, text: str, pos: int) -> "re.Match[str] | None":
         """Match this rule at ``pos`` (a keyword occurrence), validator included."""
@@ -197,6 +256,58 @@ class Rule:
         for m in self.pattern.finditer(text):
             if self.validator(m.group("body")):
                 yield m
+
+    def make_fake(self, rng: random.Random, digits: bool = True) -> str:
+        """A random secret of this kind, made now from :attr:`fake`.
+
+        Example:
+            >>> rule_by_id("hf-org-token").make_fake(random.Random(1))[:8]
+            'api_org_'
+        """
+        out = []
+        for part in self.fake:
+            if isinstance(part, str):
+                out.append(part)
+            else:
+                alphabet, n = part[0], part[1]
+                if not digits and len(part) > 2 and part[2]:
+                    alphabet = "".join(c for c in alphabet if not c.isdigit())
+                out.append(_draw(rng, n, alphabet))
+        return "".join(out)
+
+    def samples(self, seed: int = 0) -> tuple[list[str], list[str]]:
+        """The rule's true and false samples, with a fake secret of ``seed`` put in.
+
+        Example:
+            >>> true, false = rule_by_id("hf-user-token").samples()
+            >>> len(true) > 0 and len(false) > 0
+            True
+        """
+        token = self.make_fake(random.Random(seed))
+        return ([_build_sample(s, token) for s in self.true_samples],
+                [_build_sample(s, token) for s in self.false_samples])
+
+
+@dataclass(frozen=True)
+class MisuseRule:
+    """One kind of code that leaks a secret without a literal (reported as a warning with its fix).
+
+    The matching itself is the Python analysis of :mod:`.misuse` (it needs the syntax tree); the
+    shell forms are :attr:`shell` patterns. Samples are checked for every rule by one test, as for
+    :class:`Rule`.
+    """
+
+    id: str
+    description: str
+    fix: str
+    shell: tuple[Pattern[str], ...] = ()
+    true_samples: tuple[Sample, ...] = ()
+    false_samples: tuple[Sample, ...] = ()
+    kind: ClassVar[str] = "misuse"
+
+    def samples(self, seed: int = 0) -> tuple[list[str], list[str]]:
+        """The true and false samples (misuse samples hold no secret)."""
+        return [_build_sample(s, "") for s in self.true_samples], [_build_sample(s, "") for s in self.false_samples]
 
 
 # Characters that may not touch a token on the left or the right (otherwise it is part of a longer
@@ -223,106 +334,281 @@ def _start(kw: str, before: str = "A-Za-z0-9_") -> str:
             + "|".join("(?<=" + b + k + ")" for b in behind) + "))")
 
 
+def keyword_regex(words: "tuple[str, ...] | list[str]") -> str:
+    """One regex for literal ``words``, written as a tree of their common prefixes (``re`` scans for a
+    leading literal at memchr speed, then tries only the branches that can follow).
+
+    Example:
+        >>> keyword_regex(["xoxb-", "xoxp-"])
+        'xox(?:b\\\\-|p\\\\-)'
+        >>> keyword_regex(["ghp_", "gho_", "github_pat_"])
+        'g(?:h(?:p_|o_)|ithub_pat_)'
+    """
+    words = list(dict.fromkeys(words))
+    common = os.path.commonprefix(words)
+    if len(words) == 1:
+        return re.escape(common)
+    by_first: dict[str, list[str]] = {}
+    for w in words:
+        if len(w) > len(common):
+            by_first.setdefault(w[len(common)], []).append(w[len(common):])
+    alts = [keyword_regex(g) for g in by_first.values()]
+    body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+    optional = any(len(w) == len(common) for w in words)
+    return re.escape(common) + ("(?:" + body + ")?" if optional else body)
+
+
+def token_rule(id: str, description: str, keywords: tuple[str, ...], body: str, *, head: str = "",
+               before: str = "A-Za-z0-9_", after: str = _NA, not_after: tuple[str, ...] = (),
+               alphabet: str = "A-Za-z0-9", true_samples: tuple[Sample, ...] | None = None,
+               false_samples: tuple[Sample, ...] | None = None, **fields: Any) -> Rule:
+    """A :class:`Rule` for a secret that starts with one of ``keywords``: the one place that writes a
+    rule's pattern (the left boundary, the keywords, ``head``, the validated ``body``, the right
+    boundary ``after``) and derives its preview prefix and longest length.
+
+    Args:
+        head: regex between the keyword and the body (``ant-api03-``).
+        before: characters that may not stand right before the keyword.
+        not_after: texts (case-insensitive) after which the keyword is not a secret (a presigned URL).
+        alphabet: what the secret is made of after the keyword (for the raw-bytes prefilter).
+        true_samples, false_samples: default to a few forms every rule must handle.
+
+    Example:
+        >>> r = token_rule("acme-key", "Acme key", ("acme_",), "[a-z0-9]{20}", fake=("acme_", ("abc123", 20)))
+        >>> r.prefix_len, r.max_len, bool(r.match_at("acme_" + "a1b2c3d4e5" * 2, 0))
+        (5, 20, True)
+    """
+    anchor = os.path.commonprefix(list(keywords))
+    if len({len(k) for k in keywords}) != 1:
+        raise ValueError(f"{id}: keywords of one rule have one length (the preview keeps that many characters)")
+    rest = [k[len(anchor):] for k in keywords]
+    lead = keyword_regex(rest) if any(rest) else ""
+    guards = "".join(f"(?<!(?i:{p}){re.escape(anchor)})" for p in not_after)
+    source = re.escape(anchor) + _start(anchor, before) + guards + lead + head + "(?P<body>" + body + ")" + after
+    width = _sre_parser.parse(lead + head + body).getwidth()[1]
+    if true_samples is None:
+        true_samples = ("{token}", 'key = "{token}"', "use {token} here", "Bearer {token}\n")
+    if false_samples is None:
+        false_samples = (lambda t: "x" + t, lambda t: t[:len(keywords[0])] + "x" * (len(t) - len(keywords[0])),
+                         keywords[0] + "<your key>")
+    return Rule(id=id, description=description, keywords=tuple(keywords), pattern=re.compile(source),
+                prefix_len=len(keywords[0]), alphabet=alphabet, max_len=len(anchor) - len(keywords[0]) + width,
+                fake_kind=fields.pop("fake_kind", id), true_samples=true_samples, false_samples=false_samples,
+                **fields)
+
+
 # An access key id alone in a presigned URL is public by design (the signature, not the id, grants access).
-_PRESIGNED = "".join(f"(?<!(?i:{p})A)" for p in ("X-Amz-Credential=", "X-Amz-Credential%3D", "AWSAccessKeyId=",
-                                                   "AWSAccessKeyId%3D"))
+_PRESIGNED = ("X-Amz-Credential=", "X-Amz-Credential%3D", "AWSAccessKeyId=", "AWSAccessKeyId%3D")
 
 HF_TOKEN_URL = HF_TOKEN_SETTINGS_URL
+_HF_FALSE: tuple[Sample, ...] = (
+    lambda t: "x" + t, lambda t: t + "Q7", lambda t: "x_" + t,
+    lambda t: t.lower(), lambda t: t[:3] + t[3:].upper(),
+    lambda t: t[:-34] + "x" * 34, lambda t: t[:-34] + "AutoModel" + "ForSequenceClassification",
+    lambda t: t[:-34] + "0123456789" * 3 + "abcd", "from huggingface_hub import hf_hub_download",
+    'login(token="hf_...")', "HF_TOKEN = os.environ['HF_TOKEN']",
+)
 
 RULES: tuple[Rule, ...] = (
-    Rule(
-        id="hf-user-token",
-        description="Hugging Face user access token",
-        keywords=("hf_",),
-        pattern=re.compile(r"hf_" + _start("hf_") + r"(?P<body>[A-Za-z0-9]{34})" + _NA),
-        validator=_valid_hf,
-        prefix_len=3,
-        provider="Hugging Face",
-        revoke_url=HF_TOKEN_URL,
-        tags=("huggingface",),
+    token_rule(
+        "hf-user-token", "Hugging Face user access token", ("hf_",), "[A-Za-z0-9]{34}",
+        validator=_valid_hf, provider="Hugging Face", revoke_url=HF_TOKEN_URL, tags=("huggingface",),
+        fake_kind="hf", fake=("hf_", (_ALNUM, 34, True)), base64="raw",
+        true_samples=("{token}", 'login(token="{token}")', "Bearer {token}", "?token={token}&x=1",
+                      lambda t: t.replace("_", "\\u005f"), lambda t: t[:4] + "\u200b" + t[4:]),
+        false_samples=_HF_FALSE,
     ),
-    Rule(
-        id="hf-org-token",
-        description="Hugging Face organization API token (legacy)",
-        keywords=("api_org_",),
-        pattern=re.compile(r"api_org_" + _start("api_org_") + r"(?P<body>[A-Za-z0-9]{34})" + _NA),
-        validator=_valid_hf,
-        prefix_len=8,
-        provider="Hugging Face",
-        revoke_url=HF_TOKEN_URL,
-        tags=("huggingface",),
+    token_rule(
+        "hf-org-token", "Hugging Face organization API token (legacy)", ("api_org_",), "[A-Za-z0-9]{34}",
+        validator=_valid_hf, provider="Hugging Face", revoke_url=HF_TOKEN_URL, tags=("huggingface",),
+        fake_kind="hf-org", fake=("api" + "_org_", (_ALNUM, 34, True)), base64="fields",
+        false_samples=(lambda t: "x" + t, lambda t: t + "Q7", lambda t: t.lower(), "api_org_name = 'acme'"),
     ),
-    Rule(
-        id="anthropic-api-key",
-        description="Anthropic API key",
-        keywords=("sk-ant-",),
-        pattern=re.compile(r"sk-" + _start("sk-") + r"ant-(?:api|admin|sid)\d\d-(?P<body>[A-Za-z0-9_-]{80,110})" + _NA_DASH),
-        prefix_len=7,
-        provider="Anthropic",
-        revoke_url="https://console.anthropic.com/settings/keys",
+    token_rule(
+        "anthropic-api-key", "Anthropic API key", ("sk-ant-",), "[A-Za-z0-9_-]{80,110}",
+        head=r"(?:api|admin|sid)\d\d-", after=_NA_DASH, alphabet="A-Za-z0-9_-", group="sk",
+        provider="Anthropic", revoke_url="https://console.anthropic.com/settings/keys",
+        fake_kind="anthropic", fake=("sk-" + "ant-api03-", (_ALNUM + "-_", 93), "AA"),
     ),
-    Rule(
-        id="openai-api-key",
-        description="OpenAI API key",
-        keywords=("sk-",),
+    token_rule(
         # Every OpenAI key carries "T3BlbkFJ" (base64 of "OpenAI"): no false alarms on code.
-        pattern=re.compile(r"sk-" + _start("sk-") + r"(?:(?:proj|svcacct|admin)-)?(?P<body>[A-Za-z0-9_-]{16,160}T3BlbkFJ"
-                           r"[A-Za-z0-9_-]{16,160})" + _NA_DASH),
-        prefix_len=3,
-        provider="OpenAI",
-        revoke_url="https://platform.openai.com/api-keys",
+        "openai-api-key", "OpenAI API key", ("sk-",), "[A-Za-z0-9_-]{16,160}T3BlbkFJ[A-Za-z0-9_-]{16,160}",
+        head="(?:(?:proj|svcacct|admin)-)?", after=_NA_DASH, alphabet="A-Za-z0-9_-", group="sk",
+        provider="OpenAI", revoke_url="https://platform.openai.com/api-keys",
+        mask_prefixes=("sk-proj-", "sk-svcacct-", "sk-admin-"),
+        fake_kind="openai", fake=("sk-" + "proj-", (_ALNUM, 40), "T3Blbk" + "FJ", (_ALNUM, 40)),
+        false_samples=(lambda t: "x" + t, lambda t: t.replace("T3Blbk" + "FJ", "T3Blbk" + "XX"),
+                       "sk-learn is scikit-learn"),
     ),
-    Rule(
-        id="github-token",
-        description="GitHub personal access, OAuth, app or refresh token",
-        keywords=("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
-        pattern=re.compile(r"gh" + _start("gh") + r"[pousr]_(?P<body>[A-Za-z0-9]{36})" + _NA),
-        validator=_valid_hf,
-        prefix_len=4,
-        provider="GitHub",
-        revoke_url="https://github.com/settings/tokens",
+    token_rule(
+        "github-token", "GitHub personal access, OAuth, app or refresh token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+        "[A-Za-z0-9]{36}", validator=_valid_hf, group="gh", provider="GitHub",
+        revoke_url="https://github.com/settings/tokens", fake_kind="github", fake=("gh" + "p_", (_ALNUM, 36)),
+        false_samples=(lambda t: "x" + t, lambda t: t + "Q7", lambda t: t.lower(), "ghp_" + "<your token>"),
     ),
-    Rule(
-        id="github-fine-grained-token",
-        description="GitHub fine-grained personal access token",
-        keywords=("github_pat_",),
-        pattern=re.compile(r"github_pat_" + _start("github_pat_") + r"(?P<body>[A-Za-z0-9]{22}_[A-Za-z0-9]{59})" + _NA),
-        validator=lambda b: _valid_generic(b.replace("_", "")),
-        prefix_len=11,
-        provider="GitHub",
-        revoke_url="https://github.com/settings/tokens",
+    token_rule(
+        "github-fine-grained-token", "GitHub fine-grained personal access token", ("github_pat_",),
+        "[A-Za-z0-9]{22}_[A-Za-z0-9]{59}", validator=lambda b: _valid_generic(b.replace("_", "")),
+        alphabet="A-Za-z0-9_", group="gh", provider="GitHub", revoke_url="https://github.com/settings/tokens",
+        fake_kind="github-fine-grained", fake=("github" + "_pat_", (_ALNUM, 22), "_", (_ALNUM, 59)),
+        false_samples=(lambda t: "x" + t, lambda t: t + "Q7", lambda t: t[:11] + "x" * 22 + "_" + "y" * 59),
     ),
-    Rule(
-        id="aws-access-key-id",
-        description="AWS access key id",
-        keywords=("AKIA", "ASIA", "ABIA", "ACCA"),
-        pattern=re.compile(r"A" + _start("A", "A-Za-z0-9") + _PRESIGNED + r"(?:KIA|SIA|BIA|CCA)(?P<body>[A-Z2-7]{16})(?![A-Za-z0-9])"),
-        validator=_valid_aws,
-        prefix_len=4,
-        provider="AWS",
-        revoke_url="https://console.aws.amazon.com/iam/home#/security_credentials",
+    token_rule(
+        "aws-access-key-id", "AWS access key id", ("AKIA", "ASIA", "ABIA", "ACCA"), "[A-Z2-7]{16}",
+        before="A-Za-z0-9", not_after=_PRESIGNED, validator=_valid_aws, alphabet="A-Z2-7", group="A",
+        provider="AWS", revoke_url="https://console.aws.amazon.com/iam/home#/security_credentials",
+        fake_kind="aws", fake=("AK" + "IA", (string.ascii_uppercase + "234567", 16)),
+        false_samples=(lambda t: "x" + t, lambda t: t + "Q7", lambda t: "AKIA" + "IOSFODNN7" + "EXAMPLE",
+                       lambda t: "https://b.s3.amazonaws.com/k?X-Amz-Credential=" + t + "%2F20240101"),
     ),
-    Rule(
-        id="google-api-key",
-        description="Google API key",
-        keywords=("AIza",),
-        pattern=re.compile(r"AIza" + _start("AIza", "A-Za-z0-9_-") + r"(?P<body>[0-9A-Za-z_-]{35})" + _NA_DASH),
-        prefix_len=4,
-        provider="Google Cloud",
+    token_rule(
+        "google-api-key", "Google API key", ("AIza",), "[0-9A-Za-z_-]{35}", before="A-Za-z0-9_-", after=_NA_DASH,
+        alphabet="A-Za-z0-9_-", group="A", provider="Google Cloud",
         revoke_url="https://console.cloud.google.com/apis/credentials",
+        fake_kind="google", fake=("AI" + "za", (_ALNUM + "-_", 35)),
+        false_samples=(lambda t: "x" + t, lambda t: t + "Q7", lambda t: t[:4] + "x" * 35),
     ),
-    Rule(
-        id="slack-token",
-        description="Slack bot, user or app token",
-        keywords=("xoxb-", "xoxp-", "xoxa-", "xoxe-"),
-        pattern=re.compile(r"xox" + _start("xox") + r"[bpae]-(?P<body>[0-9]{8,14}-[0-9]{8,14}(?:-[0-9]{8,14})?-[A-Za-z0-9]{24,34})"
-                           + _NA),
-        validator=lambda b: _valid_generic(b.rsplit("-", 1)[-1]),
-        prefix_len=5,
-        provider="Slack",
-        revoke_url="https://api.slack.com/apps",
+    token_rule(
+        "slack-token", "Slack bot, user or app token", ("xoxb-", "xoxp-", "xoxa-", "xoxe-"),
+        "[0-9]{8,14}-[0-9]{8,14}(?:-[0-9]{8,14})?-[A-Za-z0-9]{24,34}", alphabet="A-Za-z0-9-",
+        validator=lambda b: _valid_generic(b.rsplit("-", 1)[-1]), provider="Slack",
+        revoke_url="https://api.slack.com/apps", fake_kind="slack",
+        fake=("xox" + "b-", (string.digits, 12), "-", (string.digits, 13), "-", (_ALNUM, 24)),
+        false_samples=(lambda t: "x" + t, lambda t: t.rsplit("-", 1)[0] + "-" + "x" * 24, "xoxb-" + "<token>"),
     ),
 )
+
+
+def rule_groups(rules: "tuple[Rule, ...] | None" = None) -> tuple[tuple[Rule, ...], ...]:
+    """The rules by prefilter group, in the order of their first rule.
+
+    Example:
+        >>> [tuple(r.id for r in g) for g in rule_groups()][2]
+        ('anthropic-api-key', 'openai-api-key')
+    """
+    groups: dict[str, list[Rule]] = {}
+    for r in RULES if rules is None else rules:
+        groups.setdefault(r.check_group, []).append(r)
+    return tuple(tuple(g) for g in groups.values())
+
+
+def group_keywords(group: "tuple[Rule, ...]") -> tuple[str, ...]:
+    """The fewest keywords that a text holding any secret of ``group`` holds (``sk-`` covers ``sk-ant-``).
+
+    Example:
+        >>> group_keywords(rule_groups()[2])
+        ('sk-',)
+    """
+    words = list(dict.fromkeys(k for r in group for k in r.keywords))
+    return tuple(w for w in words if not any(o != w and w.startswith(o) for o in words))
+
+
+def _chars(alphabet: str) -> set[str]:
+    cls = re.compile("[" + alphabet + "]")
+    return {chr(c) for c in range(32, 127) if cls.match(chr(c))}
+
+
+def _char_class(chars: "set[str]") -> str:
+    """A regex class for ``chars``, runs written as ranges (``[0-9A-Za-z]``)."""
+    codes = sorted(map(ord, chars))
+    parts = []
+    i = 0
+    while i < len(codes):
+        j = i
+        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
+            j += 1
+        lo, hi = re.escape(chr(codes[i])), re.escape(chr(codes[j]))
+        parts.append(lo if i == j else lo + hi if j == i + 1 else lo + "-" + hi)
+        i = j + 1
+    return "[" + "".join(parts) + "]"
+
+
+def group_literal(group: "tuple[Rule, ...]") -> "str | None":
+    """The literal that the prefilter of ``group`` looks for, when one literal will do: its one
+    keyword, or the common prefix of its keywords when it has 3+ characters (``xox``: a literal search
+    is twice as fast as any regex, and the rules look closer).
+
+    Example:
+        >>> group_literal(rule_groups()[0]), group_literal(rule_groups()[-1]), group_literal(rule_groups()[3])
+        ('hf_', 'xox', None)
+    """
+    words = group_keywords(group)
+    common = os.path.commonprefix(list(words))
+    return common if len(words) == 1 or len(common) >= 3 else None
+
+
+def group_check(group: "tuple[Rule, ...]") -> str:
+    """The prefilter check of ``group`` as a regex (:func:`group_literal` escaped, or its keywords).
+
+    Example:
+        >>> group_check(rule_groups()[3])
+        'g(?:h(?:p_|o_|u_|s_|r_)|ithub_pat_)'
+    """
+    literal = group_literal(group)
+    return re.escape(literal) if literal is not None else keyword_regex(group_keywords(group))
+
+
+def group_raw_regex(group: "tuple[Rule, ...]") -> bytes:
+    """For raw bytes: a keyword of ``group``, what may follow it in a secret (group 1), the next byte
+    (group 2). Long enough for the longest secret of the group, so the next byte is past its end.
+
+    Example:
+        >>> group_raw_regex(rule_groups()[0])
+        b'hf_([0-9A-Za-z]{0,34})(.?)'
+    """
+    words = group_keywords(group)
+    chars: set[str] = set()
+    longest = 0
+    for r in group:
+        chars |= _chars(r.alphabet)
+        for k in r.keywords:
+            base = next(w for w in words if k.startswith(w))
+            chars |= set(k[len(base):])
+            longest = max(longest, len(k) - len(base) + r.max_len)
+    return (keyword_regex(words) + "(" + _char_class(chars) + "{0," + str(longest) + "})(.?)").encode("ascii")
+
+
+def group_piece(group: "tuple[Rule, ...]") -> str:
+    """A piece of a secret of ``group`` shorter than a whole one, ending at a quote or backslash (the
+    rest may follow in a concatenated literal or after an escape).
+
+    Example:
+        >>> group_piece(rule_groups()[0])
+        '(?:hf_[0-9A-Za-z]{0,33})["\\'\\\\\\\\]'
+    """
+    pieces = [keyword_regex(r.keywords) + _char_class(_chars(r.alphabet)) + "{0," + str(max(0, r.max_len - 1)) + "}"
+              for r in group]
+    return "(?:" + "|".join(pieces) + ")[\"'\\\\]"
+
+
+def base64_markers(rules: "tuple[Rule, ...] | None" = None, *, raw: bool = False) -> tuple[str, ...]:
+    """Base64 of each keyword of the rules that ask for it, at the three byte alignments: only the
+    characters that the keyword alone fixes (``hf_`` -> ``aGZf``, ``hmX``, ``oZl``).
+
+    Example:
+        >>> base64_markers(raw=True)
+        ('aGZf', 'hmX', 'oZl')
+    """
+    out: list[str] = []
+    for r in RULES if rules is None else rules:
+        if r.base64 not in (("raw",) if raw else ("raw", "fields")):
+            continue
+        for kw in r.keywords:
+            for k in range(3):
+                enc = base64.b64encode(b"\0" * k + kw.encode("ascii")).decode("ascii")
+                # Character i holds bits 6i..6i+6; it is fixed when they all fall inside the keyword.
+                first, last = -(-8 * k // 6), (8 * (k + len(kw))) // 6
+                out.append(enc[first:last])
+    return tuple(out)
+
+
+#: Every rule keyword (what the prefilter looks for, and what a secret's preview keeps).
+RULE_KEYWORDS: tuple[str, ...] = tuple(dict.fromkeys(k for r in RULES for k in r.keywords))
+#: Prefixes a preview keeps when the rule of a value is not known, longest first.
+MASK_PREFIXES: tuple[str, ...] = tuple(sorted(dict.fromkeys(p for r in RULES for p in r.mask_prefixes + r.keywords),
+                                              key=len, reverse=True))
+#: Invisible characters that may be typed (or pasted) inside a secret: dropped by the decoded view.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
 
 _BY_ID = {r.id: r for r in RULES}
 

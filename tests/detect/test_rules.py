@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import shutil
 import string
+import subprocess
+import sys
 
 import pytest
 
 from hfsecure_jupyter import detect
+from hfsecure_jupyter.detect.engine import raw_candidates
+from hfsecure_jupyter.detect.misuse import MISUSE_RECORDS
 from hfsecure_jupyter.detect.rules import RULES, looks_like_placeholder, rule_by_id
 from hfsecure_jupyter.testing import FAKE_KINDS, fake_token
 
@@ -71,3 +78,99 @@ def test_single_case_body_is_not_an_hf_token():
 
 def test_aws_example_key_is_allowed():
     assert detect.scan_text("AKIA" + "IOSFODNN7" + "EXAMPLE") == []
+
+
+# -- every rule is checked against its own samples -----------------------------------------------------------
+
+ALL_RULES = [*RULES, *MISUSE_RECORDS]
+
+
+def test_every_rule_carries_samples_and_ids_are_unique():
+    ids = [r.id for r in ALL_RULES]
+    assert len(ids) == len(set(ids))
+    for r in ALL_RULES:
+        true, false = r.samples()
+        assert true and false, r.id
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.id)
+def test_every_rule_finds_its_true_samples_and_not_its_false_ones(rule):
+    for seed in range(3):
+        true, false = rule.samples(seed)
+        token = rule.make_fake(random.Random(seed)) if rule.kind == "secret" else ""
+        for text in true:
+            if rule.kind == "secret":
+                found = detect.scan_text(text) + detect.scan_cell(text)
+                assert rule.id in {f.rule for f in found}, (rule.id, text)
+                assert detect.might_contain_secret(text) and raw_candidates(json.dumps(text).encode()), text
+                masked = detect.redact(text)
+                assert token not in masked and token[-4:] in masked or len(token) < 16
+                assert token[:rule.prefix_len] + "****" in detect.redact(token)
+                assert token not in repr(found)
+            else:
+                assert rule.id in {f.rule for f in detect.scan_misuse(text)}, (rule.id, text)
+        for text in false:
+            found = (detect.scan_misuse(text) if rule.kind == "misuse"
+                     else detect.scan_text(text) + detect.scan_cell(text))
+            assert rule.id not in {f.rule for f in found}, (rule.id, text)
+
+
+def test_the_engine_tables_are_derived_from_the_records():
+    import importlib
+
+    engine, redact, rules = (importlib.import_module(f"hfsecure_jupyter.detect.{m}")
+                             for m in ("engine", "redact", "rules"))
+
+    assert {r.id for g in engine._GROUPS for r in g[1]} == {r.id for r in RULES}
+    assert len(engine._RAW_RULES) == len(engine._GROUPS) == len(rules.rule_groups())
+    assert set(rules.RULE_KEYWORDS) <= set(engine.KEYWORDS)
+    assert all(k in rules.MASK_PREFIXES for k in rules.RULE_KEYWORDS)
+    assert redact._RULE_KEYWORDS is rules.RULE_KEYWORDS
+    assert set(FAKE_KINDS) == {r.fake_kind for r in RULES}
+
+
+_NEW_RULE = '''
+    token_rule(
+        "acme-api-key", "Acme API key", ("acme_",), "[A-Za-z0-9]{30}", provider="Acme",
+        revoke_url="https://acme.example/keys", fake_kind="acme", fake=("ac" + "me_", (_ALNUM, 30)),
+    ),
+'''
+
+_CHECK_NEW_RULE = '''
+import json
+from hfsecure_jupyter import detect
+from hfsecure_jupyter.detect.engine import prefilter_mask, raw_candidates
+from hfsecure_jupyter.testing import fake_token
+tok = fake_token("acme", seed=1)
+text = 'client = Acme(key="' + tok + '")'
+out = {
+    "found": [f.rule for f in detect.scan_cell(text)],
+    "prefiltered": [detect.might_contain_secret(text), detect.might_contain_secret("client = Acme()"),
+                    bool(prefilter_mask(text)), raw_candidates(json.dumps({"source": [text]}).encode())],
+    "masked": detect.redact(text) == 'client = Acme(key="acme_****' + tok[-4:] + '")',
+    "preview": detect.mask_secret(tok) == "acme_****" + tok[-4:],
+    "leaked": tok in repr(detect.scan_cell(text)),
+}
+print(json.dumps(out))
+'''
+
+
+def test_adding_a_token_kind_is_one_edit(tmp_path):
+    # One record added to RULES in rules.py (in a copy of the package): found, prefiltered, masked, faked.
+    import hfsecure_jupyter
+
+    pkg = os.path.dirname(hfsecure_jupyter.__file__)
+    copy = tmp_path / "hfsecure_jupyter"
+    shutil.copytree(pkg, copy, ignore=shutil.ignore_patterns("__pycache__", "labextension", "static", "node_modules"))
+    rules_py = copy / "detect" / "rules.py"
+    source = rules_py.read_text()
+    marker = "\n)\n\n\ndef rule_groups("  # the end of the RULES tuple
+    assert source.count(marker) == 1
+    rules_py.write_text(source.replace(marker, _NEW_RULE.rstrip("\n") + marker))
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", _CHECK_NEW_RULE], env=env, cwd=tmp_path, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result == {"found": ["acme-api-key"], "prefiltered": [True, False, True, True], "masked": True,
+                      "preview": True, "leaked": False}
