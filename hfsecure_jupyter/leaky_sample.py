@@ -23,7 +23,8 @@ import os
 import sys
 from typing import Any, Sequence
 
-from . import report, scan_cli
+from . import report
+from .detect.walk import run_scan
 from .testing import fake_token
 
 __all__ = ["main", "build_notebook", "write_demo", "NOTEBOOK_NAME", "JOB_SCRIPT_NAME"]
@@ -205,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: cannot write the sample to {args.dir}: {exc.strerror or type(exc).__name__}",
               file=sys.stderr)
         return 2
-    run = scan_cli.run_scan([args.dir])
+    run = run_scan([args.dir])
     print(f"Wrote a leaky sample notebook and job script to {args.dir}/ and scanned them"
           f" (hfsecure scan {args.dir}):\n", file=sys.stdout if args.format == "text" else sys.stderr)
     print(report.render(args.format, run.reports, files_scanned=run.files_scanned, notes=run.notes,

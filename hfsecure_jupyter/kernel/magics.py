@@ -660,9 +660,10 @@ def _redaction_text(state: Any, settings: Any) -> str:
 
 def _scan_text(path: str, saved_note: str = "") -> str:
     """The findings in a file or folder, masked, as the ``hfsecure scan`` command shows them."""
-    from .. import report, scan_cli
+    from .. import report
+    from ..detect.walk import run_scan
 
-    run = scan_cli.run_scan([path])
+    run = run_scan([path])
     text = report.render_text(run.reports, files_scanned=run.files_scanned, notes=run.notes, errors=run.errors)
     return (f"{saved_note}\n" if saved_note else "") + text.rstrip("\n")
 

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 from .. import detect
 from ..detect import Finding, ScanReport
-from ..detect.walk import Region  # start line, start column, end line, end column: in the file
+from ..detect.walk import Region, file_regions  # Region: start line, start column, end line, end column
 from .shape import SARIF_SCHEMA, STDIN_PATH, TOOL_URI, all_notes, finding_extra, safe_text, shown, tool_version
 
 __all__ = ['to_sarif', 'render_sarif', 'file_regions', 'artifact_uri', 'Region']
@@ -79,43 +79,6 @@ def artifact_uri(path: str) -> str:
     return urllib.parse.quote(os.fsencode(p)) or "."
 
 
-
-
-def file_regions(rep: ScanReport, data: bytes | str) -> list[Region | None]:
-    """Where each finding of a notebook report is in the file ``data`` it was scanned from (SARIF regions
-    are lines of the file, not of a cell), aligned with ``rep.findings``; None for a finding that has no
-    field (a notebook scanned as text) or whose field is not found.
-
-    Example:
-        >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token(seed=7)
-        >>> cell = {"cell_type": "code", "metadata": {}, "outputs": [], "source": ["import os\\n", f"t = '{tok}'"]}
-        >>> raw = json.dumps({"cells": [cell]}, indent=1)
-        >>> rep = detect.scan_notebook(raw)
-        >>> [(f.location, f.line, f.column) for f in rep.findings], file_regions(rep, raw)
-        ([('cells[0].source', 2, 6)], [(9, 11, 9, 48)])
-    """
-    if not any(f.location for f in rep.findings):
-        return [None] * len(rep.findings)
-    from ..detect.files import as_utf8
-    from ..detect.jsonpos import FilePositions
-
-    text = data if isinstance(data, str) else as_utf8(data).decode("utf-8", "replace")
-    positions = FilePositions(text)
-    by_field: dict[str, list[int]] = {}
-    for k, f in enumerate(rep.findings):
-        if f.location:
-            by_field.setdefault(f.location, []).append(k)
-    out: list[Region | None] = [None] * len(rep.findings)
-    for location, ks in by_field.items():
-        points = [(rep.findings[k].line, rep.findings[k].column) for k in ks]
-        points += [(rep.findings[k].end_line or rep.findings[k].line, rep.findings[k].end_column or
-                    rep.findings[k].column) for k in ks]
-        found = positions.file_positions(location, points)
-        for n, k in enumerate(ks):
-            start, end = found[n], found[n + len(ks)]
-            if start is not None:
-                out[k] = (*start, *(end if end is not None else start))
-    return out
 
 
 def _level(f: Finding) -> str:

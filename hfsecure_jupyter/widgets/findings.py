@@ -59,10 +59,7 @@ class Findings(W.VBox):
     @classmethod
     def scan(cls, path: str, *, note: str = "", **kwargs: Any) -> Findings:
         """Scan ``path`` (a file or folder) as ``hfsecure scan`` does and show the result."""
-        try:
-            from ..scan_cli import run_scan
-        except ImportError:  # moved by a refactor: the CLI package
-            from ..cli.scan import run_scan  # type: ignore[no-redef,import-untyped,import-not-found]
+        from ..detect.walk import run_scan
         run = run_scan([path])
         return cls(run.reports, files_scanned=run.files_scanned, notes=note.splitlines() + list(run.notes),
                    errors=run.errors, **kwargs)

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from cli_helpers import code_cell, notebook, write_notebook
 
-from hfsecure_jupyter import detect, scan_cli
+from hfsecure_jupyter import detect
+from hfsecure_jupyter.detect import walk as scan_cli
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -517,7 +518,7 @@ def test_a_fifo_given_by_name_is_an_error_not_a_hang(tmp_path):
 def test_endless_standard_input_is_refused_not_read_forever(monkeypatch):
     import io
 
-    from hfsecure_jupyter import scan_cli
+    from hfsecure_jupyter.detect import walk as scan_cli
 
     monkeypatch.setattr(scan_cli, "MAX_BYTES", 1000)
     run = scan_cli.run_scan(["-"], stdin=io.BytesIO(b"x" * 5000))
