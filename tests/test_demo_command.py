@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from hfsecure_jupyter import demo
+from hfsecure_jupyter.cli import demo
 
 
 def test_without_jupyterlab_it_says_what_to_install(monkeypatch, capsys, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import nbclient  # in the test extra: CI runs the quickstart, it never skips it
 import nbformat
 import pytest
 
-from hfsecure_jupyter import demo
+from hfsecure_jupyter.cli import demo
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ from typing import Any, Callable
 import pytest
 from cli_helpers import Result, sarif_problems
 
-from hfsecure_jupyter import scan_cli
+from hfsecure_jupyter.cli import scan as scan_cli
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from cli_helpers import code_cell, notebook
 from git_helpers import Repo, isolate_git
 
-from hfsecure_jupyter import git_cli
+from hfsecure_jupyter.cli import git as git_cli
 from hfsecure_jupyter.testing import fake_token
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

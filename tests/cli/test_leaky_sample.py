@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hfsecure_jupyter import detect, leaky_sample, scan_cli
+from hfsecure_jupyter import detect, leaky_sample
+from hfsecure_jupyter.cli import scan as scan_cli
 
 
 def _tokens_in(folder: Path) -> list[str]:

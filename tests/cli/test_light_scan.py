@@ -10,10 +10,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 #: What ``hfsecure scan FILES`` may import from the package; anything else (Hub, kernel, Jupyter) is lazy.
-ALLOWED = {"hfsecure_jupyter", "hfsecure_jupyter.cli", "hfsecure_jupyter.scan_cli", "hfsecure_jupyter.report",
+ALLOWED = {"hfsecure_jupyter", "hfsecure_jupyter.cli", "hfsecure_jupyter.cli.scan", "hfsecure_jupyter.report",
            "hfsecure_jupyter.report.shape", "hfsecure_jupyter.report.text", "hfsecure_jupyter.report.json",
            "hfsecure_jupyter.report.sarif",
-           "hfsecure_jupyter.git_cli", "hfsecure_jupyter.baseline", "hfsecure_jupyter.errors"}
+           "hfsecure_jupyter.cli.git", "hfsecure_jupyter.baseline", "hfsecure_jupyter.errors"}
 
 # Only what the scan itself imports counts: an interpreter may load modules before any of ours at start-up
 # (Debian's Python imports its /usr/lib/python3.X/sitecustomize.py in every venv made from it).

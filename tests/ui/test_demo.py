@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from hfsecure_jupyter.demo import descendants
+from hfsecure_jupyter.cli.demo import descendants
 from ui_helpers import CHROMIUM, CHROMIUM_ARGS, PROJECT_ROOT, free_port
 
 pytestmark = pytest.mark.slow

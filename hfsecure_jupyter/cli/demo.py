@@ -81,8 +81,8 @@ def demo_account(name: str = "demo") -> tuple[dict[str, Any], DemoAccount]:
         >>> "hf_" in repr(acct)
         False
     """
-    from .emulator import demo_accounts
-    from .testing import fake_token
+    from ..emulator import demo_accounts
+    from ..testing import fake_token
 
     accounts = demo_accounts(name)
     user = accounts["users"][0]
@@ -133,7 +133,7 @@ def prepare_home(hf_home: Path, account: DemoAccount) -> None:
 
 def _labextension_source() -> Path | None:
     """The built labextension inside the package folder (a source checkout), if any."""
-    path = Path(__file__).parent / "labextension"
+    path = Path(__file__).parent.parent / "labextension"
     return path if (path / "package.json").exists() else None
 
 
@@ -210,7 +210,7 @@ def _quickstart_source() -> Path:
     shipped = Path(str(resources.files("hfsecure_jupyter"))) / "notebooks" / QUICKSTART
     if shipped.exists():
         return shipped
-    return Path(__file__).parent.parent / "notebooks" / QUICKSTART
+    return Path(__file__).parent.parent.parent / "notebooks" / QUICKSTART
 
 
 def _new_folder(parent: Path, stem: str = "hfsecure-demo") -> Path:
@@ -391,7 +391,7 @@ def main(argv: Sequence[str] | None = None, *, on_ready: Callable[[str], None] |
     """Run ``hfsecure demo``; return the exit code (0 after a Ctrl-C, 2 when it cannot start)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     if "--scan-only" in args_list:
-        from . import leaky_sample
+        from .. import leaky_sample
 
         return leaky_sample.main([a for a in args_list if a != "--scan-only"])
     try:
@@ -434,8 +434,8 @@ def main(argv: Sequence[str] | None = None, *, on_ready: Callable[[str], None] |
             print(f"{PROG}: error: cannot copy the quickstart into {args.dir or '.'}: "
                   f"{exc.strerror or exc}", file=sys.stderr)
             return 2
-        from .emulator import EmulatorServer
-        from .emulator.jobs import Timings
+        from ..emulator import EmulatorServer
+        from ..emulator.jobs import Timings
 
         accounts, account = demo_account()
         # Jobs' inline scripts really run here, with this Python (never uv: it would fetch packages).

@@ -39,9 +39,10 @@ import io
 import sys
 from typing import Sequence
 
-from . import git_cli, report
-from .detect.walk import BINARY_SUFFIXES, SKIP_DIRS, ScanRun, iter_files, notebook_damage, run_scan
-from .errors import CommandLineError
+from .. import report
+from . import git as git_cli
+from ..detect.walk import BINARY_SUFFIXES, SKIP_DIRS, ScanRun, iter_files, notebook_damage, run_scan
+from ..errors import CommandLineError
 
 __all__ = ["main", "ScanRun", "run_scan", "iter_files", "notebook_damage", "SKIP_DIRS", "BINARY_SUFFIXES"]
 

@@ -1,7 +1,10 @@
 """The ``hfsecure`` command: one entry point, one module per subcommand.
 
-Each subcommand lives with the code it drives and exposes ``main(argv: list[str]) -> int``; this module
-only dispatches, so ``hfsecure --help`` stays fast and imports nothing heavy.
+One module per command group: :mod:`.scan` (``scan``), :mod:`.git` (``install-git-filter``, ``git-clean``),
+:mod:`.demo` (``demo``), :mod:`.status` (``status``, ``install-guard``, ``uninstall-guard``); ``hub-emulator``
+is :mod:`hfsecure_jupyter.emulator.cli` (the emulator package, a library, exposes it and must not import
+an adapter). Each exposes ``main(argv: list[str]) -> int``-style functions; this module only dispatches,
+so ``hfsecure --help`` stays fast and imports nothing heavy.
 
 Example:
     >>> main(["--version"])  # doctest: +ELLIPSIS
@@ -19,17 +22,17 @@ __all__ = ["main", "COMMANDS"]
 
 #: name -> (module, function, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "scan": ("hfsecure_jupyter.scan_cli", "main", "scan files, folders or standard input for secrets"),
-    "install-git-filter": ("hfsecure_jupyter.git_cli", "install_filter_main",
+    "scan": ("hfsecure_jupyter.cli.scan", "main", "scan files, folders or standard input for secrets"),
+    "install-git-filter": ("hfsecure_jupyter.cli.git", "install_filter_main",
                            "mask secrets in what git stages (a clean filter for *.ipynb and more)"),
-    "git-clean": ("hfsecure_jupyter.git_cli", "git_clean_main", "the clean filter itself (stdin to stdout)"),
-    "demo": ("hfsecure_jupyter.demo", "main", "open JupyterLab on the quickstart against an offline Hub (--scan-only: scan a leaky sample)"),
+    "git-clean": ("hfsecure_jupyter.cli.git", "git_clean_main", "the clean filter itself (stdin to stdout)"),
+    "demo": ("hfsecure_jupyter.cli.demo", "main", "open JupyterLab on the quickstart against an offline Hub (--scan-only: scan a leaky sample)"),
     "hub-emulator": ("hfsecure_jupyter.emulator.cli", "main", "serve an offline Hugging Face Hub on loopback"),
-    "install-guard": ("hfsecure_jupyter.kernel.install", "install_main",
+    "install-guard": ("hfsecure_jupyter.cli.status", "install_main",
                       "load the guard in every IPython kernel"),
-    "uninstall-guard": ("hfsecure_jupyter.kernel.install", "uninstall_main",
+    "uninstall-guard": ("hfsecure_jupyter.cli.status", "uninstall_main",
                         "stop loading the guard in every IPython kernel"),
-    "status": ("hfsecure_jupyter.kernel.install", "status_main",
+    "status": ("hfsecure_jupyter.cli.status", "status_main",
                "show whether the guard is installed and where the token comes from"),
 }
 
@@ -55,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_usage())
         return 0 if args else 2
     if args[0] == "--version":
-        from .version import package_version
+        from ..version import package_version
 
         __version__ = package_version()
 

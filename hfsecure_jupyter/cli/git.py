@@ -54,8 +54,8 @@ def wants_history(args: argparse.Namespace) -> bool:
 
 def history_run(args: argparse.Namespace, usage_error: type[Exception]) -> Any:
     """Scan the history the command line names; return a :class:`~hfsecure_jupyter.detect.walk.ScanRun`."""
-    from . import githistory
-    from .detect.walk import ScanRun
+    from .. import githistory
+    from ..detect.walk import ScanRun
 
     if len(args.paths) > 1 or "-" in args.paths:
         raise usage_error("--git scans one repository: give at most one PATH (the repository's folder)")
@@ -80,7 +80,7 @@ def history_run(args: argparse.Namespace, usage_error: type[Exception]) -> Any:
 
 def apply_baseline(run: Any, args: argparse.Namespace, usage_error: type[Exception]) -> None:
     """Write ``--write-baseline``, then drop the findings listed in ``.hfsecureignore`` and ``--baseline``."""
-    from . import baseline
+    from .. import baseline
 
     fingerprints: frozenset[str] = frozenset()
     if args.write_baseline:  # accepting them: this run reports none of them either
@@ -125,7 +125,7 @@ def clean(data: bytes, path: str) -> tuple[bytes, int]:
         >>> new, n, clean(new, "a.py")
         (b"t = 'hf_****oOOL'\\n", 1, (b"t = 'hf_****oOOL'\\n", 0))
     """
-    from . import detect
+    from .. import detect
 
     if detect.is_binary(data):
         return data, 0
