@@ -26,6 +26,7 @@ import re
 from typing import Iterable, Sequence, TypeVar
 
 from .detect import ScanReport
+from .errors import BaselineError
 
 __all__ = ["IGNORE_FILE", "parse_baseline", "load_baseline", "render_baseline", "filter_reports",
            "BaselineError"]
@@ -34,10 +35,6 @@ __all__ = ["IGNORE_FILE", "parse_baseline", "load_baseline", "render_baseline", 
 IGNORE_FILE = ".hfsecureignore"
 _FP = re.compile(r"^[0-9a-f]{16}$")
 R = TypeVar("R", bound=ScanReport)
-
-
-class BaselineError(Exception):
-    """A baseline file that cannot be read or holds something that is not a fingerprint."""
 
 
 def parse_baseline(text: str, *, name: str = "baseline") -> frozenset[str]:
@@ -49,7 +46,7 @@ def parse_baseline(text: str, *, name: str = "baseline") -> frozenset[str]:
         >>> parse_baseline("not a fingerprint")
         Traceback (most recent call last):
         ...
-        hfsecure_jupyter.baseline.BaselineError: baseline:1: not a fingerprint (16 hex digits): 'not a fingerprint'
+        hfsecure_jupyter.errors.BaselineError: baseline:1: not a fingerprint (16 hex digits): 'not a fingerprint'
     """
     stripped = text.lstrip()
     if stripped.startswith("{"):

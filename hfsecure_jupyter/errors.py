@@ -10,6 +10,8 @@ Groups:
         :class:`JobSubmitError`, :class:`MissingSecretError`, :class:`JobTimeoutError`.
     kernel: :class:`JobRefused`, :class:`JobNotSubmitted`, :class:`JobEnvSecretError`,
         :class:`ConfigUnreadable`.
+    files (core): :class:`FileChanged`. git history: :class:`GitError`. baselines: :class:`BaselineError`.
+    the server core: :class:`CoreError`. the git clean filter: :class:`CleanError`. the emulator: :class:`AccountsError`, :class:`RepoError`.
 
 Example:
     >>> from hfsecure_jupyter.errors import HFSecureError, JobSubmitError, SecretValueError
@@ -22,9 +24,9 @@ Example:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from .detect.errors import HFSecureError, InputTooLarge
+from .detect.errors import FileChanged, HFSecureError, InputTooLarge
 
 if TYPE_CHECKING:
     from .hub.errors import Diagnosis
@@ -33,6 +35,7 @@ __all__ = [
     "HFSecureError", "InputTooLarge", "CommandLineError",
     "SecretValueError", "SecretMovedWarning", "JobError", "JobSubmitError", "MissingSecretError", "JobTimeoutError",
     "JobRefused", "JobNotSubmitted", "JobEnvSecretError", "ConfigUnreadable",
+    "FileChanged", "CoreError", "GitError", "BaselineError", "CleanError", "AccountsError", "RepoError",
 ]
 
 
@@ -138,3 +141,64 @@ class ConfigUnreadable(HFSecureError, OSError):
     def __init__(self, path: Path, reason: str) -> None:
         super().__init__(f"{path} is unreadable: {reason}")
         self.path, self.reason = str(path), reason
+
+
+# -- git history -----------------------------------------------------------------------------------
+
+class GitError(HFSecureError):
+    """git is missing, the folder is not a repository, or a revision is unknown (one clear line)."""
+
+
+# -- baselines -------------------------------------------------------------------------------------
+
+class BaselineError(HFSecureError):
+    """A baseline file that cannot be read or holds something that is not a fingerprint."""
+
+
+# -- the git clean filter --------------------------------------------------------------------------
+
+class CleanError(HFSecureError):
+    """The filter cannot tell that what it would stage is free of secrets."""
+
+
+# -- the emulator ----------------------------------------------------------------------------------
+
+class AccountsError(HFSecureError, ValueError):
+    """The accounts description is malformed (message says where; never holds a token)."""
+
+
+# -- the emulator ----------------------------------------------------------------------------------
+
+class RepoError(HFSecureError, ValueError):
+    """A bad request about repos (the message is safe to send back)."""
+
+    def __init__(self, status: int, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.code = status, message, code
+
+
+# -- the server core ---------------------------------------------------------------------------------
+
+class CoreError(HFSecureError):
+    """A request the core cannot serve, with the HTTP status, a kebab-case code, a message and a fix.
+
+    Attributes:
+        status: the HTTP status the server answers with (4xx for the client's input, 5xx for ours).
+        code: ``bad-json``, ``bad-body``, ``too-large``, ``no-secret-here``, ``cannot-fix``, ``not-ready`` ...
+        message: one sentence a person can act on (never a secret: it is masked once more).
+        fix: what to do, or ``""``.
+    """
+
+    def __init__(self, status: int, code: str, message: str, *, fix: str = "") -> None:
+        self.status, self.code = status, code
+        from .detect import redact_strict  # masked once more: a message may quote user input
+
+        self.message, self.fix = redact_strict(message), redact_strict(fix)
+        super().__init__(f"{code}: {self.message}")
+
+    def to_json(self) -> dict[str, Any]:
+        """The response body: ``{"error": {"code", "message", "fix"?}}``."""
+        err: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.fix:
+            err["fix"] = self.fix
+        return {"error": err}

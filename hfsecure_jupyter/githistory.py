@@ -38,6 +38,7 @@ from typing import IO, Any, Iterable, Iterator, Sequence
 
 from . import detect
 from .detect import Finding, ScanReport
+from .errors import GitError
 
 __all__ = ["GitError", "BlobEntry", "HistoryReport", "HistoryRun", "history_entries", "head_blobs",
            "read_blobs", "scan_history", "MAX_BLOB_BYTES"]
@@ -52,10 +53,6 @@ _SKIP_SUFFIXES = frozenset({
     ".bin", ".safetensors", ".onnx", ".ckpt", ".h5", ".npy", ".npz", ".pkl", ".parquet", ".mp3", ".mp4",
     ".wav", ".woff", ".woff2", ".ttf",
 })
-
-
-class GitError(Exception):
-    """git is missing, the folder is not a repository, or a revision is unknown (one clear line)."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +144,7 @@ def history_entries(repo: str, revs: Sequence[str] = ("HEAD",), *, all_refs: boo
         >>> history_entries(repo)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        hfsecure_jupyter.githistory.GitError: git log failed: fatal: ...
+        hfsecure_jupyter.errors.GitError: git log failed: fatal: ...
     """
     proc = _git(repo, *_log_args(revs, all_refs))
     assert proc.stdout is not None

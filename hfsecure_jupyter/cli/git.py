@@ -20,6 +20,7 @@ import argparse
 import os
 import sys
 from typing import IO, Any, Sequence
+from ..errors import CleanError
 
 __all__ = ["add_scan_arguments", "history_run", "apply_baseline", "clean", "git_clean_main",
            "install_filter_main", "FILTER_NAME", "DEFAULT_KINDS"]
@@ -108,10 +109,6 @@ def apply_baseline(run: Any, args: argparse.Namespace, usage_error: type[Excepti
 
 
 # -- the clean filter -------------------------------------------------------------------------------------
-
-class CleanError(Exception):
-    """The filter cannot tell that what it would stage is free of secrets."""
-
 
 def clean(data: bytes, path: str) -> tuple[bytes, int]:
     """``data`` (a file being staged at ``path``) with every secret masked, and how many were masked.

@@ -12,7 +12,7 @@ Example:
 
 from __future__ import annotations
 
-__all__ = ["HFSecureError", "InputTooLarge"]
+__all__ = ["HFSecureError", "InputTooLarge", "FileChanged"]
 
 
 class HFSecureError(Exception):
@@ -33,3 +33,7 @@ class InputTooLarge(HFSecureError, OSError):
         super().__init__(f"larger than {limit // (1024 * 1024)} MB, not scanned")
         self.limit = limit
         self.strerror = str(self)
+
+
+class FileChanged(HFSecureError, OSError):
+    """The file kept changing while it was being rewritten: it was left with its newest content."""

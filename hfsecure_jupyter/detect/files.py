@@ -15,6 +15,7 @@ import stat
 from typing import Callable
 
 from .engine import might_contain_secret, scan_text
+from .errors import FileChanged
 from .findings import mask_secret  # noqa: F401 - a file's masked previews, for callers of this module
 from .notebook import ScanReport, redact_notebook, scan_notebook
 from .python import scan_python
@@ -114,10 +115,6 @@ def scan_file(path: str | os.PathLike[str], *, misuse: bool = True) -> ScanRepor
     if is_binary(data):
         return ScanReport(path=p, kind="binary", notes=["binary file: not scanned"])
     return scan_bytes(data, path=p, misuse=misuse)
-
-
-class FileChanged(OSError):
-    """The file kept changing while it was being rewritten: it was left with its newest content."""
 
 
 #: How often a rewrite starts again when the file changed under it, before giving up.

@@ -31,6 +31,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..testing import fake_token
+from ..errors import AccountsError
 
 __all__ = ["Accounts", "AccountsError", "Token", "User", "test_accounts", "demo_accounts", "ROLES", "hex_id", "now_iso",
            "seed_repos"]
@@ -38,10 +39,6 @@ __all__ = ["Accounts", "AccountsError", "Token", "User", "test_accounts", "demo_
 ROLES = ("read", "write", "fineGrained")
 ORG_ROLES = ("admin", "write", "contributor", "read")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
-
-
-class AccountsError(ValueError):
-    """The accounts description is malformed (message says where; never holds a token)."""
 
 
 def _mask(value: str) -> str:

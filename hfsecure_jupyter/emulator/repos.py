@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .accounts import Token, User, now_iso
+from ..errors import RepoError
 
 __all__ = ["Repo", "Commit", "RepoStore", "Denied", "RepoError", "REPO_TYPES", "blob_id", "parse_commit_ndjson"]
 
@@ -51,14 +52,6 @@ _WRITE_ORG_ROLES = ("admin", "write", "contributor")
 #: Files larger than this are refused: the emulator commits small files only (no LFS/Xet).
 MAX_FILE_BYTES = 10 * 1024 * 1024
 _GITATTRIBUTES = b"*.bin filter=lfs diff=lfs merge=lfs -text\n*.safetensors filter=lfs diff=lfs merge=lfs -text\n"
-
-
-class RepoError(ValueError):
-    """A bad request about repos (the message is safe to send back)."""
-
-    def __init__(self, status: int, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.code = status, message, code
 
 
 @dataclass(frozen=True)
@@ -363,7 +356,7 @@ def check_repo_id(repo_id: str) -> None:
         >>> check_repo_id("alice/../x")
         Traceback (most recent call last):
         ...
-        hfsecure_jupyter.emulator.repos.RepoError: Invalid repo id: use namespace/name with letters, digits, '.', '_' or '-'
+        hfsecure_jupyter.errors.RepoError: Invalid repo id: use namespace/name with letters, digits, '.', '_' or '-'
     """
     parts = repo_id.split("/")
     if len(parts) != 2 or not all(_REPO_NAME_RE.match(p) for p in parts) or ".." in repo_id:

@@ -235,7 +235,7 @@ class ServerCore:
             >>> ServerCore().parse_body(b"[1]")
             Traceback (most recent call last):
             ...
-            hfsecure_jupyter.server.errors.CoreError: bad-body: The request body must be a JSON object.
+            hfsecure_jupyter.errors.CoreError: bad-body: The request body must be a JSON object.
         """
         limit = self.settings.max_request_bytes
         if len(raw) > limit:

@@ -11,31 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import detect
+from ..errors import CoreError
 
 __all__ = ["CoreError", "error_body", "safe_traceback"]
-
-
-class CoreError(Exception):
-    """A request the core cannot serve, with the HTTP status, a kebab-case code, a message and a fix.
-
-    Attributes:
-        status: the HTTP status the server answers with (4xx for the client's input, 5xx for ours).
-        code: ``bad-json``, ``bad-body``, ``too-large``, ``no-secret-here``, ``cannot-fix``, ``not-ready`` ...
-        message: one sentence a person can act on (never a secret: it is masked once more).
-        fix: what to do, or ``""``.
-    """
-
-    def __init__(self, status: int, code: str, message: str, *, fix: str = "") -> None:
-        self.status, self.code = status, code
-        self.message, self.fix = detect.redact_strict(message), detect.redact_strict(fix)
-        super().__init__(f"{code}: {self.message}")
-
-    def to_json(self) -> dict[str, Any]:
-        """The response body: ``{"error": {"code", "message", "fix"?}}``."""
-        err: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.fix:
-            err["fix"] = self.fix
-        return {"error": err}
 
 
 def error_body(exc: BaseException) -> tuple[int, dict[str, Any]]:

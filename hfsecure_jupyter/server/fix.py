@@ -107,7 +107,7 @@ def fix_source(source: str, *, line: int, column: int, rule: str | None = None) 
         >>> fix_source("x = 1", line=1, column=1)
         Traceback (most recent call last):
         ...
-        hfsecure_jupyter.server.errors.CoreError: no-secret-here: No secret at line 1, column 1 of this cell: scan it again and retry.
+        hfsecure_jupyter.errors.CoreError: no-secret-here: No secret at line 1, column 1 of this cell: scan it again and retry.
     """
     found = [f for f in detect.scan_python(source, misuse=False) if f.is_secret and f.edits]
     if rule:
