@@ -358,6 +358,26 @@ def keyword_regex(words: "tuple[str, ...] | list[str]") -> str:
     return re.escape(common) + ("(?:" + body + ")?" if optional else body)
 
 
+def _chars(alphabet: str) -> set[str]:
+    cls = re.compile("[" + alphabet + "]")
+    return {chr(c) for c in range(32, 127) if cls.match(chr(c))}
+
+
+def _char_class(chars: "set[str]") -> str:
+    """A regex class for ``chars``, runs written as ranges (``[0-9A-Za-z]``)."""
+    codes = sorted(map(ord, chars))
+    parts = []
+    i = 0
+    while i < len(codes):
+        j = i
+        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
+            j += 1
+        lo, hi = re.escape(chr(codes[i])), re.escape(chr(codes[j]))
+        parts.append(lo if i == j else lo + hi if j == i + 1 else lo + "-" + hi)
+        i = j + 1
+    return "[" + "".join(parts) + "]"
+
+
 def token_rule(id: str, description: str, keywords: tuple[str, ...], body: str, *, head: str = "",
                before: str = "A-Za-z0-9_", after: str = _NA, not_after: tuple[str, ...] = (),
                alphabet: str = "A-Za-z0-9", true_samples: tuple[Sample, ...] | None = None,
@@ -386,6 +406,9 @@ def token_rule(id: str, description: str, keywords: tuple[str, ...], body: str, 
     guards = "".join(f"(?<!(?i:{p}){re.escape(anchor)})" for p in not_after)
     source = re.escape(anchor) + _start(anchor, before) + guards + lead + head + "(?P<body>" + body + ")" + after
     width = _sre_parser.parse(lead + head + body).getwidth()[1]
+    # What ``head`` may write ("dev-", "api03-") is part of the secret for the raw-bytes prefilter too.
+    extra = sorted({c for c in re.sub(r"\\.", "", head) if c in "-_"} - _chars(alphabet))
+    alphabet += "".join(re.escape(c) for c in extra)
     if true_samples is None:
         true_samples = ("{token}", 'key = "{token}"', "use {token} here", "Bearer {token}\n")
     if false_samples is None:
@@ -476,6 +499,45 @@ RULES: tuple[Rule, ...] = (
         fake=("xox" + "b-", (string.digits, 12), "-", (string.digits, 13), "-", (_ALNUM, 24)),
         false_samples=(lambda t: "x" + t, lambda t: t.rsplit("-", 1)[0] + "-" + "x" * 24, "xoxb-" + "<token>"),
     ),
+    token_rule(
+        "replicate-api-token", "Replicate API token", ("r8_",), "[A-Za-z0-9]{37}", validator=_valid_hf,
+        provider="Replicate", revoke_url="https://replicate.com/account/api-tokens",
+        fake=("r8" + "_", (_ALNUM, 37)),
+        true_samples=("{token}", 'os.environ["REPLICATE_API_TOKEN"] = "{token}"', "Bearer {token}"),
+    ),
+    token_rule(
+        # Groq documents 52 characters after the prefix; some published rules use 48: accept both.
+        "groq-api-key", "Groq API key", ("gsk_",), "[A-Za-z0-9]{48,52}", validator=_valid_hf,
+        provider="Groq", revoke_url="https://console.groq.com/keys", fake=("gs" + "k_", (_ALNUM, 52)),
+        true_samples=("{token}", 'Groq(api_key="{token}")', "GROQ_API_KEY={token}\n"),
+    ),
+    token_rule(
+        "langsmith-api-key", "LangSmith API key (personal access token or service key)", ("lsv2_pt_", "lsv2_sk_"),
+        "[0-9a-f]{32}_[0-9a-f]{10}", alphabet="0-9a-f_", provider="LangSmith",
+        validator=lambda b: _valid_generic(b.replace("_", "")),
+        revoke_url="https://smith.langchain.com/settings", fake=("lsv2" + "_pt_", ("0123456789abcdef", 32), "_",
+                                                                 ("0123456789abcdef", 10)),
+        true_samples=("{token}", 'os.environ["LANGCHAIN_API_KEY"] = "{token}"'),
+        false_samples=(lambda t: "x" + t, lambda t: t[:8] + "0" * 32 + "_" + "0" * 10, "lsv2_xx_" + "0123456789abcdef" * 2),
+    ),
+    token_rule(
+        "tavily-api-key", "Tavily API key", ("tvly-",), "[A-Za-z0-9]{32}", head="(?:(?:dev|prod)-)?",
+        validator=_valid_hf, provider="Tavily", revoke_url="https://app.tavily.com/home",
+        fake=("tvly" + "-dev-", (_ALNUM, 32)),
+        true_samples=("{token}", 'TavilyClient(api_key="{token}")', lambda t: t[:5] + t[9:]),
+        false_samples=(lambda t: "x" + t, "tvly-xxxxx", "tvly-your-api-key", "tvly-" + "<your key>"),
+    ),
+    token_rule(
+        "pinecone-api-key", "Pinecone API key", ("pcsk_",), "[A-Za-z0-9]{5,6}_[A-Za-z0-9]{63}", alphabet="A-Za-z0-9_",
+        validator=lambda b: _valid_hf(b.replace("_", "")), provider="Pinecone",
+        revoke_url="https://app.pinecone.io", fake=("pc" + "sk_", (_ALNUM, 6), "_", (_ALNUM, 63)),
+        true_samples=("{token}", 'Pinecone(api_key="{token}")'),
+        false_samples=(lambda t: "x" + t, "pcsk_...", lambda t: t[:12] + "x" * 63),
+    ),
+    token_rule(
+        "perplexity-api-key", "Perplexity API key", ("pplx-",), "[A-Za-z0-9]{48}", validator=_valid_hf,
+        provider="Perplexity", revoke_url="https://www.perplexity.ai/settings/api", fake=("pp" + "lx-", (_ALNUM, 48)),
+    ),
 )
 
 
@@ -501,26 +563,6 @@ def group_keywords(group: "tuple[Rule, ...]") -> tuple[str, ...]:
     """
     words = list(dict.fromkeys(k for r in group for k in r.keywords))
     return tuple(w for w in words if not any(o != w and w.startswith(o) for o in words))
-
-
-def _chars(alphabet: str) -> set[str]:
-    cls = re.compile("[" + alphabet + "]")
-    return {chr(c) for c in range(32, 127) if cls.match(chr(c))}
-
-
-def _char_class(chars: "set[str]") -> str:
-    """A regex class for ``chars``, runs written as ranges (``[0-9A-Za-z]``)."""
-    codes = sorted(map(ord, chars))
-    parts = []
-    i = 0
-    while i < len(codes):
-        j = i
-        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
-            j += 1
-        lo, hi = re.escape(chr(codes[i])), re.escape(chr(codes[j]))
-        parts.append(lo if i == j else lo + hi if j == i + 1 else lo + "-" + hi)
-        i = j + 1
-    return "[" + "".join(parts) + "]"
 
 
 def group_literal(group: "tuple[Rule, ...]") -> "str | None":

@@ -21,7 +21,10 @@ from hfsecure_jupyter.testing import FAKE_KINDS, fake_token
 KIND_TO_RULE = {"hf": "hf-user-token", "hf-org": "hf-org-token", "openai": "openai-api-key",
                 "anthropic": "anthropic-api-key", "github": "github-token",
                 "github-fine-grained": "github-fine-grained-token", "aws": "aws-access-key-id",
-                "google": "google-api-key", "slack": "slack-token"}
+                "google": "google-api-key", "slack": "slack-token", "replicate-api-token": "replicate-api-token",
+                "groq-api-key": "groq-api-key", "langsmith-api-key": "langsmith-api-key",
+                "tavily-api-key": "tavily-api-key", "pinecone-api-key": "pinecone-api-key",
+                "perplexity-api-key": "perplexity-api-key"}
 
 
 def test_every_rule_has_a_fake_kind_and_is_data():
