@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import base64
+import math
 import os
 import random
 import re
@@ -210,6 +211,9 @@ class Rule:
             gives the rule a check of its own.
         alphabet: the characters (a regex class's contents) that follow the keyword in a secret.
         max_len: the most characters that follow the keyword in a secret.
+        check: for a rule not found by a prefix (an assignment), the prefilter regex itself.
+        context: then, a regex that must end where the match starts (the secret-named variable).
+        secret_group: then, the match group that is the secret (the value, not the name).
         fake_kind: the name :func:`hfsecure_jupyter.testing.fake_token` knows the fake by (``"hf"``).
         fake: how a fake secret is made (see :data:`FakePart`).
         mask_prefixes: longer prefixes a preview keeps when the rule is not known (``sk-proj-``).
@@ -237,6 +241,9 @@ class Rule:
     base64: str = ""
     true_samples: tuple[Sample, ...] = ()
     false_samples: tuple[Sample, ...] = ()
+    check: str = ""
+    context: "Pattern[str] | None" = None
+    secret_group: str = ""
     kind: ClassVar[str] = "secret"
 
     @property
@@ -253,8 +260,10 @@ class Rule:
 
     def finditer(self, text: str) -> "Iterator[re.Match[str]]":
         """Every valid match in ``text``, in order."""
+        context = self.context
         for m in self.pattern.finditer(text):
-            if self.validator(m.group("body")):
+            if self.validator(m.group("body")) and (
+                    context is None or context.search(text, max(0, m.start() - 96), m.start()) is not None):
                 yield m
 
     def make_fake(self, rng: random.Random, digits: bool = True) -> str:
@@ -420,6 +429,118 @@ def token_rule(id: str, description: str, keywords: tuple[str, ...], body: str, 
                 **fields)
 
 
+_SECRET_NAME = re.compile(
+    r"(?:^|_)(?:TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|PASSWD|PWD|APIKEY|API_KEY|KEY|CREDENTIALS?|AUTH)(?:$|_)",
+    re.IGNORECASE)
+# What a secret-looking name holds instead when it ends so: a name, an id, a path... (``HF_TOKEN_SECRET_NAME``,
+# ``AWS_ACCESS_KEY_ID``), and NLP's special tokens (``EOS_TOKENS`` holds token ids, ``MAX_NEW_TOKENS`` a count).
+_NOT_A_SECRET = re.compile(
+    r"(?:_(?:NAMES?|IDS?|PATHS?|FILES?|FILENAMES?|URLS?|ENV))$"
+    r"|(?:^|_)(?:EOS|BOS|PAD|UNK|SEP|CLS|MASK|EOT|EOM|SPECIAL|ADDED|ADDITIONAL|EXTRA|STOP|START|END|BEGIN|"
+    r"MAX|MIN|NUM|N|NEW|TOTAL|IMAGE|IMG|AUDIO|VIDEO|VISION|PROMPT|INPUT|OUTPUT|CONTEXT|GEN|SYSTEM|ASSISTANT|TOOL|"
+    r"THINK|PLACEHOLDER|DECODER|ENCODER|LABEL|TARGET|BLANK|SPACE|NEWLINE|ANSWER|QUESTION|RESPONSE|BREAK)_TOKENS?$",
+    re.IGNORECASE)
+
+def is_secret_name(name: str) -> bool:
+    """True for environment or key names that hold secrets (``HF_TOKEN``, ``WANDB_API_KEY``).
+
+    Example:
+        >>> is_secret_name("HF_TOKEN"), is_secret_name("TOKENIZERS_PARALLELISM")
+        (True, False)
+        >>> is_secret_name("HF_TOKEN_SECRET_NAME"), is_secret_name("EOS_TOKENS"), is_secret_name("AWS_ACCESS_KEY_ID")
+        (False, False, False)
+    """
+    return bool(_SECRET_NAME.search(name)) and not _NOT_A_SECRET.search(name)
+
+
+
+_VALUE = r"[A-Za-z0-9+/_.~=@#%^&*!-]"
+
+
+def _entropy(body: str) -> float:
+    counts: dict[str, int] = {}
+    for c in body:
+        counts[c] = counts.get(c, 0) + 1
+    return -sum(n / len(body) * math.log2(n / len(body)) for n in counts.values())
+
+
+def _valid_assigned(body: str) -> bool:
+    """A value assigned to a secret-named variable that looks like a key: long enough, letters and
+    digits, random (3+ bits per character), no placeholder, no path or URL, not another rule's."""
+    if not 16 <= len(body) <= 200 or body.startswith(RULE_KEYWORDS) or body[0] in "./~" or "//" in body:
+        return False
+    if not any(c.isdigit() for c in body) or not any(c.isalpha() for c in body):
+        return False
+    return _entropy(body) >= 3.0 and not looks_like_placeholder(body.replace("-", "").replace("_", ""))
+
+
+def _assigned_name(m: "re.Match[str]") -> bool:
+    return is_secret_name(m.group("name"))
+
+
+class _NameContext:
+    """The context of an assignment: the name just before the operator must be secret-named
+    (``api_key``, ``WANDB_API_KEY``, ``password``; not ``model_id``, ``pad_token``)."""
+
+    _NAME = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_-]*)(?:\\?[\"'])?\]?(?:\\?[\"'])?[ \t]*\Z")
+
+    def search(self, text: str, pos: int, endpos: int) -> "re.Match[str] | None":
+        m = self._NAME.search(text[pos:endpos])
+        return m if m is not None and is_secret_name(m.group("name").replace("-", "_")) else None
+
+
+_PLACEHOLDER_PARTS = ("your", "here", "xxxx", "change", "example", "test", "dummy", "fake", "sample", "placeholder",
+                      "insert", "enter", "replace", "redacted", "secret", "password", "token", "value")
+
+
+def _valid_value(body: str) -> bool:
+    """A value that looks like a key (an assignment's or a header's): long enough, letters and digits,
+    random (3+ bits per character), no placeholder, no path or URL, and not another rule's."""
+    if not 16 <= len(body) <= 500 or body.startswith(RULE_KEYWORDS) or body[0] in "./~" or "//" in body:
+        return False
+    if not any(c.isdigit() for c in body) or not any(c.isalpha() for c in body):
+        return False
+    low = body.lower()
+    if any(w in low for w in _PLACEHOLDER_PARTS):
+        return False
+    return _entropy(body) >= 3.0 and not looks_like_placeholder(body.replace("-", "").replace("_", ""))
+
+
+_HARDCODED_URL = "https://owasp.org/www-community/vulnerabilities/Use_of_hard-coded_password"
+_HEX = "0123456789abcdef"
+
+
+def _context_rules(prefix_rules: "tuple[Rule, ...]") -> "tuple[Rule, ...]":
+    """The rules found by their context, not a prefix: a bearer header, and a literal assigned to a
+    secret-named variable, argument, environment variable or key. They skip values that start with a
+    prefix rule's keyword (that rule reports them, or knows them for placeholders)."""
+    bearer = token_rule(
+        "bearer-token", "Bearer token in an Authorization header", ("Bearer ",), _VALUE + "{16,500}",
+        after=r"(?![A-Za-z0-9+/_.~=@#%^&*!-])", validator=_valid_value, alphabet=_VALUE[1:-1],
+        revoke_url=_HARDCODED_URL, fake=("Bea" + "rer ", (_ALNUM, 40)),
+        true_samples=('headers = {"Authorization": "{token}"}', "curl -H 'Authorization: {token}' https://x"),
+        false_samples=('"Authorization": "Bearer " + token', "Bearer ${TOKEN}", "Bearer <token>",
+                       'f"Bearer {os.environ[\'KEY\']}"', lambda t: t[:7] + "x" * 40),
+    )
+    assigned = Rule(
+        id="assigned-secret", description="Secret literal assigned to a secret-named variable, argument or key",
+        keywords=("=", ":"),
+        pattern=re.compile(r"[=:][ \t]*[rbfRBF]?(?P<q>\\?[\"'])(?P<body>" + _VALUE + r"{16,200})(?P=q)"),
+        validator=_valid_value, prefix_len=0, revoke_url=_HARDCODED_URL, group="assigned", alphabet=_VALUE[1:-1],
+        max_len=200, check=r"[=:][ \t]*[rbfRBF]?\\?[\"']" + _VALUE + "{16}", context=_NameContext(),
+        secret_group="body", fake_kind="assigned-secret", fake=((_HEX, 40),),
+        true_samples=('wandb.login(key="{token}")', 'os.environ["WANDB_API_KEY"] = "{token}"',
+                      'co = cohere.Client(api_key="{token}")', '{"api_key": "{token}"}', "password = '{token}'",
+                      'os.environ["COHERE_API_KEY"] = "{token}"', "WANDB_API_KEY: '{token}'\n",
+                      lambda t: 'client = Client(api_key="' + t[:20] + "QxZ" + t[20:] + '")'),
+        false_samples=('api_key = "<your key>"', 'api_key = "xxxxxxxxxxxxxxxxxxxxxxxx"', 'api_key = "${API_KEY}"',
+                       'api_key = os.getenv("API_KEY")', 'password = "hunter2"', 'model_id = "{token}"',
+                       'pad_token = "{token}"', 'api_key = "YOUR_API_KEY_HERE_1234"', 'key = "input_ids_and_mask_1"',
+                       'HF_TOKEN_SECRET_NAME = "{token}"', 'api_key = "sk-..."', 'token = "./models/ckpt_0012345"'),
+    )
+    return bearer, assigned
+
+
 # An access key id alone in a presigned URL is public by design (the signature, not the id, grants access).
 _PRESIGNED = ("X-Amz-Credential=", "X-Amz-Credential%3D", "AWSAccessKeyId=", "AWSAccessKeyId%3D")
 
@@ -539,6 +660,8 @@ RULES: tuple[Rule, ...] = (
         provider="Perplexity", revoke_url="https://www.perplexity.ai/settings/api", fake=("pp" + "lx-", (_ALNUM, 48)),
     ),
 )
+# Rules found by their context, after the prefix rules (whose keywords they skip).
+RULES += _context_rules(RULES)
 
 
 def rule_groups(rules: "tuple[Rule, ...] | None" = None) -> tuple[tuple[Rule, ...], ...]:
@@ -571,9 +694,11 @@ def group_literal(group: "tuple[Rule, ...]") -> "str | None":
     is twice as fast as any regex, and the rules look closer).
 
     Example:
-        >>> group_literal(rule_groups()[0]), group_literal(rule_groups()[-1]), group_literal(rule_groups()[3])
+        >>> group_literal(rule_groups()[0]), group_literal(rule_groups()[5]), group_literal(rule_groups()[3])
         ('hf_', 'xox', None)
     """
+    if group[0].check:
+        return None
     words = group_keywords(group)
     common = os.path.commonprefix(list(words))
     return common if len(words) == 1 or len(common) >= 3 else None
@@ -586,6 +711,8 @@ def group_check(group: "tuple[Rule, ...]") -> str:
         >>> group_check(rule_groups()[3])
         'g(?:h(?:p_|o_|u_|s_|r_)|ithub_pat_)'
     """
+    if group[0].check:
+        return group[0].check
     literal = group_literal(group)
     return re.escape(literal) if literal is not None else keyword_regex(group_keywords(group))
 
@@ -598,6 +725,8 @@ def group_raw_regex(group: "tuple[Rule, ...]") -> bytes:
         >>> group_raw_regex(rule_groups()[0])
         b'hf_([0-9A-Za-z]{0,34})(.?)'
     """
+    if group[0].check:  # found by context: the engine looks around each hit of the check
+        return group[0].check.encode("ascii")
     words = group_keywords(group)
     chars: set[str] = set()
     longest = 0
@@ -618,6 +747,8 @@ def group_piece(group: "tuple[Rule, ...]") -> str:
         >>> group_piece(rule_groups()[0])
         '(?:hf_[0-9A-Za-z]{0,33})["\\'\\\\\\\\]'
     """
+    if group[0].check:
+        return "(?!)"  # (an assignment is not concatenated from pieces)
     pieces = [keyword_regex(r.keywords) + _char_class(_chars(r.alphabet)) + "{0," + str(max(0, r.max_len - 1)) + "}"
               for r in group]
     return "(?:" + "|".join(pieces) + ")[\"'\\\\]"
@@ -645,9 +776,10 @@ def base64_markers(rules: "tuple[Rule, ...] | None" = None, *, raw: bool = False
 
 
 #: Every rule keyword (what the prefilter looks for, and what a secret's preview keeps).
-RULE_KEYWORDS: tuple[str, ...] = tuple(dict.fromkeys(k for r in RULES for k in r.keywords))
+RULE_KEYWORDS: tuple[str, ...] = tuple(dict.fromkeys(k for r in RULES if not r.check for k in r.keywords))
 #: Prefixes a preview keeps when the rule of a value is not known, longest first.
-MASK_PREFIXES: tuple[str, ...] = tuple(sorted(dict.fromkeys(p for r in RULES for p in r.mask_prefixes + r.keywords),
+MASK_PREFIXES: tuple[str, ...] = tuple(sorted(dict.fromkeys(p for r in RULES if not r.check
+                                                             for p in r.mask_prefixes + r.keywords),
                                               key=len, reverse=True))
 #: Invisible characters that may be typed (or pasted) inside a secret: dropped by the decoded view.
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
