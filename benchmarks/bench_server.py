@@ -2,6 +2,8 @@
 
     python benchmarks/bench_server.py            # 20 MB notebook, as issue 12 asks
     python benchmarks/bench_server.py --mb 5     # smaller, quicker
+    git worktree add /tmp/base <commit>; python benchmarks/bench_server.py --baseline /tmp/base
+                                                 # the save figures of another checkout, in the same run
 
 Starts real jupyter_server processes (loopback, a fixed token, a temporary root) and talks to them over one
 keep-alive HTTP connection, as the sidebar does:
@@ -10,6 +12,8 @@ keep-alive HTTP connection, as the sidebar does:
   changed cell (``{"cells": [...]}``, what the sidebar sends while typing); median of several runs.
 * save: ``PUT /api/contents/<nb>`` of the same notebook on a server with the extension (``on_save =
   redact``) and one without it, side by side; and a notebook holding one token (the hook masks it).
+  ``--baseline DIR`` adds a server running the package of another checkout, measured interleaved with the
+  others (before / after a change, on the same machine load).
 
 Fake tokens are made at run time; no token-shaped string is in this file.
 """
@@ -78,13 +82,13 @@ def free_port() -> int:
 class Server:
     """A jupyter_server subprocess with or without the extension."""
 
-    def __init__(self, root: str, *, extension: bool, on_save: str = "redact") -> None:
+    def __init__(self, root: str, *, extension: bool, on_save: str = "redact", package_root: str = ROOT) -> None:
         self.port = free_port()
         cfg = os.path.join(root, f"config-{self.port}.py")
         with open(cfg, "w") as fh:
             fh.write(f"c.ServerApp.jpserver_extensions = {{'hfsecure_jupyter': {extension!r}}}\n"
                      f"c.HFSecure.on_save = {on_save!r}\n")
-        env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        env = {**os.environ, "PYTHONPATH": package_root + os.pathsep + os.environ.get("PYTHONPATH", ""),
                "JUPYTER_CONFIG_DIR": os.path.join(root, "cfg"), "JUPYTER_RUNTIME_DIR": os.path.join(root, "rt"),
                "HF_HUB_OFFLINE": "1"}
         env.pop("HF_TOKEN", None)
@@ -131,16 +135,17 @@ def timed(fn: Any, runs: int) -> float:
     return statistics.median(samples)
 
 
-def side_by_side(a: Any, b: Any, runs: int) -> tuple[float, float]:
-    """Median milliseconds of ``a()`` and of ``b()``, run alternately (after one warm-up each)."""
-    a(), b()
-    sa, sb = [], []
+def side_by_side(*fns: Any, runs: int) -> list[float]:
+    """Median milliseconds of each of ``fns``, run in turn (after one warm-up each)."""
+    for fn in fns:
+        fn()
+    samples: list[list[float]] = [[] for _ in fns]
     for _ in range(runs):
-        for fn, samples in ((a, sa), (b, sb)):
+        for fn, out in zip(fns, samples):
             t = time.perf_counter()
             fn()
-            samples.append((time.perf_counter() - t) * 1000)
-    return statistics.median(sa), statistics.median(sb)
+            out.append((time.perf_counter() - t) * 1000)
+    return [statistics.median(out) for out in samples]
 
 
 def verdict(ok: bool) -> str:
@@ -151,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=float, default=20.0, help="notebook size in MB (default 20)")
     ap.add_argument("--runs", type=int, default=11, help="runs per large measurement (median)")
+    ap.add_argument("--baseline", metavar="DIR", help="a checkout whose hfsecure_jupyter to measure too (before)")
     args = ap.parse_args(argv)
 
     clean = big_notebook(args.mb)
@@ -167,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="hfsecure-bench-") as root:
         on = Server(root, extension=True)
         off = Server(root, extension=False)
+        base = Server(root, extension=True, package_root=os.path.abspath(args.baseline)) if args.baseline else None
         try:
             def post(server: Server, body: bytes) -> None:
                 code, out = server.request("POST", "/hfsecure/scan", body)
@@ -180,15 +187,19 @@ def main(argv: list[str] | None = None) -> int:
             leaky_scan_ms = timed(lambda: post(on, leaky_scan_body), args.runs)
             cell_ms = timed(lambda: post(on, cell_body), 200)
             # Interleaved (without, with, without, with ...): the machine is shared, its speed drifts.
-            without_ms, with_ms = side_by_side(lambda: put(off, save_clean, "b.ipynb"),
-                                               lambda: put(on, save_clean, "a.ipynb"), args.runs)
-            leaky_without_ms, leaky_with_ms = side_by_side(lambda: put(off, save_leaky, "d.ipynb"),
-                                                           lambda: put(on, save_leaky, "c.ipynb"), args.runs)
-            with open(os.path.join(root, "c.ipynb"), encoding="utf-8") as fh:
-                assert fake_token(seed=11) not in fh.read(), "the hook did not mask the token"
+            saves = []
+            for body, name in ((save_clean, "clean"), (save_leaky, "leaky")):
+                fns = [lambda s=srv, n=f"{name}-{i}.ipynb": put(s, body, n)
+                       for i, srv in enumerate(x for x in (off, on, base) if x is not None)]
+                saves.append(side_by_side(*fns, runs=args.runs))
+            (without_ms, with_ms, *base_clean), (leaky_without_ms, leaky_with_ms, *base_leaky) = saves
+            for i in (1, 2) if base else (1,):
+                with open(os.path.join(root, f"leaky-{i}.ipynb"), encoding="utf-8") as fh:
+                    assert fake_token(seed=11) not in fh.read(), "the hook did not mask the token"
         finally:
-            on.stop()
-            off.stop()
+            for srv in (on, off, base):
+                if srv is not None:
+                    srv.stop()
 
     rows = [
         (f"scan round trip, {args.mb:g} MB notebook (no secret)", scan_ms, "<= 300 ms", scan_ms <= 300),
@@ -199,10 +210,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label:<52} {ms:8.1f} ms   target {target:<10} {verdict(ok) if target != '-' else ''}")
     print()
     print(f"{'save (PUT /api/contents)':<40} {'without hook':>14} {'with hook':>12} {'added':>8}   target")
-    for label, a, b in (("no secret", without_ms, with_ms), ("one token (masked)", leaky_without_ms, leaky_with_ms)):
+    rows_save = [("no secret", without_ms, with_ms), ("one token (masked)", leaky_without_ms, leaky_with_ms)]
+    if base:
+        rows_save += [("no secret, baseline", without_ms, base_clean[0]),
+                      ("one token, baseline", leaky_without_ms, base_leaky[0])]
+    for label, a, b in rows_save:
         added = (b - a) / a * 100
         print(f"{args.mb:g} MB notebook, {label:<26} {a:11.1f} ms {b:9.1f} ms {added:7.1f} %   <= 25 %  "
               f"{verdict(added <= 25)}")
+    if base:
+        print(f"(baseline: the package of {os.path.abspath(args.baseline)}, measured in turn with the others)")
     return 0
 
 

@@ -16,34 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 
-def _read_version() -> str:
-    """The installed distribution's version; from a source tree, ``js/package.json`` (the one source)."""
-    import json
-    import os
-    from importlib.metadata import PackageNotFoundError, version
-
-    here = os.path.dirname(os.path.abspath(__file__))
-    for candidate in (os.path.join(os.path.dirname(here), "js", "package.json"),
-                      os.path.join(here, "labextension", "package.json")):
-        # A source checkout (PYTHONPATH, editable) knows its own version better than whatever
-        # distribution of the same name happens to be installed.
-        try:
-            with open(candidate, encoding="utf-8") as f:
-                meta = json.load(f)
-        except (OSError, ValueError):
-            continue
-        if isinstance(meta, dict) and meta.get("name") == "hfsecure-jupyter" and "version" in meta:
-            return str(meta["version"])
-    try:
-        return version("hfsecure-jupyter")
-    except PackageNotFoundError:  # pragma: no cover - neither installed nor a source tree
-        return "0+unknown"
-
-
 def __getattr__(name: str) -> Any:
     # The version is read on first use: the scan path (a pre-commit hook) never pays for importlib.metadata.
     if name == "__version__":
-        value = _read_version()
+        from .version import package_version
+
+        value = package_version()
         globals()["__version__"] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -55,7 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_usage())
         return 0 if args else 2
     if args[0] == "--version":
-        from . import __version__
+        from .version import package_version
+
+        __version__ = package_version()
 
         print(f"hfsecure {__version__}")
         return 0

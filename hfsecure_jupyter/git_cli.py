@@ -53,9 +53,9 @@ def wants_history(args: argparse.Namespace) -> bool:
 
 
 def history_run(args: argparse.Namespace, usage_error: type[Exception]) -> Any:
-    """Scan the history the command line names; return a ``scan_cli.ScanRun``."""
+    """Scan the history the command line names; return a :class:`~hfsecure_jupyter.detect.walk.ScanRun`."""
     from . import githistory
-    from .scan_cli import ScanRun
+    from .detect.walk import ScanRun
 
     if len(args.paths) > 1 or "-" in args.paths:
         raise usage_error("--git scans one repository: give at most one PATH (the repository's folder)")

@@ -30,6 +30,7 @@ from typing import Any, Iterable, Sequence
 
 from . import detect
 from .detect import Finding, ScanReport
+from .detect.walk import Region  # start line, start column, end line, end column: in the file
 
 __all__ = ["Summary", "summarize", "finding_record", "to_json", "to_sarif", "render", "render_text",
            "render_json", "render_sarif", "clean_text", "file_regions", "shown", "FORMATS", "SARIF_SCHEMA", "TOOL_URI"]
@@ -98,9 +99,9 @@ def _sorted(reports: Iterable[ScanReport]) -> list[tuple[ScanReport, Finding]]:
 
 
 def _version() -> str:
-    from . import __version__  # read on first use (it may open package metadata)
+    from .version import package_version  # read on first use (it may open package metadata)
 
-    return __version__
+    return package_version()
 
 
 def _extra(rep: ScanReport, f: Finding) -> dict[str, Any]:
@@ -238,7 +239,6 @@ def _uri(path: str) -> str:
     return urllib.parse.quote(os.fsencode(p)) or "."
 
 
-Region = tuple[int, int, int, int]  # start line, start column, end line, end column: in the file
 
 
 def file_regions(rep: ScanReport, data: bytes | str) -> list[Region | None]:
@@ -281,6 +281,21 @@ def _level(f: Finding) -> str:
     return "error" if f.is_secret else "warning"
 
 
+def _sarif_location(rep: ScanReport, f: Finding, in_file: Region | None, in_cell: str) -> dict[str, Any]:
+    """A SARIF location: the region in the file when known, else the line and column in the field."""
+    if in_file is not None:
+        region = dict(zip(("startLine", "startColumn", "endLine", "endColumn"), in_file))
+    else:
+        region = {"startLine": max(1, f.line), "startColumn": max(1, f.column),
+                  "endLine": max(1, f.end_line or f.line), "endColumn": max(1, f.end_column or f.column)}
+    location: dict[str, Any] = {
+        "physicalLocation": {"artifactLocation": {"uri": _uri(rep.path)}, "region": region},
+    }
+    if f.location:
+        location["logicalLocations"] = [{"name": f.location, "fullyQualifiedName": in_cell, "kind": "member"}]
+    return location
+
+
 def to_sarif(reports: Sequence[ScanReport], *, notes: Sequence[str] = (), errors: Sequence[str] = (),
              files_scanned: int | None = None, skipped: Sequence[str] = (),
              regions: dict[str, Sequence[Region | None]] | None = None) -> dict[str, Any]:
@@ -315,16 +330,7 @@ def to_sarif(reports: Sequence[ScanReport], *, notes: Sequence[str] = (), errors
         text = (f.message or f.rule) + (f" in {in_cell}" if in_cell else "")
         if not f.is_secret and f.preview:
             text += f": {f.preview}"
-        if in_file is not None:
-            region = dict(zip(("startLine", "startColumn", "endLine", "endColumn"), in_file))
-        else:
-            region = {"startLine": max(1, f.line), "startColumn": max(1, f.column),
-                      "endLine": max(1, f.end_line or f.line), "endColumn": max(1, f.end_column or f.column)}
-        location: dict[str, Any] = {
-            "physicalLocation": {"artifactLocation": {"uri": _uri(rep.path)}, "region": region},
-        }
-        if f.location:
-            location["logicalLocations"] = [{"name": f.location, "fullyQualifiedName": in_cell, "kind": "member"}]
+        location = _sarif_location(rep, f, in_file, in_cell)
         key = (rep.path, f.fingerprint)
         occurrences[key] = occurrences.get(key, 0) + 1
         result: dict[str, Any] = {

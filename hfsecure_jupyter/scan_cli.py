@@ -41,10 +41,10 @@ import json
 import os
 import stat
 import sys
-from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
 from . import detect, git_cli, report
+from .detect.walk import ScanRun
 from .errors import CommandLineError, InputTooLarge
 
 __all__ = ["main", "ScanRun", "run_scan", "iter_files", "notebook_damage", "SKIP_DIRS", "BINARY_SUFFIXES"]
@@ -74,35 +74,6 @@ BINARY_SUFFIXES = frozenset({
     ".db",
 })
 _SNIFF = 8192
-
-
-@dataclass
-class ScanRun:
-    """What one ``hfsecure scan`` found.
-
-    Attributes:
-        reports: one per text document scanned, ``path`` as given on the command line.
-        files_scanned: how many documents were read and scanned.
-        notes: skipped binaries and folders, redactions, documents scanned as text...
-        errors: missing or unreadable paths, failed redactions (each makes the exit status 2).
-        skipped: folders not entered (version control, virtualenvs, caches), as display paths.
-        regions: for notebooks with findings, where each finding is in the file (see
-            :func:`report.file_regions`), by display path.
-    """
-
-    reports: list[detect.ScanReport] = field(default_factory=list)
-    files_scanned: int = 0
-    notes: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    regions: dict[str, list[report.Region | None]] = field(default_factory=dict)
-
-    def exit_code(self, *, strict: bool = False) -> int:
-        """0 clean, 1 secrets (or warnings when ``strict``), 2 when a path could not be scanned."""
-        if self.errors:
-            return 2
-        s = report.summarize(self.reports)
-        return 1 if s.secrets or (strict and s.warnings) else 0
 
 
 # -- walking ----------------------------------------------------------------------------------------------
@@ -309,14 +280,14 @@ def run_scan(paths: Sequence[str], *, exclude: Sequence[str] = (), misuse: bool 
             binaries += 1
             continue
         try:
-            data = _read_text_file(fs_path)
+            text_data = _read_text_file(fs_path)
         except OSError as exc:
             run.errors.append(f"{display}: cannot read ({exc.strerror or type(exc).__name__})")
             continue
-        if data is None:
+        if text_data is None:
             binaries += 1
             continue
-        rep = _scan_one(run, data, display, None, misuse)
+        rep = _scan_one(run, text_data, display, None, misuse)
         if redact and rep is not None and rep.secrets:
             _redact(run, rep, display, fs_path)
     if binaries:
@@ -539,5 +510,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: {s.secrets} secrets, {s.warnings} warnings, {s.suppressed} suppressed in "
               f"{run.files_scanned} files; report written to {args.output}", file=sys.stderr)
     else:
-        _write(sys.stdout, text)
+        _write(sys.stdout, text)  # type: ignore[arg-type]  # a TextIO (or a test's StringIO)
     return run.exit_code(strict=args.strict)

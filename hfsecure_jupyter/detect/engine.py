@@ -82,7 +82,11 @@ def _checks(kind: type) -> tuple[tuple, tuple]:
     longest = 10**9 if kind is str else 6
 
     def fast(c: Any) -> Any:
-        return re.compile(re.escape(c)) if isinstance(c, (str, bytes)) and 1 < len(c) <= longest else c
+        if isinstance(c, str) and 1 < len(c) <= longest:
+            return re.compile(re.escape(c))
+        if isinstance(c, bytes) and 1 < len(c) <= longest:
+            return re.compile(re.escape(c))
+        return c
 
     return tuple(fast(c) for c in rules), tuple(fast(c) for c in encoded)
 
@@ -216,21 +220,21 @@ def _raw_candidates_stripped(data: bytes) -> bool:
         if not _hit((check,), data):
             continue
         if group[0].context is not None:  # found by context: look around each hit of the check
-            for m in pattern.finditer(data):
-                window = data[max(0, m.start() - 96):m.start() + 260].decode("latin-1").replace('\\"', '"')
-                if any(True for r in group for _ in r.finditer(window)):
+            for rm in pattern.finditer(data):
+                around = data[max(0, rm.start() - 96):rm.start() + 260].decode("latin-1").replace('\\"', '"')
+                if any(True for r in group for _ in r.finditer(around)):
                     return True
             continue
-        for m in pattern.finditer(data):
-            if m.group(2) in (b'"', b"'", b"\\"):
+        for rm in pattern.finditer(data):
+            if rm.group(2) in (b'"', b"'", b"\\"):
                 return True
-            if len(m.group(1)) >= 16 and _plain_hits(m.group(0).decode("latin-1")):
+            if len(rm.group(1)) >= 16 and _plain_hits(rm.group(0).decode("latin-1")):
                 return True
     encoded = _ENCODED_CHECKS_BYTES
     if encoded[0].search(data) or encoded[1].search(data) or encoded[-1].search(data):  # escapes, %, entities
         return True
     for zw in encoded[2:4]:  # only where a zero-width character splits a prefix ("h\u200bf_")
-        m = zw.search(data) if zw.__class__ is re.Pattern else _find_bytes(data, zw)
+        m: Any = zw.search(data) if zw.__class__ is re.Pattern else _find_bytes(data, zw)
         while m is not None:
             window = data[max(0, m.start() - 8):m.end() + 8]
             if _RAW_ZW_SPLIT.search(window):
@@ -241,7 +245,7 @@ def _raw_candidates_stripped(data: bytes) -> bool:
         i = data.find(marker)
         while i >= 0:
             # The whole run once (not a window per marker: marker-dense runs were quadratic).
-            end = _B64_RUN_BYTES.match(data, i).end()
+            end = _B64_RUN_BYTES.match(data, i).end()  # type: ignore[union-attr]  # matches empty
             if end - i >= _B64_MIN_RUN and _b64_hits(data[max(0, i - 4):end].decode("latin-1")):
                 return True
             i = data.find(marker, max(end, i + 1))
@@ -457,7 +461,7 @@ def _b64_hits(text: str) -> list[Hit]:
     mk = _B64_MARKER_RE.search(text)
     while mk is not None:
         i = mk.start()
-        b = _B64_RUN_FWD.match(text, i, min(len(text), i + _B64_WINDOW)).end()
+        b = _B64_RUN_FWD.match(text, i, min(len(text), i + _B64_WINDOW)).end()  # type: ignore[union-attr]  # matches empty
         if b - i < _B64_MIN_RUN:
             mk = _B64_MARKER_RE.search(text, b if b > i else i + 1)
             continue  # too short to hold an encoded token

@@ -13,11 +13,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from .rules import MASK_PREFIXES
 
-__all__ = ["Finding", "Edit", "mask_secret", "fingerprint", "MASK_FILL", "SHOW_LAST"]
+__all__ = ["FindingKind", "Severity", "Finding", "Edit", "mask_secret", "fingerprint", "MASK_FILL", "SHOW_LAST"]
+
+#: What a finding is: a literal secret, or code that leaks one without a literal.
+FindingKind = Literal["secret", "misuse"]
+#: How bad: secrets are errors (they block and are redacted), misuse is a warning.
+Severity = Literal["error", "warning"]
 
 #: What stands for the hidden middle of a secret in previews and redacted text.
 MASK_FILL = "****"
@@ -86,8 +91,8 @@ class Finding:
     """
 
     rule: str
-    kind: str
-    severity: str
+    kind: FindingKind
+    severity: Severity
     location: str
     line: int
     column: int

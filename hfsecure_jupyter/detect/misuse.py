@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Iterator
 
 from .engine import find_secrets
 from .findings import Finding, fingerprint, mask_secret
+from .ipython import line_starts, mask_ipython
 from .rules import MisuseRule, is_secret_name
 
 if TYPE_CHECKING:
-    from .python import MaskedSource
+    from .ipython import MaskedSource
 
 __all__ = ["is_secret_name", "might_misuse", "misuse_findings", "scan_misuse", "MISUSE_RULES", "MISUSE_RECORDS"]
 
@@ -358,9 +359,7 @@ def misuse_findings(source: str, masked: "MaskedSource", location: str = "") -> 
         [('secret-in-job-cli-env', 'warning')]
     """
     findings: list[Finding] = []
-    from .python import _line_starts
-
-    starts = _line_starts(source)
+    starts = line_starts(source)
     lines = source.split("\n")
     # Shell and magic lines, and whole non-Python cell-magic bodies (%%bash ...).
     for n in masked.masked_lines:
@@ -394,8 +393,6 @@ def scan_misuse(source: str, *, location: str = "") -> list[Finding]:
         >>> [f.rule for f in scan_misuse("!hf auth token")]
         ['token-printed-by-cli']
     """
-    from .python import mask_ipython
-
     if not might_misuse(source):
         return []
     return misuse_findings(source, mask_ipython(source), location)

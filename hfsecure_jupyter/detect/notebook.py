@@ -151,9 +151,9 @@ def _walk_generic(value: Any, location: str, container: Any, key: Any) -> Iterat
 
 def _is_python(nb: dict[str, Any]) -> bool:
     """Whether the notebook's code cells are (I)Python (the default when the metadata does not say)."""
-    meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
-    info = meta.get("language_info") if isinstance(meta.get("language_info"), dict) else {}
-    spec = meta.get("kernelspec") if isinstance(meta.get("kernelspec"), dict) else {}
+    meta: dict[str, Any] = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}  # type: ignore[assignment]
+    info: dict[str, Any] = meta.get("language_info") if isinstance(meta.get("language_info"), dict) else {}  # type: ignore[assignment]
+    spec: dict[str, Any] = meta.get("kernelspec") if isinstance(meta.get("kernelspec"), dict) else {}  # type: ignore[assignment]
     return str(info.get("name") or spec.get("language") or "python").lower() in ("python", "python3", "ipython")
 
 

@@ -32,96 +32,15 @@ from typing import Callable
 from .engine import (Hit, find_secrets, find_secrets_unfiltered, hits_to_findings, may_continue_in_literal,
                      prefilter_mask)
 from .findings import Edit, Finding, mask_secret
+from .ipython import PYTHON_CELL_MAGICS, MaskedSource, line_starts, mask_ipython
 from .misuse import misuse_findings, might_misuse
 
 __all__ = ["scan_python", "scan_cell", "mask_ipython", "MaskedSource", "PYTHON_CELL_MAGICS"]
 
-#: Cell magics whose body is Python (everything else is scanned as text).
-PYTHON_CELL_MAGICS = frozenset({
-    "time", "timeit", "capture", "prun", "debug", "hfjob", "python", "python3", "pypy", "memit", "mprun",
-    "cython", "px", "pyinstrument", "snakeviz", "scalene", "heat", "hfsecure",
-})
-_IPY_LINE = re.compile(r"^(?P<indent>[ \t]*)(?:(?:[\w.,\s\[\]*]+?)\s*=\s*)?(?P<sigil>!!?|%%?)", re.ASCII)
-_HELP_LINE = re.compile(r"^[ \t]*[\w.]+\s*\?\??\s*$|^[ \t]*\?\??[\w.]+\s*$")
 _STRING_PREFIX = re.compile(r"^[A-Za-z]*")
 # Escapes that can spell a token's characters inside a literal (\x68, \u0068, \N{...}, octal \150).
 _LONE_CR = re.compile(r"\r(?!\n)")
 _ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{|[0-7]{3})")
-
-
-@dataclass(frozen=True)
-class MaskedSource:
-    """A cell with IPython-only lines replaced by ``pass`` (same indentation, same line count).
-
-    Attributes:
-        python: the parseable text.
-        masked_lines: 0-based numbers of the lines replaced (their original text is scanned as text).
-        magic: the cell magic name when the cell starts with ``%%``, else ``""``.
-        body_offset: where the cell magic's body starts in the original text.
-    """
-
-    python: str
-    masked_lines: tuple[int, ...]
-    magic: str = ""
-    body_offset: int = 0
-
-
-def mask_ipython(source: str) -> MaskedSource:
-    """Replace IPython-only lines so the cell parses as Python.
-
-    Example:
-        >>> m = mask_ipython("!pip install x\\nimport x")
-        >>> m.python, m.masked_lines
-        ('pass\\nimport x', (0,))
-    """
-    stripped = source.lstrip()
-    if stripped.startswith("%%"):
-        head, _, _body = stripped.partition("\n")
-        name = head[2:].split(None, 1)[0] if head[2:].strip() else ""
-        lead = len(source) - len(stripped)
-        body_offset = lead + len(head) + 1 if "\n" in stripped else len(source)
-        if name in PYTHON_CELL_MAGICS:
-            # Mask the header (keep line numbers), then the body like any other cell.
-            inner = mask_ipython(source[body_offset:])
-            header_lines = source[:body_offset].count("\n")
-            python = "\n" * header_lines + inner.python
-            return MaskedSource(python, tuple(range(header_lines)) + tuple(n + header_lines for n in inner.masked_lines),
-                                name, body_offset)
-        return MaskedSource("", tuple(range(source.count("\n") + 1)), name, body_offset)
-    lines = source.split("\n")
-    masked = []
-    out = []
-    cont = False
-    for n, line in enumerate(lines):
-        m = _IPY_LINE.match(line)
-        if cont or (m and _is_ipython_line(line, m)) or _HELP_LINE.match(line):
-            indent = line[: len(line) - len(line.lstrip(" \t"))]
-            out.append(indent + "pass")
-            masked.append(n)
-            cont = line.endswith("\\")
-        else:
-            out.append(line)
-    return MaskedSource("\n".join(out), tuple(masked))
-
-
-def _is_ipython_line(line: str, m: re.Match[str]) -> bool:
-    rest = line[m.end("sigil"):]
-    if m.group("sigil").startswith("%"):
-        # "%matplotlib inline" but not "x = a % b" (that would not start the line with a sigil anyway)
-        return bool(re.match(r"[A-Za-z_]", rest))
-    if line.lstrip().startswith("!=") or rest.startswith("="):
-        return False
-    return True
-
-
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    i = text.find("\n")
-    while i >= 0:
-        starts.append(i + 1)
-        i = text.find("\n", i + 1)
-    starts.append(len(text))  # tokenize's ENDMARKER sits on the line after the last
-    return starts
 
 
 @dataclass
@@ -236,7 +155,7 @@ def _string_tokens(py: str, starts: list[int]) -> list[list[_Piece]] | None:
 
 
 def _piece(text: str, start: int, end: int) -> _Piece | None:
-    prefix = _STRING_PREFIX.match(text).group(0)
+    prefix = _STRING_PREFIX.match(text).group(0)  # type: ignore[union-attr]  # matches empty
     q = text[len(prefix):len(prefix) + 3]
     quote_len = 3 if q in ('"""', "'''") else 1
     cs, ce = start + len(prefix) + quote_len, end - quote_len
@@ -386,8 +305,8 @@ def _expression_hits(source: str, python: str) -> list[Hit]:
     values = _constant_values(tree)
     # ast's lines end at \r\n, \r or \n; the masked source has the same "\n"-lines as the source.
     py_starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", python)]
-    py_nl = _line_starts(python)
-    src_nl = _line_starts(source)
+    py_nl = line_starts(python)
+    src_nl = line_starts(source)
 
     def offset(lineno: int, col: int) -> int:
         i = min(lineno - 1, len(py_starts) - 1)
@@ -435,7 +354,7 @@ def _folded_hits(source: str, groups: list[list[_Piece]]) -> list[Hit]:
             pos += len(p.value)
         for h in found:
             preview = mask_secret(h.secret, prefix_len=h.rule.prefix_len)
-            edits = []
+            edits: list[Edit] = []
             for vs, ve, p in bounds:
                 lo, hi = max(vs, h.start), min(ve, h.end)
                 if lo >= hi:
@@ -509,7 +428,7 @@ def scan_python(source: str, *, location: str = "", misuse: bool = True) -> list
         if reverse or may_continue_in_literal(source, mask) or _ESCAPE.search(source) is not None:
             masked = mask_ipython(source)
             if masked.python.strip():
-                parsed = _string_tokens(masked.python, _line_starts(source))
+                parsed = _string_tokens(masked.python, line_starts(source))
         if parsed is not None:
             folded = _folded_hits(source, parsed)
             if reverse or _FOLD_OPS.search(source) is not None:  # % formatting, .format, slices, f-strings

@@ -242,7 +242,7 @@ class Rule:
     true_samples: tuple[Sample, ...] = ()
     false_samples: tuple[Sample, ...] = ()
     check: str = ""
-    context: "Pattern[str] | None" = None
+    context: "Pattern[str] | _NameContext | None" = None
     secret_group: str = ""
     kind: ClassVar[str] = "secret"
 

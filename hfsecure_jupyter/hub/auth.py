@@ -39,20 +39,22 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 from ..detect import mask_secret
 from . import client_internals
 
 __all__ = [
-    "STATES", "AuthStatus", "Grant", "TokenSource", "current_token", "mask_token", "masked_token", "resolve_token",
+    "LoginState", "STATES", "AuthStatus", "Grant", "TokenSource", "current_token", "mask_token", "masked_token", "resolve_token",
     "stored_token_names", "stored_tokens_path", "summarize_scopes", "token_file_path", "token_source",
 ]
 
 log = logging.getLogger(__name__)
 
-#: Every state an :class:`AuthStatus` can be in.
-STATES = ("logged-out", "checking", "ok", "invalid", "unreachable", "rate-limited", "unknown")
+#: The closed set of login states (one definition; AuthStatus.state is one of them).
+LoginState = Literal["logged-out", "checking", "ok", "invalid", "unreachable", "rate-limited", "unknown"]
+#: Every state an :class:`AuthStatus` can be in, in the order of ``LoginState``.
+STATES: tuple[str, ...] = get_args(LoginState)
 
 
 
@@ -404,7 +406,7 @@ class AuthStatus:
         stale: True when this is a cached answer past its TTL, returned because a refresh is in flight.
     """
 
-    state: str
+    state: LoginState
     user: str | None = None
     fullname: str | None = None
     orgs: list[tuple[str, str | None]] = field(default_factory=list)

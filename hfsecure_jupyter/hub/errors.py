@@ -331,54 +331,51 @@ def _diagnose_text(text: str, env: list[str], secrets: list[str], context: str,
 
 
 def _diagnose_exception(exc: BaseException, env: list[str], secrets: list[str], context: str) -> Diagnosis | None:
-    try:
-        from huggingface_hub import errors as hf_errors
-    except ImportError:  # pragma: no cover - huggingface_hub is a dependency
-        hf_errors = None
+    from huggingface_hub import errors as hf_errors
+
     text = str(exc)
     job = context == "job" or bool(env or secrets)
     if isinstance(exc, KeyError) and exc.args and isinstance(exc.args[0], str):
         name = exc.args[0]
         if _token_like(name) or name == "HF_TOKEN":
             return _job_token_missing(name, env, secrets, context)
-    if hf_errors is not None:
-        status = None
-        response = getattr(exc, "response", None)
-        url = ""
-        if response is not None:
-            status = getattr(response, "status_code", None)
-            try:
-                url = str(response.url)
-            except Exception:  # a response without a request has no url
-                url = ""
-        if isinstance(exc, hf_errors.GatedRepoError):
-            return _gated(_repo_from(text + " " + url, exc)[0], status)
-        if isinstance(exc, hf_errors.JobNotFoundError):
-            return _job_not_found(getattr(exc, "job_id", None), status)
-        if isinstance(exc, hf_errors.RepositoryNotFoundError):
-            rid, rtype = _repo_from(url + " " + text, exc)
-            return _repo_not_found(rid, rtype, status)
-        if isinstance(exc, hf_errors.LocalTokenNotFoundError):
-            return _not_logged_in(job)
-        if isinstance(exc, hf_errors.OIDCError):
-            return Diagnosis(
-                "oidc", "OIDC token exchange failed",
-                "HF_OIDC_RESOURCE is set, so huggingface_hub asked your CI for a short-lived token, and that failed.",
-                "Run in a supported CI with id-token permission, set HF_OIDC_ID_TOKEN, or unset HF_OIDC_RESOURCE.",
-                LINKS["oidc"])
-        if isinstance(exc, hf_errors.OfflineModeIsEnabled):
-            return _unreachable("HF_HUB_OFFLINE is set")
-        if isinstance(exc, hf_errors.HfHubHTTPError) and status is not None:
-            if status == 401:
-                return _invalid_token(text, job)
-            if status == 403:
-                return _forbidden(url, text)
-            if status == 429:
-                retry = response.headers.get("Retry-After") if response is not None else None
-                return _rate_limited(text, retry)
-            if status >= 500:
-                return _hub_error(status)
-            return _diagnose_text(text, env, secrets, context, status, url)
+    status = None
+    response = getattr(exc, "response", None)
+    url = ""
+    if response is not None:
+        status = getattr(response, "status_code", None)
+        try:
+            url = str(response.url)
+        except Exception:  # a response without a request has no url
+            url = ""
+    if isinstance(exc, hf_errors.GatedRepoError):
+        return _gated(_repo_from(text + " " + url, exc)[0], status)
+    if isinstance(exc, hf_errors.JobNotFoundError):
+        return _job_not_found(getattr(exc, "job_id", None), status)
+    if isinstance(exc, hf_errors.RepositoryNotFoundError):
+        rid, rtype = _repo_from(url + " " + text, exc)
+        return _repo_not_found(rid, rtype, status)
+    if isinstance(exc, hf_errors.LocalTokenNotFoundError):
+        return _not_logged_in(job)
+    if isinstance(exc, hf_errors.OIDCError):
+        return Diagnosis(
+            "oidc", "OIDC token exchange failed",
+            "HF_OIDC_RESOURCE is set, so huggingface_hub asked your CI for a short-lived token, and that failed.",
+            "Run in a supported CI with id-token permission, set HF_OIDC_ID_TOKEN, or unset HF_OIDC_RESOURCE.",
+            LINKS["oidc"])
+    if isinstance(exc, hf_errors.OfflineModeIsEnabled):
+        return _unreachable("HF_HUB_OFFLINE is set")
+    if isinstance(exc, hf_errors.HfHubHTTPError) and status is not None:
+        if status == 401:
+            return _invalid_token(text, job)
+        if status == 403:
+            return _forbidden(url, text)
+        if status == 429:
+            retry = response.headers.get("Retry-After") if response is not None else None
+            return _rate_limited(text, retry)
+        if status >= 500:
+            return _hub_error(status)
+        return _diagnose_text(text, env, secrets, context, status, url)
     if _is_connection_error(exc):
         return _unreachable(type(exc).__name__)
     found = _diagnose_text(text, env, secrets, context)

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..detect import redact
 from . import auth
-from .auth import AuthStatus, TokenSource
+from .auth import AuthStatus, LoginState, TokenSource
 
 if TYPE_CHECKING:  # pragma: no cover
     from huggingface_hub import HfApi
@@ -84,6 +84,7 @@ def _status_from_error(exc: BaseException, src: TokenSource, masked: str | None)
         code = getattr(response, "status_code", None)
     diag = diagnose(exc)
     text = diag.title if diag else type(exc).__name__
+    state: LoginState
     if diag is not None and diag.kind == "not-logged-in":
         state = "logged-out"
     elif code == 401:

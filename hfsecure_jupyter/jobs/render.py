@@ -30,10 +30,59 @@ from __future__ import annotations
 
 import shlex
 import warnings
-from typing import Any
+from typing import Any, Protocol
 
 from .. import detect
-from .spec import DEFAULT_UV_IMAGE, JobSpec, SecretValueError, placeholder_name, uv_run_words
+from ..constants import DEFAULT_UV_IMAGE
+from ..errors import SecretValueError
+from .words import placeholder_name, uv_run_words
+
+
+class SpecView(Protocol):
+    """What a rendering reads of a :class:`~hfsecure_jupyter.jobs.spec.JobSpec` (the spec calls these
+    renderings from its methods, so this module does not import it); read-only, as the frozen spec is."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def image(self) -> str: ...
+    @property
+    def script(self) -> str | None: ...
+    @property
+    def argv(self) -> tuple[str, ...]: ...
+    @property
+    def dependencies(self) -> tuple[str, ...]: ...
+    @property
+    def python(self) -> str | None: ...
+    @property
+    def script_args(self) -> tuple[str, ...]: ...
+    @property
+    def flavor(self) -> str: ...
+    @property
+    def timeout(self) -> int | None: ...
+    @property
+    def env_items(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def secret_items(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def label_items(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def namespace(self) -> str | None: ...
+
+    @property
+    def is_inline(self) -> bool: ...
+    @property
+    def script_text(self) -> str | None: ...
+    @property
+    def timeout_str(self) -> str | None: ...
+    @property
+    def env(self) -> dict[str, str]: ...
+    @property
+    def secrets(self) -> dict[str, str]: ...
+    @property
+    def labels(self) -> dict[str, str]: ...
+    @property
+    def command(self) -> list[str]: ...
 
 __all__ = ["to_cli", "to_mcp", "to_python"]
 
@@ -49,7 +98,7 @@ def _guard(text: str) -> str:
     return text
 
 
-def to_mcp(spec: JobSpec) -> dict[str, Any]:
+def to_mcp(spec: SpecView) -> dict[str, Any]:
     """The ``hf_jobs`` tool call for ``spec``: ``{"operation": "uv"|"run", "args": {...}}``.
 
     Labels have no ``hf_jobs`` argument and are left out. Only ``$HF_TOKEN`` is substituted by the tool: any
@@ -109,7 +158,7 @@ def _py_dict(items: dict[str, str]) -> str:
     return "{\n" + "".join(f"        {k!r}: {v!r},\n" for k, v in items.items()) + "    }"
 
 
-def to_python(spec: JobSpec) -> str:
+def to_python(spec: SpecView) -> str:
     """Runnable huggingface_hub code that submits ``spec``; it holds no secret value.
 
     Secret placeholders become ``_secret("NAME")`` calls that read the token with ``get_token()`` (for
@@ -195,7 +244,7 @@ def _cli_secret(name: str, placeholder: str) -> list[str]:
     return ["--secrets", f'"{name}=${var}"']
 
 
-def to_cli(spec: JobSpec, *, script_path: str | None = None, multiline: bool = False) -> str:
+def to_cli(spec: SpecView, *, script_path: str | None = None, multiline: bool = False) -> str:
     """The ``hf jobs`` command line for ``spec``; every value is shell-quoted, no secret value appears.
 
     Args:

@@ -39,8 +39,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping
 
 from .. import detect
-from ..constants import DEFAULT_UV_IMAGE, JOB_FLAVORS, JOB_KEY_RE as _KEY, PLACEHOLDER_RE as _PLACEHOLDER
+from ..constants import DEFAULT_UV_IMAGE, JOB_FLAVORS, JOB_KEY_RE as _KEY
 from ..errors import SecretMovedWarning, SecretValueError
+from .words import placeholder_name, uv_run_words
 
 __all__ = [
     "DEFAULT_UV_IMAGE", "JOB_FLAVORS", "JobSpec", "SecretMovedWarning", "SecretValueError",
@@ -89,17 +90,6 @@ def _check_utf8(text: str, what: str) -> None:
         raise ValueError(f"{what} is not valid UTF-8 text (line {line}, column {column}: a lone surrogate "
                          f"{ascii(text[exc.start])}, often from bytes decoded with errors='surrogateescape'): "
                          "fix the text or read the file as UTF-8") from None
-
-
-def placeholder_name(value: str) -> str | None:
-    """The variable a ``$NAME`` / ``${NAME}`` placeholder names, or None for any other text.
-
-    Example:
-        >>> placeholder_name("$HF_TOKEN"), placeholder_name("${WANDB_API_KEY}"), placeholder_name("abc")
-        ('HF_TOKEN', 'WANDB_API_KEY', None)
-    """
-    m = _PLACEHOLDER.match(value.strip()) if isinstance(value, str) else None
-    return (m.group("b") or m.group("p")) if m else None
 
 
 def parse_timeout(value: int | float | str | None) -> int | None:
@@ -333,18 +323,6 @@ def uv_inline_command(script: str, *, dependencies: Iterable[str] = (), python: 
     encoded = b64encode(script.encode("utf-8")).decode("ascii")
     return ["/bin/sh", "-c", f"echo {encoded} | base64 -d | " + uv_run_words(dependencies, python, ["-"],
                                                                             script_args, joined=True)]
-
-
-def uv_run_words(dependencies: Iterable[str], python: str | None, script: list[str], script_args: Iterable[str],
-                 *, joined: bool = False) -> Any:
-    """``uv run [--with DEP]... [--python PY] SCRIPT [ARGS]`` as a list (or a shell-quoted string)."""
-    words = ["uv", "run"]
-    for dep in dependencies:
-        words += ["--with", dep]
-    if python:
-        words += ["--python", python]
-    words += list(script) + list(script_args)
-    return shlex.join(words) if joined else words
 
 
 def _pairs(mapping: Mapping[str, str]) -> tuple[tuple[str, str], ...]:

@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from ..constants import TERMINAL_JOB_STAGES
 
-__all__ = ["JobView", "show_job", "show_local_run", "TERMINAL_STAGES", "LINES_PER_BLOCK", "describe_error"]
+__all__ = ["JobView", "default_redact", "show_job", "show_local_run", "TERMINAL_STAGES", "LINES_PER_BLOCK", "describe_error"]
 
 #: Stages after which a job changes no more (huggingface_hub's JobStage).
 TERMINAL_STAGES = TERMINAL_JOB_STAGES
@@ -52,10 +52,8 @@ class _Handle(Protocol):  # what show_job needs from a jobs.JobHandle
 
 
 def _shell() -> Any:
-    try:
-        from IPython.core.interactiveshell import InteractiveShell
-    except ImportError:  # pragma: no cover - IPython is a dependency
-        return None
+    from IPython.core.interactiveshell import InteractiveShell
+
     return InteractiveShell.instance() if InteractiveShell.initialized() else None
 
 
@@ -229,16 +227,16 @@ class JobView:
         self._flush_block(force=True)
 
 
-def _default_redact() -> Callable[[str], str]:
+def default_redact() -> Callable[[str], str]:
     """The kernel extension's redactor when it is loaded, else one that knows the active token."""
     from .. import detect
 
     shell = _shell()
     if shell is not None:
         try:
-            from . import extension
+            from .state import get_state
 
-            state = extension.get_state(shell)
+            state = get_state(shell)
             red = getattr(state, "redactor", None) if state is not None else None
             if red is not None:
                 return red.redact
@@ -295,7 +293,7 @@ def show_job(handle: _Handle, *, follow: bool = True, redact: Callable[[str], st
         job j1: RUNNING
         'RUNNING'
     """
-    redact = redact or _default_redact()
+    redact = redact or default_redact()
     if hint is None:
         hint = ("detached: handle.logs() to read the logs, handle.cancel() to stop it" if not follow
                 else "interrupt the kernel to stop following (the job keeps running)")
@@ -362,7 +360,7 @@ def show_local_run(run: Callable[[Callable[[str], None]], Any], *, redact: Calla
         hello
         job local run: COMPLETED (exit code 0)
     """
-    redact = redact or _default_redact()
+    redact = redact or default_redact()
     view = JobView(name, None, redact=redact)
     view.set_stage("RUNNING")
     try:

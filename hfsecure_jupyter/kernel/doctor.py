@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .extension import KernelState
+    from .state import KernelState
 
 __all__ = ["Doctor", "render_diagnosis", "HUB_ERROR_NAMES"]
 

@@ -18,85 +18,14 @@ Example:
 from __future__ import annotations
 
 import sys
-import weakref
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any
 
 from .. import detect
 from ..config import HFSecure
+from .state import KernelState, drop_state, get_state, set_state
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..hub.status import StatusService
-    from .doctor import Doctor
-    from .guard import Guard, Rejection
-    from .redaction import OutputRedaction
 
 __all__ = ["KernelState", "load", "unload", "get_state"]
-
-
-@dataclass
-class KernelState:
-    """Everything the extension holds for one shell.
-
-    Attributes:
-        shell: the IPython shell.
-        settings: the :class:`~hfsecure_jupyter.config.HFSecure` configurable (built from the kernel's
-            config, so ``c.HFSecure.*`` applies; changes take effect on the next cell).
-        redactor: the :class:`~hfsecure_jupyter.detect.Redactor` every output hook uses (its known
-            values are the secrets this kernel holds; refreshed before each cell).
-        status: this kernel's :class:`~hfsecure_jupyter.hub.StatusService` (login status, built from
-            ``settings``; ``%hfsecure status`` and ``%%hfjob`` ask it, so they share one cache).
-        last_rejection: masked information on the last cell the guard blocked, or None.
-        notes: one-line facts about this load (e.g. "magics unavailable: ...").
-    """
-
-    shell: Any
-    settings: HFSecure
-    redactor: detect.Redactor
-    status: "StatusService"
-    last_rejection: "Rejection | None" = None
-    guard: "Guard | None" = None
-    output: "OutputRedaction | None" = None
-    doctor: "Doctor | None" = None
-    magics_loaded: bool = False
-    notes: list[str] = field(default_factory=list)
-    _undo: list[tuple[str, Callable[[], None]]] = field(default_factory=list, repr=False)
-
-    def add_undo(self, what: str, undo: Callable[[], None]) -> None:
-        """Record how to remove one hook that was just added (run in reverse order on unload)."""
-        self._undo.append((what, undo))
-
-    @property
-    def hooks(self) -> list[str]:
-        """What is currently installed, in the order it was added (for status and tests)."""
-        return [what for what, _ in self._undo]
-
-    def register_event(self, event: str, callback: Callable[..., Any]) -> None:
-        """``shell.events.register`` with its undo recorded."""
-        self.shell.events.register(event, callback)
-        self.add_undo(f"event:{event}", lambda: self.shell.events.unregister(event, callback))
-
-
-_STATES: "weakref.WeakKeyDictionary[Any, KernelState]" = weakref.WeakKeyDictionary()
-
-
-def get_state(shell: Any) -> KernelState | None:
-    """The extension's state for ``shell``, or None when it is not loaded there.
-
-    Example:
-        >>> from traitlets.config import Config
-        >>> from IPython.core.interactiveshell import InteractiveShell
-        >>> c = Config(); c.HistoryManager.hist_file = ":memory:"
-        >>> ip = InteractiveShell(config=c)
-        >>> before = get_state(ip); state = load(ip)
-        >>> before is None, get_state(ip) is state
-        (True, True)
-        >>> unload(ip)
-    """
-    try:
-        return _STATES.get(shell)
-    except TypeError:  # a shell that cannot be weakly referenced
-        return None
 
 
 def _warn(message: str) -> None:
@@ -127,7 +56,7 @@ def load(shell: Any) -> KernelState:
     from ..hub.status import StatusService  # does not import huggingface_hub
 
     state = KernelState(shell=shell, settings=settings, redactor=redactor, status=StatusService(settings))
-    _STATES[shell] = state
+    set_state(shell, state)
     try:
         from .guard import Guard
 
@@ -145,7 +74,7 @@ def load(shell: Any) -> KernelState:
         # Half-installed hooks are worse than none: take back what was added, then re-raise so
         # IPython shows the failure of %load_ext.
         _undo_all(state)
-        _STATES.pop(shell, None)
+        drop_state(shell)
         raise
     try:
         from .jobcalls import install as wrap_job_calls
@@ -206,6 +135,6 @@ def unload(shell: Any) -> None:
     if state is None:
         return
     errors = _undo_all(state)
-    _STATES.pop(shell, None)
+    drop_state(shell)
     for err in errors:
         _warn(f"could not remove {err}")

@@ -28,17 +28,16 @@ Example:
 from __future__ import annotations
 
 import sys
-import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Sequence
 
 from IPython.core.error import InputRejected
 
 from .. import detect
 from ..constants import HF_TOKEN_SETTINGS_URL
+from .state import Rejection
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .extension import KernelState
+    from .state import KernelState
 
 __all__ = ["CellRejected", "GuardCheckFailed", "Rejection", "Guard", "mask_source", "render_rejection"]
 
@@ -183,37 +182,6 @@ class GuardCheckFailed(InputRejected):
         ]
 
 
-@dataclass
-class Rejection:
-    """What the guard last blocked (masked: previews, lines and rule ids only).
-
-    Attributes:
-        reason: ``secret``, ``misuse`` or ``check-failed``.
-        findings: the findings that caused it (they hold no secret).
-        execution_count: the cell's number (filled in after the cell ends).
-        when: ``time.time()`` of the block.
-    """
-
-    reason: str
-    findings: tuple[detect.Finding, ...] = ()
-    execution_count: int | None = None
-    when: float = field(default_factory=time.time)
-
-    @property
-    def summary(self) -> str:
-        """One masked line.
-
-        Example:
-            >>> Rejection("check-failed").summary
-            'blocked (check-failed)'
-        """
-        if not self.findings:
-            return f"blocked ({self.reason})"
-        f = self.findings[0]
-        more = f" and {len(self.findings) - 1} more" if len(self.findings) > 1 else ""
-        return f"blocked ({self.reason}): {f.rule} {f.preview} on line {f.line}{more}"
-
-
 def mask_source(source: str, findings: Sequence[detect.Finding] = (), redactor: detect.Redactor | None = None) -> str:
     """``source`` with every secret masked (finding edits, then the redactor), for history.
 
@@ -290,11 +258,11 @@ class Guard:
         logger = getattr(shell, "logger", None)
         if logger is not None and hasattr(logger, "log"):
             had_log = "log" in vars(logger)
-            prev_log = logger.log
+            prev_log: Any = logger.log
 
             def log(line_mod: str, line_ori: str) -> Any:
-                line_mod, line_ori = self._masked_for_history(line_mod, line_ori)
-                return prev_log(line_mod, line_ori)
+                masked_mod, masked_ori = self._masked_for_history(line_mod, line_ori)
+                return prev_log(masked_mod, masked_ori)
 
             logger.log = log
             state.add_undo("logger.log", lambda: (setattr(logger, "log", prev_log) if had_log

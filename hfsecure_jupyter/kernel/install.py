@@ -408,16 +408,16 @@ def status_main(argv: Sequence[str]) -> int:
     for label, d in search_dirs(args.profile):
         try:
             how = is_installed_in(d)
-        except ConfigUnreadable as exc:
-            unreadable.append((label, exc))
+        except ConfigUnreadable as cu_exc:
+            unreadable.append((label, cu_exc))
             continue
         except OSError as exc:
             unreadable.append((label, ConfigUnreadable(Path(d), exc.strerror or type(exc).__name__)))
             continue
         if how:
             found.append((label, d, how))
-    for label, exc in unreadable:
-        print(f"guard: unknown [{label}], {exc.path} unreadable: {exc.reason}")
+    for label, cu in unreadable:
+        print(f"guard: unknown [{label}], {cu.path} unreadable: {cu.reason}")
     if found:
         for label, d, how in found:
             kind = " (set by hand)" if how == "manual" else ""

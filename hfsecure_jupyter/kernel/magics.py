@@ -40,6 +40,7 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_
 
 from ..constants import HF_REVOKE, PLACEHOLDER_RE as _PLACEHOLDER
 from ..errors import JobNotSubmitted, JobRefused
+from .state import KernelState, get_state
 
 if TYPE_CHECKING:  # the Hub and Jobs layers are imported when a magic runs, not at %load_ext
     import argparse
@@ -149,10 +150,10 @@ def find_notebook_path(user_ns: dict[str, Any] | None = None, environ: dict[str,
         >>> find_notebook_path({}, environ={}) is None
         True
     """
-    environ = os.environ if environ is None else environ
-    user_ns = user_ns or {}
-    for candidate in (user_ns.get("__vsc_ipynb_file__"), user_ns.get("__session__"),
-                      environ.get("JPY_SESSION_NAME")):
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    ns: Mapping[str, Any] = user_ns or {}
+    for candidate in (ns.get("__vsc_ipynb_file__"), ns.get("__session__"),
+                      env.get("JPY_SESSION_NAME")):
         if isinstance(candidate, str) and candidate.strip():
             return candidate.strip()
     return None
@@ -213,26 +214,19 @@ def parse_hfjob_line(line: str) -> argparse.Namespace:
 # -- helpers -------------------------------------------------------------------------------------------
 
 def _redactor(shell: Any) -> Callable[[str], str]:
-    from .display import _default_redact
+    from .display import default_redact
 
-    return _default_redact()
+    return default_redact()
 
 
 def _settings(shell: Any) -> HFSecure | None:
     """The extension's HFSecure settings, or None when the extension is not loaded."""
-    from . import extension
-
-    state = extension.get_state(shell)
+    state = get_state(shell)
     return state.settings if state is not None else None
 
 
-def _extension_state(shell: Any) -> Any:
-    try:
-        from . import extension
-
-        return extension.get_state(shell)
-    except Exception:  # extension absent or not loaded
-        return None
+def _extension_state(shell: Any) -> KernelState | None:
+    return get_state(shell)
 
 
 def _masked_hits(text: str) -> list[str]:
@@ -524,7 +518,7 @@ class HFSecureMagics(Magics):
         redact = _redactor(self.shell)
         history = None
         if path is None:
-            path = find_notebook_path(self.shell.user_ns)
+            path = find_notebook_path(self.shell.user_ns if self.shell is not None else None)
             if path is None:
                 raise UsageError("%hfsecure scan: cannot tell which notebook this kernel runs; "
                                  "give its path: %hfsecure scan PATH")

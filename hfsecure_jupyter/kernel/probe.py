@@ -29,10 +29,8 @@ MARKER = "HFSECURE-PROBE:"
 
 
 def _current_shell() -> Any:
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is a dependency
-        return None
+    from IPython import get_ipython
+
     return get_ipython()
 
 
@@ -43,8 +41,10 @@ def probe(shell: Any = ...) -> dict[str, Any]:
     is active), ``guard`` (``block`` / ``warn`` / ``off``, None when not loaded), ``redaction`` (output
     hooks installed), ``magics``, ``version``.
     """
-    from .. import __version__
-    from .extension import get_state
+    from ..version import package_version
+
+    __version__ = package_version()
+    from .state import get_state
 
     if shell is ...:
         shell = _current_shell()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Instance
 
-from .. import __version__
+from ..version import package_version
 from ..config import HFSecure
 from .core import ServerCore
 from .handlers import ROUTES
@@ -24,7 +24,7 @@ class HFSecureApp(ExtensionApp):
     """hfsecure-jupyter's server extension."""
 
     name = "hfsecure_jupyter"
-    version = __version__
+    version = package_version()
     description = "Keep Hugging Face tokens out of saved notebooks and files; the sidebar's REST API."
     load_other_extensions = True
     classes = [HFSecure]
@@ -40,8 +40,10 @@ class HFSecureApp(ExtensionApp):
         self.settings["hfsecure_core"] = self.core
         self.save_hook = SaveHook(self.core, self.log)
         self.serverapp.contents_manager.register_pre_save_hook(self.save_hook)
+        # jupyter_server checks only the first chunk of a chunked upload: the rest is masked on disk after
+        self.serverapp.contents_manager.register_post_save_hook(self.save_hook.post_save)
         self.core.status_service.refresh_in_background()  # warm: the first GET /hfsecure/status is "checking"
-        self.log.info("hfsecure_jupyter %s: on_save=%s", __version__, settings.on_save)
+        self.log.info("hfsecure_jupyter %s: on_save=%s", package_version(), settings.on_save)
 
     def initialize_handlers(self) -> None:
         """The REST contract's routes (under the server's base URL)."""

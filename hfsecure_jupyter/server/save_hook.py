@@ -13,6 +13,13 @@ What it did is logged (masked) and recorded for ``GET /hfsecure/saves``. A failu
 logged loudly and recorded as an error event, and the document is saved as sent: the hook never loses
 the user's work. Checkpoints (``FileCheckpoints``) copy the saved file, so they hold what the hook wrote.
 
+Chunked uploads (the contents API's ``chunk`` field: JupyterLab uploads files over 1 MB in pieces):
+jupyter_server runs pre-save hooks on the first chunk only and appends the others unchecked, so a token
+in a later chunk, or split across two, never passes the hook. The hook notes the upload on its first
+chunk; after the last one (``chunk == -1``) :meth:`SaveHook.post_save` (a post-save hook) masks the
+assembled file on disk with the core's :func:`~hfsecure_jupyter.detect.redact_file`. A finished upload
+cannot be refused any more: in ``refuse`` mode it is masked too, and the event says so.
+
 Example:
     >>> from hfsecure_jupyter.server.core import ServerCore
     >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token(seed=7)
@@ -27,6 +34,7 @@ Example:
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from typing import Any
 
 from .. import detect
@@ -47,15 +55,22 @@ class SaveHook:
 
     __name__ = "hfsecure_pre_save_hook"  # jupyter_server logs a failing hook by its __name__
 
+    _UPLOADS_MAX = 1000  # chunked uploads in flight remembered (an abandoned one is forgotten eventually)
+
     def __init__(self, core: ServerCore, log: logging.Logger | None = None) -> None:
         self.core = core
         self.log = log or logging.getLogger("hfsecure_jupyter.server")
+        self._uploads: OrderedDict[str, None] = OrderedDict()  # contents paths of chunked uploads in flight
 
     def __call__(self, model: dict[str, Any], path: str, contents_manager: Any = None, **kwargs: Any) -> None:
         mode = self.core.settings.on_save
         if mode == "off" or not isinstance(model, dict):
             return
         safe_path = detect.redact_strict(str(path))
+        if model.get("chunk") is not None:  # the first chunk only: the rest is checked on disk at the end
+            self._uploads[str(path).strip("/")] = None
+            while len(self._uploads) > self._UPLOADS_MAX:
+                self._uploads.popitem(last=False)
         try:
             found = self.core.redact_model(model, str(path), change=(mode == "redact"))
         except Exception as exc:  # a bug of ours must not lose the user's save: save as sent, say so loudly
@@ -86,3 +101,40 @@ class SaveHook:
         self.core.saves.record(event)
         self.log.warning("hfsecure: masked %d secret(s) in %s (%s) before saving; the copy open in the "
                          "browser still holds them", len(found), safe_path, where)
+
+    def post_save(self, model: dict[str, Any] | None = None, os_path: str = "", contents_manager: Any = None,
+                  **kwargs: Any) -> None:
+        """Post-save hook: after the last chunk of a chunked upload, mask the assembled file on disk.
+
+        Any other save passes at once (the pre-save hook saw the whole document). Never raises.
+        """
+        path = str((model or {}).get("path", "")).strip("/")
+        if path not in self._uploads:
+            return
+        del self._uploads[path]
+        mode = self.core.settings.on_save
+        if mode == "off" or not os_path:
+            return
+        safe_path = detect.redact_strict(path)
+        try:
+            report = detect.redact_file(os_path, self.core.redactor)
+        except Exception as exc:  # the upload is on disk as sent: say so loudly, lose nothing
+            message = (f"the hfsecure check of the uploaded {safe_path} failed ({type(exc).__name__}); it "
+                       "was saved unchecked and may hold a secret: run 'hfsecure scan' on it")
+            self.log.error("hfsecure: %s\n%s", message, safe_traceback(exc))
+            self.core.saves.record({"path": path, "cells": [], "count": 0, "mode": mode, "error": message})
+            return
+        found = [f for f in report.findings if f.is_secret]
+        if not found:
+            return
+        cells = sorted({c for c in (cell_of(f.location) for f in found) if c is not None})
+        lines = [] if report.kind == "notebook" else sorted({f.line for f in found})
+        event: dict[str, Any] = {"path": path, "cells": cells, "count": len(found), "mode": "redact"}
+        if lines:
+            event["lines"] = lines
+        if mode == "refuse":
+            event["note"] = "a finished chunked upload cannot be refused: masked on disk instead"
+        self.core.saves.record(event)
+        where = _cells_text(cells) or (f"line {', '.join(map(str, lines))}" if lines else "its metadata")
+        self.log.warning("hfsecure: masked %d secret(s) in the uploaded %s (%s) on disk", len(found), safe_path,
+                         where)

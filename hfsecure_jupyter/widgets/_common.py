@@ -73,9 +73,9 @@ def kernel_settings() -> HFSecure:
     """The kernel extension's settings if it is loaded, else settings from the shell's config."""
     shell = _shell()
     if shell is not None:
-        from ..kernel.extension import get_state
+        from ..hub.shells import services_for
 
-        state = get_state(shell)
+        state = services_for(shell)
         if state is not None:
             return state.settings
     if "settings" not in _OWN:
@@ -90,9 +90,9 @@ def kernel_status_service() -> StatusService:
     loaded, so the magics, jobs and widgets share one cache), else one for the widgets of this process."""
     shell = _shell()
     if shell is not None:
-        from ..kernel.extension import get_state
+        from ..hub.shells import services_for
 
-        state = get_state(shell)
+        state = services_for(shell)
         if state is not None:
             return state.status
     if "status" not in _OWN:

@@ -77,7 +77,7 @@ def scrub(text: str, known: Iterable[str] | None = None) -> tuple[str, int]:
         ('nothing here', 0)
     """
     if known is None:
-        from ..kernel.redaction import known_secret_values
+        from ..hub.held import known_secret_values
 
         known = known_secret_values()
     known = [k for k in known if k]

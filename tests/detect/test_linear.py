@@ -13,11 +13,13 @@ from hfsecure_jupyter.testing import fake_token
 
 
 def _best(fn, runs: int = 3) -> float:
+    # CPU time of this process, best of a few runs: another process on the machine does not inflate it
+    # (wall-clock ratios failed on a loaded 2-core machine).
     best = float("inf")
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         fn()
-        best = min(best, time.perf_counter() - t0)
+        best = min(best, time.process_time() - t0)
     return best
 
 
@@ -49,8 +51,8 @@ def test_python_file_of_concatenated_tokens_is_linear():
 
     small, large = source(500), source(4000)
     assert len(detect.scan_python(large, misuse=False)) == 8000
-    ratio = _best(lambda: detect.scan_python(large, misuse=False), 2) / _best(lambda: detect.scan_python(small, misuse=False), 2)
-    assert ratio < 20, ratio  # linear: ~8; pairwise: ~64
+    ratio = _best(lambda: detect.scan_python(large, misuse=False)) / _best(lambda: detect.scan_python(small, misuse=False))
+    assert ratio < 24, ratio  # linear: ~8; pairwise: ~64 (the old merge measured 27 at these sizes)
 
 
 def test_base64_marker_runs_are_decoded_once(monkeypatch):

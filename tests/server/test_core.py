@@ -276,3 +276,43 @@ def test_model_candidates_matches_the_raw_prefilter(tok):
                {"cells": [{"source": ["x = ('hf_ab'\n", " 'cd')"]}]},
                {"metadata": {tok: 1}}, {"a": [f"\\x68f_{tok[3:]}"]}, {"cells": []}):
         assert model_candidates(nb) == raw_candidates(json.dumps(nb, ensure_ascii=False).encode()), nb
+
+
+def _many_cells(n, tok=None, at=()):
+    cells = [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "outputs": [], "execution_count": None,
+              "source": ["from huggingface_hub import hf_hub_download\n", f"x = {i}\n"]} for i in range(n)]
+    for i in at:
+        cells[i]["source"][1] = f"t = '{tok}'\n"
+    return {"cells": cells, "metadata": {"language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+
+
+def test_candidate_cells_finds_exactly_the_flagged_cells(tok):
+    from hfsecure_jupyter.server.core import candidate_cells
+
+    assert candidate_cells(_many_cells(50)) is None
+    assert candidate_cells(_many_cells(50, tok, at=(0, 17, 49))) == (frozenset({0, 17, 49}), False)
+    nb = _many_cells(5)
+    nb["metadata"]["note"] = tok
+    assert candidate_cells(nb) == (frozenset(), True)
+    assert candidate_cells({"cells": "odd", "metadata": {"x": tok}}) == (frozenset(), True)
+    assert candidate_cells(_many_cells(80, tok, at=range(40))) == (frozenset(range(80)), True)  # too many: all
+
+
+def test_a_save_that_masks_a_token_rewalks_only_its_cell(tok, monkeypatch):
+    # Counting work: the model walked after the prefilter holds the flagged cell and empty placeholders.
+    from hfsecure_jupyter import detect
+
+    seen = []
+    real = detect.redact_notebook_model
+    monkeypatch.setattr(detect, "redact_notebook_model",
+                        lambda nb, *a, **k: seen.append([c for c in nb["cells"] if c]) or real(nb, *a, **k))
+    core = ServerCore(HFSecure(), status=object())
+    model = {"type": "notebook", "content": _many_cells(200, tok, at=(120,))}
+    found = core.redact_model(model, "n.ipynb")
+    assert [c["id"] for c in seen[0]] == ["c120"]
+    assert [f.location for f in found] == ["cells[120].source"]
+    assert model["content"]["cells"][120]["source"][1] == f"t = 'hf_****{tok[-4:]}'\n"  # edits land in the model
+    # refuse mode scans a copy, the model stays as sent
+    model = {"type": "notebook", "content": _many_cells(200, tok, at=(7,))}
+    assert [f.location for f in core.redact_model(model, "n.ipynb", change=False)] == ["cells[7].source"]
+    assert tok in model["content"]["cells"][7]["source"][1]

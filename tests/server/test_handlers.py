@@ -430,3 +430,37 @@ async def test_both_contents_managers_mask_saves_and_checkpoints(jp_fetch, jp_ro
     await jp_fetch("api", "contents", "m.ipynb", "checkpoints", method="POST", body="")
     files = [jp_root_dir / "m.ipynb", *(jp_root_dir / ".ipynb_checkpoints").iterdir()]
     assert len(files) == 2 and all(tok not in f.read_text(encoding="utf-8") for f in files)
+
+
+async def _upload_in_chunks(jp_fetch, path, data, cut):
+    """PUT ``data`` as JupyterLab uploads a large file: base64 chunks numbered 1, 2, ..., -1 (the last)."""
+    import base64
+
+    pieces = [data[a:b] for a, b in zip([0, *cut], [*cut, len(data)])]
+    for i, piece in enumerate(pieces):
+        chunk = -1 if i == len(pieces) - 1 else i + 1
+        resp = await _put(jp_fetch, path, {"type": "file", "format": "base64", "chunk": chunk,
+                                            "content": base64.b64encode(piece).decode()})
+        assert resp.code in (200, 201), resp.body
+
+
+@pytest.mark.parametrize("name", ["train.py", "big.ipynb"])
+async def test_a_chunked_upload_with_a_token_split_across_chunks_is_masked_on_disk(
+        jp_fetch, jp_root_dir, jp_serverapp, tok, server_log, api, name):
+    if not hasattr(jp_serverapp.contents_manager, "_save_large_file"):
+        pytest.skip("this contents manager does not take chunked uploads")
+    if name.endswith(".py"):
+        data = f"# ü setup\r\nTOKEN = '{tok}'\nprint('done')\n".encode()
+    else:
+        data = (json.dumps(_nb(_code("x = 1"), _code(f"login('{tok}')", cell_id="c2")), indent=3) + "\n").encode()
+    at = data.index(tok.encode()) + 17  # the token's first 17 characters end the first chunk
+    mask = f"hf_****{tok[-4:]}".encode()
+    await _upload_in_chunks(jp_fetch, name, data, [at])
+    assert (jp_root_dir / name).read_bytes() == data.replace(tok.encode(), mask)  # every other byte as sent
+    [event] = (await api("saves", params={"path": name}))[1]["events"]
+    assert event["count"] == 1 and event["mode"] == "redact"
+    assert event["cells"] == ([1] if name.endswith(".ipynb") else []) and tok not in server_log.getvalue()
+    # three chunks, the token in the middle one only (never seen by a pre-save hook)
+    start = data.index(tok.encode())
+    await _upload_in_chunks(jp_fetch, name, data, [start - 3, start + len(tok) + 2])
+    assert (jp_root_dir / name).read_bytes() == data.replace(tok.encode(), mask)

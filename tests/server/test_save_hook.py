@@ -121,3 +121,38 @@ def test_a_notebook_saved_as_a_text_file_stays_valid_json(tok):
     assert model["content"] == text.replace(tok, f"hf_****{tok[-4:]}")
     json.loads(model["content"])
     assert core.saves.take()[0]["cells"] == [0]
+
+
+def _chunked(hook, tmp_path, data, name="up.txt"):
+    """What jupyter_server does with a chunked upload: pre-save on chunk 1 only, post-save after chunk -1."""
+    first, rest = data[:len(data) // 2], data[len(data) // 2:]
+    model = {"type": "file", "format": "base64", "chunk": 1, "content": base64.b64encode(first).decode()}
+    hook(model=model, path=name)
+    target = tmp_path / name
+    target.write_bytes(base64.b64decode(model["content"]) + rest)
+    hook.post_save(model={"path": name, "type": "file"}, os_path=str(target))
+    return target
+
+
+def test_refuse_mode_masks_a_finished_chunked_upload(tok, tmp_path):
+    hook, core = _hook("refuse")
+    target = _chunked(hook, tmp_path, f"a = 1\nt = {tok}\n".encode())
+    assert target.read_bytes() == f"a = 1\nt = hf_****{tok[-4:]}\n".encode()
+    [event] = core.saves.take("up.txt")
+    assert event["mode"] == "redact" and event["lines"] == [2] and "cannot be refused" in event["note"]
+
+
+def test_post_save_leaves_other_saves_alone_and_survives_a_crash(tok, tmp_path, monkeypatch, caplog):
+    hook, core = _hook()
+    plain = tmp_path / "plain.txt"
+    plain.write_text(f"t = {tok}\n")  # not a chunked upload: the pre-save hook saw it, nothing to reread
+    hook.post_save(model={"path": "plain.txt"}, os_path=str(plain))
+    assert tok in plain.read_text()
+    from hfsecure_jupyter import detect
+
+    monkeypatch.setattr(detect, "redact_file", lambda *a, **k: 1 / 0)
+    with caplog.at_level(logging.ERROR):
+        target = _chunked(hook, tmp_path, f"t = {tok}\n".encode())
+    assert tok in target.read_text()  # saved as sent, never lost
+    assert "ZeroDivisionError" in caplog.text and tok not in caplog.text
+    assert "failed" in core.saves.take("up.txt")[0]["error"]

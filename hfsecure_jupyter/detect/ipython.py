@@ -1,0 +1,106 @@
+"""IPython syntax: ``%magic``, ``!shell``, ``x = !cmd`` and ``%%cell`` magics masked line by line.
+
+A cell's IPython-only lines are replaced by ``pass`` (same indentation, same line count) so that the rest
+parses as Python; :mod:`.python` (literals) and :mod:`.misuse` (the syntax tree) both read that form.
+
+Example:
+    >>> m = mask_ipython("!pip install x\\nimport x")
+    >>> m.python, m.masked_lines
+    ('pass\\nimport x', (0,))
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["mask_ipython", "MaskedSource", "PYTHON_CELL_MAGICS", "line_starts"]
+
+#: Cell magics whose body is Python (everything else is scanned as text).
+PYTHON_CELL_MAGICS = frozenset({
+    "time", "timeit", "capture", "prun", "debug", "hfjob", "python", "python3", "pypy", "memit", "mprun",
+    "cython", "px", "pyinstrument", "snakeviz", "scalene", "heat", "hfsecure",
+})
+_IPY_LINE = re.compile(r"^(?P<indent>[ \t]*)(?:(?:[\w.,\s\[\]*]+?)\s*=\s*)?(?P<sigil>!!?|%%?)", re.ASCII)
+_HELP_LINE = re.compile(r"^[ \t]*[\w.]+\s*\?\??\s*$|^[ \t]*\?\??[\w.]+\s*$")
+
+
+@dataclass(frozen=True)
+class MaskedSource:
+    """A cell with IPython-only lines replaced by ``pass`` (same indentation, same line count).
+
+    Attributes:
+        python: the parseable text.
+        masked_lines: 0-based numbers of the lines replaced (their original text is scanned as text).
+        magic: the cell magic name when the cell starts with ``%%``, else ``""``.
+        body_offset: where the cell magic's body starts in the original text.
+    """
+
+    python: str
+    masked_lines: tuple[int, ...]
+    magic: str = ""
+    body_offset: int = 0
+
+
+def mask_ipython(source: str) -> MaskedSource:
+    """Replace IPython-only lines so the cell parses as Python.
+
+    Example:
+        >>> m = mask_ipython("!pip install x\\nimport x")
+        >>> m.python, m.masked_lines
+        ('pass\\nimport x', (0,))
+    """
+    stripped = source.lstrip()
+    if stripped.startswith("%%"):
+        head, _, _body = stripped.partition("\n")
+        name = head[2:].split(None, 1)[0] if head[2:].strip() else ""
+        lead = len(source) - len(stripped)
+        body_offset = lead + len(head) + 1 if "\n" in stripped else len(source)
+        if name in PYTHON_CELL_MAGICS:
+            # Mask the header (keep line numbers), then the body like any other cell.
+            inner = mask_ipython(source[body_offset:])
+            header_lines = source[:body_offset].count("\n")
+            python = "\n" * header_lines + inner.python
+            return MaskedSource(python, tuple(range(header_lines)) + tuple(n + header_lines for n in inner.masked_lines),
+                                name, body_offset)
+        return MaskedSource("", tuple(range(source.count("\n") + 1)), name, body_offset)
+    lines = source.split("\n")
+    masked = []
+    out = []
+    cont = False
+    for n, line in enumerate(lines):
+        m = _IPY_LINE.match(line)
+        if cont or (m and _is_ipython_line(line, m)) or _HELP_LINE.match(line):
+            indent = line[: len(line) - len(line.lstrip(" \t"))]
+            out.append(indent + "pass")
+            masked.append(n)
+            cont = line.endswith("\\")
+        else:
+            out.append(line)
+    return MaskedSource("\n".join(out), tuple(masked))
+
+
+def _is_ipython_line(line: str, m: re.Match[str]) -> bool:
+    rest = line[m.end("sigil"):]
+    if m.group("sigil").startswith("%"):
+        # "%matplotlib inline" but not "x = a % b" (that would not start the line with a sigil anyway)
+        return bool(re.match(r"[A-Za-z_]", rest))
+    if line.lstrip().startswith("!=") or rest.startswith("="):
+        return False
+    return True
+
+
+def line_starts(text: str) -> list[int]:
+    """Offsets where each line of ``text`` starts, and one past the end (a line table for ast offsets).
+
+    Example:
+        >>> line_starts("a\\nbc")
+        [0, 2, 4]
+    """
+    starts = [0]
+    i = text.find("\n")
+    while i >= 0:
+        starts.append(i + 1)
+        i = text.find("\n", i + 1)
+    starts.append(len(text))  # tokenize's ENDMARKER sits on the line after the last
+    return starts
