@@ -215,12 +215,18 @@ def raw_candidates(data: bytes) -> bool:
     return _raw_candidates_stripped(_without_images(bytes(data)))
 
 
+# What a secret-named variable or key holds, in any case (a coarse test before the context rules' own).
+_SECRET_WORD_BYTES = re.compile(rb"(?i:key|token|secret|passw|pwd|auth|credential)")
+
+
 def _raw_candidates_stripped(data: bytes) -> bool:
     for check, pattern, group in zip(_RULE_CHECKS_BYTES, _RAW_RULES, _RULE_GROUPS):
         if not _hit((check,), data):
             continue
         if group[0].context is not None:  # found by context: look around each hit of the check
             for rm in pattern.finditer(data):
+                if _SECRET_WORD_BYTES.search(data, max(0, rm.start() - 48), rm.start()) is None:
+                    continue  # no secret-named word before the operator (cell ids, names, paths)
                 around = data[max(0, rm.start() - 96):rm.start() + 260].decode("latin-1").replace('\\"', '"')
                 if any(True for r in group for _ in r.finditer(around)):
                     return True

@@ -262,8 +262,8 @@ class Rule:
         """Every valid match in ``text``, in order."""
         context = self.context
         for m in self.pattern.finditer(text):
-            if self.validator(m.group("body")) and (
-                    context is None or context.search(text, max(0, m.start() - 96), m.start()) is not None):
+            if (context is None or context.search(text, max(0, m.start() - 96), m.start()) is not None) and \
+                    self.validator(m.group("body")):
                 yield m
 
     def make_fake(self, rng: random.Random, digits: bool = True) -> str:
@@ -480,13 +480,25 @@ def _assigned_name(m: "re.Match[str]") -> bool:
 
 class _NameContext:
     """The context of an assignment: the name just before the operator must be secret-named
-    (``api_key``, ``WANDB_API_KEY``, ``password``; not ``model_id``, ``pad_token``)."""
+    (``api_key``, ``WANDB_API_KEY``, ``password``; not ``model_id``, ``pad_token``). Read backwards from
+    the operator, at most one name long (linear: no regex tried at every position of the window)."""
 
-    _NAME = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_-]*)(?:\\?[\"'])?\]?(?:\\?[\"'])?[ \t]*\Z")
+    _CLOSERS = ('\\"]', '"]', "']", "]", '\\"', '"', "'")
+    _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
-    def search(self, text: str, pos: int, endpos: int) -> "re.Match[str] | None":
-        m = self._NAME.search(text[pos:endpos])
-        return m if m is not None and is_secret_name(m.group("name").replace("-", "_")) else None
+    def search(self, text: str, pos: int, endpos: int) -> "str | None":
+        i = endpos
+        while i > pos and text[i - 1] in " \t":
+            i -= 1
+        for closer in self._CLOSERS:
+            if text.endswith(closer, pos, i):
+                i -= len(closer)
+                break
+        j = i
+        while j > pos and text[j - 1] in self._NAME_CHARS:
+            j -= 1
+        name = text[j:i]
+        return name if name and not name[0].isdigit() and is_secret_name(name.replace("-", "_")) else None
 
 
 _PLACEHOLDER_PARTS = ("your", "here", "xxxx", "change", "example", "test", "dummy", "fake", "sample", "placeholder",
@@ -522,23 +534,33 @@ def _context_rules(prefix_rules: "tuple[Rule, ...]") -> "tuple[Rule, ...]":
         false_samples=('"Authorization": "Bearer " + token', "Bearer ${TOKEN}", "Bearer <token>",
                        'f"Bearer {os.environ[\'KEY\']}"', lambda t: t[:7] + "x" * 40),
     )
-    assigned = Rule(
-        id="assigned-secret", description="Secret literal assigned to a secret-named variable, argument or key",
-        keywords=("=", ":"),
-        pattern=re.compile(r"[=:][ \t]*[rbfRBF]?(?P<q>\\?[\"'])(?P<body>" + _VALUE + r"{16,200})(?P=q)"),
-        validator=_valid_value, prefix_len=0, revoke_url=_HARDCODED_URL, group="assigned", alphabet=_VALUE[1:-1],
-        max_len=200, check=r"[=:][ \t]*[rbfRBF]?\\?[\"']" + _VALUE + "{16}", context=_NameContext(),
-        secret_group="body", fake_kind="assigned-secret", fake=((_HEX, 40),),
-        true_samples=('wandb.login(key="{token}")', 'os.environ["WANDB_API_KEY"] = "{token}"',
-                      'co = cohere.Client(api_key="{token}")', '{"api_key": "{token}"}', "password = '{token}'",
-                      'os.environ["COHERE_API_KEY"] = "{token}"', "WANDB_API_KEY: '{token}'\n",
-                      lambda t: 'client = Client(api_key="' + t[:20] + "QxZ" + t[20:] + '")'),
-        false_samples=('api_key = "<your key>"', 'api_key = "xxxxxxxxxxxxxxxxxxxxxxxx"', 'api_key = "${API_KEY}"',
-                       'api_key = os.getenv("API_KEY")', 'password = "hunter2"', 'model_id = "{token}"',
-                       'pad_token = "{token}"', 'api_key = "YOUR_API_KEY_HERE_1234"', 'key = "input_ids_and_mask_1"',
-                       'HF_TOKEN_SECRET_NAME = "{token}"', 'api_key = "sk-..."', 'token = "./models/ckpt_0012345"'),
+    def assigned(id: str, op: str, description: str, true: tuple[Sample, ...], false: tuple[Sample, ...]) -> Rule:
+        # One rule per operator: a regex led by a literal searches twice as fast as one led by a class.
+        value = r"[ \t]*[rbfRBF]?(?P<q>\\?[\"'])(?P<body>(?=" + _VALUE + "{0,199}[0-9])" + _VALUE + r"{16,200})(?P=q)"
+        return Rule(
+            id=id, description=description, keywords=(op,), pattern=re.compile(re.escape(op) + value),
+            validator=_valid_value, prefix_len=0, revoke_url=_HARDCODED_URL, alphabet=_VALUE[1:-1], max_len=200,
+            # (A key has a digit: the lookahead drops names and words in C, before any Python runs.)
+            check=re.escape(op) + r"[ \t]*[rbfRBF]?\\?[\"'](?=" + _VALUE + "{0,199}[0-9])" + _VALUE + "{16}",
+            context=_NameContext(), secret_group="body", fake_kind=id, fake=((_HEX, 40),),
+            true_samples=true, false_samples=false)
+
+    common_false: tuple[Sample, ...] = ("<your key>", "xxxxxxxxxxxxxxxxxxxxxxxx", "${API_KEY}", "hunter2",
+                                        "YOUR_API_KEY_HERE_1234", "sk-...")
+    return bearer, assigned(
+        "assigned-secret", "=", "Secret literal assigned to a secret-named variable, argument or environment variable",
+        ('wandb.login(key="{token}")', 'os.environ["WANDB_API_KEY"] = "{token}"',
+         'co = cohere.Client(api_key="{token}")', "password = '{token}'", 'os.environ["COHERE_API_KEY"] = "{token}"',
+         "WANDB_API_KEY='{token}'\n", lambda t: 'client = Client(api_key="' + t[:20] + "QxZ" + t[20:] + '")'),
+        tuple(f'api_key = "{v}"' for v in common_false) + (
+            'api_key = os.getenv("API_KEY")', 'model_id = "{token}"', 'pad_token = "{token}"',
+            'key = "input_ids_and_mask_1"', 'HF_TOKEN_SECRET_NAME = "{token}"', 'token = "./models/ckpt_0012345"'),
+    ), assigned(
+        "keyed-secret", ":", "Secret literal under a secret-named key of a dict, JSON or YAML document",
+        ('{"api_key": "{token}"}', "WANDB_API_KEY: '{token}'\n", 'config = {"password": "{token}"}'),
+        tuple(f'{{"api_key": "{v}"}}' for v in common_false) + (
+            '{"model_id": "{token}"}', '{"eos_token": "{token}"}', 'x = {"key_path": "{token}"}'),
     )
-    return bearer, assigned
 
 
 # An access key id alone in a presigned URL is public by design (the signature, not the id, grants access).

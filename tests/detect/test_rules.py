@@ -26,7 +26,7 @@ KIND_TO_RULE = {"hf": "hf-user-token", "hf-org": "hf-org-token", "openai": "open
                 "tavily-api-key": "tavily-api-key", "pinecone-api-key": "pinecone-api-key",
                 "perplexity-api-key": "perplexity-api-key", "bearer-token": "bearer-token"}
 # Rules found by their context (a secret-named variable), not in prose: their samples say where.
-CONTEXT_KINDS = {"assigned-secret": "assigned-secret"}
+CONTEXT_KINDS = {"assigned-secret": "assigned-secret", "keyed-secret": "keyed-secret"}
 
 
 def test_every_rule_has_a_fake_kind_and_is_data():
