@@ -215,9 +215,21 @@ def raw_candidates(data: bytes) -> bool:
     return _raw_candidates_stripped(_without_images(bytes(data)))
 
 
+# What a secret-named variable or key holds, in any case (a coarse test before the context rules' own).
+_SECRET_WORD_BYTES = re.compile(rb"(?i:key|token|secret|passw|pwd|auth|credential)")
+
+
 def _raw_candidates_stripped(data: bytes) -> bool:
-    for check, pattern in zip(_RULE_CHECKS_BYTES, _RAW_RULES):
+    for check, pattern, group in zip(_RULE_CHECKS_BYTES, _RAW_RULES, _RULE_GROUPS):
         if not _hit((check,), data):
+            continue
+        if group[0].context is not None:  # found by context: look around each hit of the check
+            for rm in pattern.finditer(data):
+                if _SECRET_WORD_BYTES.search(data, max(0, rm.start() - 48), rm.start()) is None:
+                    continue  # no secret-named word before the operator (cell ids, names, paths)
+                around = data[max(0, rm.start() - 96):rm.start() + 260].decode("latin-1").replace('\\"', '"')
+                if any(True for r in group for _ in r.finditer(around)):
+                    return True
             continue
         for rm in pattern.finditer(data):
             if rm.group(2) in (b'"', b"'", b"\\"):
@@ -339,7 +351,8 @@ def _plain_hits(text: str, encoding: str = "", mask: int | None = None) -> list[
     hits: list[Hit] = []
     for _check, rules, _piece in _present_groups(text, mask):
         for rule in rules:
-            hits += [Hit(rule, m.start(), m.end(), m.group(0), encoding) for m in rule.finditer(text)]
+            g = rule.secret_group or 0
+            hits += [Hit(rule, m.start(g), m.end(g), m.group(g), encoding) for m in rule.finditer(text)]
     return hits
 
 
@@ -627,6 +640,9 @@ def _fix_for(rule: Rule) -> str:
         return ("Remove it from the text; authenticate with huggingface_hub.login() or the HF_TOKEN "
                 "environment variable, pass it to Jobs through secrets={'HF_TOKEN': '$HF_TOKEN'}, and "
                 f"revoke it at {rule.revoke_url} if it was real.")
+    if not rule.provider:
+        return ("Remove it; read it from an environment variable or a secret store instead, and revoke it where "
+                "it was issued if it was real.")
     return (f"Remove it; read it from an environment variable or a secret store instead, and revoke it at "
             f"{rule.revoke_url} if it was real.")
 

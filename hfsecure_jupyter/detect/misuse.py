@@ -24,24 +24,13 @@ from typing import TYPE_CHECKING, Iterator
 from .engine import find_secrets
 from .findings import Finding, fingerprint, mask_secret
 from .ipython import line_starts, mask_ipython
-from .rules import MisuseRule
+from .rules import MisuseRule, is_secret_name
 
 if TYPE_CHECKING:
     from .ipython import MaskedSource
 
 __all__ = ["is_secret_name", "might_misuse", "misuse_findings", "scan_misuse", "MISUSE_RULES", "MISUSE_RECORDS"]
 
-_SECRET_NAME = re.compile(
-    r"(?:^|_)(?:TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|PASSWD|PWD|APIKEY|API_KEY|KEY|CREDENTIALS?|AUTH)(?:$|_)",
-    re.IGNORECASE)
-# What a secret-looking name holds instead when it ends so: a name, an id, a path... (``HF_TOKEN_SECRET_NAME``,
-# ``AWS_ACCESS_KEY_ID``), and NLP's special tokens (``EOS_TOKENS`` holds token ids, ``MAX_NEW_TOKENS`` a count).
-_NOT_A_SECRET = re.compile(
-    r"(?:_(?:NAMES?|IDS?|PATHS?|FILES?|FILENAMES?|URLS?|ENV))$"
-    r"|(?:^|_)(?:EOS|BOS|PAD|UNK|SEP|CLS|MASK|EOT|EOM|SPECIAL|ADDED|ADDITIONAL|EXTRA|STOP|START|END|BEGIN|"
-    r"MAX|MIN|NUM|N|NEW|TOTAL|IMAGE|IMG|AUDIO|VIDEO|VISION|PROMPT|INPUT|OUTPUT|CONTEXT|GEN|SYSTEM|ASSISTANT|TOOL|"
-    r"THINK|PLACEHOLDER|DECODER|ENCODER|LABEL|TARGET|BLANK|SPACE|NEWLINE|ANSWER|QUESTION|RESPONSE|BREAK)_TOKENS?$",
-    re.IGNORECASE)
 # A Python variable that holds a secret by its name alone (``hf_token``, ``api_key``), not NLP's
 # ``token`` / ``pad_token``, which are everywhere in notebooks and hold nothing secret.
 _SECRET_VAR = re.compile(r"(?i)^_*(?:hf|hub|huggingface|access|api|auth|bearer|secret|write|read|user|my|github|gh|"
@@ -98,18 +87,6 @@ MISUSE_RECORDS: tuple[MisuseRule, ...] = (
 MISUSE_RULES: dict[str, tuple[str, str]] = {r.id: (r.description, r.fix) for r in MISUSE_RECORDS}
 
 _SHELL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((r.id, p) for r in MISUSE_RECORDS for p in r.shell)
-
-
-def is_secret_name(name: str) -> bool:
-    """True for environment or key names that hold secrets (``HF_TOKEN``, ``WANDB_API_KEY``).
-
-    Example:
-        >>> is_secret_name("HF_TOKEN"), is_secret_name("TOKENIZERS_PARALLELISM")
-        (True, False)
-        >>> is_secret_name("HF_TOKEN_SECRET_NAME"), is_secret_name("EOS_TOKENS"), is_secret_name("AWS_ACCESS_KEY_ID")
-        (False, False, False)
-    """
-    return bool(_SECRET_NAME.search(name)) and not _NOT_A_SECRET.search(name)
 
 
 #: Words whose absence from a whole file's raw bytes rules out the common misuse (token names, secret

@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import base64
+import math
 import os
 import random
 import re
@@ -210,6 +211,9 @@ class Rule:
             gives the rule a check of its own.
         alphabet: the characters (a regex class's contents) that follow the keyword in a secret.
         max_len: the most characters that follow the keyword in a secret.
+        check: for a rule not found by a prefix (an assignment), the prefilter regex itself.
+        context: then, a regex that must end where the match starts (the secret-named variable).
+        secret_group: then, the match group that is the secret (the value, not the name).
         fake_kind: the name :func:`hfsecure_jupyter.testing.fake_token` knows the fake by (``"hf"``).
         fake: how a fake secret is made (see :data:`FakePart`).
         mask_prefixes: longer prefixes a preview keeps when the rule is not known (``sk-proj-``).
@@ -237,6 +241,9 @@ class Rule:
     base64: str = ""
     true_samples: tuple[Sample, ...] = ()
     false_samples: tuple[Sample, ...] = ()
+    check: str = ""
+    context: "Pattern[str] | _NameContext | None" = None
+    secret_group: str = ""
     kind: ClassVar[str] = "secret"
 
     @property
@@ -253,8 +260,10 @@ class Rule:
 
     def finditer(self, text: str) -> "Iterator[re.Match[str]]":
         """Every valid match in ``text``, in order."""
+        context = self.context
         for m in self.pattern.finditer(text):
-            if self.validator(m.group("body")):
+            if (context is None or context.search(text, max(0, m.start() - 96), m.start()) is not None) and \
+                    self.validator(m.group("body")):
                 yield m
 
     def make_fake(self, rng: random.Random, digits: bool = True) -> str:
@@ -358,6 +367,26 @@ def keyword_regex(words: "tuple[str, ...] | list[str]") -> str:
     return re.escape(common) + ("(?:" + body + ")?" if optional else body)
 
 
+def _chars(alphabet: str) -> set[str]:
+    cls = re.compile("[" + alphabet + "]")
+    return {chr(c) for c in range(32, 127) if cls.match(chr(c))}
+
+
+def _char_class(chars: "set[str]") -> str:
+    """A regex class for ``chars``, runs written as ranges (``[0-9A-Za-z]``)."""
+    codes = sorted(map(ord, chars))
+    parts = []
+    i = 0
+    while i < len(codes):
+        j = i
+        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
+            j += 1
+        lo, hi = re.escape(chr(codes[i])), re.escape(chr(codes[j]))
+        parts.append(lo if i == j else lo + hi if j == i + 1 else lo + "-" + hi)
+        i = j + 1
+    return "[" + "".join(parts) + "]"
+
+
 def token_rule(id: str, description: str, keywords: tuple[str, ...], body: str, *, head: str = "",
                before: str = "A-Za-z0-9_", after: str = _NA, not_after: tuple[str, ...] = (),
                alphabet: str = "A-Za-z0-9", true_samples: tuple[Sample, ...] | None = None,
@@ -386,6 +415,9 @@ def token_rule(id: str, description: str, keywords: tuple[str, ...], body: str, 
     guards = "".join(f"(?<!(?i:{p}){re.escape(anchor)})" for p in not_after)
     source = re.escape(anchor) + _start(anchor, before) + guards + lead + head + "(?P<body>" + body + ")" + after
     width = _sre_parser.parse(lead + head + body).getwidth()[1]
+    # What ``head`` may write ("dev-", "api03-") is part of the secret for the raw-bytes prefilter too.
+    extra = sorted({c for c in re.sub(r"\\.", "", head) if c in "-_"} - _chars(alphabet))
+    alphabet += "".join(re.escape(c) for c in extra)
     if true_samples is None:
         true_samples = ("{token}", 'key = "{token}"', "use {token} here", "Bearer {token}\n")
     if false_samples is None:
@@ -395,6 +427,140 @@ def token_rule(id: str, description: str, keywords: tuple[str, ...], body: str, 
                 prefix_len=len(keywords[0]), alphabet=alphabet, max_len=len(anchor) - len(keywords[0]) + width,
                 fake_kind=fields.pop("fake_kind", id), true_samples=true_samples, false_samples=false_samples,
                 **fields)
+
+
+_SECRET_NAME = re.compile(
+    r"(?:^|_)(?:TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|PASSWD|PWD|APIKEY|API_KEY|KEY|CREDENTIALS?|AUTH)(?:$|_)",
+    re.IGNORECASE)
+# What a secret-looking name holds instead when it ends so: a name, an id, a path... (``HF_TOKEN_SECRET_NAME``,
+# ``AWS_ACCESS_KEY_ID``), and NLP's special tokens (``EOS_TOKENS`` holds token ids, ``MAX_NEW_TOKENS`` a count).
+_NOT_A_SECRET = re.compile(
+    r"(?:_(?:NAMES?|IDS?|PATHS?|FILES?|FILENAMES?|URLS?|ENV))$"
+    r"|(?:^|_)(?:EOS|BOS|PAD|UNK|SEP|CLS|MASK|EOT|EOM|SPECIAL|ADDED|ADDITIONAL|EXTRA|STOP|START|END|BEGIN|"
+    r"MAX|MIN|NUM|N|NEW|TOTAL|IMAGE|IMG|AUDIO|VIDEO|VISION|PROMPT|INPUT|OUTPUT|CONTEXT|GEN|SYSTEM|ASSISTANT|TOOL|"
+    r"THINK|PLACEHOLDER|DECODER|ENCODER|LABEL|TARGET|BLANK|SPACE|NEWLINE|ANSWER|QUESTION|RESPONSE|BREAK)_TOKENS?$",
+    re.IGNORECASE)
+
+def is_secret_name(name: str) -> bool:
+    """True for environment or key names that hold secrets (``HF_TOKEN``, ``WANDB_API_KEY``).
+
+    Example:
+        >>> is_secret_name("HF_TOKEN"), is_secret_name("TOKENIZERS_PARALLELISM")
+        (True, False)
+        >>> is_secret_name("HF_TOKEN_SECRET_NAME"), is_secret_name("EOS_TOKENS"), is_secret_name("AWS_ACCESS_KEY_ID")
+        (False, False, False)
+    """
+    return bool(_SECRET_NAME.search(name)) and not _NOT_A_SECRET.search(name)
+
+
+
+_VALUE = r"[A-Za-z0-9+/_.~=@#%^&*!-]"
+
+
+def _entropy(body: str) -> float:
+    counts: dict[str, int] = {}
+    for c in body:
+        counts[c] = counts.get(c, 0) + 1
+    return -sum(n / len(body) * math.log2(n / len(body)) for n in counts.values())
+
+
+def _valid_assigned(body: str) -> bool:
+    """A value assigned to a secret-named variable that looks like a key: long enough, letters and
+    digits, random (3+ bits per character), no placeholder, no path or URL, not another rule's."""
+    if not 16 <= len(body) <= 200 or body.startswith(RULE_KEYWORDS) or body[0] in "./~" or "//" in body:
+        return False
+    if not any(c.isdigit() for c in body) or not any(c.isalpha() for c in body):
+        return False
+    return _entropy(body) >= 3.0 and not looks_like_placeholder(body.replace("-", "").replace("_", ""))
+
+
+def _assigned_name(m: "re.Match[str]") -> bool:
+    return is_secret_name(m.group("name"))
+
+
+class _NameContext:
+    """The context of an assignment: the name just before the operator must be secret-named
+    (``api_key``, ``WANDB_API_KEY``, ``password``; not ``model_id``, ``pad_token``). Read backwards from
+    the operator, at most one name long (linear: no regex tried at every position of the window)."""
+
+    _CLOSERS = ('\\"]', '"]', "']", "]", '\\"', '"', "'")
+    _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+    def search(self, text: str, pos: int, endpos: int) -> "str | None":
+        i = endpos
+        while i > pos and text[i - 1] in " \t":
+            i -= 1
+        for closer in self._CLOSERS:
+            if text.endswith(closer, pos, i):
+                i -= len(closer)
+                break
+        j = i
+        while j > pos and text[j - 1] in self._NAME_CHARS:
+            j -= 1
+        name = text[j:i]
+        return name if name and not name[0].isdigit() and is_secret_name(name.replace("-", "_")) else None
+
+
+_PLACEHOLDER_PARTS = ("your", "here", "xxxx", "change", "example", "test", "dummy", "fake", "sample", "placeholder",
+                      "insert", "enter", "replace", "redacted", "secret", "password", "token", "value")
+
+
+def _valid_value(body: str) -> bool:
+    """A value that looks like a key (an assignment's or a header's): long enough, letters and digits,
+    random (3+ bits per character), no placeholder, no path or URL, and not another rule's."""
+    if not 16 <= len(body) <= 500 or body.startswith(RULE_KEYWORDS) or body[0] in "./~" or "//" in body:
+        return False
+    if not any(c.isdigit() for c in body) or not any(c.isalpha() for c in body):
+        return False
+    low = body.lower()
+    if any(w in low for w in _PLACEHOLDER_PARTS):
+        return False
+    return _entropy(body) >= 3.0 and not looks_like_placeholder(body.replace("-", "").replace("_", ""))
+
+
+_HARDCODED_URL = "https://owasp.org/www-community/vulnerabilities/Use_of_hard-coded_password"
+_HEX = "0123456789abcdef"
+
+
+def _context_rules(prefix_rules: "tuple[Rule, ...]") -> "tuple[Rule, ...]":
+    """The rules found by their context, not a prefix: a bearer header, and a literal assigned to a
+    secret-named variable, argument, environment variable or key. They skip values that start with a
+    prefix rule's keyword (that rule reports them, or knows them for placeholders)."""
+    bearer = token_rule(
+        "bearer-token", "Bearer token in an Authorization header", ("Bearer ",), _VALUE + "{16,500}",
+        after=r"(?![A-Za-z0-9+/_.~=@#%^&*!-])", validator=_valid_value, alphabet=_VALUE[1:-1],
+        revoke_url=_HARDCODED_URL, fake=("Bea" + "rer ", (_ALNUM, 40)),
+        true_samples=('headers = {"Authorization": "{token}"}', "curl -H 'Authorization: {token}' https://x"),
+        false_samples=('"Authorization": "Bearer " + token', "Bearer ${TOKEN}", "Bearer <token>",
+                       'f"Bearer {os.environ[\'KEY\']}"', lambda t: t[:7] + "x" * 40),
+    )
+    def assigned(id: str, op: str, description: str, true: tuple[Sample, ...], false: tuple[Sample, ...]) -> Rule:
+        # One rule per operator: a regex led by a literal searches twice as fast as one led by a class.
+        value = r"[ \t]*[rbfRBF]?(?P<q>\\?[\"'])(?P<body>(?=" + _VALUE + "{0,199}[0-9])" + _VALUE + r"{16,200})(?P=q)"
+        return Rule(
+            id=id, description=description, keywords=(op,), pattern=re.compile(re.escape(op) + value),
+            validator=_valid_value, prefix_len=0, revoke_url=_HARDCODED_URL, alphabet=_VALUE[1:-1], max_len=200,
+            # (A key has a digit: the lookahead drops names and words in C, before any Python runs.)
+            check=re.escape(op) + r"[ \t]*[rbfRBF]?\\?[\"'](?=" + _VALUE + "{0,199}[0-9])" + _VALUE + "{16}",
+            context=_NameContext(), secret_group="body", fake_kind=id, fake=((_HEX, 40),),
+            true_samples=true, false_samples=false)
+
+    common_false: tuple[Sample, ...] = ("<your key>", "xxxxxxxxxxxxxxxxxxxxxxxx", "${API_KEY}", "hunter2",
+                                        "YOUR_API_KEY_HERE_1234", "sk-...")
+    return bearer, assigned(
+        "assigned-secret", "=", "Secret literal assigned to a secret-named variable, argument or environment variable",
+        ('wandb.login(key="{token}")', 'os.environ["WANDB_API_KEY"] = "{token}"',
+         'co = cohere.Client(api_key="{token}")', "password = '{token}'", 'os.environ["COHERE_API_KEY"] = "{token}"',
+         "WANDB_API_KEY='{token}'\n", lambda t: 'client = Client(api_key="' + t[:20] + "QxZ" + t[20:] + '")'),
+        tuple(f'api_key = "{v}"' for v in common_false) + (
+            'api_key = os.getenv("API_KEY")', 'model_id = "{token}"', 'pad_token = "{token}"',
+            'key = "input_ids_and_mask_1"', 'HF_TOKEN_SECRET_NAME = "{token}"', 'token = "./models/ckpt_0012345"'),
+    ), assigned(
+        "keyed-secret", ":", "Secret literal under a secret-named key of a dict, JSON or YAML document",
+        ('{"api_key": "{token}"}', "WANDB_API_KEY: '{token}'\n", 'config = {"password": "{token}"}'),
+        tuple(f'{{"api_key": "{v}"}}' for v in common_false) + (
+            '{"model_id": "{token}"}', '{"eos_token": "{token}"}', 'x = {"key_path": "{token}"}'),
+    )
 
 
 # An access key id alone in a presigned URL is public by design (the signature, not the id, grants access).
@@ -476,7 +642,48 @@ RULES: tuple[Rule, ...] = (
         fake=("xox" + "b-", (string.digits, 12), "-", (string.digits, 13), "-", (_ALNUM, 24)),
         false_samples=(lambda t: "x" + t, lambda t: t.rsplit("-", 1)[0] + "-" + "x" * 24, "xoxb-" + "<token>"),
     ),
+    token_rule(
+        "replicate-api-token", "Replicate API token", ("r8_",), "[A-Za-z0-9]{37}", validator=_valid_hf,
+        provider="Replicate", revoke_url="https://replicate.com/account/api-tokens",
+        fake=("r8" + "_", (_ALNUM, 37)),
+        true_samples=("{token}", 'os.environ["REPLICATE_API_TOKEN"] = "{token}"', "Bearer {token}"),
+    ),
+    token_rule(
+        # Groq documents 52 characters after the prefix; some published rules use 48: accept both.
+        "groq-api-key", "Groq API key", ("gsk_",), "[A-Za-z0-9]{48,52}", validator=_valid_hf,
+        provider="Groq", revoke_url="https://console.groq.com/keys", fake=("gs" + "k_", (_ALNUM, 52)),
+        true_samples=("{token}", 'Groq(api_key="{token}")', "GROQ_API_KEY={token}\n"),
+    ),
+    token_rule(
+        "langsmith-api-key", "LangSmith API key (personal access token or service key)", ("lsv2_pt_", "lsv2_sk_"),
+        "[0-9a-f]{32}_[0-9a-f]{10}", alphabet="0-9a-f_", provider="LangSmith",
+        validator=lambda b: _valid_generic(b.replace("_", "")),
+        revoke_url="https://smith.langchain.com/settings", fake=("lsv2" + "_pt_", ("0123456789abcdef", 32), "_",
+                                                                 ("0123456789abcdef", 10)),
+        true_samples=("{token}", 'os.environ["LANGCHAIN_API_KEY"] = "{token}"'),
+        false_samples=(lambda t: "x" + t, lambda t: t[:8] + "0" * 32 + "_" + "0" * 10, "lsv2_xx_" + "0123456789abcdef" * 2),
+    ),
+    token_rule(
+        "tavily-api-key", "Tavily API key", ("tvly-",), "[A-Za-z0-9]{32}", head="(?:(?:dev|prod)-)?",
+        validator=_valid_hf, provider="Tavily", revoke_url="https://app.tavily.com/home",
+        fake=("tvly" + "-dev-", (_ALNUM, 32)),
+        true_samples=("{token}", 'TavilyClient(api_key="{token}")', lambda t: t[:5] + t[9:]),
+        false_samples=(lambda t: "x" + t, "tvly-xxxxx", "tvly-your-api-key", "tvly-" + "<your key>"),
+    ),
+    token_rule(
+        "pinecone-api-key", "Pinecone API key", ("pcsk_",), "[A-Za-z0-9]{5,6}_[A-Za-z0-9]{63}", alphabet="A-Za-z0-9_",
+        validator=lambda b: _valid_hf(b.replace("_", "")), provider="Pinecone",
+        revoke_url="https://app.pinecone.io", fake=("pc" + "sk_", (_ALNUM, 6), "_", (_ALNUM, 63)),
+        true_samples=("{token}", 'Pinecone(api_key="{token}")'),
+        false_samples=(lambda t: "x" + t, "pcsk_...", lambda t: t[:12] + "x" * 63),
+    ),
+    token_rule(
+        "perplexity-api-key", "Perplexity API key", ("pplx-",), "[A-Za-z0-9]{48}", validator=_valid_hf,
+        provider="Perplexity", revoke_url="https://www.perplexity.ai/settings/api", fake=("pp" + "lx-", (_ALNUM, 48)),
+    ),
 )
+# Rules found by their context, after the prefix rules (whose keywords they skip).
+RULES += _context_rules(RULES)
 
 
 def rule_groups(rules: "tuple[Rule, ...] | None" = None) -> tuple[tuple[Rule, ...], ...]:
@@ -503,35 +710,17 @@ def group_keywords(group: "tuple[Rule, ...]") -> tuple[str, ...]:
     return tuple(w for w in words if not any(o != w and w.startswith(o) for o in words))
 
 
-def _chars(alphabet: str) -> set[str]:
-    cls = re.compile("[" + alphabet + "]")
-    return {chr(c) for c in range(32, 127) if cls.match(chr(c))}
-
-
-def _char_class(chars: "set[str]") -> str:
-    """A regex class for ``chars``, runs written as ranges (``[0-9A-Za-z]``)."""
-    codes = sorted(map(ord, chars))
-    parts = []
-    i = 0
-    while i < len(codes):
-        j = i
-        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
-            j += 1
-        lo, hi = re.escape(chr(codes[i])), re.escape(chr(codes[j]))
-        parts.append(lo if i == j else lo + hi if j == i + 1 else lo + "-" + hi)
-        i = j + 1
-    return "[" + "".join(parts) + "]"
-
-
 def group_literal(group: "tuple[Rule, ...]") -> "str | None":
     """The literal that the prefilter of ``group`` looks for, when one literal will do: its one
     keyword, or the common prefix of its keywords when it has 3+ characters (``xox``: a literal search
     is twice as fast as any regex, and the rules look closer).
 
     Example:
-        >>> group_literal(rule_groups()[0]), group_literal(rule_groups()[-1]), group_literal(rule_groups()[3])
+        >>> group_literal(rule_groups()[0]), group_literal(rule_groups()[5]), group_literal(rule_groups()[3])
         ('hf_', 'xox', None)
     """
+    if group[0].check:
+        return None
     words = group_keywords(group)
     common = os.path.commonprefix(list(words))
     return common if len(words) == 1 or len(common) >= 3 else None
@@ -544,6 +733,8 @@ def group_check(group: "tuple[Rule, ...]") -> str:
         >>> group_check(rule_groups()[3])
         'g(?:h(?:p_|o_|u_|s_|r_)|ithub_pat_)'
     """
+    if group[0].check:
+        return group[0].check
     literal = group_literal(group)
     return re.escape(literal) if literal is not None else keyword_regex(group_keywords(group))
 
@@ -556,6 +747,8 @@ def group_raw_regex(group: "tuple[Rule, ...]") -> bytes:
         >>> group_raw_regex(rule_groups()[0])
         b'hf_([0-9A-Za-z]{0,34})(.?)'
     """
+    if group[0].check:  # found by context: the engine looks around each hit of the check
+        return group[0].check.encode("ascii")
     words = group_keywords(group)
     chars: set[str] = set()
     longest = 0
@@ -576,6 +769,8 @@ def group_piece(group: "tuple[Rule, ...]") -> str:
         >>> group_piece(rule_groups()[0])
         '(?:hf_[0-9A-Za-z]{0,33})["\\'\\\\\\\\]'
     """
+    if group[0].check:
+        return "(?!)"  # (an assignment is not concatenated from pieces)
     pieces = [keyword_regex(r.keywords) + _char_class(_chars(r.alphabet)) + "{0," + str(max(0, r.max_len - 1)) + "}"
               for r in group]
     return "(?:" + "|".join(pieces) + ")[\"'\\\\]"
@@ -603,9 +798,10 @@ def base64_markers(rules: "tuple[Rule, ...] | None" = None, *, raw: bool = False
 
 
 #: Every rule keyword (what the prefilter looks for, and what a secret's preview keeps).
-RULE_KEYWORDS: tuple[str, ...] = tuple(dict.fromkeys(k for r in RULES for k in r.keywords))
+RULE_KEYWORDS: tuple[str, ...] = tuple(dict.fromkeys(k for r in RULES if not r.check for k in r.keywords))
 #: Prefixes a preview keeps when the rule of a value is not known, longest first.
-MASK_PREFIXES: tuple[str, ...] = tuple(sorted(dict.fromkeys(p for r in RULES for p in r.mask_prefixes + r.keywords),
+MASK_PREFIXES: tuple[str, ...] = tuple(sorted(dict.fromkeys(p for r in RULES if not r.check
+                                                             for p in r.mask_prefixes + r.keywords),
                                               key=len, reverse=True))
 #: Invisible characters that may be typed (or pasted) inside a secret: dropped by the decoded view.
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"

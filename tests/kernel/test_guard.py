@@ -319,3 +319,27 @@ def test_block_message_and_history_follow_the_mask_settings(ip, state, capsys, h
         assert detect.mask_secret(t) not in shown
     assert want in ip.user_ns["In"][-1] and t not in history_of(ip)
     assert t[-max(show_last + 1, 5):] not in shown  # no more of it than asked for
+
+
+def _rule_sample_cases() -> list[tuple[str, str, str]]:
+    """(id, cell, secret) for each true sample of every token rule: the guard blocks each kind."""
+    import random
+
+    cases = []
+    for rule in detect.RULES:
+        token = rule.make_fake(random.Random(5))
+        true, _false = rule.samples(5)
+        for i, text in enumerate(true):
+            cases.append((f"{rule.id}-{i}", f"x = {text!r}" if "\n" in text or "'" not in text else text, token))
+    return cases
+
+
+@pytest.mark.parametrize("case_id,cell,secret", _rule_sample_cases(), ids=[c[0] for c in _rule_sample_cases()])
+def test_every_rule_sample_is_blocked_and_scrubbed(ip, capsys, history_of, case_id, cell, secret):
+    n = ip.execution_count
+    r = ip.run_cell(f"{SENTINEL.format(n=n)}\n{cell}", store_history=True)
+    shown = "".join(capsys.readouterr())
+    assert isinstance(r.error_before_exec, guard.CellRejected), (case_id, cell)
+    assert f"ran_{n}" not in ip.user_ns
+    assert "****" in shown and secret not in shown
+    assert secret not in history_of(ip)
