@@ -1,4 +1,4 @@
-"""The ``hfsecure`` command: one entry point, one module per subcommand.
+"""The ``hfsecure`` command: one entry point, one module per command group.
 
 One module per command group: :mod:`.scan` (``scan``), :mod:`.git` (``install-git-filter``, ``git-clean``),
 :mod:`.demo` (``demo``), :mod:`.status` (``status``, ``install-guard``, ``uninstall-guard``); ``hub-emulator``

@@ -151,9 +151,6 @@ class Accounts:
         found[0].tokens = [t for t in found[0].tokens if t.value != value]
         return True
 
-    def is_org(self, name: str) -> bool:
-        return name in self.org_fullnames
-
     @classmethod
     def from_dict(cls, data: Any) -> "Accounts":
         """Parse the accounts file shape; raise :class:`AccountsError` with a one-line reason."""

@@ -1,4 +1,4 @@
-"""The one error type of the server core, and how it becomes the JSON a person can act on.
+"""How a request the server core cannot serve (:class:`~hfsecure_jupyter.errors.CoreError`) becomes the JSON a person can act on.
 
 Example:
     >>> err = CoreError(400, "bad-json", "The request body is not valid JSON.")

@@ -59,10 +59,8 @@ def box_html(inner: str) -> str:
 
 
 def _shell() -> Any:
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover
-        return None
+    from IPython import get_ipython  # a dependency: always there
+
     return get_ipython()
 
 

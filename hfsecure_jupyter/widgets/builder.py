@@ -206,13 +206,10 @@ class JobSpecBuilder(W.VBox, ThreadSafeUpdates):
     def _notebook_inputs(self) -> list[str]:
         ns = self.user_ns
         if ns is None:
-            try:
-                from IPython import get_ipython
+            from IPython import get_ipython
 
-                shell = get_ipython()
-                ns = shell.user_ns if shell is not None else {}
-            except ImportError:  # pragma: no cover
-                ns = {}
+            shell = get_ipython()
+            ns = shell.user_ns if shell is not None else {}
         cells = ns.get("In") or []
         return [c if isinstance(c, str) else "" for c in cells]
 
