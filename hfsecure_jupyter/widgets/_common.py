@@ -112,6 +112,24 @@ def widgets_render(shell: Any) -> bool:
     return True
 
 
+class TextForm:
+    """A widget's plain-text form: ``repr`` and the ``text/plain`` of its display are ``self.text()`` (the
+    full text, not ipywidgets' 110-character repr), so a console or a log shows the same facts as the
+    widget. Mixed in before the ipywidgets base class."""
+
+    def text(self) -> str:  # every widget defines it
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        data = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
+        if isinstance(data, dict):
+            data["text/plain"] = self.text()
+        return data
+
+
 class ThreadSafeUpdates:
     """Mixin: set traits of this widget's parts from any thread.
 

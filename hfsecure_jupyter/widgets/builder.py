@@ -29,7 +29,7 @@ import ipywidgets as W  # type: ignore[import-untyped]
 from traitlets import Unicode
 
 from .. import detect
-from ._common import COLORS, FG_DIM, MONO, BORDER, ThreadSafeUpdates, box_html, esc, kernel_status_service
+from ._common import COLORS, FG_DIM, MONO, BORDER, ThreadSafeUpdates, box_html, esc, kernel_status_service, TextForm
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..hub.status import StatusService
@@ -129,7 +129,7 @@ def _copy_block(title: str, text: str) -> str:
         f'border:1px solid {BORDER};padding:4px;user-select:all">{esc(text)}</pre>')
 
 
-class JobSpecBuilder(W.VBox, ThreadSafeUpdates):
+class JobSpecBuilder(TextForm, W.VBox, ThreadSafeUpdates):
     """A form that builds a job spec with ``plan_job``, shows its three renderings and submits it.
 
     Args:
@@ -410,15 +410,6 @@ class JobSpecBuilder(W.VBox, ThreadSafeUpdates):
         if plan.spec is not None:
             lines.append(plan.spec.to_cli())
         return detect.redact("\n".join(lines))
-
-    def __repr__(self) -> str:
-        return self.text()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        data = super()._repr_mimebundle_(**kwargs)
-        if isinstance(data, dict):
-            data["text/plain"] = self.text()
-        return data
 
     def close(self) -> None:
         self._unsubscribe()

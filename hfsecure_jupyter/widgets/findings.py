@@ -20,7 +20,7 @@ from typing import Any
 import ipywidgets as W  # type: ignore[import-untyped]
 
 from .. import detect
-from ._common import COLORS, FG_DIM, MONO, box_html, esc, pill
+from ._common import COLORS, FG_DIM, MONO, box_html, esc, pill, TextForm
 
 __all__ = ["Findings", "records"]
 
@@ -37,7 +37,7 @@ def _where(rec: dict[str, Any]) -> str:
     return place + (f" ({rec['location']})" if rec.get("location") else "")
 
 
-class Findings(W.VBox):
+class Findings(TextForm, W.VBox):
     """A table of scan findings (never a secret: previews are masked by the core).
 
     Args:
@@ -102,11 +102,3 @@ class Findings(W.VBox):
         lines += self.notes + [f"error: {e}" for e in self.errors]
         return detect.redact("\n".join(lines))
 
-    def __repr__(self) -> str:
-        return self.text()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        data = super()._repr_mimebundle_(**kwargs)
-        if isinstance(data, dict):
-            data["text/plain"] = self.text()
-        return data

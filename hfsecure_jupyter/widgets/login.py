@@ -28,7 +28,7 @@ import ipywidgets as W  # type: ignore[import-untyped]
 
 from ..constants import HF_TOKEN_SETTINGS_URL
 from ..hub.auth import AuthStatus, TokenSource
-from ._common import COLORS, FG_DIM, MONO, ThreadSafeUpdates, box_html, esc, kernel_status_service, pill
+from ._common import COLORS, FG_DIM, MONO, ThreadSafeUpdates, box_html, esc, kernel_status_service, pill, TextForm
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..hub.device_login import DeviceCode, LoginResult
@@ -184,7 +184,7 @@ def code_html(code: DeviceCode) -> str:
         f'<br><span style="color:{FG_DIM}">waiting for your approval...</span>')
 
 
-class LoginStatus(W.VBox, ThreadSafeUpdates):
+class LoginStatus(TextForm, W.VBox, ThreadSafeUpdates):
     """The login status and its actions, for one kernel.
 
     Args:
@@ -257,15 +257,6 @@ class LoginStatus(W.VBox, ThreadSafeUpdates):
         if self.fixed_text is not None:
             return self.fixed_text
         return status_text(self.status, self.rotate_after_days)
-
-    def __repr__(self) -> str:
-        return self.text()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        data = super()._repr_mimebundle_(**kwargs)
-        if isinstance(data, dict):
-            data["text/plain"] = self.text()  # the full text, not ipywidgets' 110-character repr
-        return data
 
     # -- actions -----------------------------------------------------------------------------------------
     def refresh(self) -> Any:

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import ipywidgets as W  # type: ignore[import-untyped]
 
 from ..jobs.submit import TERMINAL_STAGES
-from ._common import COLORS, FG_DIM, MONO, BORDER, ThreadSafeUpdates, box_html, esc, pill
+from ._common import COLORS, FG_DIM, MONO, BORDER, ThreadSafeUpdates, box_html, esc, pill, TextForm
 
 __all__ = ["JobList", "JobMonitor", "stages_text"]
 
@@ -60,7 +60,7 @@ def stages_text(stages: Sequence[tuple[str, float]], now: float | None = None) -
     return " -> ".join(parts)
 
 
-class JobMonitor(W.VBox, ThreadSafeUpdates):
+class JobMonitor(TextForm, W.VBox, ThreadSafeUpdates):
     """A live view of one submitted job.
 
     Args:
@@ -251,15 +251,6 @@ class JobMonitor(W.VBox, ThreadSafeUpdates):
             lines.append(f"  fix: {self.diagnosis.fix}")
         return "\n".join(lines)
 
-    def __repr__(self) -> str:
-        return self.text()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        data = super()._repr_mimebundle_(**kwargs)
-        if isinstance(data, dict):
-            data["text/plain"] = self.text()
-        return data
-
     def close(self) -> None:
         self.stop()
         super().close()
@@ -283,7 +274,7 @@ def _one_line(exc: BaseException) -> str:
 
 # ------------------------------------------------------------------------------------------------ job list
 
-class JobList(W.VBox, ThreadSafeUpdates):
+class JobList(TextForm, W.VBox, ThreadSafeUpdates):
     """Recent jobs of the logged-in user (or ``namespace``) with status and links, loaded in the background.
 
     Args:
@@ -347,11 +338,3 @@ class JobList(W.VBox, ThreadSafeUpdates):
 
         return self.error or jobs_text(self.rows)
 
-    def __repr__(self) -> str:
-        return self.text()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        data = super()._repr_mimebundle_(**kwargs)
-        if isinstance(data, dict):
-            data["text/plain"] = self.text()
-        return data
