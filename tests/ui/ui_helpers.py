@@ -39,11 +39,12 @@ def free_port() -> int:
 
 @dataclass
 class Lab:
-    """A running JupyterLab: ``url`` (with base path), ``token``, ``root`` (its files), ``log``."""
+    """A running JupyterLab: ``url`` (with base path), ``token``, ``root`` (its files), ``hf_home``, ``log``."""
 
     url: str
     token: str
     root: Path
+    hf_home: Path
     proc: subprocess.Popen[bytes]
     log_path: Path
 
@@ -73,20 +74,29 @@ class Lab:
                 self.proc.wait(timeout=5)
 
 
-def start_lab(base: Path, env_extra: dict[str, str], app: str = "jupyterlab") -> Lab:
+def start_lab(base: Path, env_extra: dict[str, str] | None = None, app: str = "jupyterlab", *,
+              hfsecure: bool = True, widget_state: bool = False, drop_env: tuple[str, ...] = ()) -> Lab:
     """Start JupyterLab (or ``app="notebook"``: Notebook 7) under ``base`` (root, config, data, runtime and
-    settings folders) and wait until it answers."""
+    settings folders) and wait until it answers.
+
+    ``hfsecure``: with the project's labextension and server extension; ``widget_state``: ipywidgets saves
+    widget state with the notebook; ``drop_env``: variables of this process the server does not inherit."""
     dirs = {name: base / name for name in ("root", "config", "data", "runtime", "settings", "workspaces",
                                            "ipython", "hf_home")}
     for d in dirs.values():
         d.mkdir(parents=True, exist_ok=True)
-    # The labextension as JupyterLab finds a prebuilt one: <data>/labextensions/<name> (a link to the build).
-    (dirs["data"] / "labextensions").mkdir(exist_ok=True)
-    link = dirs["data"] / "labextensions" / "hfsecure-jupyter"
-    if not link.exists():
-        link.symlink_to(LABEXTENSION, target_is_directory=True)
-    (dirs["config"] / "jupyter_server_config.json").write_text(json.dumps(
-        {"ServerApp": {"jpserver_extensions": {"hfsecure_jupyter": True}}}))
+    if hfsecure:
+        # The labextension as JupyterLab finds a prebuilt one: <data>/labextensions/<name> (a link to the build).
+        (dirs["data"] / "labextensions").mkdir(exist_ok=True)
+        link = dirs["data"] / "labextensions" / "hfsecure-jupyter"
+        if not link.exists():
+            link.symlink_to(LABEXTENSION, target_is_directory=True)
+        (dirs["config"] / "jupyter_server_config.json").write_text(json.dumps(
+            {"ServerApp": {"jpserver_extensions": {"hfsecure_jupyter": True}}}))
+    if widget_state:
+        widgets = dirs["settings"] / "@jupyter-widgets" / "jupyterlab-manager"
+        widgets.mkdir(parents=True, exist_ok=True)
+        (widgets / "plugin.jupyterlab-settings").write_text(json.dumps({"saveState": True}))
     # No announcements / update checks from the browser (closed network).
     news = dirs["settings"] / "@jupyterlab" / "apputils-extension"
     news.mkdir(parents=True, exist_ok=True)
@@ -94,7 +104,7 @@ def start_lab(base: Path, env_extra: dict[str, str], app: str = "jupyterlab") ->
         {"fetchNews": "false", "checkForUpdates": False}))
     token = secrets.token_hex(16)
     port = free_port()
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k not in drop_env}
     env.update({
         "JUPYTER_CONFIG_DIR": str(dirs["config"]),
         "JUPYTER_DATA_DIR": str(dirs["data"]),
@@ -107,7 +117,7 @@ def start_lab(base: Path, env_extra: dict[str, str], app: str = "jupyterlab") ->
         "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p),
         "JUPYTER_PLATFORM_DIRS": "1",
     })
-    env.update(env_extra)
+    env.update(env_extra or {})
     log_path = base / "jupyterlab.log"
     app_class = "LabApp" if app == "jupyterlab" else "JupyterNotebookApp"
     cmd = [sys.executable, "-m", app, "--no-browser", "--ServerApp.ip=127.0.0.1",
@@ -118,7 +128,8 @@ def start_lab(base: Path, env_extra: dict[str, str], app: str = "jupyterlab") ->
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 cwd=str(dirs["root"]), start_new_session=True)
-    lab = Lab(url=f"http://127.0.0.1:{port}", token=token, root=dirs["root"], proc=proc, log_path=log_path)
+    lab = Lab(url=f"http://127.0.0.1:{port}", token=token, root=dirs["root"], hf_home=dirs["hf_home"], proc=proc,
+              log_path=log_path)
     deadline = time.monotonic() + 120
     while True:
         if proc.poll() is not None:
@@ -147,6 +158,13 @@ class Received:
 
         page.on("websocket", on_ws)
         page.on("response", lambda response: self.responses.append(response))
+
+    def leaks(self, secret: str) -> list[str]:
+        """Where ``secret`` was received (frame numbers, response URLs)."""
+        needle = secret.encode()
+        read, _ = self.bodies()
+        return [f"frame {i}" for i, f in enumerate(self.frames) if needle in f] + [
+            url for url, body in read if needle in body]
 
     def bodies(self) -> tuple[list[tuple[str, bytes]], list[str]]:
         """``([(url, body)], [(method, url, status) whose body could not be read (204, redirects, evicted)])``."""
