@@ -104,8 +104,3 @@ def logged_in(hub, monkeypatch):
     login = _Login(hub, monkeypatch)
     login("alice")
     return login
-
-
-# This file holds no doctest; collecting it as a doctest module clashes with tests/cli/conftest.py (both
-# import as "conftest" under --doctest-modules), so it is left out of collection. Fixtures still load.
-collect_ignore = ["conftest.py"]

@@ -69,7 +69,7 @@ def test_missing_baseline_is_a_usage_error(tmp_path: Path, run_cli) -> None:
 
 
 def test_baseline_applies_to_history_scans(tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    from git_helpers import Repo, isolate_git
+    from tests.cli.git_helpers import Repo, isolate_git
 
     isolate_git(monkeypatch, tmp_path / "home")
     repo = Repo(tmp_path / "r")
@@ -82,7 +82,7 @@ def test_baseline_applies_to_history_scans(tmp_path: Path, run_cli, monkeypatch:
 
 
 def test_hfsecureignore_of_the_scanned_repository(tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    from git_helpers import Repo, isolate_git
+    from tests.cli.git_helpers import Repo, isolate_git
 
     isolate_git(monkeypatch, tmp_path / "home")
     repo = Repo(tmp_path / "r")

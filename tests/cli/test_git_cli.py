@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_helpers import code_cell, notebook
-from git_helpers import Repo, isolate_git
+from tests.cli.cli_helpers import code_cell, notebook
+from tests.cli.git_helpers import Repo, isolate_git
 
 from hfsecure_jupyter.cli import git as git_cli
 from hfsecure_jupyter.testing import fake_token

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_helpers import code_cell, notebook, write_notebook
+from tests.cli.cli_helpers import code_cell, notebook, write_notebook
 
 from hfsecure_jupyter import detect
 from hfsecure_jupyter.detect import walk as scan_cli

@@ -11,25 +11,13 @@ import textwrap
 
 import pytest
 
-from hfsecure_jupyter.config import HFSecure
 from hfsecure_jupyter.hub import auth
 from hfsecure_jupyter.hub.auth import AuthStatus, Grant, TokenSource
-from hfsecure_jupyter.hub.status import StatusService
 from hfsecure_jupyter.testing import fake_token
 
 
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path):
-    """No token from the session and a private HF_HOME for every test."""
-    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_TOKEN_PATH", "HF_OIDC_RESOURCE", "HF_OIDC_ID_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-
-
-@pytest.fixture
-def svc():
-    """A login status service of its own (fresh cache) with short timeouts."""
-    return StatusService(HFSecure(hub_timeout=2.0, status_ttl=60.0))
+# isolated and svc: tests/hub/conftest.py
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 def write_login(home, token: str, stored: dict[str, str] | None = None) -> None:

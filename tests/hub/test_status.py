@@ -15,22 +15,12 @@ import pytest
 
 from hfsecure_jupyter.config import HFSecure
 from hfsecure_jupyter.hub import StatusService, auth, status
-from hfsecure_jupyter.hub.auth import AuthStatus, TokenSource
+from hfsecure_jupyter.hub.auth import AuthStatus
 from hfsecure_jupyter.testing import fake_token
 
 
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path):
-    """No token from the session and a private HF_HOME for every test."""
-    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_TOKEN_PATH", "HF_OIDC_RESOURCE", "HF_OIDC_ID_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-
-
-@pytest.fixture
-def svc():
-    """A login status service of its own (fresh cache) with short timeouts."""
-    return StatusService(HFSecure(hub_timeout=2.0, status_ttl=60.0))
+# isolated and svc: tests/hub/conftest.py
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 def whoami_calls(hub) -> int:

@@ -18,7 +18,7 @@ import pytest
 from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 
-from kernel_helpers import kernel_execute
+from tests.kernel.kernel_helpers import kernel_execute
 from hfsecure_jupyter.detect import mask_secret
 from hfsecure_jupyter.kernel import extension
 from hfsecure_jupyter.kernel import magics as magics_module

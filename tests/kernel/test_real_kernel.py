@@ -16,7 +16,7 @@ import secrets
 import pytest
 
 from hfsecure_jupyter.kernel import install
-from kernel_helpers import kernel_execute
+from tests.kernel.kernel_helpers import kernel_execute
 from hfsecure_jupyter.testing import fake_token
 
 pytestmark = pytest.mark.slow

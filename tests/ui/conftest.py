@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ui_helpers import CHROMIUM, CHROMIUM_ARGS, LABEXTENSION, Received, start_lab
+from tests.ui.ui_helpers import CHROMIUM, CHROMIUM_ARGS, LABEXTENSION, Received, start_lab
 
 
 def _missing(what: str) -> None:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ui_helpers import CHROMIUM, CHROMIUM_ARGS, Lab, Received
-from ui_helpers import start_lab as _start
+from tests.ui.ui_helpers import CHROMIUM, CHROMIUM_ARGS, Lab, Received
+from tests.ui.ui_helpers import start_lab as _start
 
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "Lab", "Received", "start_lab"]
 

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from hfsecure_jupyter.testing import fake_token
-from ui_helpers import code_cell, notebook, start_lab
+from tests.ui.ui_helpers import code_cell, notebook, start_lab
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from hfsecure_jupyter.cli.demo import descendants
-from ui_helpers import CHROMIUM, CHROMIUM_ARGS, PROJECT_ROOT, free_port
+from tests.ui.ui_helpers import CHROMIUM, CHROMIUM_ARGS, PROJECT_ROOT, free_port
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from hfsecure_jupyter.testing import fake_token
-from ui_helpers import CHROMIUM, CHROMIUM_ARGS, code_cell, notebook, start_lab
+from tests.ui.ui_helpers import CHROMIUM, CHROMIUM_ARGS, code_cell, notebook, start_lab
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from hfsecure_jupyter.testing import fake_token
-from ui_helpers import code_cell, notebook, stream
+from tests.ui.ui_helpers import code_cell, notebook, stream
 
 pytestmark = pytest.mark.slow
 

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from lab_server import CHROMIUM, CHROMIUM_ARGS, Received, start_lab  # noqa: E402
+from tests.ui.lab_server import CHROMIUM, CHROMIUM_ARGS, Received, start_lab
 
 pytestmark = pytest.mark.slow
 

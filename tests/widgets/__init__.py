@@ -1,1 +1,1 @@
-"""Widget tests (a package, because module names such as test_findings repeat other folders)."""
+"""Widget tests (a package of tests: see tests/__init__.py)."""

@@ -1,0 +1,1 @@
+"""Tests of hub (a package of tests: see tests/__init__.py)."""

@@ -1,0 +1,1 @@
+"""Tests of ui (a package of tests: see tests/__init__.py)."""
