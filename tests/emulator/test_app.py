@@ -524,7 +524,34 @@ def test_log_stream_headers_and_close(hub):
 # ---------------------------------------------------------------------------------------------------------
 
 
-def test_latency_hits_the_client_timeout(hub):
+@pytest.fixture
+def backoff_waits(monkeypatch) -> list[float]:
+    """The waits huggingface_hub's retry loop asks for, recorded instead of slept: one per retry, so a test
+    counts the client's retries (and reads how long it was told to wait) with no clock."""
+    waits: list[float] = []
+
+    class RecordedSleep:  # hf_http's ``time`` module, but for sleep
+        def __getattr__(self, name: str):
+            return getattr(time, name)
+
+        def sleep(self, seconds: float) -> None:
+            waits.append(seconds)
+
+    monkeypatch.setattr(hf_http, "time", RecordedSleep())
+    return waits
+
+
+def settled_calls(hub, path: str, count: int) -> list:
+    """The calls to ``path`` once the emulator has recorded ``count`` of them (it records a call when it
+    answers, so a late answer comes a moment after the client moved on)."""
+    deadline = time.monotonic() + 30  # a hang guard, not a speed target
+    while len(hub.calls(path)) < count:
+        assert time.monotonic() < deadline, f"{path}: {len(hub.calls(path))} calls, expected {count}"
+        time.sleep(0.01)
+    return hub.calls(path)
+
+
+def test_latency_hits_the_client_timeout(hub, backoff_waits):
     api = HfApi(token=hub.token("alice"))
     session = hf_http.get_session()  # the client's own HTTP session
     headers = {"Authorization": f"Bearer {hub.token('alice')}"}
@@ -538,18 +565,17 @@ def test_latency_hits_the_client_timeout(hub):
     hub.faults.hold = None
     while len(hub.calls("/api/whoami-v2")) < 2:  # the held call is answered (late) before faults change
         time.sleep(0.01)
-    # one slow answer: list_jobs times out once, then its backoff retries and succeeds
+    # one slow answer: list_jobs times out once, then its backoff retries (one wait) and succeeds
     hub.faults.update({"latency": 1.5, "times": 1, "paths": None})
-    t0 = time.monotonic()
     assert list(api.list_jobs(namespace="alice", timeout=0.3)) == []
-    assert time.monotonic() - t0 >= 1.0  # timeout + backoff
+    assert len(backoff_waits) == 1  # one retry
     assert hub.faults.times == 0
-    assert hub.calls("/api/jobs/alice")[0].status == 200  # the retry; the timed-out call is answered late
-    # small latency is observed but stays under the timeout
-    hub.faults.update({"latency": 0.3, "times": None})
-    t0 = time.monotonic()
-    api.whoami()
-    assert time.monotonic() - t0 >= 0.3
+    answered = settled_calls(hub, "/api/jobs/alice", 2)  # two attempts; the timed-out one is answered late
+    assert [r.status for r in answered] == [200, 200]
+    # a small latency is applied to the call, which stays under the timeout: answered, no retry
+    hub.faults.update({"latency": 0.3, "times": 1})
+    assert api.whoami()["name"] == "alice"
+    assert hub.faults.times == 0 and len(backoff_waits) == 1
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
@@ -564,7 +590,7 @@ def test_server_errors(hub, status):
     assert api.whoami()["name"] == "alice"
 
 
-def test_rate_limit_429_with_retry_after(hub):
+def test_rate_limit_429_with_retry_after(hub, backoff_waits):
     api = HfApi(token=hub.token("alice"))
     hub.faults.update({"status": 429, "retry_after": 7, "times": 2, "paths": "whoami"})
     for _ in range(2):
@@ -575,10 +601,10 @@ def test_rate_limit_429_with_retry_after(hub):
         assert "rate limit" in str(info.value)
     assert api.whoami()["name"] == "alice"  # times exhausted
     # list_jobs goes through the client's backoff: it waits as told, then gets its answer
-    hub.faults.update({"status": 429, "retry_after": 1, "times": 1, "paths": "^/api/jobs/"})
-    t0 = time.monotonic()
+    # (3 s told, above the client's own first backoff of 1 s: the wait is recorded, not slept)
+    hub.faults.update({"status": 429, "retry_after": 3, "times": 1, "paths": "^/api/jobs/"})
     assert list(api.list_jobs(namespace="alice")) == []
-    assert time.monotonic() - t0 >= 1.0
+    assert len(backoff_waits) == 1 and backoff_waits[0] >= 3  # one retry, after at least Retry-After
     assert [r.status for r in hub.calls("/api/jobs/alice")] == [429, 200]
 
 
