@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import ipywidgets as W  # type: ignore[import-untyped]
 
-from ..jobs.submit import TERMINAL_STAGES
+from ..constants import TERMINAL_JOB_STAGES as TERMINAL_STAGES
 from ._common import COLORS, FG_DIM, MONO, BORDER, ThreadSafeUpdates, box_html, esc, pill, TextForm
 
 __all__ = ["JobList", "JobMonitor", "stages_text"]
@@ -100,7 +100,8 @@ class JobMonitor(TextForm, W.VBox, ThreadSafeUpdates):
         self.doctor = W.HTML()
         self.cancel_button = W.Button(description="Cancel job", icon="stop", button_style="warning")
         self.cancel_button.on_click(lambda _: self.cancel())
-        self.children = (self.header, self.cancel_button, self.logs_view, self.doctor)
+        self._parts = (self.header, self.cancel_button, self.logs_view, self.doctor)
+        self.children = self._parts
         self._render_header()
         self._threads: list[threading.Thread] = []
         if start:
@@ -198,10 +199,16 @@ class JobMonitor(TextForm, W.VBox, ThreadSafeUpdates):
         html = box_html(f"Job {link} &nbsp; {pill(self.stage, _STAGE_KIND.get(self.stage, 'info'))}"
                         f'<div style="color:{FG_DIM}">{stages}</div>{err}')
 
+        ended = self.stage in TERMINAL_STAGES
+
         def update() -> None:
             self.header.value = html
-            self.cancel_button.disabled = self.stage in TERMINAL_STAGES
-            self.cancel_button.layout.display = "none" if self.stage in TERMINAL_STAGES else ""
+            self.cancel_button.disabled = ended
+            # An ended job has nothing to cancel: the button leaves the box (JupyterLab kept showing it
+            # under COMPLETED with only its layout's display set to "none").
+            children = tuple(c for c in self._parts if not (ended and c is self.cancel_button))
+            if self.children != children:
+                self.children = children
 
         self._apply(update)
 

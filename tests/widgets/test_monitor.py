@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from hfsecure_jupyter.constants import TERMINAL_JOB_STAGES
 from hfsecure_jupyter.jobs import JobSpec, submit
 from hfsecure_jupyter.widgets import monitor as M
 
@@ -48,6 +49,40 @@ def test_a_hundred_thousand_lines_keep_a_bounded_tail_and_few_page_updates(wire)
     last = wire.states(m.logs_view)[-1]["value"]
     assert f"line {n - 1}" in last and "line 0\n" not in last and f"{n - 50} earlier lines not shown" in last
     assert m.stage == "COMPLETED" and "COMPLETED" in m.header.value and m.cancel_button.disabled
+
+
+class EndsLater(FakeHandle):
+    """RUNNING on the first poll; ``end`` on the next, once ``later`` is set (``running``: the first poll
+    has been shown, since the poller renders a stage before it polls again)."""
+
+    def __init__(self, end: str):
+        super().__init__(iter(()), stages=("RUNNING", end))
+        self.running, self.later = threading.Event(), threading.Event()
+
+    def info(self):
+        if self.polls:
+            self.running.set()
+            self.later.wait(10)
+        return super().info()
+
+
+def _shown_children(wire, box) -> list[str]:
+    """The children the browser was last told ``box`` has (model references)."""
+    return [s["children"] for s in wire.states(box) if "children" in s][-1]
+
+
+@pytest.mark.parametrize("end", sorted(TERMINAL_JOB_STAGES))
+def test_the_cancel_button_leaves_once_the_job_has_ended(wire, end):
+    h = EndsLater(end)
+    m = M.JobMonitor(h, poll_interval=0.01)
+    button = f"IPY_MODEL_{m.cancel_button.model_id}"
+    assert h.running.wait(10)
+    assert button in _shown_children(wire, m) and not m.cancel_button.disabled  # a running job can be canceled
+    h.later.set()
+    assert m.done.wait(30) and m.stage == end
+    # what the browser was last told: the box without the button, and the button disabled
+    assert button not in _shown_children(wire, m)
+    assert [s["disabled"] for s in wire.states(m.cancel_button) if "disabled" in s][-1] is True
 
 
 def test_failure_shows_the_doctors_diagnosis_for_a_missing_hf_token(wire):
