@@ -33,6 +33,7 @@ import configparser
 import io
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -48,7 +49,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 __all__ = ["main", "DemoAccount", "demo_account", "prepare_home", "lab_environment", "copy_quickstart",
-           "descendants", "stop_process_tree", "port_is_free", "QUICKSTART", "DEFAULT_PORT"]
+           "descendants", "stop_process_tree", "port_is_free", "open_browser", "QUICKSTART", "DEFAULT_PORT"]
 
 PROG = "hfsecure demo"
 QUICKSTART = "quickstart.ipynb"
@@ -351,6 +352,60 @@ def stop_process_tree(proc: subprocess.Popen, grace: float = STOP_GRACE) -> list
     return tree
 
 
+def _browser_commands(url: str) -> list[list[str]]:
+    """The command lines ``$BROWSER`` names (``os.pathsep``-separated; ``%s`` is the URL, else appended)."""
+    out = []
+    for line in os.environ.get("BROWSER", "").split(os.pathsep):
+        try:
+            words = shlex.split(line)
+        except ValueError:  # an unbalanced quote: not a command line, skipped like a missing browser
+            continue
+        if words and words[-1] == "&":  # webbrowser's "in the background" mark: Popen never waits anyway
+            words.pop()
+        if words:
+            out.append([w.replace("%s", url) for w in words] if any("%s" in w for w in words) else words + [url])
+    return out
+
+
+def open_browser(url: str) -> subprocess.Popen | None:
+    """Open ``url`` in a browser; return the process when this started one, for the demo to end on stop.
+
+    ``$BROWSER``'s commands (read here at each call: :mod:`webbrowser` reads it once per process) and a
+    command-line choice of :mod:`webbrowser` (``xdg-open``, ...) are started here, in a session of their
+    own. Other kinds (a running browser's remote control, macOS) are left to :func:`webbrowser.open` in a
+    thread: None, nothing to end. (A command that hands the URL to a browser already open and exits has
+    nothing left to end either.)
+
+    Example:
+        >>> import os
+        >>> saved = os.environ.get("BROWSER")
+        >>> os.environ["BROWSER"] = "true"  # a "browser" that exits at once
+        >>> proc = open_browser("http://127.0.0.1:1/")
+        >>> proc.wait(), proc.args
+        (0, ['true', 'http://127.0.0.1:1/'])
+        >>> _ = os.environ.pop("BROWSER") if saved is None else os.environ.update(BROWSER=saved)
+    """
+    commands = _browser_commands(url)
+    if not commands:
+        import webbrowser
+
+        try:
+            chosen = webbrowser.get()
+        except webbrowser.Error:
+            return None  # no browser here: the URL is printed
+        if not isinstance(chosen, webbrowser.GenericBrowser):  # not a plain command line
+            threading.Thread(target=chosen.open, args=(url,), daemon=True).start()
+            return None
+        commands = [[chosen.name] + [arg.replace("%s", url) for arg in chosen.args]]
+    for cmd in commands:
+        try:
+            return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, start_new_session=True)
+        except OSError:
+            continue  # not installed: the next one, as webbrowser does
+    return None
+
+
 def _wait_until_up(url: str, token: str, proc: subprocess.Popen, stop: threading.Event) -> bool:
     deadline = time.monotonic() + _START_TIMEOUT
     while time.monotonic() < deadline and not stop.is_set():
@@ -427,6 +482,7 @@ def main(argv: Sequence[str] | None = None, *, on_ready: Callable[[str], None] |
     base = Path(tempfile.mkdtemp(prefix="hfsecure-demo-"))  # 0700: tokens live here, removed on exit
     hub = None
     proc: subprocess.Popen | None = None
+    browser: subprocess.Popen | None = None
     try:
         try:
             notebook = copy_quickstart(args.dir.expanduser() if args.dir else None)
@@ -473,9 +529,7 @@ def main(argv: Sequence[str] | None = None, *, on_ready: Callable[[str], None] |
         if on_ready is not None:
             on_ready(open_url)
         if not args.no_browser:
-            import webbrowser
-
-            threading.Thread(target=webbrowser.open, args=(open_url,), daemon=True).start()
+            browser = open_browser(open_url)
         while not stop.wait(0.5):
             if proc.poll() is not None:
                 print(f"{PROG}: JupyterLab exited ({proc.returncode})\n{_tail(log_path)}", file=sys.stderr)
@@ -483,6 +537,9 @@ def main(argv: Sequence[str] | None = None, *, on_ready: Callable[[str], None] |
         return 0
     finally:
         stopping.set()
+        if browser is not None and browser.poll() is None:
+            print(f"{PROG}: closing the browser it opened ...", flush=True)
+            stop_process_tree(browser, grace=5.0)
         if proc is not None:
             print(f"{PROG}: stopping JupyterLab and its kernels ...", flush=True)
             stop_process_tree(proc)
