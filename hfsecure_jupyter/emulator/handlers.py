@@ -9,11 +9,13 @@ that completed a device login (that is the point of the endpoint).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import html
 import json
 import re
 import time
+from collections.abc import Iterator
 from typing import Any, Callable
 from urllib.parse import unquote, urlencode
 
@@ -279,6 +281,35 @@ class BaseHandler(tornado.web.RequestHandler):
         self._user = found[0].name
         return found
 
+    def writer(self, namespace: str) -> User:
+        """The caller, allowed to run jobs in ``namespace`` (401 without a valid token, 403 without the right)."""
+        user, token = self.auth()
+        denied = self.server.check_job_write(user, token, namespace)
+        if denied:
+            self.fail(403, denied)
+        return user
+
+    def reader(self, namespace: str) -> User:
+        """The caller, allowed to read ``namespace`` (401 without a valid token, 403 without access)."""
+        user, _ = self.auth()
+        self.check_namespace_read(user, namespace)
+        return user
+
+    @contextlib.contextmanager
+    def bad_request(self) -> Iterator[None]:
+        """Answer 400 with the message of a ValueError raised in the block (the state's refusals)."""
+        try:
+            yield
+        except ValueError as exc:
+            self.fail(400, str(exc))
+
+    def labels_body(self) -> Any:
+        """The ``labels`` of a ``{"labels": {key: value}}`` body (checked by the caller); 400 otherwise."""
+        body = self.json_body()
+        if not isinstance(body, dict) or "labels" not in body:
+            self.fail(400, 'send {"labels": {key: value}}')
+        return body["labels"]
+
     def check_namespace_read(self, user: User, namespace: str) -> None:
         if self.server.namespace_entity(user, namespace) is None:
             self.fail(403, f"You don't have access to the namespace '{namespace}'")
@@ -345,12 +376,9 @@ class HardwareHandler(BaseHandler):
 
 class JobsHandler(BaseHandler):
     def get(self, namespace: str) -> None:
-        user, _ = self.auth()
-        self.check_namespace_read(user, namespace)
-        try:
+        self.reader(namespace)
+        with self.bad_request():
             jobs = self.server.list_jobs(namespace, self.get_arguments("stage"), self.get_arguments("label"))
-        except ValueError as exc:
-            self.fail(400, str(exc))
         try:
             page = max(0, int(self.get_argument("page", "0")))
         except ValueError:
@@ -364,31 +392,22 @@ class JobsHandler(BaseHandler):
         self.send_json([j.to_dict() for j in chunk])
 
     def post(self, namespace: str) -> None:
-        user, token = self.auth()
-        denied = self.server.check_job_write(user, token, namespace)
-        if denied:
-            self.fail(403, denied)
+        user = self.writer(namespace)
         body = self.json_body()
-        try:
+        with self.bad_request():
             job = self.server.create_job(user, namespace, body)
-        except ValueError as exc:
-            self.fail(400, str(exc))
         self.send_json(job.to_dict())
 
 
 class JobHandler(BaseHandler):
     def get(self, namespace: str, job_id: str) -> None:
-        user, _ = self.auth()
-        self.check_namespace_read(user, namespace)
+        self.reader(namespace)
         self.send_json(self.get_job(namespace, job_id).to_dict())
 
 
 class CancelHandler(BaseHandler):
     def post(self, namespace: str, job_id: str) -> None:
-        user, token = self.auth()
-        denied = self.server.check_job_write(user, token, namespace)
-        if denied:
-            self.fail(403, denied)
+        self.writer(namespace)
         job = self.get_job(namespace, job_id)
         job.cancel(self.server.timings.kill_grace)
         self.send_json(job.to_dict())
@@ -403,8 +422,7 @@ class LogsHandler(BaseHandler):
         self._gone = True
 
     async def get(self, namespace: str, job_id: str) -> None:
-        user, _ = self.auth()
-        self.check_namespace_read(user, namespace)
+        self.reader(namespace)
         job = self.get_job(namespace, job_id)
         tail = self.get_argument("tail", None)
         sent = 0
@@ -452,8 +470,7 @@ class LogsHandler(BaseHandler):
 
 class MetricsHandler(BaseHandler):
     async def get(self, namespace: str, job_id: str) -> None:
-        user, _ = self.auth()
-        self.check_namespace_read(user, namespace)
+        self.reader(namespace)
         job = self.get_job(namespace, job_id)
         if job.terminal:
             self.fail(406, "The job has finished: no live metrics")
@@ -574,18 +591,11 @@ class AdminApproveHandler(AdminHandler):
 # ---------------------------------------------------------------------------------------------------------
 class JobLabelsHandler(BaseHandler):
     def put(self, namespace: str, job_id: str) -> None:
-        user, token = self.auth()
-        denied = self.server.check_job_write(user, token, namespace)
-        if denied:
-            self.fail(403, denied)
+        self.writer(namespace)
         job = self.get_job(namespace, job_id)
-        body = self.json_body()
-        if not isinstance(body, dict) or "labels" not in body:
-            self.fail(400, 'send {"labels": {key: value}}')
-        try:
-            self.server.set_job_labels(job, body["labels"])
-        except ValueError as exc:
-            self.fail(400, str(exc))
+        labels = self.labels_body()
+        with self.bad_request():
+            self.server.set_job_labels(job, labels)
         self.send_json(job.to_dict())
 
 
@@ -593,10 +603,7 @@ class JobDuplicateHandler(BaseHandler):
     """``duplicate_job`` / ``hf jobs`` rerun: a new job with the same spec and secrets."""
 
     def post(self, namespace: str, job_id: str) -> None:
-        user, token = self.auth()
-        denied = self.server.check_job_write(user, token, namespace)
-        if denied:
-            self.fail(403, denied)
+        user = self.writer(namespace)
         job = self.get_job(namespace, job_id)
         self.send_json(self.server.rerun_job(user, job).to_dict())
 
@@ -638,34 +645,18 @@ class ScheduledBase(BaseHandler):
         assert sj is not None
         return sj
 
-    def writer(self, namespace: str) -> User:
-        user, token = self.auth()
-        denied = self.server.check_job_write(user, token, namespace)
-        if denied:
-            self.fail(403, denied)
-        return user
-
-    def reader(self, namespace: str) -> User:
-        user, _ = self.auth()
-        self.check_namespace_read(user, namespace)
-        return user
-
 
 class ScheduledJobsHandler(ScheduledBase):
     def get(self, namespace: str) -> None:
         self.reader(namespace)
-        try:
+        with self.bad_request():
             found = self.server.list_scheduled_jobs(namespace, self.get_arguments("label"))
-        except ValueError as exc:
-            self.fail(400, str(exc))
         self.send_json([s.to_dict() for s in found])
 
     def post(self, namespace: str) -> None:
         user = self.writer(namespace)
-        try:
+        with self.bad_request():
             sj = self.server.create_scheduled_job(user, namespace, self.json_body())
-        except ValueError as exc:
-            self.fail(400, str(exc))
         self.send_json(sj.to_dict())
 
 
@@ -701,10 +692,8 @@ class ScheduledActionHandler(ScheduledBase):
             self.send_json(job.to_dict())
         elif action == "schedule":
             body = self.json_body()
-            try:
+            with self.bad_request():
                 sj.set_schedule(body.get("schedule") if isinstance(body, dict) else None)  # type: ignore[arg-type]
-            except ValueError as exc:
-                self.fail(400, str(exc))
             self.send_json(sj.to_dict())
         else:
             self.fail(404, f"Not emulated: POST scheduled-jobs/.../{action}", code="EntryNotFound")
@@ -714,15 +703,11 @@ class ScheduledActionHandler(ScheduledBase):
         sj = self.get_scheduled(namespace, sj_id)
         if action != "labels":
             self.fail(404, f"Not emulated: PUT scheduled-jobs/.../{action}", code="EntryNotFound")
-        body = self.json_body()
-        if not isinstance(body, dict) or "labels" not in body:
-            self.fail(400, 'send {"labels": {key: value}}')
+        labels = self.labels_body()
         from .state import check_labels
 
-        try:
-            sj.spec["labels"] = check_labels(body["labels"])
-        except ValueError as exc:
-            self.fail(400, str(exc))
+        with self.bad_request():
+            sj.spec["labels"] = check_labels(labels)
         self.send_json(sj.to_dict())
 
 

@@ -756,3 +756,45 @@ def test_in_process_server_on_its_own_port_and_reprs():
         urllib.request.urlopen(other.url + "/", timeout=2)
     with pytest.raises(KeyError, match="nobody"):
         other.token("nobody")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# refusals shared by the job and scheduled-job endpoints (one reader, one writer, one body check each)
+# ---------------------------------------------------------------------------------------------------------
+
+READ_ENDPOINTS = [("GET", "/api/jobs/{ns}"), ("GET", "/api/jobs/{ns}/nope"), ("GET", "/api/jobs/{ns}/nope/logs"),
+                  ("GET", "/api/jobs/{ns}/nope/metrics"), ("GET", "/api/scheduled-jobs/{ns}"),
+                  ("GET", "/api/scheduled-jobs/{ns}/nope")]
+WRITE_ENDPOINTS = [("POST", "/api/jobs/{ns}"), ("POST", "/api/jobs/{ns}/nope/cancel"),
+                   ("PUT", "/api/jobs/{ns}/nope/labels"), ("POST", "/api/jobs/{ns}/nope/duplicate"),
+                   ("POST", "/api/scheduled-jobs/{ns}"), ("DELETE", "/api/scheduled-jobs/{ns}/nope"),
+                   ("POST", "/api/scheduled-jobs/{ns}/nope/run"), ("PUT", "/api/scheduled-jobs/{ns}/nope/labels")]
+
+
+def test_every_job_endpoint_refuses_who_may_not(hub):
+    # A caller is checked before the job is looked up: no token 401; reading another's namespace, or
+    # writing with a read token, 403 (never the 404 of the missing job).
+    body = {"labels": {}}
+    for method, path in READ_ENDPOINTS + WRITE_ENDPOINTS:
+        assert raw(hub, method, path.format(ns="alice"), body=body)[0] == 401, (method, path)
+    for method, path in READ_ENDPOINTS:
+        assert raw(hub, method, path.format(ns="dave"), token=hub.token("alice"))[0] == 403, (method, path)
+    for method, path in WRITE_ENDPOINTS:
+        status, _, data = raw(hub, method, path.format(ns="bob"), token=hub.token("bob"), body=body)
+        assert status == 403, (method, path, data)
+
+
+def test_job_bodies_the_state_refuses_are_400s(hub):
+    token = hub.token("alice")
+    status, _, data = raw(hub, "POST", "/api/jobs/alice", token=token, body={"command": ["true"]})
+    assert status == 400, data  # create_job's refusal
+    assert raw(hub, "GET", "/api/jobs/alice?label=nokeyvalue", token=token)[0] == 400  # list_jobs' refusal
+    job_id = json.loads(raw(hub, "POST", "/api/jobs/alice", token=token, body={
+        "command": ["true"], "dockerImage": "ubuntu", "arguments": [], "environment": {},
+        "flavor": "cpu-basic"})[2])["id"]
+    status, _, data = raw(hub, "PUT", f"/api/jobs/alice/{job_id}/labels", token=token, body={"nolabels": 1})
+    assert status == 400 and "send {" in json.loads(data)["error"]
+    status, _, data = raw(hub, "PUT", f"/api/jobs/alice/{job_id}/labels", token=token, body={"labels": [1]})
+    assert status == 400, data  # set_job_labels' refusal
+    status, _, data = raw(hub, "PUT", f"/api/jobs/alice/{job_id}/labels", token=token, body={"labels": {"k": "v"}})
+    assert status == 200 and json.loads(data)["labels"] == {"k": "v"}
