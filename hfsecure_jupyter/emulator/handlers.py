@@ -16,7 +16,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 from urllib.parse import unquote, urlencode
 
 import tornado.web
@@ -30,6 +30,8 @@ from .jobs import HARDWARE, Job
 from .repos import REPO_TYPES, Denied, Repo, RepoError, blob_id, check_path, parse_commit_ndjson
 from .scheduled import ScheduledJob
 from .state import INVALID_TOKEN, MISSING_TOKEN, HubState, RequestRecord, is_loopback, log
+
+_Owned = TypeVar("_Owned", Job, ScheduledJob)  # what a namespace holds, looked up by id
 
 _MAX_RECORDS = 20000
 _SSE_POLL = 0.05
@@ -315,11 +317,15 @@ class BaseHandler(tornado.web.RequestHandler):
             self.fail(403, f"You don't have access to the namespace '{namespace}'")
 
     def get_job(self, namespace: str, job_id: str) -> Job:
-        job = self.server.jobs.get(job_id)
-        if job is None or job.namespace != namespace:
-            self.fail(404, f"Job {job_id} not found in namespace {namespace}", code="JobNotFound")
-        assert job is not None
-        return job
+        return self._found_in(self.server.jobs, namespace, job_id, "Job", "JobNotFound")
+
+    def _found_in(self, table: dict[str, _Owned], namespace: str, item_id: str, what: str, code: str) -> _Owned:
+        """``table[item_id]`` when it is in ``namespace``; 404 otherwise (another namespace's too)."""
+        item = table.get(item_id)
+        if item is None or item.namespace != namespace:
+            self.fail(404, f"{what} {item_id} not found in namespace {namespace}", code=code)
+        assert item is not None
+        return item
 
 
 class AdminHandler(BaseHandler):
@@ -639,11 +645,7 @@ class JobPageHandler(BaseHandler):
 # ---------------------------------------------------------------------------------------------------------
 class ScheduledBase(BaseHandler):
     def get_scheduled(self, namespace: str, sj_id: str) -> ScheduledJob:
-        sj = self.server.scheduled.get(sj_id)
-        if sj is None or sj.namespace != namespace:
-            self.fail(404, f"Scheduled job {sj_id} not found in namespace {namespace}", code="ScheduledJobNotFound")
-        assert sj is not None
-        return sj
+        return self._found_in(self.server.scheduled, namespace, sj_id, "Scheduled job", "ScheduledJobNotFound")
 
 
 class ScheduledJobsHandler(ScheduledBase):
