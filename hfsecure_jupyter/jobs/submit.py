@@ -335,72 +335,92 @@ def run_local(spec: JobSpec, *, token: str | None = None, timeout: float | None 
     uv = shutil.which("uv") if use_uv is not False else None
     if use_uv and not uv:
         raise FileNotFoundError("uv is not on PATH: install it (pip install uv) or pass use_uv=False")
-    note = ""
     tmpdir = tempfile.mkdtemp(prefix="hfsecure-job-")
     try:
-        if spec.is_inline:
-            path = os.path.join(tmpdir, os.path.basename(spec.script_path or "") or "job.py")
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(spec.script_text or "")
-            os.chmod(path, 0o600)
-        elif uv:
-            path = spec.script or ""
-        else:
-            raise FileNotFoundError("running a script from a URL needs uv on PATH (pip install uv)")
-        if uv:
-            command = uv_run_words(spec.dependencies, spec.python, [path], spec.script_args)
-            command[0] = uv
-            runner = "uv"
-        else:
-            command = [sys.executable, path, *spec.script_args]
-            runner = "python"
-            missing = list(spec.dependencies) + (["the script's # /// script dependencies"]
-                                                 if "# /// script" in (spec.script_text or "") else [])
-            note = (f"uv not found: ran with {sys.executable}"
-                    + (f"; not installed: {', '.join(missing)}" if missing else "")
-                    + (f"; python {spec.python} not selected" if spec.python else ""))
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN") and k not in secrets}
-        env.update(spec.env)
-        env.update(secrets)
-        env["PYTHONUNBUFFERED"] = "1"
+        path = _local_script(spec, tmpdir, uv)
+        command, runner, note = _local_command(spec, path, uv)
         limit = timeout if timeout is not None else spec.timeout
-        lines: list[str] = []
-        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env=env, cwd=tmpdir, text=True, encoding="utf-8", errors="replace",
-                                start_new_session=True)
-        timed_out = threading.Event()
-
-        def _kill() -> None:
-            timed_out.set()
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-
-        timer = threading.Timer(limit, _kill) if limit else None
-        if timer:
-            timer.daemon = True
-            timer.start()
-        try:
-            assert proc.stdout is not None
-            for raw in proc.stdout:
-                line = redactor.redact(raw.rstrip("\r\n"))
-                lines.append(line)
-                if on_line is not None:
-                    on_line(line)
-            returncode = proc.wait()
-        finally:
-            if timer:
-                timer.cancel()
-            if proc.poll() is None:
-                _kill()
-                proc.wait()
-        if timed_out.is_set():
+        returncode, lines, timed_out = _run_masked(command, _local_env(spec, secrets), tmpdir, limit, redactor,
+                                                   on_line)
+        if timed_out:
             note = (note + "; " if note else "") + f"stopped after {limit} s"
         shown = [c if c != path else os.path.basename(path) for c in command]
         return LocalRun(returncode=returncode, lines=lines, runner=runner, command=shown, note=note,
-                        timed_out=timed_out.is_set())
+                        timed_out=timed_out)
     finally:
         secrets.clear()
         shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _local_script(spec: JobSpec, tmpdir: str, uv: str | None) -> str:
+    """The script to run: an inline one written (0600) into ``tmpdir``; a URL as is (uv fetches it)."""
+    if spec.is_inline:
+        path = os.path.join(tmpdir, os.path.basename(spec.script_path or "") or "job.py")
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(spec.script_text or "")
+        os.chmod(path, 0o600)
+        return path
+    if uv:
+        return spec.script or ""
+    raise FileNotFoundError("running a script from a URL needs uv on PATH (pip install uv)")
+
+
+def _local_command(spec: JobSpec, path: str, uv: str | None) -> tuple[list[str], str, str]:
+    """(command, runner, note): ``uv run`` with the spec's dependencies, else this Python, noting what is lost."""
+    if uv:
+        command = uv_run_words(spec.dependencies, spec.python, [path], spec.script_args)
+        command[0] = uv
+        return command, "uv", ""
+    missing = list(spec.dependencies) + (["the script's # /// script dependencies"]
+                                         if "# /// script" in (spec.script_text or "") else [])
+    note = (f"uv not found: ran with {sys.executable}"
+            + (f"; not installed: {', '.join(missing)}" if missing else "")
+            + (f"; python {spec.python} not selected" if spec.python else ""))
+    return [sys.executable, path, *spec.script_args], "python", note
+
+
+def _local_env(spec: JobSpec, secrets: dict[str, str]) -> dict[str, str]:
+    """This process's environment without any token or secret of the same names, then the job's env and secrets."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN") and k not in secrets}
+    env.update(spec.env)
+    env.update(secrets)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _run_masked(command: list[str], env: dict[str, str], cwd: str, limit: float | None,
+                redactor: detect.Redactor, on_line: Callable[[str], None] | None) -> tuple[int, list[str], bool]:
+    """Run ``command`` in a session of its own; (returncode, masked lines, timed out). Killed after ``limit`` s."""
+    lines: list[str] = []
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            env=env, cwd=cwd, text=True, encoding="utf-8", errors="replace",
+                            start_new_session=True)
+    timed_out = threading.Event()
+
+    def _kill() -> None:
+        timed_out.set()
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    timer = threading.Timer(limit, _kill) if limit else None
+    if timer:
+        timer.daemon = True
+        timer.start()
+    try:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = redactor.redact(raw.rstrip("\r\n"))
+            lines.append(line)
+            if on_line is not None:
+                on_line(line)
+        returncode = proc.wait()
+    finally:
+        if timer:
+            timer.cancel()
+        if proc.poll() is None:
+            _kill()
+            proc.wait()
+    return returncode, lines, timed_out.is_set()
