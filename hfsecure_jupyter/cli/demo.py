@@ -442,6 +442,116 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _refusal(port: int) -> str | None:
+    """Why the demo cannot start on ``port`` (out of range, taken, no JupyterLab), or None."""
+    if not 1 <= port <= 65535:
+        return f"{PROG}: error: port {port} is out of range (1-65535)"
+    if not port_is_free(port):
+        return (f"{PROG}: error: port {port} on 127.0.0.1 is in use (another Jupyter?); "
+                f"choose a free one with --port N")
+    import importlib.util
+
+    if importlib.util.find_spec("jupyterlab") is None:
+        return (f"{PROG}: error: JupyterLab is not installed in this environment ({sys.executable}); install it "
+                "with: pip install 'hfsecure-jupyter[demo]'  (or: pip install jupyterlab)")
+    return None
+
+
+def _catch_stop_signals(stop: threading.Event, stopping: threading.Event) -> dict[int, Any]:
+    """Ctrl-C, SIGTERM and SIGHUP set ``stop`` (in the main thread only); the handlers they replace."""
+    def _on_signal(signum: int, frame: object) -> None:
+        if stopping.is_set():
+            print(f"\n{PROG}: still stopping, please wait (no second Ctrl-C is needed)", file=sys.stderr,
+                  flush=True)
+        stop.set()
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+
+
+@dataclass
+class _Started:
+    """What the demo started, for the stop to end (each None until it runs)."""
+
+    hub: Any = None
+    lab: subprocess.Popen | None = None
+    browser: subprocess.Popen | None = None
+
+    def stop(self) -> None:
+        """End the browser it opened, JupyterLab with its kernels, then the Hub, waiting for each."""
+        if self.browser is not None and self.browser.poll() is None:
+            print(f"{PROG}: closing the browser it opened ...", flush=True)
+            stop_process_tree(self.browser, grace=5.0)
+        if self.lab is not None:
+            print(f"{PROG}: stopping JupyterLab and its kernels ...", flush=True)
+            stop_process_tree(self.lab)
+        if self.hub is not None:
+            self.hub.stop()
+
+
+def _lab_command(port: int, token: str, root: Path, notebook: Path) -> list[str]:
+    """JupyterLab on 127.0.0.1:``port`` only, with this token, opened on the notebook."""
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+           f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+           "--LabApp.expose_app_in_browser=True", f"--LabApp.default_url=/lab/tree/{notebook.name}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    return cmd
+
+
+def _run(args: argparse.Namespace, base: Path, started: _Started, stop: threading.Event,
+         on_ready: Callable[[str], None] | None) -> int:
+    """Start the Hub and JupyterLab (into ``started``), open the notebook, wait for ``stop``; the exit code."""
+    try:
+        notebook = copy_quickstart(args.dir.expanduser() if args.dir else None)
+    except OSError as exc:
+        print(f"{PROG}: error: cannot copy the quickstart into {args.dir or '.'}: "
+              f"{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    from ..emulator import EmulatorServer
+    from ..emulator.jobs import Timings
+
+    accounts, account = demo_account()
+    # Jobs' inline scripts really run here, with this Python (never uv: it would fetch packages).
+    started.hub = EmulatorServer(accounts, timings=Timings(scheduling=1.0, line_interval=0.3, running=3.0),
+                                 local_run=True, use_uv=False, device_auto_approve=2, device_interval=1).start()
+    env = lab_environment(base, started.hub.url)
+    prepare_home(Path(env["HF_HOME"]), account)
+    token = os.urandom(16).hex()
+    root = notebook.parent.resolve()
+    log_path = base / "jupyterlab.log"
+    with open(log_path, "wb") as log:
+        proc = started.lab = subprocess.Popen(_lab_command(args.port, token, root, notebook), env=env, stdout=log,
+                                              stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=str(root),
+                                              start_new_session=True)
+    url = f"http://127.0.0.1:{args.port}"
+    print(f"{PROG}: offline Hub emulator at {started.hub.url} (user '{account.name}': tokens demo-write "
+          f"(active), demo-read, demo-jobs; made now, they die with the demo)", flush=True)
+    print(f"{PROG}: starting JupyterLab with hfsecure on {notebook} ...", flush=True)
+    if not _wait_until_up(url, token, proc, stop):
+        if stop.is_set():
+            return 0
+        text = _tail(log_path)
+        reason = "the port was taken meanwhile" if "already in use" in text else "see its log below"
+        print(f"{PROG}: error: JupyterLab did not start ({reason})\n{text}", file=sys.stderr)
+        return 2
+    open_url = f"{url}/lab/tree/{notebook.name}?token={token}"
+    print(f"\n    {open_url}\n", flush=True)
+    print(f"{PROG}: open the URL above; press Ctrl-C once to stop JupyterLab, its kernels and the Hub.",
+          flush=True)
+    if on_ready is not None:
+        on_ready(open_url)
+    if not args.no_browser:
+        started.browser = open_browser(open_url)
+    while not stop.wait(0.5):
+        if proc.poll() is not None:
+            print(f"{PROG}: JupyterLab exited ({proc.returncode})\n{_tail(log_path)}", file=sys.stderr)
+            return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None, *, on_ready: Callable[[str], None] | None = None) -> int:
     """Run ``hfsecure demo``; return the exit code (0 after a Ctrl-C, 2 when it cannot start)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -453,100 +563,21 @@ def main(argv: Sequence[str] | None = None, *, on_ready: Callable[[str], None] |
         args = _parser().parse_args(args_list)
     except SystemExit as exc:
         return int(exc.code or 0)
-    if not 1 <= args.port <= 65535:
-        print(f"{PROG}: error: port {args.port} is out of range (1-65535)", file=sys.stderr)
+    refusal = _refusal(args.port)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
         return 2
-    if not port_is_free(args.port):
-        print(f"{PROG}: error: port {args.port} on 127.0.0.1 is in use (another Jupyter?); "
-              f"choose a free one with --port N", file=sys.stderr)
-        return 2
-
-    import importlib.util
-
-    if importlib.util.find_spec("jupyterlab") is None:
-        print(f"{PROG}: error: JupyterLab is not installed in this environment ({sys.executable}); install it "
-              "with: pip install 'hfsecure-jupyter[demo]'  (or: pip install jupyterlab)", file=sys.stderr)
-        return 2
-    stop = threading.Event()
-    stopping = threading.Event()
-
-    def _on_signal(signum: int, frame: object) -> None:
-        if stopping.is_set():
-            print(f"\n{PROG}: still stopping, please wait (no second Ctrl-C is needed)", file=sys.stderr,
-                  flush=True)
-        stop.set()
-
-    previous: dict[int, Any] = {}
-    if threading.current_thread() is threading.main_thread():
-        previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    stop, stopping = threading.Event(), threading.Event()
+    previous = _catch_stop_signals(stop, stopping)
     base = Path(tempfile.mkdtemp(prefix="hfsecure-demo-"))  # 0700: tokens live here, removed on exit
-    hub = None
-    proc: subprocess.Popen | None = None
-    browser: subprocess.Popen | None = None
+    started = _Started()
     try:
-        try:
-            notebook = copy_quickstart(args.dir.expanduser() if args.dir else None)
-        except OSError as exc:
-            print(f"{PROG}: error: cannot copy the quickstart into {args.dir or '.'}: "
-                  f"{exc.strerror or exc}", file=sys.stderr)
-            return 2
-        from ..emulator import EmulatorServer
-        from ..emulator.jobs import Timings
-
-        accounts, account = demo_account()
-        # Jobs' inline scripts really run here, with this Python (never uv: it would fetch packages).
-        hub = EmulatorServer(accounts, timings=Timings(scheduling=1.0, line_interval=0.3, running=3.0),
-                             local_run=True, use_uv=False, device_auto_approve=2, device_interval=1).start()
-        env = lab_environment(base, hub.url)
-        prepare_home(Path(env["HF_HOME"]), account)
-        token = os.urandom(16).hex()
-        root = notebook.parent.resolve()
-        cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={args.port}", "--ServerApp.port_retries=0",
-               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-               "--LabApp.expose_app_in_browser=True", f"--LabApp.default_url=/lab/tree/{notebook.name}"]
-        if hasattr(os, "geteuid") and os.geteuid() == 0:
-            cmd.append("--allow-root")
-        log_path = base / "jupyterlab.log"
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    cwd=str(root), start_new_session=True)
-        url = f"http://127.0.0.1:{args.port}"
-        print(f"{PROG}: offline Hub emulator at {hub.url} (user '{account.name}': tokens demo-write "
-              f"(active), demo-read, demo-jobs; made now, they die with the demo)", flush=True)
-        print(f"{PROG}: starting JupyterLab with hfsecure on {notebook} ...", flush=True)
-        if not _wait_until_up(url, token, proc, stop):
-            if stop.is_set():
-                return 0
-            text = _tail(log_path)
-            reason = "the port was taken meanwhile" if "already in use" in text else "see its log below"
-            print(f"{PROG}: error: JupyterLab did not start ({reason})\n{text}", file=sys.stderr)
-            return 2
-        open_url = f"{url}/lab/tree/{notebook.name}?token={token}"
-        print(f"\n    {open_url}\n", flush=True)
-        print(f"{PROG}: open the URL above; press Ctrl-C once to stop JupyterLab, its kernels and the Hub.",
-              flush=True)
-        if on_ready is not None:
-            on_ready(open_url)
-        if not args.no_browser:
-            browser = open_browser(open_url)
-        while not stop.wait(0.5):
-            if proc.poll() is not None:
-                print(f"{PROG}: JupyterLab exited ({proc.returncode})\n{_tail(log_path)}", file=sys.stderr)
-                return 1
-        return 0
+        return _run(args, base, started, stop, on_ready)
     finally:
         stopping.set()
-        if browser is not None and browser.poll() is None:
-            print(f"{PROG}: closing the browser it opened ...", flush=True)
-            stop_process_tree(browser, grace=5.0)
-        if proc is not None:
-            print(f"{PROG}: stopping JupyterLab and its kernels ...", flush=True)
-            stop_process_tree(proc)
-        if hub is not None:
-            hub.stop()
+        started.stop()
         shutil.rmtree(base, ignore_errors=True)
         for sig, old in previous.items():
             signal.signal(sig, old)
-        if proc is not None or hub is not None:
+        if started.lab is not None or started.hub is not None:
             print(f"{PROG}: stopped", flush=True)
