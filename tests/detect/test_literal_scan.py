@@ -1,0 +1,145 @@
+"""The regex literal scanner (``python._string_groups``) folds exactly as the tokenize reading did."""
+
+from __future__ import annotations
+
+import tokenize
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hfsecure_jupyter.detect import python as P
+from hfsecure_jupyter.detect.ipython import line_starts, mask_ipython
+from hfsecure_jupyter.testing import fake_token
+
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# What a literal holds: plain text, escapes (also of a token's characters), quotes of the other kind,
+# braces (f-strings), line ends (valid in triple-quoted literals only) and a placeholder for a token part.
+CONTENT = st.lists(st.sampled_from(
+    ["ab", "hf_", "TOK", " ", "\\n", "\\x68", "\\u0066", "\\150", "\\N{LOW LINE}", "\\\\", "\\'", '\\"', "'", '"',
+     "{", "}", "{x}", "{{", "#", "\n", "\\\n", "\r\n", "é", "\0", "\\q"]), max_size=6).map("".join)
+PREFIX = st.sampled_from(["", "", "", "r", "b", "f", "rb", "Rb", "fr", "u", "U", "F", "br", "x", "ur"])
+QUOTE = st.sampled_from(["'", '"', "'''", '"""'])
+
+
+@st.composite
+def literal(draw: st.DrawFn) -> str:
+    q = draw(QUOTE)
+    body = draw(CONTENT)
+    if draw(st.booleans()):
+        body = body.replace("TOK", "{tok%d}" % draw(st.integers(0, 3)))
+    return draw(PREFIX) + q + body + q
+
+
+@st.composite
+def split_token(draw: st.DrawFn) -> str:
+    """A placeholder token split over two literals, and what may stand between them."""
+    i = draw(st.integers(0, 3))
+    q1, q2 = draw(QUOTE), draw(QUOTE)
+    sep = draw(st.sampled_from([" + ", " ", "", "\n", ", ", "  # c\n  ", " \\\n ", "+\n", " - ", "\r\n"]))
+    head = draw(st.sampled_from(["", "x = ", "(", '"".join([', '"".join((', "f(", "print(("]))
+    return head + draw(PREFIX) + q1 + "{tok%d}" % i + q1 + sep + draw(PREFIX) + q2 + "{tok%d}" % i + q2
+
+
+CODE = st.sampled_from(
+    [" ", " + ", "+", ", ", ",", "\n", "\n    ", "\\\n", "(", ")", "[", "]", "{", "}", "x", "x = ", ".join(",
+     '"".join([', '"-".join((', "join", "  # c\n", "#", "\t", "\f", "\r\n", "1", "!ls\n", "%time ", "print(",
+     "'", '"', "'''", "  \n\n", "if x:\n  ", "\n  ", "\n\t", "$", "\v", "\\"])
+
+
+# Code that keeps brackets balanced and quotes closed (the texts the regex scanner reads alone).
+CLEAN_CODE = st.sampled_from([" ", " + ", ", ", "\n", "\\\n", "x", "x = ", "  # c\n", "\t", "1", "!ls\n",
+                              "\r\n", "if x:\n  ", "\n  ", "or", "1if", "$"])
+
+
+@st.composite
+def python_source(draw: st.DrawFn) -> str:
+    if draw(st.booleans()):
+        parts = draw(st.lists(literal() | split_token() | CODE, max_size=30))
+    else:  # balanced: each split token closes the brackets its head opened
+        parts = []
+        for part in draw(st.lists(literal() | split_token() | CLEAN_CODE, max_size=20)):
+            opened = [c for c in part[:part.find("{tok")] if c in "(["] if "{tok" in part else []
+            parts.append(part + "".join({"(": ")", "[": "]"}[c] for c in reversed(opened)))
+    text = "".join(parts)
+    tokens = [fake_token(seed=draw(st.integers(0, 10**6))) for _ in range(4)]
+    for i, t in enumerate(tokens):  # a token: its head in the first literal, its tail in the later ones
+        cut = draw(st.integers(0, len(t)))
+        text = text.replace("{tok%d}" % i, t[:cut], 1).replace("{tok%d}" % i, t[cut:])
+    return text
+
+
+def _pieces(groups):
+    return None if groups is None else [[(p.start, p.end, p.content_start, p.content_end, p.value, p.verbatim)
+                                         for p in g] for g in groups]
+
+
+@SETTINGS
+@given(python_source())
+def test_regex_scanner_groups_literals_as_tokenize_does(src):
+    src = P._LONE_CR.sub("\n", src)
+    masked = mask_ipython(src)
+    starts = line_starts(src)
+    assert _pieces(P._string_groups(masked.python, starts)) == _pieces(P._string_tokens(masked.python, starts))
+
+
+@SETTINGS
+@given(python_source())
+def test_scan_python_finds_the_same_with_either_fold_path(src):
+    fast = P.scan_python(src)
+    saved = P._scan_literals
+    P._scan_literals = lambda py: None  # every text through tokenize, as before
+    try:
+        slow = P.scan_python(src)
+    finally:
+        P._scan_literals = saved
+    assert [(f, f.edits) for f in fast] == [(f, f.edits) for f in slow]
+
+
+def _count_tokenize(monkeypatch) -> list[int]:
+    calls = [0]
+    real = tokenize.generate_tokens
+
+    def counting(readline):
+        calls[0] += 1
+        return real(readline)
+
+    monkeypatch.setattr(tokenize, "generate_tokens", counting)
+    return calls
+
+
+def test_concatenated_tokens_are_folded_without_tokenize(monkeypatch):
+    calls = _count_tokenize(monkeypatch)
+    toks = [fake_token(seed=i) for i in range(40)]
+    src = "".join(f't{i} = "{t[:12]}" + "{t[12:]}"  # note\nu{i} = ("{t[:5]}"\n    "{t[5:]}")\n'
+                  for i, t in enumerate(toks))
+    found = P.scan_python(src)
+    assert calls[0] == 0
+    assert [f.encoding for f in found] == ["concatenation"] * 80
+    assert [len(f.edits) for f in found] == [2, 2] * 40  # both halves of each token are masked
+
+
+def test_a_text_the_regex_cannot_read_goes_through_tokenize(monkeypatch):
+    calls = _count_tokenize(monkeypatch)
+    t = fake_token(seed=3)
+    src = f'x = "{t[:12]}" + "{t[12:]}"\ny = "unterminated\nz = (1, 2\n'
+    found = P.scan_python(src)
+    assert calls[0] >= 1
+    assert [f.encoding for f in found] == ["concatenation"]
+
+
+def test_offsets_are_mapped_past_masked_ipython_lines():
+    t = fake_token(seed=4)
+    src = f'x = ("{t[:12]}"\n!echo "{t[:3]}"\n"{t[12:]}")\n'  # a shell line inside brackets is masked
+    found = P.scan_python(src)
+    assert any(f.encoding == "concatenation" for f in found) == any(
+        f.encoding == "concatenation" for f in _slow_scan(src))
+
+
+def _slow_scan(src):
+    saved = P._scan_literals
+    P._scan_literals = lambda py: None
+    try:
+        return P.scan_python(src)
+    finally:
+        P._scan_literals = saved
