@@ -60,11 +60,8 @@ def _wide_encoding(data: bytes) -> tuple[bytes, str] | None:
         if data.startswith(bom):
             return bom, codec
     head = data[:8192]
-    if b"\0" in head:
-        codec = _bomless_codec(head)
-        if codec:
-            return b"", codec
-    return None
+    guess = _bomless_codec(head) if b"\0" in head else None
+    return (b"", guess) if guess else None
 
 
 # Control characters a text does not hold (tab, line ends, form feed and the ESC of terminal colours it may).
