@@ -272,7 +272,8 @@ def _scan_literals(py: str) -> list[list[_Piece]] | None:
         pos = m.end()
         if kind == "s":
             text = m.group()
-            if _FSTRING_NESTS and "{" in text and "f" in text[:2].lower() and not _plain_fstring(text):
+            if _FSTRING_NESTS and "{" in text and "f" in text[:text.find(text[-1])].lower() \
+                    and not _plain_fstring(text):
                 return None
             if at and py[at - 1] in "rRbBfFuU" and _after_number(py, at):
                 return None

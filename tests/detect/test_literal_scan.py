@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hfsecure_jupyter.detect import python as P
+from hfsecure_jupyter.detect.findings import mask_secret
 from hfsecure_jupyter.detect.ipython import line_starts, mask_ipython
 from hfsecure_jupyter.testing import fake_token
 
@@ -129,11 +130,22 @@ def test_a_text_the_regex_cannot_read_goes_through_tokenize(monkeypatch):
 
 
 def test_offsets_are_mapped_past_masked_ipython_lines():
+    from hfsecure_jupyter.detect.redact import apply_edits
+
     t = fake_token(seed=4)
-    src = f'x = ("{t[:12]}"\n!echo "{t[:3]}"\n"{t[12:]}")\n'  # a shell line inside brackets is masked
-    found = P.scan_python(src)
-    assert any(f.encoding == "concatenation" for f in found) == any(
-        f.encoding == "concatenation" for f in _slow_scan(src))
+    # "!pip ..." is masked to "pass" (shorter): the literals after it sit at other offsets in the source
+    src = f'!pip install -q transformers datasets\nx = ("{t[:12]}"  # a\n     "{t[12:]}")\n'
+    [f] = P.scan_python(src)
+    assert f.encoding == "concatenation"
+    assert apply_edits(src, list(f.edits)) == src.replace(t[:12], mask_secret(t)).replace(t[12:], "")
+    assert [(x, x.edits) for x in _slow_scan(src)] == [(f, f.edits)]
+
+
+def test_fstrings_that_may_nest_quotes_go_through_tokenize_on_python_312(monkeypatch):
+    monkeypatch.setattr(P, "_FSTRING_NESTS", True)
+    assert P._scan_literals('x = f"{d["k"]}" + "b"') is None  # the regex would end it at d[
+    assert P._scan_literals("x = f'{a}-{b!r:>{w}}' 'c' + \"{not_f}\"") is not None
+    assert P._plain_fstring('f"{a}"') and not P._plain_fstring("f'{x[\"k\"]}'")
 
 
 def _slow_scan(src):
