@@ -87,9 +87,16 @@ def b64_notebook(size: int) -> bytes:
 
 
 def timed(fn) -> float:
+    return timed_count(fn)[0]
+
+
+def timed_count(fn) -> tuple[float, int | None]:
+    """Seconds ``fn`` took, and how many findings it returned (None for a redaction)."""
     t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
+    out = fn()
+    secs = time.perf_counter() - t0
+    found = getattr(out, "findings", out)
+    return secs, (len(found) if isinstance(found, list) else None)
 
 
 def corpus_rate(corpus: str) -> float | None:
@@ -121,21 +128,25 @@ def main() -> None:
     if args.skip_peer:
         del shapes["python, tokenize fold"]
     rate = corpus_rate(args.corpus) if args.corpus else None
-    print(f"{'shape':<22}" + "".join(f"{str(s) + ' MB':>17}" for s in sizes) + f"{'x ordinary':>12}")
+    # The last columns, at the largest size: the factor to the ordinary rate, and the cost per finding (a
+    # shape dense in findings is bound by the per-finding work: validation, positions, previews).
+    print(f"{'shape':<22}" + "".join(f"{str(s) + ' MB':>17}" for s in sizes) + f"{'x ordinary':>12}"
+          + f"{'findings/MB':>13}{'us/finding':>12}")
     if rate:
         print(f"{'ordinary (corpus)':<22}" + f"{rate:>12.1f} MB/s" + " " * (17 * (len(sizes) - 1)) + f"{1.0:>11.1f}x")
     elif args.corpus:
         print("corpus: no notebooks found")
     for name, make in shapes.items():
         cells = []
-        last = 0.0
+        last, found, t = 0.0, None, 0.0
         for s in sizes:
             fn = make(s * MB)
-            t = timed(fn)
+            t, found = timed_count(fn)
             last = s / t
             cells.append(f"{t:7.2f}s {last:6.1f}MB/s")
-        factor = f"{rate / last:>11.1f}x" if rate else ""
-        print(f"{name:<22}" + "".join(f"{c:>17}" for c in cells) + factor)
+        factor = f"{rate / last:>11.1f}x" if rate else " " * 12
+        per = f"{found / sizes[-1]:>13.0f}{t * 1e6 / found:>12.0f}" if found else ""
+        print(f"{name:<22}" + "".join(f"{c:>17}" for c in cells) + factor + per)
 
 
 if __name__ == "__main__":
