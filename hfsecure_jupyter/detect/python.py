@@ -479,13 +479,45 @@ def _expression_hits(source: str, python: str) -> list[Hit]:
     return hits
 
 
+def _secrets_of_each(values: list[str]) -> list[list[Hit]]:
+    """``[find_secrets(v) for v in values]``, from one engine pass over them all (a file of many folded
+    literals pays the engine's per-call work once, not once per literal group).
+
+    The values are joined by line ends: no rule's pattern, decoder (escapes, ANSI codes, base64 runs) or
+    name context crosses one, and every boundary test reads one as a text's end. A value that a hit
+    runs past (or one with edits of its own) is scanned again alone.
+
+    Example:
+        >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token(seed=7)
+        >>> [[(h.start, h.end) for h in hs] for hs in _secrets_of_each(["x", "a " + tok, "\\x68f_"])]
+        [[], [(2, 39)], []]
+    """
+    if len(values) < 2:
+        return [find_secrets(v) for v in values]
+    starts = []
+    pos = 0
+    for v in values:
+        starts.append(pos)
+        pos += len(v) + 1
+    out: list[list[Hit]] = [[] for _ in values]
+    again: set[int] = set()
+    for h in find_secrets("\n".join(values)):
+        i = bisect.bisect_right(starts, h.start) - 1
+        base = starts[i]
+        if h.end > base + len(values[i]) or h.edits:
+            again.update(range(i, bisect.bisect_right(starts, h.end)))
+            continue
+        out[i].append(Hit(h.rule, h.start - base, h.end - base, h.secret, h.encoding))
+    for i in again:
+        out[i] = find_secrets(values[i])
+    return out
+
+
 def _folded_hits(source: str, groups: list[list[_Piece]]) -> list[Hit]:
     hits: list[Hit] = []
-    for group in groups:
-        if len(group) == 1 and group[0].verbatim:
-            continue  # the raw scan sees exactly this text
-        value = "".join(p.value for p in group)
-        found = find_secrets(value)  # (prefilters once; most groups stop there)
+    # (a single literal written as its value: the raw scan sees exactly this text)
+    groups = [g for g in groups if len(g) > 1 or not g[0].verbatim]
+    for group, found in zip(groups, _secrets_of_each(["".join(p.value for p in g) for g in groups])):
         if not found:
             continue
         bounds = []
