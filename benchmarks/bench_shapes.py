@@ -8,13 +8,17 @@ Shapes (each built at run time with fake tokens; figures printed, never asserted
 
 * ``log``: a one-line log with a token every kilobyte (``detect.scan_bytes`` as a ``.log`` file);
 * ``python``: a Python file of concatenated tokens (``"hf_abc" + "def..."`` and plain ones), scanned
-  with ``detect.scan_python`` (folded and raw hits merged);
+  with ``detect.scan_python`` (folded and raw hits merged: about 20,000 findings per MB);
+* ``python, tokenize fold``: the same, its literals folded from :mod:`tokenize` as before the regex scanner
+  (``python._scan_literals`` switched off: the peer, measured in the same run);
+* ``keyword-ish python``: bench_scan's hostile ``os.environ["HF_TOKEN"] = get_token()  # token api_org_ ...``
+  lines, which the misuse analysis must parse;
 * ``b64-notebook``: a notebook whose outputs are runs of base64 markers (``aGZf...``) of every length;
 * ``redact-log``: ``detect.redact`` on the log (every copy of every found token is masked);
 * ``corpus``: the ordinary rate, ``detect.scan_bytes`` over every ``.ipynb`` under ``--corpus``.
 
 Every shape should grow linearly (the MB/s column stays flat) and stay within a small factor of the
-ordinary rate.
+ordinary rate: the last column is that factor at the largest size (target: <= 5-10x).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import os
 import time
 
 from hfsecure_jupyter import detect
+from hfsecure_jupyter.detect import python as detect_python
 from hfsecure_jupyter.testing import fake_token
 
 MB = 1_000_000
@@ -52,6 +57,21 @@ def python_text(size: int) -> str:
     return "".join(out)
 
 
+def keywordish_text(size: int) -> str:
+    line = 'os.environ["HF_TOKEN"] = get_token()  # token api_org_ sk- AKIA hfsecure\n'
+    return line * max(1, size // len(line))
+
+
+def tokenize_fold(text: str) -> object:
+    """``scan_python`` with its literals folded from tokenize (the regex scanner switched off)."""
+    saved = detect_python._scan_literals
+    detect_python._scan_literals = lambda py: None  # type: ignore[assignment]
+    try:
+        return detect.scan_python(text)
+    finally:
+        detect_python._scan_literals = saved
+
+
 def b64_notebook(size: int) -> bytes:
     runs, n, k = [], 0, 1
     while n < size:
@@ -67,9 +87,16 @@ def b64_notebook(size: int) -> bytes:
 
 
 def timed(fn) -> float:
+    return timed_count(fn)[0]
+
+
+def timed_count(fn) -> tuple[float, int | None]:
+    """Seconds ``fn`` took, and how many findings it returned (None for a redaction)."""
     t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
+    out = fn()
+    secs = time.perf_counter() - t0
+    found = getattr(out, "findings", out)
+    return secs, (len(found) if isinstance(found, list) else None)
 
 
 def corpus_rate(corpus: str) -> float | None:
@@ -87,25 +114,39 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", default="")
     ap.add_argument("--sizes", default="1,2,4,8")
+    ap.add_argument("--skip-peer", action="store_true", help="do not time the tokenize fold (slow: ~10 s/MB)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     shapes = {
         "log": lambda size: (lambda d: lambda: detect.scan_bytes(d, path="train.log"))(log_text(size).encode()),
         "python": lambda size: (lambda t: lambda: detect.scan_python(t))(python_text(size)),
+        "python, tokenize fold": lambda size: (lambda t: lambda: tokenize_fold(t))(python_text(size)),
+        "keyword-ish python": lambda size: (lambda t: lambda: detect.scan_python(t))(keywordish_text(size)),
         "b64-notebook": lambda size: (lambda d: lambda: detect.scan_bytes(d, path="x.ipynb"))(b64_notebook(size)),
         "redact-log": lambda size: (lambda t: lambda: detect.redact(t))(log_text(size)),
     }
-    if args.corpus:
-        rate = corpus_rate(args.corpus)
-        print(f"{'corpus (ordinary)':<18} {rate:8.1f} MB/s" if rate else "corpus: no notebooks found")
-    print(f"{'shape':<18}" + "".join(f"{str(s) + ' MB':>16}" for s in sizes))
+    if args.skip_peer:
+        del shapes["python, tokenize fold"]
+    rate = corpus_rate(args.corpus) if args.corpus else None
+    # The last columns, at the largest size: the factor to the ordinary rate, and the cost per finding (a
+    # shape dense in findings is bound by the per-finding work: validation, positions, previews).
+    print(f"{'shape':<22}" + "".join(f"{str(s) + ' MB':>17}" for s in sizes) + f"{'x ordinary':>12}"
+          + f"{'findings/MB':>13}{'us/finding':>12}")
+    if rate:
+        print(f"{'ordinary (corpus)':<22}" + f"{rate:>12.1f} MB/s" + " " * (17 * (len(sizes) - 1)) + f"{1.0:>11.1f}x")
+    elif args.corpus:
+        print("corpus: no notebooks found")
     for name, make in shapes.items():
         cells = []
+        last, found, t = 0.0, None, 0.0
         for s in sizes:
             fn = make(s * MB)
-            t = timed(fn)
-            cells.append(f"{t:7.2f}s {s / t:5.1f}MB/s")
-        print(f"{name:<18}" + "".join(f"{c:>16}" for c in cells))
+            t, found = timed_count(fn)
+            last = s / t
+            cells.append(f"{t:7.2f}s {last:6.1f}MB/s")
+        factor = f"{rate / last:>11.1f}x" if rate else " " * 12
+        per = f"{found / sizes[-1]:>13.0f}{t * 1e6 / found:>12.0f}" if found else ""
+        print(f"{name:<22}" + "".join(f"{c:>17}" for c in cells) + factor + per)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Whole files: kinds (notebook, Python, text), encodings (UTF-8, UTF-16/32 with a BOM), binary sniffing,
+"""Whole files: kinds (notebook, Python, text), encodings (UTF-8, UTF-16/32 with or without a BOM), binary sniffing,
 ``scan_file`` / ``scan_bytes``, and in-place redaction through one atomic rewrite (``rewrite_file``).
 
 Example:
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import stat
 from typing import Callable
 
@@ -22,7 +23,7 @@ from .python import scan_python
 from .redact import Redactor, apply_edits
 
 __all__ = ["REWRITE_ATTEMPTS", "FileChanged", "as_utf8", "is_binary", "kind_for_path", "redact_bytes", "redact_file",
-           "redacted_bytes", "rewrite_file", "scan_bytes", "scan_file"]
+           "redacted_bytes", "rewrite_file", "scan_bytes", "scan_file", "wide_codec"]
 
 _PYTHON_SUFFIXES = (".py", ".pyw", ".pyi", ".ipy")
 
@@ -48,27 +49,90 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
 
 
 def _wide_encoding(data: bytes) -> tuple[bytes, str] | None:
-    """(BOM, codec) of a UTF-16 or UTF-32 text (Windows tools write these), else None."""
+    """(BOM, codec) of a UTF-16 or UTF-32 text (Windows tools write these), else None; the BOM is ``b""``
+    for a text written without one (see :func:`_bomless_codec`).
+
+    Example:
+        >>> _wide_encoding('{"cells": []}'.encode("utf-32-be")), _wide_encoding(b"plain")
+        ((b'', 'utf-32-be'), None)
+    """
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return bom, codec
+    head = data[:8192]
+    guess = _bomless_codec(head) if b"\0" in head else None
+    return (b"", guess) if guess else None
+
+
+# Control characters a text does not hold (tab, line ends, form feed and the ESC of terminal colours it may).
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+
+
+def _nul_share(head: bytes, k: int, step: int) -> float:
+    part = head[k::step]
+    return part.count(0) / len(part) if part else 0.0
+
+
+def _bomless_codec(head: bytes) -> str | None:
+    """The codec of a UTF-16 or UTF-32 text that starts with ``head`` and has no byte-order mark, or None.
+
+    Characters below U+0100 have zero high bytes, so the NULs of such a text fall at fixed places of each
+    2- or 4-byte unit (a notebook's opening ``{`` shows it in its first unit): most of the odd bytes of
+    UTF-16-LE, the even ones of UTF-16-BE, the top two bytes of each UTF-32 unit. The guess must then
+    decode strictly, to text with (almost) no control characters: zeroed or numeric binary data does not.
+
+    Example:
+        >>> _bomless_codec("{}".encode("utf-16-le")), _bomless_codec(bytes(64)), _bomless_codec(b"\\x00\\x01ab")
+        ('utf-16-le', None, None)
+    """
+    guesses = []
+    if len(head) >= 4:
+        s0, s1, s2, s3 = (_nul_share(head, k, 4) for k in range(4))
+        if s3 == 1.0 and s2 >= 0.9 and s0 <= 0.1:
+            guesses.append(("utf-32-le", 4))
+        if s0 == 1.0 and s1 >= 0.9 and s3 <= 0.1:
+            guesses.append(("utf-32-be", 4))
+    even, odd = _nul_share(head, 0, 2), _nul_share(head, 1, 2)
+    if odd >= 0.5 and even <= 0.1:
+        guesses.append(("utf-16-le", 2))
+    if even >= 0.5 and odd <= 0.1:
+        guesses.append(("utf-16-be", 2))
+    for codec, unit in guesses:
+        try:  # (incremental: the head may end inside a character)
+            text = codecs.getincrementaldecoder(codec)().decode(head[:len(head) - len(head) % unit], final=False)
+        except UnicodeDecodeError:
+            continue
+        if text and len(_CONTROL.findall(text)) * 100 <= len(text):
+            return codec
     return None
 
 
-def is_binary(data: bytes) -> bool:
-    """True for data that is not text: a NUL byte in the first 8 KiB (UTF-16 and UTF-32 texts with a
-    byte-order mark are text).
+def wide_codec(data: bytes) -> str | None:
+    """The codec of a UTF-16 or UTF-32 text (with or without a byte-order mark), else None.
 
     Example:
-        >>> is_binary(bytes(4)), is_binary("token".encode("utf-16"))
-        (True, False)
+        >>> wide_codec("{}".encode("utf-16")), wide_codec("{}".encode("utf-32-be")), wide_codec(b"{}")
+        ('utf-16-le', 'utf-32-be', None)
     """
-    if _wide_encoding(data):
+    wide = _wide_encoding(data)
+    return wide[1] if wide else None
+
+
+def is_binary(data: bytes) -> bool:
+    """True for data that is not text: a NUL byte in the first 8 KiB (UTF-16 and UTF-32 texts, with or
+    without a byte-order mark, are text).
+
+    Example:
+        >>> is_binary(bytes(4)), is_binary("token".encode("utf-16")), is_binary("token".encode("utf-16-be"))
+        (True, False, False)
+    """
+    if b"\0" not in data[:8192]:
         return False
-    return b"\0" in data[:8192]
+    return _wide_encoding(data) is None
 
 
 def as_utf8(data: bytes) -> bytes:
+    """``data`` as UTF-8: a UTF-16 or UTF-32 text (with or without a BOM) decoded, other data as it is."""
     wide = _wide_encoding(data)
     if wide is None:
         return data

@@ -25,6 +25,7 @@ import ast
 import bisect
 import io
 import re
+import sys
 import tokenize
 from dataclasses import dataclass
 from typing import Callable
@@ -87,7 +88,7 @@ def _tolerant_tokens(py: str) -> list[tokenize.TokenInfo]:
         except tokenize.TokenError as exc:  # raised at the start of what is unterminated
             where = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], tuple) else (1, 0)
             row = base + where[0]
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, SystemError):  # (3.12's C tokenizer: SystemError on a NUL)
             row = pos[0]
         if budget[0] <= 0:
             break
@@ -97,7 +98,8 @@ def _tolerant_tokens(py: str) -> list[tokenize.TokenInfo]:
 
 
 def _string_tokens(py: str, starts: list[int]) -> list[list[_Piece]] | None:
-    """Groups of string pieces that Python joins into one value (also in a cell that does not tokenize)."""
+    """Groups of string pieces that Python joins into one value (also in a cell that does not tokenize),
+    read from :mod:`tokenize` (slow: the fallback of :func:`_string_groups`)."""
     toks = _tolerant_tokens(py)
     sig: list[tuple[str, str, int, int]] = []  # (kind, text, start, end) of significant tokens
     fstring_start = None
@@ -181,6 +183,145 @@ def _piece(text: str, start: int, end: int) -> _Piece | None:
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
     return _Piece(start, end, cs, ce, value, value == raw_content)
+
+
+# One pass of one regex finds what folding needs, in the order Python reads it: string literals (any
+# prefix, escapes, backslash-newline inside a literal), comments, brackets (a line end inside brackets
+# does not end the statement), backslash continuations and line ends. Whatever lies between two matches
+# is code. The literal patterns are tokenize's own (unrolled, so that ``re`` loops in C).
+_LITERAL_SCAN = re.compile(r"""
+    (?P<s>(?:(?<!\w)(?:[rR][bBfF]?|[bBfF][rR]?|[uU]))?
+        (?:'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''
+          |\"\"\"[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*\"\"\"
+          |(?!''')'[^\n'\\]*(?:\\(?:\r\n|.)[^\n'\\]*)*'
+          |(?!\"\"\")"[^\n"\\]*(?:\\(?:\r\n|.)[^\n"\\]*)*"))
+    |(?P<c>\#[^\r\n]*)
+    |(?P<q>['"])
+    |(?P<o>[(\[{])
+    |(?P<x>[)\]}])
+    |(?P<b>\\\r?\n)
+    |(?P<n>\r?\n)
+    """, re.VERBOSE | re.DOTALL)
+_JOIN_NAME = re.compile(r"(?<!\w)join\Z")
+_BLANK = " \t\f"  # what tokenize skips between tokens
+# Python 3.12+: an f-string's fields may hold its own quotes (PEP 701). (Its C tokenizer also stops at a NUL
+# or a stray control character, where the tolerant reader starts again on the next line and loses the rest
+# of the line; the regex reads on, so it folds more than tokenize there, never less.)
+_FSTRING_NESTS = sys.version_info >= (3, 12)
+
+
+def _quick_piece(text: str, start: int, end: int) -> _Piece | None:
+    """:func:`_piece` without evaluating a literal whose value is its text (no escape, no f-string)."""
+    p = 0 if text[0] in "'\"" else 1 if text[1] in "'\"" else 2
+    q = 3 if text.startswith(('"""', "'''"), p) else 1
+    content = text[p + q:len(text) - q]
+    # (compile would turn "\r\n" into "\n" and refuse NUL; bytes must be ASCII)
+    if (p and ("f" in text[:p] or "F" in text[:p])) or "\\" in content or "\r" in content or "\0" in content \
+            or not content.isascii():
+        return _piece(text, start, end)
+    return _Piece(start, end, start + p + q, end - q, content, True)
+
+
+def _string_groups(py: str, starts: list[int]) -> list[list[_Piece]] | None:
+    """The groups of :func:`_string_tokens`, read by one regex pass (:data:`_LITERAL_SCAN`) instead of
+    :mod:`tokenize`; tokenize is still used for a text the pass cannot read as tokenize would (an
+    unterminated literal, unbalanced brackets, a nesting f-string), so the groups are the same.
+
+    Two literals are joined when nothing but blanks, comments and line ends inside brackets separate
+    them, or one ``+``, or one ``,`` in the argument of ``.join(`` (as tokenize's tokens say it).
+
+    Example:
+        >>> [[p.value for p in g] for g in _string_groups('x = ("a"  # c\\n  "b") + "c"\\ny = "d"', [0])]
+        [['a', 'b'], ['c'], ['d']]
+    """
+    groups = _scan_literals(py)
+    if groups is None:
+        return _string_tokens(py, starts)
+    py_starts = line_starts(py)
+    if py_starts == starts:
+        return groups  # the offsets in ``py`` are the offsets in the source (no line was masked)
+    last = len(starts) - 1
+
+    def at(o: int) -> int:
+        n = bisect.bisect_right(py_starts, o) - 1
+        return starts[min(n, last)] + o - py_starts[n]
+
+    return [[p2 for p in g for p2 in (_quick_piece(py[p.start:p.end], at(p.start), at(p.end)),) if p2]
+            for g in groups]
+
+
+def _scan_literals(py: str) -> list[list[_Piece]] | None:
+    """The string groups of ``py`` at offsets in ``py``, or None when tokenize must decide."""
+    groups: list[list[_Piece]] = []
+    group: list[_Piece] = []
+    chained = False   # a literal was the last token: the next one may join its group
+    joined = False    # the current group is the argument of .join(
+    between = ""      # the one token since that literal ("" for none, "x" for two or more)
+    recent = ("x", "x", "x")  # the last three tokens: "join", "(", "[" or another ("x", "+", ",", "{")
+    depth = 0
+    pos = 0
+    for m in _LITERAL_SCAN.finditer(py):
+        kind = m.lastgroup
+        at = m.start()
+        if at > pos:  # code between two matches
+            code = py[pos:at].strip(_BLANK)
+            if code:
+                tok = code if code in ("+", ",") else "join" if _JOIN_NAME.search(code) else "x"
+                between = tok if not between else "x"
+                recent = (recent[1], recent[2], tok)
+        pos = m.end()
+        if kind == "s":
+            text = m.group()
+            if _FSTRING_NESTS and "{" in text and "f" in text[:text.find(text[-1])].lower() \
+                    and not _plain_fstring(text):
+                return None
+            if at and py[at - 1] in "rRbBfFuU" and _after_number(py, at):
+                return None
+            piece = _quick_piece(text, at, pos)
+            if not (chained and (between == "" or between == "+" or (joined and between == ","))):
+                if group:
+                    groups.append(group)
+                group = []
+                joined = (recent[2] in ("(", "[") and recent[1] == "(" and recent[0] == "join") or (
+                    recent[2] == "(" and recent[1] == "join")
+            if piece:
+                group.append(piece)
+            chained, between = True, ""
+            recent = (recent[1], recent[2], "x")
+            continue
+        if kind in ("c", "b") or (kind == "n" and depth > 0):
+            continue  # a comment, a continuation, a line end inside brackets: no token
+        if kind == "o":
+            depth += 1
+        elif kind == "x":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif kind == "q":  # an unterminated literal
+            return None
+        between = "x"  # (a bracket or the end of a statement joins nothing)
+        recent = (recent[1], recent[2], m.group() if kind == "o" else "x")
+    if depth:
+        return None
+    if group:
+        groups.append(group)
+    return groups
+
+
+def _after_number(py: str, i: int) -> bool:
+    """True when the word before a literal at ``i`` starts with a digit (``1br"x"``): tokenize then reads a
+    number and maybe a prefix, and only it knows where the number ends."""
+    j = i
+    while j and (py[j - 1].isalnum() or py[j - 1] == "_"):
+        j -= 1
+    return py[j].isdigit()
+
+
+def _plain_fstring(text: str) -> bool:
+    """An f-string whose end the regex found for sure: no quote or backslash inside, balanced braces."""
+    body = text[text.index(text[-1]):]
+    inner = body[1:-1] if not body.startswith(body[0] * 3) or len(body) < 6 else body[3:-3]
+    return not any(c in inner for c in "'\"\\") and inner.count("{") == inner.count("}")
 
 
 _FOLD_LIMIT = 4096  # characters: a longer constant is not folded further (no "%99999999s" % x, no huge joins)
@@ -338,13 +479,45 @@ def _expression_hits(source: str, python: str) -> list[Hit]:
     return hits
 
 
+def _secrets_of_each(values: list[str]) -> list[list[Hit]]:
+    """``[find_secrets(v) for v in values]``, from one engine pass over them all (a file of many folded
+    literals pays the engine's per-call work once, not once per literal group).
+
+    The values are joined by line ends: no rule's pattern, decoder (escapes, ANSI codes, base64 runs) or
+    name context crosses one, and every boundary test reads one as a text's end. A value that a hit
+    runs past (or one with edits of its own) is scanned again alone.
+
+    Example:
+        >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token(seed=7)
+        >>> [[(h.start, h.end) for h in hs] for hs in _secrets_of_each(["x", "a " + tok, "\\x68f_"])]
+        [[], [(2, 39)], []]
+    """
+    if len(values) < 2:
+        return [find_secrets(v) for v in values]
+    starts = []
+    pos = 0
+    for v in values:
+        starts.append(pos)
+        pos += len(v) + 1
+    out: list[list[Hit]] = [[] for _ in values]
+    again: set[int] = set()
+    for h in find_secrets("\n".join(values)):
+        i = bisect.bisect_right(starts, h.start) - 1
+        base = starts[i]
+        if h.end > base + len(values[i]) or h.edits:
+            again.update(range(i, bisect.bisect_right(starts, h.end)))
+            continue
+        out[i].append(Hit(h.rule, h.start - base, h.end - base, h.secret, h.encoding))
+    for i in again:
+        out[i] = find_secrets(values[i])
+    return out
+
+
 def _folded_hits(source: str, groups: list[list[_Piece]]) -> list[Hit]:
     hits: list[Hit] = []
-    for group in groups:
-        if len(group) == 1 and group[0].verbatim:
-            continue  # the raw scan sees exactly this text
-        value = "".join(p.value for p in group)
-        found = find_secrets(value)  # (prefilters once; most groups stop there)
+    # (a single literal written as its value: the raw scan sees exactly this text)
+    groups = [g for g in groups if len(g) > 1 or not g[0].verbatim]
+    for group, found in zip(groups, _secrets_of_each(["".join(p.value for p in g) for g in groups])):
         if not found:
             continue
         bounds = []
@@ -428,7 +601,7 @@ def scan_python(source: str, *, location: str = "", misuse: bool = True) -> list
         if reverse or may_continue_in_literal(source, mask) or _ESCAPE.search(source) is not None:
             masked = mask_ipython(source)
             if masked.python.strip():
-                parsed = _string_tokens(masked.python, line_starts(source))
+                parsed = _string_groups(masked.python, line_starts(source))
         if parsed is not None:
             folded = _folded_hits(source, parsed)
             if reverse or _FOLD_OPS.search(source) is not None:  # % formatting, .format, slices, f-strings

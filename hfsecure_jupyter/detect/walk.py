@@ -341,11 +341,16 @@ def _redact(run: ScanRun, rep: ScanReport, display: str, fs_path: str) -> None:
 def _redact_notebook_file(run: ScanRun, display: str, fs_path: str) -> bool:
     """Redact a notebook, but write it only if nothing but secret-holding strings changed (through
     :func:`detect.rewrite_file`: links, owner and concurrent writes are kept)."""
+    from .files import wide_codec
+
     problems: list[str] = []
     notes: list[str] = []
 
     def transform(data: bytes) -> bytes | None:
-        new, rep = detect.redact_notebook(data)
+        if wide_codec(data):  # UTF-16/32: redacted as UTF-8, written back in the file's encoding
+            new, rep = detect.redact_bytes(data, path=fs_path, kind="notebook")
+        else:
+            new, rep = detect.redact_notebook(data)
         problems.clear()
         notes[:] = [n for n in rep.notes if "re-serialised" in n]
         if new == data:

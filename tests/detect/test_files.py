@@ -139,3 +139,67 @@ def test_redact_in_a_folder_that_is_not_writable_rewrites_the_file_itself(tmp_pa
     monkeypatch.setattr(tempfile, "mkstemp", no_temp_files)
     detect.redact_file(p)
     assert p.read_text() == f"{_masked(tok)}\n"
+
+
+# -- UTF-16 and UTF-32 without a byte-order mark --------------------------------------------------------------
+
+WIDE = ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"]
+
+
+def _notebook_text(tok: str) -> str:
+    import json
+
+    cell = {"cell_type": "code", "execution_count": 1, "id": "c1", "metadata": {}, "outputs": [],
+            "source": ["import os\n", f"login(token='{tok}')  # d\u00e9j\u00e0 vu \u2713\n"]}
+    return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1,
+                      ensure_ascii=False) + "\n"
+
+
+@pytest.mark.parametrize("codec", WIDE)
+def test_a_text_file_in_utf16_or_utf32_without_a_bom_is_scanned_and_redacted_in_its_encoding(tmp_path, tok, codec):
+    text = f"MODE=fast\r\nNAME=caf\u00e9\r\nHF_TOKEN={tok}\r\n"
+    data = text.encode(codec)
+    assert not detect.is_binary(data)
+    [f] = detect.scan_bytes(data, path="settings.env").findings
+    assert (f.line, f.column, f.rule) == (3, 10, "hf-user-token")
+    p = tmp_path / "settings.env"
+    p.write_bytes(data)
+    [f] = detect.scan_file(p).findings
+    assert (f.line, f.column) == (3, 10)
+    detect.redact_file(p)
+    assert p.read_bytes() == text.replace(tok, _masked(tok)).encode(codec)  # same encoding, no BOM added
+
+
+@pytest.mark.parametrize("codec", WIDE)
+def test_a_notebook_in_utf16_or_utf32_without_a_bom_is_scanned_and_redacted_in_its_encoding(tmp_path, tok, codec):
+    text = _notebook_text(tok)
+    p = tmp_path / "leak.ipynb"
+    p.write_bytes(text.encode(codec))
+    [f] = detect.scan_bytes(text.encode(codec), path="leak.ipynb").findings
+    assert (f.location, f.line, f.column) == ("cells[0].source", 2, 14)
+    assert [f.location for f in detect.scan_file(p).findings] == ["cells[0].source"]
+    detect.redact_file(p)
+    assert p.read_bytes() == text.replace(tok, _masked(tok)).encode(codec)
+
+
+@pytest.mark.parametrize("codec,bom", [(c, b"") for c in WIDE] + [("utf-16-le", codecs.BOM_UTF16_LE),
+                                                                  ("utf-32-be", codecs.BOM_UTF32_BE)])
+def test_cli_redacts_a_wide_notebook_in_place_in_its_encoding(tmp_path, tok, codec, bom):
+    from hfsecure_jupyter.cli import scan as scan_cli
+
+    text = _notebook_text(tok)
+    p = tmp_path / "leak.ipynb"
+    p.write_bytes(bom + text.encode(codec))
+    (tmp_path / "notes.txt").write_bytes(f"see {tok}\n".encode(codec))
+    assert scan_cli.main(["--redact", str(tmp_path)]) == 1  # found (and masked)
+    assert p.read_bytes() == bom + text.replace(tok, _masked(tok)).encode(codec)
+    assert (tmp_path / "notes.txt").read_bytes() == f"see {_masked(tok)}\n".encode(codec)
+    assert scan_cli.main([str(tmp_path)]) == 0
+
+
+@pytest.mark.parametrize("data", [bytes(64), b"\x00\x01" * 40, (b"\x05\x00\x00\x00" * 30),
+                                  bytes(range(256)) * 4, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(100),
+                                  "x".encode("utf-16-le")[:1] + bytes(7)])
+def test_binary_data_with_nuls_is_still_binary(data):
+    assert detect.is_binary(data)
+    assert detect.as_utf8(data) == data
