@@ -21,9 +21,9 @@ import base64
 import binascii
 import bisect
 import re
-from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
+from .lazy import record
 from .findings import Edit, Finding, fingerprint, mask_secret
 from .rules import (RULE_KEYWORDS, RULES, ZERO_WIDTH, Rule, base64_markers, group_check, group_literal,
                     group_piece, group_raw_regex, rule_groups)
@@ -154,7 +154,7 @@ _B64_WINDOW = 1024  # characters decoded around a marker (long runs are walked i
 _SUPPRESS = re.compile(r"hfsecure:\s*allow")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Hit:
     """A validated secret inside one text (internal: it holds the value; never leaves the process)."""
 

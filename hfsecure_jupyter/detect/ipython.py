@@ -12,7 +12,8 @@ Example:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from .lazy import record
 
 __all__ = ["mask_ipython", "MaskedSource", "PYTHON_CELL_MAGICS", "line_starts"]
 
@@ -25,7 +26,7 @@ _IPY_LINE = re.compile(r"^(?P<indent>[ \t]*)(?:(?:[\w.,\s\[\]*]+?)\s*=\s*)?(?P<s
 _HELP_LINE = re.compile(r"^[ \t]*[\w.]+\s*\?\??\s*$|^[ \t]*\?\??[\w.]+\s*$")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class MaskedSource:
     """A cell with IPython-only lines replaced by ``pass`` (same indentation, same line count).
 

@@ -21,9 +21,9 @@ Example:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from .lazy import factory, record
 from . import engine
 from .engine import might_contain_secret, scan_text
 from .findings import Edit, Finding
@@ -35,7 +35,7 @@ __all__ = ["ScanReport", "scan_notebook", "iter_fields", "redact_notebook", "red
 
 
 
-@dataclass
+@record
 class ScanReport:
     """The result of scanning one document.
 
@@ -47,9 +47,9 @@ class ScanReport:
     """
 
     path: str = ""
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = factory(list)
     kind: str = "text"
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = factory(list)
 
     @property
     def secrets(self) -> list[Finding]:
@@ -62,7 +62,7 @@ class ScanReport:
         return [f for f in self.findings if not f.is_secret and not f.suppressed]
 
 
-@dataclass
+@record
 class NotebookField:
     """One text field of a notebook, with where it lives and how it is scanned."""
 

@@ -26,9 +26,9 @@ import bisect
 import io
 import re
 import tokenize
-from dataclasses import dataclass
 from typing import Callable
 
+from .lazy import record
 from .engine import (Hit, find_secrets, find_secrets_unfiltered, hits_to_findings, may_continue_in_literal,
                      prefilter_mask)
 from .findings import Edit, Finding, mask_secret
@@ -43,7 +43,7 @@ _LONE_CR = re.compile(r"\r(?!\n)")
 _ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{|[0-7]{3})")
 
 
-@dataclass
+@record
 class _Piece:
     start: int          # offset of the token in the source
     end: int

@@ -22,10 +22,10 @@ import os
 import random
 import re
 import string
-from dataclasses import dataclass, field
 from re import _parser as _sre_parser  # type: ignore[attr-defined]
 from typing import Any, Callable, ClassVar, Iterator, Pattern, Tuple, Union
 
+from .lazy import factory, record
 from .advice import HF_TOKEN_SETTINGS_URL
 
 __all__ = ["Rule", "MisuseRule", "RULES", "RULE_KEYWORDS", "MASK_PREFIXES", "ZERO_WIDTH", "rule_by_id",
@@ -192,7 +192,7 @@ def _build_sample(sample: Sample, token: str) -> str:
     return sample(token) if callable(sample) else sample.replace("{token}", token)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
     """One kind of secret, as data: everything the engine, the redactor and the tests need is derived
     from this record (build one with :func:`token_rule`).
@@ -231,7 +231,7 @@ class Rule:
     prefix_len: int = 3
     provider: str = ""
     revoke_url: str = ""
-    tags: tuple[str, ...] = field(default_factory=tuple)
+    tags: tuple[str, ...] = factory(tuple)
     group: str = ""
     alphabet: str = "A-Za-z0-9"
     max_len: int = 0
@@ -297,7 +297,7 @@ class Rule:
                 [_build_sample(s, token) for s in self.false_samples])
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class MisuseRule:
     """One kind of code that leaks a secret without a literal (reported as a warning with its fix).
 

@@ -17,9 +17,9 @@ import json
 import os
 import stat
 import sys
-from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
+from .lazy import factory, record
 from .. import detect  # the package: its functions are looked up at call time (tests replace them)
 from .errors import InputTooLarge
 from .notebook import ScanReport
@@ -33,7 +33,7 @@ PROG = "hfsecure scan"
 Region = tuple[int, int, int, int]
 
 
-@dataclass
+@record
 class ScanRun:
     """What one ``hfsecure scan`` found.
 
@@ -47,12 +47,12 @@ class ScanRun:
             :func:`hfsecure_jupyter.report.file_regions`), by display path.
     """
 
-    reports: list[ScanReport] = field(default_factory=list)
+    reports: list[ScanReport] = factory(list)
     files_scanned: int = 0
-    notes: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    regions: dict[str, list[Region | None]] = field(default_factory=dict)
+    notes: list[str] = factory(list)
+    errors: list[str] = factory(list)
+    skipped: list[str] = factory(list)
+    regions: dict[str, list[Region | None]] = factory(dict)
 
     def exit_code(self, *, strict: bool = False) -> int:
         """0 clean, 1 secrets (or warnings when ``strict``), 2 when a path could not be scanned."""

@@ -11,9 +11,9 @@ Example:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
+from ..detect.lazy import record
 from .. import detect
 from ..detect import Finding, ScanReport
 
@@ -44,7 +44,7 @@ def _escape_surrogate(m: re.Match[str]) -> str:
     return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Summary:
     """Counts over a scan.
 

@@ -1,0 +1,241 @@
+"""Start-up helpers of the detection core: regexes compiled on first use, and small record classes.
+
+A pre-commit hook runs ``hfsecure scan`` over a few files, so the process lives ~50 ms and import time is
+most of it. Compiling the ~170 patterns of the rules costs more than scanning those files, and
+``dataclasses`` brings ``inspect`` and ``typing`` (~15 ms together). This module gives the core the two
+things it used them for, at a fraction of the cost:
+
+* :func:`lazy_compile`: a pattern that compiles itself the first time a method is called (then its
+  methods are the compiled pattern's own bound methods: no overhead on later calls);
+* :func:`record`: ``__init__``, ``__repr__``, ``__eq__`` (and ``__hash__`` and immutability when frozen)
+  from a class's annotations, like ``dataclasses.dataclass`` for the subset the core uses, with
+  :func:`factory`, :func:`replace` and :func:`as_dict`.
+
+Example:
+    >>> p = lazy_compile(r"hf_(\\w+)")
+    >>> "_compiled" in vars(p), p.search("x hf_abc").group(1), "_compiled" in vars(p)
+    (False, 'abc', True)
+    >>> @record(frozen=True)
+    ... class Span:
+    ...     start: int
+    ...     end: int = 0
+    ...     tags: list = factory(list)
+    >>> s = Span(1, 3)
+    >>> s, s == Span(1, 3), replace(s, end=5).end, as_dict(s)
+    (Span(start=1, end=3, tags=[]), True, 5, {'start': 1, 'end': 3, 'tags': []})
+"""
+
+from __future__ import annotations
+
+import re
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing itself costs the scan ~3 ms at start-up: only for the type checker)
+    from typing import Any, AnyStr, Callable, TypeVar
+
+    T = TypeVar("T")
+
+__all__ = ["lazy_compile", "LazyPattern", "record", "factory", "hidden", "replace", "as_dict", "record_fields"]
+
+# What a compiled pattern offers; copied onto the lazy pattern when it compiles.
+_PATTERN_ATTRS = ("match", "search", "fullmatch", "finditer", "findall", "sub", "subn", "split", "scanner",
+                  "pattern", "flags", "groups", "groupindex")
+
+
+class LazyPattern:
+    """A regular expression compiled the first time it is used (see :func:`lazy_compile`)."""
+
+    def __init__(self, source: "Any", flags: int = 0) -> None:
+        self._source = source  # the pattern, or a function that returns it (built on first use too)
+        self._flags = flags
+
+    def compiled(self) -> "re.Pattern[Any]":
+        """The compiled pattern (compiled now if it was not yet)."""
+        try:
+            return self.__dict__["_compiled"]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        src = self._source() if callable(self._source) else self._source
+        pat = re.compile(src, self._flags)
+        d = self.__dict__
+        for name in _PATTERN_ATTRS:
+            d[name] = getattr(pat, name)
+        d["_compiled"] = pat
+        return pat
+
+    def __getattr__(self, name: str) -> "Any":
+        # Called only for what the instance lacks: the pattern's methods, before the first compile.
+        if name.startswith("__") or name not in _PATTERN_ATTRS:
+            raise AttributeError(name)
+        return getattr(self.compiled(), name)
+
+    def __repr__(self) -> str:
+        return f"lazy_compile({self._source!r})" if not callable(self._source) else "lazy_compile(<built on use>)"
+
+
+def lazy_compile(source: "AnyStr | Callable[[], AnyStr]", flags: int = 0) -> "re.Pattern[AnyStr]":
+    """``re.compile(source, flags)``, done the first time the pattern is used.
+
+    ``source`` may be a function returning the pattern, so that building it costs nothing until then.
+    The result is used like a compiled pattern (``search``, ``finditer``, ``sub``, ``pattern`` ...); it is
+    not an instance of ``re.Pattern`` and cannot be passed to ``re.search(pattern, ...)``.
+
+    Example:
+        >>> lazy_compile(lambda: "a+").fullmatch("aaa") is not None
+        True
+    """
+    return LazyPattern(source, flags)  # type: ignore[return-value]
+
+
+class _Factory:
+    __slots__ = ("make",)
+
+    def __init__(self, make: "Callable[[], Any]") -> None:
+        self.make = make
+
+
+def factory(make: "Callable[[], T]") -> "T":
+    """A field default made afresh for each instance (``dataclasses.field(default_factory=make)``)."""
+    return _Factory(make)  # type: ignore[return-value]
+
+
+class _Hidden:
+    """A field default that the record's ``repr`` and ``==`` leave out (``field(repr=False, compare=False)``)."""
+
+    __slots__ = ("default",)
+
+    def __init__(self, default: "Any") -> None:
+        self.default = default
+
+
+def hidden(default: "T") -> "T":
+    """A field default for a field left out of ``repr`` and ``==`` (it still is an ``__init__`` argument)."""
+    return _Hidden(default)  # type: ignore[return-value]
+
+_MISSING = object()
+
+
+def record_fields(obj_or_cls: "Any") -> tuple[str, ...]:
+    """The field names of a :func:`record` class (or instance), in order.
+
+    Example:
+        >>> @record
+        ... class P:
+        ...     x: int
+        >>> record_fields(P)
+        ('x',)
+    """
+    cls = obj_or_cls if isinstance(obj_or_cls, type) else type(obj_or_cls)
+    return cls.__record_fields__  # type: ignore[no-any-return]
+
+
+def _own_fields(cls: type) -> list[tuple[str, "Any"]]:
+    out = []
+    for name, ann in cls.__dict__.get("__annotations__", {}).items():
+        if isinstance(ann, str) and ann.replace("typing.", "").startswith("ClassVar"):
+            continue
+        out.append((name, cls.__dict__.get(name, _MISSING)))
+    return out
+
+
+def _init_source(names: list[str], defaults: dict[str, "Any"], frozen: bool, post_init: bool) -> str:
+    params, body = [], []
+    for n in names:
+        d = defaults.get(n, _MISSING)
+        params.append(n if d is _MISSING else f"{n}=_d_{n}")
+        value = f"_d_{n}.make() if {n} is _d_{n} else {n}" if isinstance(d, _Factory) else n
+        body.append(f"  _set(self, {n!r}, {value})" if frozen else f"  self.{n} = {value}")
+    if post_init:
+        body.append("  self.__post_init__()")
+    return f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(body) or "  pass") + "\n"
+
+
+def record(cls: "type[T] | None" = None, /, *, frozen: bool = False) -> "Any":
+    """Class decorator: ``__init__``, ``__repr__`` and ``__eq__`` from the annotated fields (with
+    ``__hash__`` and no assignment when ``frozen``). Fields of a base record come first.
+
+    A default of :func:`factory` is made per instance; one of :func:`hidden` is left out of ``repr``
+    and ``==``. Annotations named ``ClassVar[...]`` are not fields.
+    """
+    def wrap(c: "type[T]") -> "type[T]":
+        base_fields: tuple[str, ...] = ()
+        base_defaults: dict[str, Any] = {}
+        hidden_names: set[str] = set()
+        for b in reversed(c.__mro__[1:]):
+            if "__record_fields__" in b.__dict__:
+                base_fields = tuple(dict.fromkeys(base_fields + b.__record_fields__))
+                base_defaults.update(b.__record_defaults__)
+                hidden_names |= b.__record_hidden__
+        names = list(base_fields)
+        defaults = dict(base_defaults)
+        for name, default in _own_fields(c):
+            if isinstance(default, _Hidden):
+                hidden_names.add(name)
+                default = default.default
+                setattr(c, name, default)
+            elif isinstance(default, _Factory):
+                delattr(c, name)  # (a class attribute would be the marker: each instance sets its own)
+            if name not in names:
+                names.append(name)
+            if default is _MISSING:
+                defaults.pop(name, None)
+            else:
+                defaults[name] = default
+        ns: dict[str, Any] = {"_set": object.__setattr__, **{f"_d_{n}": v for n, v in defaults.items()}}
+        exec(_init_source(names, defaults, frozen, hasattr(c, "__post_init__")), ns)  # noqa: S102 - generated here
+        c.__init__ = ns["__init__"]  # type: ignore[misc]
+        c.__init__.__qualname__ = f"{c.__qualname__}.__init__"
+        shown = tuple(n for n in names if n not in hidden_names)
+        compared = shown
+
+        def __repr__(self: "Any") -> str:
+            return f"{type(self).__qualname__}(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in shown) + ")"
+
+        def __eq__(self: "Any", other: object) -> bool:
+            if other.__class__ is not self.__class__:
+                return NotImplemented
+            return all(getattr(self, n) == getattr(other, n) for n in compared)
+
+        c.__repr__ = __repr__  # type: ignore[assignment,method-assign]
+        c.__eq__ = __eq__  # type: ignore[assignment,method-assign]
+        if frozen:
+            def __hash__(self: "Any") -> int:
+                return hash(tuple(getattr(self, n) for n in compared))
+
+            def __setattr__(self: "Any", name: str, value: "Any") -> None:
+                raise AttributeError(f"cannot assign to field {name!r} of a frozen {type(self).__name__}")
+
+            c.__hash__ = __hash__  # type: ignore[assignment,method-assign]
+            c.__setattr__ = __setattr__  # type: ignore[assignment,method-assign]
+            c.__delattr__ = __setattr__  # type: ignore[assignment,method-assign]
+        else:
+            c.__hash__ = None  # type: ignore[assignment]
+        c.__record_fields__ = tuple(names)  # type: ignore[attr-defined]
+        c.__record_defaults__ = defaults  # type: ignore[attr-defined]
+        c.__record_hidden__ = frozenset(hidden_names)  # type: ignore[attr-defined]
+        c.__match_args__ = tuple(names)  # type: ignore[attr-defined]
+        return c
+
+    return wrap if cls is None else wrap(cls)
+
+
+def replace(obj: "T", **changes: "Any") -> "T":
+    """A copy of the record ``obj`` with ``changes`` (``dataclasses.replace``)."""
+    values = {n: getattr(obj, n) for n in record_fields(obj)}
+    unknown = set(changes) - set(values)
+    if unknown:
+        raise TypeError(f"{type(obj).__name__} has no field {sorted(unknown)[0]!r}")
+    values.update(changes)
+    return type(obj)(**values)
+
+
+def as_dict(obj: "Any") -> "Any":
+    """The record ``obj`` as a dict, records, lists, tuples and dicts inside it converted too
+    (``dataclasses.asdict``)."""
+    if hasattr(type(obj), "__record_fields__"):
+        return {n: as_dict(getattr(obj, n)) for n in type(obj).__record_fields__}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(as_dict(v) for v in obj)
+    if isinstance(obj, dict):
+        return {k: as_dict(v) for k, v in obj.items()}
+    return obj
