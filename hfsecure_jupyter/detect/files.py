@@ -12,7 +12,6 @@ from __future__ import annotations
 import codecs
 import os
 import stat
-from typing import Callable
 
 from .engine import might_contain_secret, scan_text
 from .errors import FileChanged
@@ -20,6 +19,10 @@ from .findings import mask_secret  # noqa: F401 - a file's masked previews, for 
 from .notebook import ScanReport, redact_notebook, scan_notebook
 from .python import scan_python
 from .redact import Redactor, apply_edits
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
+    from typing import Callable
 
 __all__ = ["REWRITE_ATTEMPTS", "FileChanged", "as_utf8", "is_binary", "kind_for_path", "redact_bytes", "redact_file",
            "redacted_bytes", "rewrite_file", "scan_bytes", "scan_file"]

@@ -11,7 +11,7 @@ Example:
 
 from __future__ import annotations
 
-from .lazy import as_dict, hidden, record, replace
+from .lazy import as_dict, field, record, replace
 from .rules import MASK_PREFIXES
 
 TYPE_CHECKING = False
@@ -25,8 +25,17 @@ if TYPE_CHECKING:
     FindingKind = Literal["secret", "misuse"]
     #: How bad: secrets are errors (they block and are redacted), misuse is a warning.
     Severity = Literal["error", "warning"]
-else:  # (the literal types matter to the type checker only; typing would cost the scan's start-up)
-    FindingKind = Severity = str
+
+
+def __getattr__(name: str) -> Any:
+    # FindingKind and Severity at run time, built when asked for: a scan does not import typing.
+    if name in ("FindingKind", "Severity"):
+        from typing import Literal
+
+        value = Literal["secret", "misuse"] if name == "FindingKind" else Literal["error", "warning"]
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: What stands for the hidden middle of a secret in previews and redacted text.
 MASK_FILL = "****"
@@ -110,7 +119,7 @@ class Finding:
     message: str = ""
     fix: str = ""
     encoding: str = ""
-    edits: tuple[Edit, ...] = hidden(())
+    edits: tuple[Edit, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def is_secret(self) -> bool:

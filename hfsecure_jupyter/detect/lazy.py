@@ -7,9 +7,11 @@ things it used them for, at a fraction of the cost:
 
 * :func:`lazy_compile`: a pattern that compiles itself the first time a method is called (then its
   methods are the compiled pattern's own bound methods: no overhead on later calls);
+* :func:`lazy_import`: a standard-library module (``ast``, ``tokenize``, ``json``) imported the first time
+  the module that names it uses it (then the name is the module itself);
 * :func:`record`: ``__init__``, ``__repr__``, ``__eq__`` (and ``__hash__`` and immutability when frozen)
   from a class's annotations, like ``dataclasses.dataclass`` for the subset the core uses, with
-  :func:`factory`, :func:`replace` and :func:`as_dict`.
+  :func:`field`, :func:`replace` and :func:`as_dict`.
 
 Example:
     >>> p = lazy_compile(r"hf_(\\w+)")
@@ -19,7 +21,7 @@ Example:
     ... class Span:
     ...     start: int
     ...     end: int = 0
-    ...     tags: list = factory(list)
+    ...     tags: list = field(default_factory=list)
     >>> s = Span(1, 3)
     >>> s, s == Span(1, 3), replace(s, end=5).end, as_dict(s)
     (Span(start=1, end=3, tags=[]), True, 5, {'start': 1, 'end': 3, 'tags': []})
@@ -31,11 +33,15 @@ import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing itself costs the scan ~3 ms at start-up: only for the type checker)
-    from typing import Any, AnyStr, Callable, TypeVar
+    from typing import Any, AnyStr, Callable, TypeVar, dataclass_transform
 
     T = TypeVar("T")
+else:
+    def dataclass_transform(**_: object) -> "Callable[[T], T]":
+        """(``typing.dataclass_transform`` tells the type checker that :func:`record` works as a dataclass.)"""
+        return lambda f: f
 
-__all__ = ["lazy_compile", "LazyPattern", "record", "factory", "hidden", "replace", "as_dict", "record_fields"]
+__all__ = ["lazy_compile", "LazyPattern", "lazy_import", "record", "field", "replace", "as_dict", "record_fields"]
 
 # What a compiled pattern offers; copied onto the lazy pattern when it compiles.
 _PATTERN_ATTRS = ("match", "search", "fullmatch", "finditer", "findall", "sub", "subn", "split", "scanner",
@@ -87,32 +93,57 @@ def lazy_compile(source: "AnyStr | Callable[[], AnyStr]", flags: int = 0) -> "re
     return LazyPattern(source, flags)  # type: ignore[return-value]
 
 
-class _Factory:
-    __slots__ = ("make",)
+class _LazyModule:
+    """Stands for a module in one namespace until first used; then the namespace holds the module."""
 
-    def __init__(self, make: "Callable[[], Any]") -> None:
-        self.make = make
+    def __init__(self, name: str, namespace: dict[str, "Any"], bound_as: str) -> None:
+        self._lazy = (name, namespace, bound_as)
 
+    def __getattr__(self, attr: str) -> "Any":
+        if attr == "_lazy":
+            raise AttributeError(attr)
+        name, namespace, bound_as = self._lazy
+        module = __import__(name)
+        if namespace.get(bound_as) is self:
+            namespace[bound_as] = module  # later lookups find the module itself: no indirection
+        return getattr(module, attr)
 
-def factory(make: "Callable[[], T]") -> "T":
-    """A field default made afresh for each instance (``dataclasses.field(default_factory=make)``)."""
-    return _Factory(make)  # type: ignore[return-value]
-
-
-class _Hidden:
-    """A field default that the record's ``repr`` and ``==`` leave out (``field(repr=False, compare=False)``)."""
-
-    __slots__ = ("default",)
-
-    def __init__(self, default: "Any") -> None:
-        self.default = default
+    def __repr__(self) -> str:
+        return f"<module {self._lazy[0]!r} (imported on first use)>"
 
 
-def hidden(default: "T") -> "T":
-    """A field default for a field left out of ``repr`` and ``==`` (it still is an ``__init__`` argument)."""
-    return _Hidden(default)  # type: ignore[return-value]
+def lazy_import(name: str, namespace: dict[str, "Any"]) -> "Any":
+    """A stand-in for the top-level module ``name``, bound in ``namespace`` (a module's ``globals()``) under
+    the same name: the first attribute lookup imports it and puts the module there in its place.
+
+    Use it as ``json = lazy_import("json", globals())`` beside ``import json`` for the type checker.
+
+    Example:
+        >>> ns = {}
+        >>> ns["colorsys"] = lazy_import("colorsys", ns)
+        >>> ns["colorsys"].rgb_to_hsv(1, 0, 0), type(ns["colorsys"]).__name__
+        ((0.0, 1.0, 1), 'module')
+    """
+    return _LazyModule(name, namespace, name)
+
 
 _MISSING = object()
+
+
+class _Field:
+    __slots__ = ("default", "default_factory", "repr", "compare")
+
+    def __init__(self, default: "Any", default_factory: "Any", repr: bool, compare: bool) -> None:
+        self.default, self.default_factory, self.repr, self.compare = default, default_factory, repr, compare
+
+
+def field(*, default: "Any" = _MISSING, default_factory: "Callable[[], Any] | Any" = _MISSING, repr: bool = True,
+          compare: bool = True) -> "Any":
+    """A field's default as ``dataclasses.field`` gives it: ``default_factory`` makes one per instance;
+    ``repr=False`` / ``compare=False`` leave the field out of ``repr`` / ``==`` and the hash."""
+    return _Field(default, default_factory, repr, compare)
+
+
 
 
 def record_fields(obj_or_cls: "Any") -> tuple[str, ...]:
@@ -126,55 +157,53 @@ def record_fields(obj_or_cls: "Any") -> tuple[str, ...]:
         ('x',)
     """
     cls = obj_or_cls if isinstance(obj_or_cls, type) else type(obj_or_cls)
-    return cls.__record_fields__  # type: ignore[no-any-return]
+    return getattr(cls, "__record_fields__")  # type: ignore[no-any-return]
 
 
-def _own_fields(cls: type) -> list[tuple[str, "Any"]]:
-    out = []
-    for name, ann in cls.__dict__.get("__annotations__", {}).items():
-        if isinstance(ann, str) and ann.replace("typing.", "").startswith("ClassVar"):
-            continue
-        out.append((name, cls.__dict__.get(name, _MISSING)))
-    return out
-
-
-def _init_source(names: list[str], defaults: dict[str, "Any"], frozen: bool, post_init: bool) -> str:
+def _init_source(names: "list[str]", defaults: "dict[str, Any]", frozen: bool, post_init: bool) -> str:
     params, body = [], []
     for n in names:
         d = defaults.get(n, _MISSING)
         params.append(n if d is _MISSING else f"{n}=_d_{n}")
-        value = f"_d_{n}.make() if {n} is _d_{n} else {n}" if isinstance(d, _Factory) else n
+        value = f"_d_{n}.default_factory() if {n} is _d_{n} else {n}" if isinstance(d, _Field) else n
         body.append(f"  _set(self, {n!r}, {value})" if frozen else f"  self.{n} = {value}")
     if post_init:
         body.append("  self.__post_init__()")
     return f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(body) or "  pass") + "\n"
 
 
+@dataclass_transform(field_specifiers=(field,))
 def record(cls: "type[T] | None" = None, /, *, frozen: bool = False) -> "Any":
     """Class decorator: ``__init__``, ``__repr__`` and ``__eq__`` from the annotated fields (with
-    ``__hash__`` and no assignment when ``frozen``). Fields of a base record come first.
-
-    A default of :func:`factory` is made per instance; one of :func:`hidden` is left out of ``repr``
-    and ``==``. Annotations named ``ClassVar[...]`` are not fields.
+    ``__hash__`` and no assignment when ``frozen``), as ``dataclasses.dataclass`` writes them. Fields of
+    a base record come first; :func:`field` sets a default factory or leaves a field out of ``repr`` and
+    ``==``. Annotations written ``ClassVar[...]`` are not fields.
     """
     def wrap(c: "type[T]") -> "type[T]":
-        base_fields: tuple[str, ...] = ()
-        base_defaults: dict[str, Any] = {}
-        hidden_names: set[str] = set()
+        names: list[str] = []
+        defaults: dict[str, Any] = {}
+        left_out: set[str] = set()
         for b in reversed(c.__mro__[1:]):
-            if "__record_fields__" in b.__dict__:
-                base_fields = tuple(dict.fromkeys(base_fields + b.__record_fields__))
-                base_defaults.update(b.__record_defaults__)
-                hidden_names |= b.__record_hidden__
-        names = list(base_fields)
-        defaults = dict(base_defaults)
-        for name, default in _own_fields(c):
-            if isinstance(default, _Hidden):
-                hidden_names.add(name)
-                default = default.default
-                setattr(c, name, default)
-            elif isinstance(default, _Factory):
-                delattr(c, name)  # (a class attribute would be the marker: each instance sets its own)
+            own = vars(b)
+            if "__record_fields__" in own:
+                names += [n for n in own["__record_fields__"] if n not in names]
+                defaults.update(own["__record_defaults__"])
+                left_out |= own["__record_left_out__"]
+        for name, ann in c.__dict__.get("__annotations__", {}).items():
+            if isinstance(ann, str) and ann.replace("typing.", "").startswith("ClassVar"):
+                continue
+            default = c.__dict__.get(name, _MISSING)
+            if isinstance(default, _Field):
+                if not (default.repr and default.compare):
+                    left_out.add(name)
+                if default.default_factory is not _MISSING:
+                    delattr(c, name)  # (each instance sets its own)
+                else:
+                    default = default.default
+                    if default is _MISSING:
+                        delattr(c, name)
+                    else:
+                        setattr(c, name, default)
             if name not in names:
                 names.append(name)
             if default is _MISSING:
@@ -183,10 +212,9 @@ def record(cls: "type[T] | None" = None, /, *, frozen: bool = False) -> "Any":
                 defaults[name] = default
         ns: dict[str, Any] = {"_set": object.__setattr__, **{f"_d_{n}": v for n, v in defaults.items()}}
         exec(_init_source(names, defaults, frozen, hasattr(c, "__post_init__")), ns)  # noqa: S102 - generated here
-        c.__init__ = ns["__init__"]  # type: ignore[misc]
-        c.__init__.__qualname__ = f"{c.__qualname__}.__init__"
-        shown = tuple(n for n in names if n not in hidden_names)
-        compared = shown
+        init = ns["__init__"]
+        init.__qualname__ = f"{c.__qualname__}.__init__"
+        shown = tuple(n for n in names if n not in left_out)
 
         def __repr__(self: "Any") -> str:
             return f"{type(self).__qualname__}(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in shown) + ")"
@@ -194,26 +222,21 @@ def record(cls: "type[T] | None" = None, /, *, frozen: bool = False) -> "Any":
         def __eq__(self: "Any", other: object) -> bool:
             if other.__class__ is not self.__class__:
                 return NotImplemented
-            return all(getattr(self, n) == getattr(other, n) for n in compared)
+            return all(getattr(self, n) == getattr(other, n) for n in shown)
 
-        c.__repr__ = __repr__  # type: ignore[assignment,method-assign]
-        c.__eq__ = __eq__  # type: ignore[assignment,method-assign]
+        members: dict[str, Any] = {"__init__": init, "__repr__": __repr__, "__eq__": __eq__, "__hash__": None,
+                                   "__record_fields__": tuple(names), "__record_defaults__": defaults,
+                                   "__record_left_out__": frozenset(left_out), "__match_args__": tuple(names)}
         if frozen:
             def __hash__(self: "Any") -> int:
-                return hash(tuple(getattr(self, n) for n in compared))
+                return hash(tuple(getattr(self, n) for n in shown))
 
             def __setattr__(self: "Any", name: str, value: "Any") -> None:
                 raise AttributeError(f"cannot assign to field {name!r} of a frozen {type(self).__name__}")
 
-            c.__hash__ = __hash__  # type: ignore[assignment,method-assign]
-            c.__setattr__ = __setattr__  # type: ignore[assignment,method-assign]
-            c.__delattr__ = __setattr__  # type: ignore[assignment,method-assign]
-        else:
-            c.__hash__ = None  # type: ignore[assignment]
-        c.__record_fields__ = tuple(names)  # type: ignore[attr-defined]
-        c.__record_defaults__ = defaults  # type: ignore[attr-defined]
-        c.__record_hidden__ = frozenset(hidden_names)  # type: ignore[attr-defined]
-        c.__match_args__ = tuple(names)  # type: ignore[attr-defined]
+            members.update(__hash__=__hash__, __setattr__=__setattr__, __delattr__=__setattr__)
+        for key, value in members.items():
+            setattr(c, key, value)
         return c
 
     return wrap if cls is None else wrap(cls)
@@ -233,7 +256,7 @@ def as_dict(obj: "Any") -> "Any":
     """The record ``obj`` as a dict, records, lists, tuples and dicts inside it converted too
     (``dataclasses.asdict``)."""
     if hasattr(type(obj), "__record_fields__"):
-        return {n: as_dict(getattr(obj, n)) for n in type(obj).__record_fields__}
+        return {n: as_dict(getattr(obj, n)) for n in getattr(type(obj), "__record_fields__")}
     if isinstance(obj, (list, tuple)):
         return type(obj)(as_dict(v) for v in obj)
     if isinstance(obj, dict):

@@ -20,16 +20,21 @@ Example:
 
 from __future__ import annotations
 
-import json
-from typing import Any, Iterator
 
-from .lazy import factory, record
 from . import engine
 from .engine import might_contain_secret, scan_text
 from .findings import Edit, Finding
+from .lazy import field, lazy_import, record
 from .misuse import might_misuse, might_misuse_bytes
 from .python import scan_python
 from .redact import Redactor, apply_edits, redact
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
+    import json
+    from typing import Any, Iterator
+else:  # imported when first used: a scan of Python files only never loads it
+    json = lazy_import("json", globals())
 
 __all__ = ["ScanReport", "scan_notebook", "iter_fields", "redact_notebook", "redact_notebook_model", "NotebookField"]
 
@@ -47,9 +52,9 @@ class ScanReport:
     """
 
     path: str = ""
-    findings: list[Finding] = factory(list)
+    findings: list[Finding] = field(default_factory=list)
     kind: str = "text"
-    notes: list[str] = factory(list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def secrets(self) -> list[Finding]:

@@ -19,12 +19,16 @@ from __future__ import annotations
 
 import re
 from array import array
-from typing import Iterable, Sequence
 
 from .engine import KEYWORDS, find_secrets, might_contain_secret
 from .findings import MASK_FILL, SHOW_LAST, Edit, mask_secret
+from .lazy import lazy_compile
 from .rules import RULE_KEYWORDS as _RULE_KEYWORDS
 from .rules import ZERO_WIDTH as _ZERO_WIDTH
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
+    from typing import Iterable, Sequence
 
 __all__ = ["Redactor", "StreamRedactor", "redact", "redact_strict", "apply_edits"]
 
@@ -402,7 +406,7 @@ def redact(text: str, *, known: Sequence[str] = (), fill: str = MASK_FILL, show_
     return Redactor(known, fill=fill, show_last=show_last).redact(text)
 
 
-_LONG_RUN = re.compile(r"[A-Za-z0-9_]{20,}")
+_LONG_RUN = lazy_compile(r"[A-Za-z0-9_]{20,}")
 
 
 def redact_strict(text: str) -> str:

@@ -13,16 +13,21 @@ from __future__ import annotations
 
 import fnmatch
 import io
-import json
 import os
 import stat
 import sys
-from typing import Any, Iterator, Sequence
 
-from .lazy import factory, record
 from .. import detect  # the package: its functions are looked up at call time (tests replace them)
 from .errors import InputTooLarge
+from .lazy import field, lazy_import, record
 from .notebook import ScanReport
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
+    import json
+    from typing import Any, Iterator, Sequence
+else:  # imported when first used: a scan of Python files only never loads it
+    json = lazy_import("json", globals())
 
 __all__ = ["ScanRun", "Region", "run_scan", "iter_files", "notebook_damage", "skipped_note", "file_regions",
            "SKIP_DIRS", "BINARY_SUFFIXES", "MAX_BYTES"]
@@ -47,12 +52,12 @@ class ScanRun:
             :func:`hfsecure_jupyter.report.file_regions`), by display path.
     """
 
-    reports: list[ScanReport] = factory(list)
+    reports: list[ScanReport] = field(default_factory=list)
     files_scanned: int = 0
-    notes: list[str] = factory(list)
-    errors: list[str] = factory(list)
-    skipped: list[str] = factory(list)
-    regions: dict[str, list[Region | None]] = factory(dict)
+    notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    regions: dict[str, list[Region | None]] = field(default_factory=dict)
 
     def exit_code(self, *, strict: bool = False) -> int:
         """0 clean, 1 secrets (or warnings when ``strict``), 2 when a path could not be scanned."""
