@@ -161,7 +161,7 @@ def _filter_command() -> str:
     exe = shutil.which("hfsecure")
     if exe:
         return "hfsecure git-clean %f"
-    return f"{shlex.quote(sys.executable)} -m hfsecure_jupyter.cli git-clean %f"
+    return f"{shlex.quote(sys.executable)} -m {__package__} git-clean %f"  # (hfsecure_scan.cli in hfsecure-scan)
 
 
 def _global_attributes_file() -> str:

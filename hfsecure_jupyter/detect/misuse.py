@@ -100,15 +100,15 @@ _SHELL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((r.id, p) for r
 #: variable named ``api_key``, are seen by the kernel guard, which checks every cell in full.)
 _TOKEN_VARS = (b"hf", b"hub", b"access", b"auth", b"api", b"user", b"my", b"write", b"read", b"github", b"gh",
                b"bearer", b"secret", b"private", b"wandb", b"openai")
-RAW_MARKERS: tuple = (re.compile(b"TOKEN"),
+RAW_MARKERS: tuple = (lazy_compile(b"TOKEN"),
                       # token( (get_token()), "auth token" (the CLI) and the token variables of _SECRET_VAR
                       # (hf_token, access_token...), not NLP's pad_token_id / mask_token / eos_token
-                      re.compile(rb"token(?:\(|(?<=auth token)|(?:"
-                                 + b"|".join(b"(?<=" + v + b"_token)" for v in _TOKEN_VARS)
-                                 + rb")(?![A-Za-z0-9_]))"),
-                      b"environ)", re.compile(b"_KEY"), re.compile(b"SECRET"),
+                      lazy_compile(rb"token(?:\(|(?<=auth token)|(?:"
+                                   + b"|".join(b"(?<=" + v + b"_token)" for v in _TOKEN_VARS)
+                                   + rb")(?![A-Za-z0-9_]))"),
+                      b"environ)", lazy_compile(b"_KEY"), lazy_compile(b"SECRET"),
                       # literal first: a leading character class makes re test every byte (5x slower)
-                      re.compile(rb"env(?:(?<=%env)|(?<=!env)|(?<=printenv))\b"))
+                      lazy_compile(rb"env(?:(?<=%env)|(?<=!env)|(?<=printenv))\b"))
 
 
 def might_misuse_bytes(data: bytes) -> bool:
@@ -119,7 +119,7 @@ def might_misuse_bytes(data: bytes) -> bool:
         True
     """
     for m in RAW_MARKERS:
-        if (m.search(data) is not None) if isinstance(m, re.Pattern) else (m in data):
+        if (m in data) if isinstance(m, bytes) else (m.search(data) is not None):
             return True
     return False
 
