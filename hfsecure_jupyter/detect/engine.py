@@ -23,7 +23,7 @@ import re
 from functools import partial
 
 from .findings import Edit, Finding, fingerprint, mask_secret
-from .lazy import lazy_compile, lazy_import, record
+from .lazy import lazy_compile, lazy_import, lazy_tuple, record
 from .rules import (RULE_KEYWORDS, RULES, ZERO_WIDTH, Rule, base64_markers, group_check, group_literal,
                     group_piece, group_raw_regex, rule_groups)
 
@@ -100,7 +100,9 @@ def _checks(kind: type) -> tuple[tuple, tuple]:
 _RULE_CHECKS_STR, _ENCODED_CHECKS_STR = _checks(str)
 _CHECKS_STR = _RULE_CHECKS_STR + _ENCODED_CHECKS_STR
 _VIEW_TRIGGERS = _ENCODED_CHECKS_STR[:2] + _ENCODED_CHECKS_STR[-1:]  # escapes, percent-encoding, entities
-_RULE_CHECKS_BYTES, _ENCODED_CHECKS_BYTES = _checks(bytes)
+# (Built when raw bytes are first checked: a run over Python files only never checks them.)
+_BYTES_CHECKS = lazy_tuple(partial(_checks, bytes))
+_RULE_CHECKS_BYTES, _ENCODED_CHECKS_BYTES = lazy_tuple(lambda: _BYTES_CHECKS[0]), lazy_tuple(lambda: _BYTES_CHECKS[1])
 _CHECKS_BYTES = _RULE_CHECKS_BYTES + _ENCODED_CHECKS_BYTES
 # Base64 image payloads in notebooks (a third of a typical notebook's bytes) cannot hold a token as
 # text; the raw prefilter skips them when they are plain base64.

@@ -91,7 +91,7 @@ def scan_bytes(data: bytes, *, path: str = "", kind: str | None = None, misuse: 
     if kind == "notebook":
         return scan_notebook(data, path=path, misuse=misuse)
     report = ScanReport(path=path, kind=kind)
-    if not might_contain_secret(data) and not (misuse and kind == "python"):
+    if not (misuse and kind == "python") and not might_contain_secret(data):  # (Python: misuse is looked for anyway)
         return report
     text = data.decode("utf-8", "replace")
     if kind == "python":

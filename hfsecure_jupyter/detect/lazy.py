@@ -7,6 +7,7 @@ things it used them for, at a fraction of the cost:
 
 * :func:`lazy_compile`: a pattern that compiles itself the first time a method is called (then its
   methods are the compiled pattern's own bound methods: no overhead on later calls);
+* :func:`lazy_tuple`: a tuple (of patterns) built the first time it is read;
 * :func:`lazy_import`: a standard-library module (``ast``, ``tokenize``, ``json``) imported the first time
   the module that names it uses it (then the name is the module itself);
 * :func:`record`: ``__init__``, ``__repr__``, ``__eq__`` (and ``__hash__`` and immutability when frozen)
@@ -41,7 +42,7 @@ else:
         """(``typing.dataclass_transform`` tells the type checker that :func:`record` works as a dataclass.)"""
         return lambda f: f
 
-__all__ = ["lazy_compile", "LazyPattern", "lazy_import", "record", "field", "replace", "as_dict", "record_fields"]
+__all__ = ["lazy_compile", "LazyPattern", "lazy_tuple", "lazy_import", "record", "field", "replace", "as_dict", "record_fields"]
 
 # What a compiled pattern offers; copied onto the lazy pattern when it compiles.
 _PATTERN_ATTRS = ("match", "search", "fullmatch", "finditer", "findall", "sub", "subn", "split", "scanner",
@@ -91,6 +92,50 @@ def lazy_compile(source: "AnyStr | Callable[[], AnyStr]", flags: int = 0) -> "re
         True
     """
     return LazyPattern(source, flags)  # type: ignore[return-value]
+
+
+class _LazyTuple:
+    """A tuple built the first time it is iterated, indexed, sliced or measured (see :func:`lazy_tuple`)."""
+
+    __slots__ = ("_make", "_items")
+
+    def __init__(self, make: "Callable[[], Any]") -> None:
+        self._make = make
+        self._items: "tuple[Any, ...] | None" = None
+
+    def _get(self) -> "tuple[Any, ...]":
+        items = self._items
+        if items is None:
+            items = self._items = tuple(self._make())
+        return items
+
+    def __iter__(self) -> "Any":
+        return iter(self._get())
+
+    def __getitem__(self, i: "Any") -> "Any":
+        return self._get()[i]
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __add__(self, other: "Any") -> "Any":
+        return _LazyTuple(lambda: self._get() + tuple(other))
+
+    def __repr__(self) -> str:
+        return f"lazy_tuple({self._items!r})" if self._items is not None else "lazy_tuple(<built on use>)"
+
+
+def lazy_tuple(make: "Callable[[], Any]") -> "tuple[Any, ...]":
+    """A tuple of ``make()``'s items, made the first time it is read (iterated, indexed, sliced, ``len``,
+    ``+``): for the prefilter checks of a kind of input that a run may never see (raw bytes when only
+    Python files are scanned).
+
+    Example:
+        >>> t = lazy_tuple(lambda: [1, 2, 3])
+        >>> t[0], list(t[1:]), len(t), list(t + (4,))
+        (1, [2, 3], 3, [1, 2, 3, 4])
+    """
+    return _LazyTuple(make)  # type: ignore[return-value]
 
 
 class _LazyModule:
@@ -210,10 +255,21 @@ def record(cls: "type[T] | None" = None, /, *, frozen: bool = False) -> "Any":
                 defaults.pop(name, None)
             else:
                 defaults[name] = default
-        ns: dict[str, Any] = {"_set": object.__setattr__, **{f"_d_{n}": v for n, v in defaults.items()}}
-        exec(_init_source(names, defaults, frozen, hasattr(c, "__post_init__")), ns)  # noqa: S102 - generated here
-        init = ns["__init__"]
-        init.__qualname__ = f"{c.__qualname__}.__init__"
+        post_init = hasattr(c, "__post_init__")
+
+        def make_init() -> "Callable[..., None]":
+            ns: dict[str, Any] = {"_set": object.__setattr__, **{f"_d_{n}": v for n, v in defaults.items()}}
+            exec(_init_source(names, defaults, frozen, post_init), ns)  # noqa: S102 - generated here
+            made: Callable[..., None] = ns["__init__"]
+            made.__qualname__ = f"{c.__qualname__}.__init__"
+            return made
+
+        def init(self: "Any", *args: "Any", **kwargs: "Any") -> None:
+            # The real __init__ is compiled on the first instance (a record a run never makes costs nothing).
+            made = make_init()
+            if c.__dict__.get("__init__") is init:
+                type.__setattr__(c, "__init__", made)
+            made(self, *args, **kwargs)
         shown = tuple(n for n in names if n not in left_out)
 
         def __repr__(self: "Any") -> str:

@@ -373,13 +373,14 @@ def keyword_regex(words: "tuple[str, ...] | list[str]") -> str:
 
 
 _CHARS: dict[str, frozenset[str]] = {}
+_PRINTABLE = "".join(map(chr, range(32, 127)))
 
 
 def _chars(alphabet: str) -> frozenset[str]:
+    # The printable ASCII characters of a regex class's contents (cached: rules share their alphabets).
     chars = _CHARS.get(alphabet)
     if chars is None:
-        cls = re.compile("[" + alphabet + "]")
-        chars = _CHARS[alphabet] = frozenset(chr(c) for c in range(32, 127) if cls.match(chr(c)))
+        chars = _CHARS[alphabet] = frozenset(re.findall("[" + alphabet + "]", _PRINTABLE))
     return chars
 
 

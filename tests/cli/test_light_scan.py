@@ -25,7 +25,7 @@ ALLOWED = {"hfsecure_jupyter", "hfsecure_jupyter.cli", "hfsecure_jupyter.cli.sca
 #: Standard-library modules that cost a hook's start-up and that a text scan of a few files does not need.
 HEAVY = ("importlib.metadata", "subprocess", "email", "zipfile", "asyncio", "sqlite3", "typing", "dataclasses",
          "inspect", "tokenize", "hashlib", "urllib.parse", "pathlib", "shutil", "random", "string", "base64",
-         "math", "importlib.util")
+         "math", "importlib.util", "argparse", "gettext", "locale")
 
 # Only what the scan itself imports counts: an interpreter may load modules before any of ours at start-up
 # (Debian's Python imports its /usr/lib/python3.X/sitecustomize.py in every venv made from it).
@@ -132,3 +132,13 @@ def test_python_without_a_keyword_is_never_tokenized(monkeypatch: pytest.MonkeyP
     tok = fake_token(seed=9)
     found = detect.scan_bytes(f"t = '{tok[:10]}' '{tok[10:]}'\n".encode(), path="a.py").findings
     assert [f.rule for f in found] == ["hf-user-token"] and calls
+
+
+@pytest.mark.parametrize("argv", [[], ["a.py"], ["a.py", "dir/b.ipynb", "c d.txt"]])
+def test_a_command_line_of_paths_is_read_as_the_parser_reads_it(argv: list[str]) -> None:
+    from hfsecure_jupyter.cli import scan
+
+    fast = scan._paths_only(argv)
+    assert fast is not None and vars(fast) == vars(scan._parser().parse_args(argv))
+    for other in (["-"], ["--strict", "a.py"], ["a.py", "--format", "json"], ["--", "-x.py"]):
+        assert scan._paths_only(other) is None
