@@ -105,6 +105,7 @@ def test_light_wheel_scans_with_the_standard_library_alone_as_hfsecure_scan_does
                           env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
     assert light.returncode == full.returncode == 1, light.stderr
     assert _findings(light.stdout) == _findings(full.stdout)
+    assert json.loads(light.stdout)["version"] == package_version()  # from hfsecure-scan's own metadata
     assert len(_findings(light.stdout)) >= 5 and "Traceback" not in light.stderr
     # The text report and the dispatcher work there too; the Jupyter commands say they are absent.
     text = subprocess.run([sys.executable, "-S", "-m", "hfsecure_scan.cli", "scan", "clean.py"],
@@ -113,6 +114,18 @@ def test_light_wheel_scans_with_the_standard_library_alone_as_hfsecure_scan_does
     demo = subprocess.run([sys.executable, "-S", "-m", "hfsecure_scan.cli", "demo"], capture_output=True, text=True,
                           env=env)
     assert demo.returncode == 2 and "not available in this installation" in demo.stderr
+
+
+def test_both_packages_work_side_by_side_in_one_process(unpacked: Path) -> None:
+    # One environment holding both distributions: two packages, two module trees, no file in common.
+    code = ("import hfsecure_jupyter.detect as a, hfsecure_scan.detect as b, sys\n"
+            "assert a.RULES is not b.RULES and a.Finding is not b.Finding\n"
+            "data = sys.argv[1].encode()\n"
+            "print([f.rule for f in a.scan_bytes(data, path='x.py').findings] ==\n"
+            "      [f.rule for f in b.scan_bytes(data, path='x.py').findings] == ['hf-user-token'])\n")
+    done = subprocess.run([sys.executable, "-c", code, f"t = '{fake_token(seed=8)}'\n"], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), str(unpacked)])})
+    assert done.stdout.strip() == "True", done.stderr
 
 
 def test_mirror_pins_this_release_and_names_the_same_hook() -> None:
