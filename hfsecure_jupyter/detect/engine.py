@@ -17,8 +17,6 @@ Example:
 
 from __future__ import annotations
 
-import binascii
-import bisect
 import re
 from functools import partial
 
@@ -30,9 +28,11 @@ from .rules import (RULE_KEYWORDS, RULES, ZERO_WIDTH, Rule, base64_markers, grou
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing costs a hook's start-up ~3 ms: only for the type checker)
     import base64
+    import binascii
+    import bisect
     from typing import Any, Iterable, Sequence
-else:  # imported when a base64 marker is decoded
-    base64 = lazy_import("base64", globals())
+else:  # imported on first use: base64 when a marker is decoded, bisect to place a finding or a view
+    base64, binascii, bisect = (lazy_import(m, globals()) for m in ("base64", "binascii", "bisect"))
 
 __all__ = ["Hit", "find_secrets", "might_contain_secret", "raw_candidates", "scan_text", "hits_to_findings", "KEYWORDS",
            "line_col", "is_suppressed_line", "LineIndex"]

@@ -21,7 +21,6 @@ Example:
 
 from __future__ import annotations
 
-import bisect
 import io
 import re
 
@@ -35,10 +34,12 @@ from .misuse import misuse_findings, might_misuse
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import ast
+    import bisect
     import tokenize
     from typing import Callable
 else:  # imported when first used: a file without a keyword or a literal to fold never pays for them
     ast = lazy_import("ast", globals())
+    bisect = lazy_import("bisect", globals())
     tokenize = lazy_import("tokenize", globals())
 
 __all__ = ["scan_python", "scan_cell", "mask_ipython", "MaskedSource", "PYTHON_CELL_MAGICS"]

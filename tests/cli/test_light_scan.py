@@ -25,7 +25,7 @@ ALLOWED = {"hfsecure_jupyter", "hfsecure_jupyter.cli", "hfsecure_jupyter.cli.sca
 #: Standard-library modules that cost a hook's start-up and that a text scan of a few files does not need.
 HEAVY = ("importlib.metadata", "subprocess", "email", "zipfile", "asyncio", "sqlite3", "typing", "dataclasses",
          "inspect", "tokenize", "hashlib", "urllib.parse", "pathlib", "shutil", "random", "string", "base64",
-         "math", "importlib.util", "argparse", "gettext", "locale")
+         "math", "importlib.util", "argparse", "gettext", "locale", "array", "bisect", "binascii", "json")
 
 # Only what the scan itself imports counts: an interpreter may load modules before any of ours at start-up
 # (Debian's Python imports its /usr/lib/python3.X/sitecustomize.py in every venv made from it).
