@@ -13,7 +13,9 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
+    from typing import Any
 
 
 def __getattr__(name: str) -> Any:

@@ -20,12 +20,12 @@ Example:
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from typing import Iterable, Sequence, TypeVar
 
 from .detect import ScanReport
+from .detect.lazy import replace
 from .errors import BaselineError
 
 __all__ = ["IGNORE_FILE", "parse_baseline", "load_baseline", "render_baseline", "filter_reports",
@@ -101,5 +101,5 @@ def filter_reports(reports: Sequence[R], fingerprints: frozenset[str]) -> tuple[
     for rep in reports:
         findings = [f for f in rep.findings if f.fingerprint not in fingerprints]
         dropped += len(rep.findings) - len(findings)
-        kept.append(dataclasses.replace(rep, findings=findings) if len(findings) != len(rep.findings) else rep)
+        kept.append(replace(rep, findings=findings) if len(findings) != len(rep.findings) else rep)
     return kept, dropped

@@ -23,12 +23,13 @@ Example:
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
-
 from .detect.errors import FileChanged, HFSecureError, InputTooLarge
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any, Sequence
+
     from .hub.errors import Diagnosis
 
 __all__ = [

@@ -38,6 +38,7 @@ from typing import IO, Any, Iterable, Iterator, Sequence
 
 from . import detect
 from .detect import Finding, ScanReport
+from .detect.lazy import record
 from .errors import GitError
 
 __all__ = ["GitError", "BlobEntry", "HistoryReport", "HistoryRun", "history_entries", "head_blobs",
@@ -66,7 +67,7 @@ class BlobEntry:
     date: str
 
 
-@dataclass
+@record  # (ScanReport is a record of the core, not a dataclass)
 class HistoryReport(ScanReport):
     """A :class:`ScanReport` for one blob of the history, with where it came from.
 

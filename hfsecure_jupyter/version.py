@@ -38,6 +38,7 @@ def package_version() -> str:
         if isinstance(meta, dict) and meta.get("name") == "hfsecure-jupyter" and "version" in meta:
             return str(meta["version"])
     try:
-        return version("hfsecure-jupyter")
+        # These files are also the hfsecure_scan package of the light hfsecure-scan distribution.
+        return version("hfsecure-scan" if __name__.startswith("hfsecure_scan.") else "hfsecure-jupyter")
     except PackageNotFoundError:  # pragma: no cover - neither installed nor a source tree
         return "0+unknown"

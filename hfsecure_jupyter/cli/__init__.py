@@ -14,25 +14,32 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 import sys
-from typing import Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
+    from typing import Sequence
 
 __all__ = ["main", "COMMANDS"]
 
+# Module names from this package's own name: the same files are the ``hfsecure_scan`` package of the light
+# hfsecure-scan distribution (scan-dist/), where the Jupyter commands are absent and say so.
+_PKG = __package__ or "hfsecure_jupyter.cli"
+_ROOT = _PKG.rpartition(".")[0]
+
 #: name -> (module, function, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "scan": ("hfsecure_jupyter.cli.scan", "main", "scan files, folders or standard input for secrets"),
-    "install-git-filter": ("hfsecure_jupyter.cli.git", "install_filter_main",
+    "scan": (f"{_PKG}.scan", "main", "scan files, folders or standard input for secrets"),
+    "install-git-filter": (f"{_PKG}.git", "install_filter_main",
                            "mask secrets in what git stages (a clean filter for *.ipynb and more)"),
-    "git-clean": ("hfsecure_jupyter.cli.git", "git_clean_main", "the clean filter itself (stdin to stdout)"),
-    "demo": ("hfsecure_jupyter.cli.demo", "main", "open JupyterLab on the quickstart against an offline Hub (--scan-only: scan a leaky sample)"),
-    "hub-emulator": ("hfsecure_jupyter.emulator.cli", "main", "serve an offline Hugging Face Hub on loopback"),
-    "install-guard": ("hfsecure_jupyter.cli.status", "install_main",
+    "git-clean": (f"{_PKG}.git", "git_clean_main", "the clean filter itself (stdin to stdout)"),
+    "demo": (f"{_PKG}.demo", "main", "open JupyterLab on the quickstart against an offline Hub (--scan-only: scan a leaky sample)"),
+    "hub-emulator": (f"{_ROOT}.emulator.cli", "main", "serve an offline Hugging Face Hub on loopback"),
+    "install-guard": (f"{_PKG}.status", "install_main",
                       "load the guard in every IPython kernel"),
-    "uninstall-guard": ("hfsecure_jupyter.cli.status", "uninstall_main",
+    "uninstall-guard": (f"{_PKG}.status", "uninstall_main",
                         "stop loading the guard in every IPython kernel"),
-    "status": ("hfsecure_jupyter.cli.status", "status_main",
+    "status": (f"{_PKG}.status", "status_main",
                "show whether the guard is installed and where the token comes from"),
 }
 
@@ -70,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     module, func, _ = COMMANDS[name]
     try:
-        run = getattr(importlib.import_module(module), func)
+        run = getattr(__import__(module, fromlist=[func]), func)  # (importlib would cost a hook ~1 ms)
     except (ImportError, AttributeError) as exc:
         print(f"hfsecure: the {name!r} command is not available in this installation ({exc})", file=sys.stderr)
         return 2

@@ -1,5 +1,8 @@
 """The git side of the ``hfsecure`` command: history scans, baselines, and the clean filter.
 
+(The ``hfsecure scan`` options are defined in :mod:`.scan`, which imports this module only when they ask
+for history or a baseline.)
+
 * ``hfsecure scan --git [RANGE] [PATH]`` / ``hfsecure scan --all [PATH]``: scan the history of the
   repository at PATH (default: the current folder), see :mod:`hfsecure_jupyter.githistory`;
 * ``hfsecure scan --baseline FILE`` / ``--write-baseline FILE``: see :mod:`hfsecure_jupyter.baseline`;
@@ -19,10 +22,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import IO, Any, Sequence
 from ..errors import CleanError
 
-__all__ = ["add_scan_arguments", "history_run", "apply_baseline", "clean", "git_clean_main",
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
+    from typing import IO, Any, Sequence
+
+__all__ = ["history_run", "apply_baseline", "clean", "git_clean_main",
            "install_filter_main", "FILTER_NAME", "DEFAULT_KINDS"]
 
 FILTER_NAME = "hfsecure"
@@ -30,28 +36,6 @@ DEFAULT_KINDS = ("ipynb",)
 
 
 # -- hfsecure scan: history and baseline options ----------------------------------------------------------
-
-def add_scan_arguments(p: argparse.ArgumentParser) -> None:
-    """Add ``--git``, ``--all``, ``--baseline`` and ``--write-baseline`` to the ``hfsecure scan`` parser."""
-    g = p.add_argument_group("git history")
-    g.add_argument("--git", nargs="?", const="HEAD", default=None, metavar="RANGE",
-                   help="scan the git history of the repository at PATH (default: the current folder): every "
-                        "blob the commits of RANGE add (default HEAD: the current branch; A..B works), once each")
-    g.add_argument("--all", action="store_true", dest="git_all",
-                   help="with --git or alone: scan the history of every branch and tag")
-    b = p.add_argument_group("baseline")
-    b.add_argument("--baseline", action="append", default=[], metavar="FILE",
-                   help="report only findings whose fingerprint is not in FILE (an .hfsecureignore-style list "
-                        "or a JSON report); .hfsecureignore in the current folder is always read")
-    b.add_argument("--write-baseline", metavar="FILE",
-                   help="write every finding's fingerprint to FILE (accepting them): later scans with "
-                        "--baseline FILE report only new ones")
-
-
-def wants_history(args: argparse.Namespace) -> bool:
-    """True when the command line asks for a history scan."""
-    return args.git is not None or bool(getattr(args, "git_all", False))
-
 
 def history_run(args: argparse.Namespace, usage_error: type[Exception]) -> Any:
     """Scan the history the command line names; return a :class:`~hfsecure_jupyter.detect.walk.ScanRun`."""
@@ -79,8 +63,10 @@ def history_run(args: argparse.Namespace, usage_error: type[Exception]) -> Any:
     return run
 
 
-def apply_baseline(run: Any, args: argparse.Namespace, usage_error: type[Exception]) -> None:
-    """Write ``--write-baseline``, then drop the findings listed in ``.hfsecureignore`` and ``--baseline``."""
+def apply_baseline(run: Any, args: argparse.Namespace, usage_error: type[Exception],
+                   folders: Sequence[str] = (".",)) -> None:
+    """Write ``--write-baseline``, then drop the findings listed in ``--baseline`` and in the
+    ``.hfsecureignore`` of each of ``folders`` (the current folder, and the repository of a history scan)."""
     from .. import baseline
 
     fingerprints: frozenset[str] = frozenset()
@@ -94,8 +80,8 @@ def apply_baseline(run: Any, args: argparse.Namespace, usage_error: type[Excepti
         n = len({f.fingerprint for r in run.reports for f in r.findings})
         run.notes.append(f"wrote {n} fingerprint{'s' if n != 1 else ''} to {args.write_baseline}")
     files = list(args.baseline)
-    for folder in dict.fromkeys([".", *(args.paths[:1] if wants_history(args) else [])]):
-        ignore = os.path.join(folder, baseline.IGNORE_FILE)  # the current folder, and the scanned repository
+    for folder in dict.fromkeys(folders):
+        ignore = os.path.join(folder, baseline.IGNORE_FILE)
         if os.path.isfile(ignore) and not any(os.path.samefile(ignore, f) for f in files if os.path.exists(f)):
             files.append(ignore)
     for path in files:
@@ -175,7 +161,7 @@ def _filter_command() -> str:
     exe = shutil.which("hfsecure")
     if exe:
         return "hfsecure git-clean %f"
-    return f"{shlex.quote(sys.executable)} -m hfsecure_jupyter.cli git-clean %f"
+    return f"{shlex.quote(sys.executable)} -m {__package__} git-clean %f"  # (hfsecure_scan.cli in hfsecure-scan)
 
 
 def _global_attributes_file() -> str:

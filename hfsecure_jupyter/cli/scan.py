@@ -34,28 +34,52 @@ Example:
 
 from __future__ import annotations
 
-import argparse
-import io
+import os
 import sys
-from typing import Sequence
 
 from .. import report
-from . import git as git_cli
 from ..detect.walk import BINARY_SUFFIXES, SKIP_DIRS, ScanRun, iter_files, notebook_damage, run_scan
 from ..errors import CommandLineError
 
-__all__ = ["main", "ScanRun", "run_scan", "iter_files", "notebook_damage", "SKIP_DIRS", "BINARY_SUFFIXES"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
+    import argparse
+    from typing import Sequence, TextIO
+
+__all__ = ["main", "add_scan_arguments", "wants_history", "PATHS_ONLY_DEFAULTS", "ScanRun", "run_scan", "iter_files", "notebook_damage", "SKIP_DIRS", "BINARY_SUFFIXES"]
 
 PROG = "hfsecure scan"
+#: ``baseline.IGNORE_FILE``, read on every scan: named here so that a scan without one never imports the
+#: baseline module (nor :mod:`.git`, which applies it).
+IGNORE_FILE = ".hfsecureignore"
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise CommandLineError(message)
+def _columns() -> int:
+    # shutil.get_terminal_size's answer: $COLUMNS, else the terminal's width, else 80.
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse  # (not for a command line of paths only: see _paths_only)
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # type: ignore[override]
+            raise CommandLineError(message)
+
+    class _Formatter(argparse.HelpFormatter):
+        # Told its width: left to itself it imports shutil (and with it zlib, bz2 and lzma) for every
+        # argument added, ~3 ms of a pre-commit hook's start-up.
+        def __init__(self, prog: str) -> None:
+            super().__init__(prog, width=_columns() - 2)
+
     p = _Parser(
-        prog=PROG,
+        prog=PROG, formatter_class=_Formatter,
         description="Find Hugging Face tokens (and other API keys) in notebooks, Python files and text.",
         epilog="Exit status: 0 nothing found, 1 secrets found (or warnings with --strict), 2 usage error or "
                "unreadable input. Mark a line 'hfsecure: allow' to suppress it (still listed, never failing).",
@@ -79,11 +103,56 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--stdin-filename", metavar="NAME",
                    help="name for standard input: its suffix picks how it is scanned (.ipynb, .py, other)")
     p.add_argument("--no-fix", action="store_true", help="text format: leave out the fix lines")
-    git_cli.add_scan_arguments(p)
+    add_scan_arguments(p)
     return p
 
 
-def _write(stream: io.TextIOBase, text: str) -> None:
+def add_scan_arguments(p: argparse.ArgumentParser) -> None:
+    """Add ``--git``, ``--all``, ``--baseline`` and ``--write-baseline`` to the ``hfsecure scan`` parser."""
+    g = p.add_argument_group("git history")
+    g.add_argument("--git", nargs="?", const="HEAD", default=None, metavar="RANGE",
+                   help="scan the git history of the repository at PATH (default: the current folder): every "
+                        "blob the commits of RANGE add (default HEAD: the current branch; A..B works), once each")
+    g.add_argument("--all", action="store_true", dest="git_all",
+                   help="with --git or alone: scan the history of every branch and tag")
+    b = p.add_argument_group("baseline")
+    b.add_argument("--baseline", action="append", default=[], metavar="FILE",
+                   help="report only findings whose fingerprint is not in FILE (an .hfsecureignore-style list "
+                        "or a JSON report); .hfsecureignore in the current folder is always read")
+    b.add_argument("--write-baseline", metavar="FILE",
+                   help="write every finding's fingerprint to FILE (accepting them): later scans with "
+                        "--baseline FILE report only new ones")
+
+
+#: The options of a command line that names paths only, as the parser sets them (a test holds them equal).
+PATHS_ONLY_DEFAULTS: dict[str, object] = {
+    "format": "text", "output": None, "strict": False, "no_misuse": False, "redact": False, "exclude": [],
+    "no_skip": False, "stdin_filename": None, "no_fix": False, "git": None, "git_all": False, "baseline": [],
+    "write_baseline": None}
+
+
+def _paths_only(argv: list[str]) -> "argparse.Namespace | None":
+    """The parsed command line when it is paths only (what a pre-commit hook passes), without argparse:
+    importing it and building the parser is ~4 ms of the hook's ~45. None for anything else.
+
+    Example:
+        >>> _paths_only(["a.py", "b.ipynb"]).paths, _paths_only(["--strict", "a.py"])
+        (['a.py', 'b.ipynb'], None)
+    """
+    if any(a.startswith("-") for a in argv):  # an option, '-' (standard input) or '--'
+        return None
+    from types import SimpleNamespace
+
+    values = {k: (list(v) if isinstance(v, list) else v) for k, v in PATHS_ONLY_DEFAULTS.items()}
+    return SimpleNamespace(paths=list(argv), **values)  # type: ignore[return-value]
+
+
+def wants_history(args: argparse.Namespace) -> bool:
+    """True when the command line asks for a history scan."""
+    return args.git is not None or bool(getattr(args, "git_all", False))
+
+
+def _write(stream: TextIO, text: str) -> None:
     try:
         stream.write(text)
     except UnicodeEncodeError:
@@ -104,9 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         No secrets found in 1 file.
         0
     """
-    parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        args = _paths_only(argv) or _parser().parse_args(argv)
         paths = args.paths or ["."]
         if args.redact and "-" in paths:
             raise CommandLineError("--redact rewrites files in place and cannot be used with standard input ('-')")
@@ -119,12 +188,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
 
     try:
-        if git_cli.wants_history(args):
+        history = wants_history(args)
+        if history:
+            from . import git as git_cli
+
             run = git_cli.history_run(args, CommandLineError)
         else:
             run = run_scan(paths, exclude=args.exclude, misuse=not args.no_misuse, redact=args.redact,
                            stdin_filename=args.stdin_filename, skip=not args.no_skip)
-        git_cli.apply_baseline(run, args, CommandLineError)
+        # The current folder's .hfsecureignore, and the scanned repository's for a history scan.
+        folders = tuple(dict.fromkeys([".", *(args.paths[:1] if history else [])]))
+        if args.baseline or args.write_baseline or any(os.path.isfile(os.path.join(f, IGNORE_FILE)) for f in folders):
+            from . import git as git_cli
+
+            git_cli.apply_baseline(run, args, CommandLineError, folders)
     except CommandLineError as exc:
         print(f"{PROG}: error: {exc} (see '{PROG} --help')", file=sys.stderr)
         return 2
@@ -153,5 +230,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: {s.secrets} secrets, {s.warnings} warnings, {s.suppressed} suppressed in "
               f"{run.files_scanned} files; report written to {args.output}", file=sys.stderr)
     else:
-        _write(sys.stdout, text)  # type: ignore[arg-type]  # a TextIO (or a test's StringIO)
+        _write(sys.stdout, text)
     return run.exit_code(strict=args.strict)

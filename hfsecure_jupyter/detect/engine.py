@@ -17,16 +17,22 @@ Example:
 
 from __future__ import annotations
 
-import base64
-import binascii
-import bisect
 import re
-from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from functools import partial
 
 from .findings import Edit, Finding, fingerprint, mask_secret
+from .lazy import lazy_compile, lazy_import, lazy_tuple, record
 from .rules import (RULE_KEYWORDS, RULES, ZERO_WIDTH, Rule, base64_markers, group_check, group_literal,
                     group_piece, group_raw_regex, rule_groups)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing costs a hook's start-up ~3 ms: only for the type checker)
+    import base64
+    import binascii
+    import bisect
+    from typing import Any, Iterable, Sequence
+else:  # imported on first use: base64 when a marker is decoded, bisect to place a finding or a view
+    base64, binascii, bisect = (lazy_import(m, globals()) for m in ("base64", "binascii", "bisect"))
 
 __all__ = ["Hit", "find_secrets", "might_contain_secret", "raw_candidates", "scan_text", "hits_to_findings", "KEYWORDS",
            "line_col", "is_suppressed_line", "LineIndex"]
@@ -94,11 +100,13 @@ def _checks(kind: type) -> tuple[tuple, tuple]:
 _RULE_CHECKS_STR, _ENCODED_CHECKS_STR = _checks(str)
 _CHECKS_STR = _RULE_CHECKS_STR + _ENCODED_CHECKS_STR
 _VIEW_TRIGGERS = _ENCODED_CHECKS_STR[:2] + _ENCODED_CHECKS_STR[-1:]  # escapes, percent-encoding, entities
-_RULE_CHECKS_BYTES, _ENCODED_CHECKS_BYTES = _checks(bytes)
+# (Built when raw bytes are first checked: a run over Python files only never checks them.)
+_BYTES_CHECKS = lazy_tuple(partial(_checks, bytes))
+_RULE_CHECKS_BYTES, _ENCODED_CHECKS_BYTES = lazy_tuple(lambda: _BYTES_CHECKS[0]), lazy_tuple(lambda: _BYTES_CHECKS[1])
 _CHECKS_BYTES = _RULE_CHECKS_BYTES + _ENCODED_CHECKS_BYTES
 # Base64 image payloads in notebooks (a third of a typical notebook's bytes) cannot hold a token as
 # text; the raw prefilter skips them when they are plain base64.
-_IMAGE_PAYLOAD = re.compile(rb'"image/(?:png|jpeg|gif|webp|bmp)": "')
+_IMAGE_PAYLOAD = lazy_compile(rb'"image/(?:png|jpeg|gif|webp|bmp)": "')
 _B64_JSON_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\\"
 
 
@@ -143,7 +151,7 @@ def _hit(checks: tuple, data) -> bool:
     return False
 
 
-_NORMALISE = re.compile(
+_NORMALISE = lazy_compile(
     "[" + _ZERO_WIDTH + "]"
     r"|\x1b\[[0-?]*[ -/]*[@-~]"
     r"|\\u(?P<u>[0-9a-fA-F]{4})|\\x(?P<x>[0-9a-fA-F]{2})|%(?P<p>[0-9a-fA-F]{2})"
@@ -151,10 +159,10 @@ _NORMALISE = re.compile(
 )
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_=")
 _B64_WINDOW = 1024  # characters decoded around a marker (long runs are walked in steps of this)
-_SUPPRESS = re.compile(r"hfsecure:\s*allow")
+_SUPPRESS = lazy_compile(r"hfsecure:\s*allow")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Hit:
     """A validated secret inside one text (internal: it holds the value; never leaves the process)."""
 
@@ -192,10 +200,10 @@ def might_contain_secret(text: str | bytes) -> bool:
 
 
 # Per rule check (same order as the rule checks of _checks): the keyword, the body, the next byte.
-_RAW_RULES = tuple(re.compile(group_raw_regex(g), re.DOTALL) for g in _RULE_GROUPS)
+_RAW_RULES = tuple(lazy_compile(partial(group_raw_regex, g), re.DOTALL) for g in _RULE_GROUPS)
 _ZW_BYTES = rb"(?:\xe2\x80[\x8b-\x8d]|\xe2\x81\xa0|\xef\xbb\xbf)"
 # A zero-width character matters in raw bytes only where it splits a prefix (else "hf_" is intact).
-_RAW_ZW_SPLIT = re.compile(rb"h" + _ZW_BYTES + rb"+f" + _ZW_BYTES + rb"*_|hf" + _ZW_BYTES + rb"+_")
+_RAW_ZW_SPLIT = lazy_compile(rb"h" + _ZW_BYTES + rb"+f" + _ZW_BYTES + rb"*_|hf" + _ZW_BYTES + rb"+_")
 
 
 def raw_candidates(data: bytes) -> bool:
@@ -216,7 +224,7 @@ def raw_candidates(data: bytes) -> bool:
 
 
 # What a secret-named variable or key holds, in any case (a coarse test before the context rules' own).
-_SECRET_WORD_BYTES = re.compile(rb"(?i:key|token|secret|passw|pwd|auth|credential)")
+_SECRET_WORD_BYTES = lazy_compile(rb"(?i:key|token|secret|passw|pwd|auth|credential)")
 
 
 def _raw_candidates_stripped(data: bytes) -> bool:
@@ -258,7 +266,7 @@ def _raw_candidates_stripped(data: bytes) -> bool:
     return False
 
 
-_B64_RUN_BYTES = re.compile(rb"[A-Za-z0-9+/=_-]*")
+_B64_RUN_BYTES = lazy_compile(rb"[A-Za-z0-9+/=_-]*")
 
 
 class _Found:
@@ -284,7 +292,8 @@ def _find_bytes(data: bytes, needle: bytes, pos: int = 0) -> _Found | None:
 # The rule checks of the prefilter, each with the rules it gates and a regex for a piece of a secret
 # that ends at a quote or backslash (the rest may follow in a concatenated literal or an escape).
 # (Shorter than a whole secret: a complete one ending at a quote is found by the raw scan already.)
-_GROUPS = tuple((check, group, re.compile(group_piece(group))) for check, group in zip(_RULE_CHECKS_STR, _RULE_GROUPS))
+_GROUPS = tuple((check, group, lazy_compile(partial(group_piece, group)))
+                for check, group in zip(_RULE_CHECKS_STR, _RULE_GROUPS))
 assert {r.id for g in _GROUPS for r in g[1]} == {r.id for r in RULES}, "every rule belongs to a prefilter group"
 
 
@@ -451,8 +460,8 @@ def _view_hits(text: str, mask: int | None = None) -> list[Hit]:
     return hits
 
 
-_B64_RUN_FWD = re.compile(r"[A-Za-z0-9+/=_-]*")
-_B64_MARKER_RE = re.compile("|".join(_B64_MARKERS))
+_B64_RUN_FWD = lazy_compile(r"[A-Za-z0-9+/=_-]*")
+_B64_MARKER_RE = lazy_compile("|".join(_B64_MARKERS))
 _B64_MIN_RUN = 46  # from its marker, base64 of the shortest token (37 bytes) runs 47+ characters
 
 

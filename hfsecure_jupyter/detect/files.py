@@ -13,14 +13,18 @@ import codecs
 import os
 import re
 import stat
-from typing import Callable
 
 from .engine import might_contain_secret, scan_text
 from .errors import FileChanged
+from .lazy import lazy_compile
 from .findings import mask_secret  # noqa: F401 - a file's masked previews, for callers of this module
 from .notebook import ScanReport, redact_notebook, scan_notebook
 from .python import scan_python
 from .redact import Redactor, apply_edits
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
+    from typing import Callable
 
 __all__ = ["REWRITE_ATTEMPTS", "FileChanged", "as_utf8", "is_binary", "kind_for_path", "redact_bytes", "redact_file",
            "redacted_bytes", "rewrite_file", "scan_bytes", "scan_file", "wide_codec"]
@@ -65,7 +69,7 @@ def _wide_encoding(data: bytes) -> tuple[bytes, str] | None:
 
 
 # Control characters a text does not hold (tab, line ends, form feed and the ESC of terminal colours it may).
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_CONTROL = lazy_compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 
 def _nul_share(head: bytes, k: int, step: int) -> float:
@@ -152,7 +156,7 @@ def scan_bytes(data: bytes, *, path: str = "", kind: str | None = None, misuse: 
     if kind == "notebook":
         return scan_notebook(data, path=path, misuse=misuse)
     report = ScanReport(path=path, kind=kind)
-    if not might_contain_secret(data) and not (misuse and kind == "python"):
+    if not (misuse and kind == "python") and not might_contain_secret(data):  # (Python: misuse is looked for anyway)
         return report
     text = data.decode("utf-8", "replace")
     if kind == "python":

@@ -11,18 +11,31 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
-
+from .lazy import as_dict, field, record, replace
 from .rules import MASK_PREFIXES
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Literal
 
 __all__ = ["FindingKind", "Severity", "Finding", "Edit", "mask_secret", "fingerprint", "MASK_FILL", "SHOW_LAST"]
 
-#: What a finding is: a literal secret, or code that leaks one without a literal.
-FindingKind = Literal["secret", "misuse"]
-#: How bad: secrets are errors (they block and are redacted), misuse is a warning.
-Severity = Literal["error", "warning"]
+if TYPE_CHECKING:
+    #: What a finding is: a literal secret, or code that leaks one without a literal.
+    FindingKind = Literal["secret", "misuse"]
+    #: How bad: secrets are errors (they block and are redacted), misuse is a warning.
+    Severity = Literal["error", "warning"]
+
+
+def __getattr__(name: str) -> Any:
+    # FindingKind and Severity at run time, built when asked for: a scan does not import typing.
+    if name in ("FindingKind", "Severity"):
+        from typing import Literal
+
+        value = Literal["secret", "misuse"] if name == "FindingKind" else Literal["error", "warning"]
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: What stands for the hidden middle of a secret in previews and redacted text.
 MASK_FILL = "****"
@@ -58,10 +71,12 @@ def fingerprint(rule_id: str, secret: str) -> str:
         >>> len(fingerprint("hf-user-token", "hf_" + "x" * 34))
         16
     """
+    import hashlib  # (only once something is found: hashlib costs a hook's start-up ~4 ms)
+
     return hashlib.sha256(f"hfsecure:v1:{rule_id}:{secret}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Edit:
     """Replace ``text[start:end]`` with ``replacement`` (a preview or nothing) to redact a secret."""
 
@@ -70,7 +85,7 @@ class Edit:
     replacement: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Finding:
     """One secret, or one misuse that leaks a secret, found in a text, cell, file or notebook.
 
@@ -152,7 +167,7 @@ class Finding:
             >>> sorted(Finding("r", "secret", "error", "", 1, 1, 1, 2, "p", "f").to_dict())[:3]
             ['column', 'encoding', 'end_column']
         """
-        d = asdict(self)
+        d: dict[str, Any] = as_dict(self)
         d.pop("edits")
         return d
 
@@ -167,6 +182,4 @@ def _replace_edit(e: Edit, old: str, new: str) -> Edit:
 
 
 def _replace(f: Finding, **changes: Any) -> Finding:
-    from dataclasses import replace
-
     return replace(f, **changes)

@@ -12,7 +12,8 @@ Example:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from .lazy import lazy_compile, record
 
 __all__ = ["mask_ipython", "MaskedSource", "PYTHON_CELL_MAGICS", "line_starts"]
 
@@ -21,11 +22,11 @@ PYTHON_CELL_MAGICS = frozenset({
     "time", "timeit", "capture", "prun", "debug", "hfjob", "python", "python3", "pypy", "memit", "mprun",
     "cython", "px", "pyinstrument", "snakeviz", "scalene", "heat", "hfsecure",
 })
-_IPY_LINE = re.compile(r"^(?P<indent>[ \t]*)(?:(?:[\w.,\s\[\]*]+?)\s*=\s*)?(?P<sigil>!!?|%%?)", re.ASCII)
-_HELP_LINE = re.compile(r"^[ \t]*[\w.]+\s*\?\??\s*$|^[ \t]*\?\??[\w.]+\s*$")
+_IPY_LINE = lazy_compile(r"^(?P<indent>[ \t]*)(?:(?:[\w.,\s\[\]*]+?)\s*=\s*)?(?P<sigil>!!?|%%?)", re.ASCII)
+_HELP_LINE = lazy_compile(r"^[ \t]*[\w.]+\s*\?\??\s*$|^[ \t]*\?\??[\w.]+\s*$")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class MaskedSource:
     """A cell with IPython-only lines replaced by ``pass`` (same indentation, same line count).
 

@@ -14,7 +14,14 @@ Example:
 
 from __future__ import annotations
 
-import bisect
+from .lazy import lazy_import
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import bisect
+else:  # (imported when a position is first asked for)
+    bisect = lazy_import("bisect", globals())
+
 __all__ = ["FilePositions"]
 
 _Span = tuple[int, int]  # raw offsets: just after the opening quote, at the closing quote

@@ -17,26 +17,31 @@ Example:
 
 from __future__ import annotations
 
-import ast
 import re
-from typing import TYPE_CHECKING, Iterator
 
 from .engine import find_secrets
 from .findings import Finding, fingerprint, mask_secret
 from .ipython import line_starts, mask_ipython
+from .lazy import lazy_compile, lazy_import
 from .rules import MisuseRule, is_secret_name
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import ast
+    from typing import Iterator
+
     from .ipython import MaskedSource
+else:  # imported when first used: only a cell that may misuse a secret is parsed
+    ast = lazy_import("ast", globals())
 
 __all__ = ["is_secret_name", "might_misuse", "misuse_findings", "scan_misuse", "MISUSE_RULES", "MISUSE_RECORDS"]
 
 # A Python variable that holds a secret by its name alone (``hf_token``, ``api_key``), not NLP's
 # ``token`` / ``pad_token``, which are everywhere in notebooks and hold nothing secret.
-_SECRET_VAR = re.compile(r"(?i)^_*(?:hf|hub|huggingface|access|api|auth|bearer|secret|write|read|user|my|github|gh|"
-                         r"openai|anthropic|wandb|aws|slack|private)_?(?:token|key|secret|password)$")
-_JOB_FUNCS = re.compile(r"(?i)(?:^|_)(?:run_job|run_uv_job|create_scheduled_job|create_scheduled_uv_job|hf_jobs|"
-                        r"jobs?|submit_job)$")
+_SECRET_VAR = lazy_compile(r"(?i)^_*(?:hf|hub|huggingface|access|api|auth|bearer|secret|write|read|user|my|github|gh|"
+                           r"openai|anthropic|wandb|aws|slack|private)_?(?:token|key|secret|password)$")
+_JOB_FUNCS = lazy_compile(r"(?i)(?:^|_)(?:run_job|run_uv_job|create_scheduled_job|create_scheduled_uv_job|hf_jobs|"
+                          r"jobs?|submit_job)$")
 _ECHO_FUNCS = {"print", "display", "pprint", "repr", "str", "Markdown", "HTML", "write", "info", "debug",
                "warning", "error", "critical", "log", "exception"}
 _TOKEN_GETTERS = {"get_token", "_get_token_from_environment", "_get_token_from_file"}
@@ -58,7 +63,7 @@ MISUSE_RECORDS: tuple[MisuseRule, ...] = (
         "secret-in-job-cli-env",
         "hf jobs -e/--env puts the secret in the job's plain-text environment (and --dry-run prints it).",
         "Use --secrets HF_TOKEN (the value is taken from your login when the job is created).",
-        shell=(re.compile(
+        shell=(lazy_compile(
             r"\b(?:hf|huggingface-cli)\s+jobs\s+(?:uv\s+|scheduled\s+(?:uv\s+)?)?run\b[^\n]*?(?:\s-e|\s--env)(?:\s+|=)"
             r"['\"]?(?P<name>[A-Za-z_][A-Za-z0-9_]*)"),),
         true_samples=("!hf jobs run -e HF_TOKEN python:3.12 python -c 'print(1)'",),
@@ -68,17 +73,17 @@ MISUSE_RECORDS: tuple[MisuseRule, ...] = (
         "token-printed-by-cli",
         "This command prints your token into the cell output, which is saved with the notebook.",
         "Use `hf auth whoami` to check who is logged in; copy a token only from the settings page.",
-        shell=(re.compile(r"\b(?:hf|huggingface-cli)\s+auth\s+token\b"),),
+        shell=(lazy_compile(r"\b(?:hf|huggingface-cli)\s+auth\s+token\b"),),
         true_samples=("!hf auth token",), false_samples=("!hf auth whoami",),
     ),
     MisuseRule(
         "secret-echoed",
         "This shows a secret's value in the output, which is saved with the notebook and shared with it.",
         "Print whoami() or a masked form (hf_****abcd) instead of the value.",
-        shell=(re.compile(r"\becho\b[^\n|;&]*\$\{?(?P<name>[A-Za-z_][A-Za-z0-9_]*)"),
-               re.compile(r"\bprintenv\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)"),
-               re.compile(r"^\s*[!%]?(?:printenv|env)\s*$", re.MULTILINE),
-               re.compile(r"^\s*%env\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*$", re.MULTILINE)),
+        shell=(lazy_compile(r"\becho\b[^\n|;&]*\$\{?(?P<name>[A-Za-z_][A-Za-z0-9_]*)"),
+               lazy_compile(r"\bprintenv\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)"),
+               lazy_compile(r"^\s*[!%]?(?:printenv|env)\s*$", re.MULTILINE),
+               lazy_compile(r"^\s*%env\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*$", re.MULTILINE)),
         true_samples=("print(get_token())", "!echo $HF_TOKEN", 'tok = get_token()\nprint(f"using {tok}")'),
         false_samples=('print("HF_TOKEN" in os.environ)', "!echo $HOME", 'login(token=os.environ["HF_TOKEN"])'),
     ),
@@ -95,15 +100,15 @@ _SHELL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((r.id, p) for r
 #: variable named ``api_key``, are seen by the kernel guard, which checks every cell in full.)
 _TOKEN_VARS = (b"hf", b"hub", b"access", b"auth", b"api", b"user", b"my", b"write", b"read", b"github", b"gh",
                b"bearer", b"secret", b"private", b"wandb", b"openai")
-RAW_MARKERS: tuple = (re.compile(b"TOKEN"),
+RAW_MARKERS: tuple = (lazy_compile(b"TOKEN"),
                       # token( (get_token()), "auth token" (the CLI) and the token variables of _SECRET_VAR
                       # (hf_token, access_token...), not NLP's pad_token_id / mask_token / eos_token
-                      re.compile(rb"token(?:\(|(?<=auth token)|(?:"
-                                 + b"|".join(b"(?<=" + v + b"_token)" for v in _TOKEN_VARS)
-                                 + rb")(?![A-Za-z0-9_]))"),
-                      b"environ)", re.compile(b"_KEY"), re.compile(b"SECRET"),
+                      lazy_compile(rb"token(?:\(|(?<=auth token)|(?:"
+                                   + b"|".join(b"(?<=" + v + b"_token)" for v in _TOKEN_VARS)
+                                   + rb")(?![A-Za-z0-9_]))"),
+                      b"environ)", lazy_compile(b"_KEY"), lazy_compile(b"SECRET"),
                       # literal first: a leading character class makes re test every byte (5x slower)
-                      re.compile(rb"env(?:(?<=%env)|(?<=!env)|(?<=printenv))\b"))
+                      lazy_compile(rb"env(?:(?<=%env)|(?<=!env)|(?<=printenv))\b"))
 
 
 def might_misuse_bytes(data: bytes) -> bool:
@@ -114,23 +119,23 @@ def might_misuse_bytes(data: bytes) -> bool:
         True
     """
     for m in RAW_MARKERS:
-        if (m.search(data) is not None) if isinstance(m, re.Pattern) else (m in data):
+        if (m in data) if isinstance(m, bytes) else (m.search(data) is not None):
             return True
     return False
 
 
-_REF_WORDS = tuple(re.compile(w) for w in ("get_token", "environ", "getenv", "userdata", "TOKEN", "_token", "api_key",
+_REF_WORDS = tuple(lazy_compile(w) for w in ("get_token", "environ", "getenv", "userdata", "TOKEN", "_token", "api_key",
                                             "API_KEY", "SECRET", "secret", "PASSWORD"))
 # Reading a secret's value (not testing for it: ``"HF_TOKEN" in os.environ`` is a bool).
-_SECRET_SOURCE = re.compile(r"get_token\s*\(|environ\s*\[|environ\.get\s*\(|getenv\s*\(|userdata\.get\s*\(")
-_ECHO_CALL = re.compile(r"\b(?:print|display|pprint|log|info|debug|warning|error|critical|exception|write|Markdown|"
-                        r"HTML)\s*\(")
-_ASSIGNMENT = re.compile(r"^\s*[A-Za-z_][\w, ]*=[^=]")
-_MAGIC_PREFIX = re.compile(r"[ \t]*(?:[\w.,\t ]*=[\t ]*)?")
+_SECRET_SOURCE = lazy_compile(r"get_token\s*\(|environ\s*\[|environ\.get\s*\(|getenv\s*\(|userdata\.get\s*\(")
+_ECHO_CALL = lazy_compile(r"\b(?:print|display|pprint|log|info|debug|warning|error|critical|exception|write|Markdown|"
+                          r"HTML)\s*\(")
+_ASSIGNMENT = lazy_compile(r"^\s*[A-Za-z_][\w, ]*=[^=]")
+_MAGIC_PREFIX = lazy_compile(r"[ \t]*(?:[\w.,\t ]*=[\t ]*)?")
 _SHELL_WORDS = ("hf ", "huggingface-cli", "echo", "printenv", "env", "TOKEN", "token")
 # A call of a function named like a job's (``run_job (``, ``(api.run_job)(``): "job" alone turns up by
 # chance in a megabyte of random token bodies, and would have every such file parsed.
-_JOB_CALL = re.compile(r"jobs?(?:[\s\\)]|#[^\n]*\n)*\(")  # (one way to match: linear)
+_JOB_CALL = lazy_compile(r"jobs?(?:[\s\\)]|#[^\n]*\n)*\(")  # (one way to match: linear)
 
 
 def might_misuse(text: str) -> bool:
@@ -261,7 +266,7 @@ class _Analyzer:
             if self.secretish(node.value):
                 for t in node.targets:
                     if isinstance(t, ast.Name):
-                        self.tainted.add(t.id)
+                          self.tainted.add(t.id)
         for node in calls:
             yield from self._call(node)
         body = self.tree.body
@@ -322,8 +327,8 @@ _PRINTING_FILTERS = frozenset({
     "tee", "cat", "head", "tail", "less", "more", "grep", "egrep", "fgrep", "rg", "sed", "awk", "cut", "tr", "rev",
     "base64", "xxd", "od", "hexdump", "sort", "uniq", "fold", "nl", "paste", "strings", "column", "fmt", "jq",
     "xargs", "python", "python3", "perl", "ruby", "printf", "echo", "envsubst", "sh", "bash"})
-_PIPE = re.compile(r"(?<!\|)\|(?!\|)\s*(?:sudo\s+)?([\w./-]+)")
-_REDIRECT = re.compile(r"(?<![0-9>&])(1?)>>?\s*(&?[^\s;&|]+)")
+_PIPE = lazy_compile(r"(?<!\|)\|(?!\|)\s*(?:sudo\s+)?([\w./-]+)")
+_REDIRECT = lazy_compile(r"(?<![0-9>&])(1?)>>?\s*(&?[^\s;&|]+)")
 
 
 def _echo_shows(rest: str) -> bool:

@@ -20,22 +20,27 @@ Example:
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from typing import Any, Iterator
 
 from . import engine
 from .engine import might_contain_secret, scan_text
 from .findings import Edit, Finding
+from .lazy import field, lazy_import, record
 from .misuse import might_misuse, might_misuse_bytes
 from .python import scan_python
 from .redact import Redactor, apply_edits, redact
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
+    import json
+    from typing import Any, Iterator
+else:  # imported when first used: a scan of Python files only never loads it
+    json = lazy_import("json", globals())
 
 __all__ = ["ScanReport", "scan_notebook", "iter_fields", "redact_notebook", "redact_notebook_model", "NotebookField"]
 
 
 
-@dataclass
+@record
 class ScanReport:
     """The result of scanning one document.
 
@@ -62,7 +67,7 @@ class ScanReport:
         return [f for f in self.findings if not f.is_secret and not f.suppressed]
 
 
-@dataclass
+@record
 class NotebookField:
     """One text field of a notebook, with where it lives and how it is scanned."""
 

@@ -21,30 +21,37 @@ Example:
 
 from __future__ import annotations
 
-import ast
-import bisect
 import io
 import re
 import sys
-import tokenize
-from dataclasses import dataclass
-from typing import Callable
 
 from .engine import (Hit, find_secrets, find_secrets_unfiltered, hits_to_findings, may_continue_in_literal,
                      prefilter_mask)
 from .findings import Edit, Finding, mask_secret
 from .ipython import PYTHON_CELL_MAGICS, MaskedSource, line_starts, mask_ipython
+from .lazy import lazy_compile, lazy_import, record
 from .misuse import misuse_findings, might_misuse
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import ast
+    import bisect
+    import tokenize
+    from typing import Callable
+else:  # imported when first used: a file without a keyword or a literal to fold never pays for them
+    ast = lazy_import("ast", globals())
+    bisect = lazy_import("bisect", globals())
+    tokenize = lazy_import("tokenize", globals())
 
 __all__ = ["scan_python", "scan_cell", "mask_ipython", "MaskedSource", "PYTHON_CELL_MAGICS"]
 
-_STRING_PREFIX = re.compile(r"^[A-Za-z]*")
+_STRING_PREFIX = lazy_compile(r"^[A-Za-z]*")
 # Escapes that can spell a token's characters inside a literal (\x68, \u0068, \N{...}, octal \150).
-_LONE_CR = re.compile(r"\r(?!\n)")
-_ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{|[0-7]{3})")
+_LONE_CR = lazy_compile(r"\r(?!\n)")
+_ESCAPE = lazy_compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{|[0-7]{3})")
 
 
-@dataclass
+@record
 class _Piece:
     start: int          # offset of the token in the source
     end: int
@@ -189,7 +196,7 @@ def _piece(text: str, start: int, end: int) -> _Piece | None:
 # prefix, escapes, backslash-newline inside a literal), comments, brackets (a line end inside brackets
 # does not end the statement), backslash continuations and line ends. Whatever lies between two matches
 # is code. The literal patterns are tokenize's own (unrolled, so that ``re`` loops in C).
-_LITERAL_SCAN = re.compile(r"""
+_LITERAL_SCAN = lazy_compile(r"""
     (?P<s>(?:(?<!\w)(?:[rR][bBfF]?|[bBfF][rR]?|[uU]))?
         (?:'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''
           |\"\"\"[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*\"\"\"
@@ -202,7 +209,7 @@ _LITERAL_SCAN = re.compile(r"""
     |(?P<b>\\\r?\n)
     |(?P<n>\r?\n)
     """, re.VERBOSE | re.DOTALL)
-_JOIN_NAME = re.compile(r"(?<!\w)join\Z")
+_JOIN_NAME = lazy_compile(r"(?<!\w)join\Z")
 _BLANK = " \t\f"  # what tokenize skips between tokens
 # Python 3.12+: an f-string's fields may hold its own quotes (PEP 701). (Its C tokenizer also stops at a NUL
 # or a stray control character, where the tolerant reader starts again on the next line and loses the rest
@@ -325,8 +332,8 @@ def _plain_fstring(text: str) -> bool:
 
 
 _FOLD_LIMIT = 4096  # characters: a longer constant is not folded further (no "%99999999s" % x, no huge joins)
-_BIG_WIDTH = re.compile(r"[0-9]{4,}|__")  # a format string with a huge width or a dunder lookup is not run
-_FOLD_OPS = re.compile(r"%|\.format\s*\(|\.join\s*\(|\[\s*:|\bf['\"]|\bstr\s*\(", re.IGNORECASE)
+_BIG_WIDTH = lazy_compile(r"[0-9]{4,}|__")  # a format string with a huge width or a dunder lookup is not run
+_FOLD_OPS = lazy_compile(r"%|\.format\s*\(|\.join\s*\(|\[\s*:|\bf['\"]|\bstr\s*\(", re.IGNORECASE)
 
 
 def _fits(v: object) -> bool:

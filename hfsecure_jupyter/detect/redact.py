@@ -18,13 +18,19 @@ Example:
 from __future__ import annotations
 
 import re
-from array import array
-from typing import Iterable, Sequence
 
 from .engine import KEYWORDS, find_secrets, might_contain_secret
 from .findings import MASK_FILL, SHOW_LAST, Edit, mask_secret
+from .lazy import lazy_compile, lazy_import
 from .rules import RULE_KEYWORDS as _RULE_KEYWORDS
 from .rules import ZERO_WIDTH as _ZERO_WIDTH
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
+    import array
+    from typing import Iterable, Sequence
+else:  # (imported when a known value is first set: a scan never does)
+    array = lazy_import("array", globals())
 
 __all__ = ["Redactor", "StreamRedactor", "redact", "redact_strict", "apply_edits"]
 
@@ -39,9 +45,9 @@ _HOLD_WINDOW = 2048  # longest raw span of one secret (escaped, zero-width-split
 _CONTEXT = 3  # emitted characters kept as left context (lookbehinds, base64 alignment)
 
 
-def _failure(value: str) -> "array[int]":
+def _failure(value: str) -> "array.array[int]":
     """KMP failure function of ``value`` (f[i]: longest proper border of value[:i+1]), 4 bytes a char."""
-    f = array("i", bytes(4 * len(value)))
+    f = array.array("i", bytes(4 * len(value)))
     k = 0
     for i in range(1, len(value)):
         c = value[i]
@@ -95,7 +101,7 @@ class Redactor:
         self.show_last = show_last
         self._known: tuple[str, ...] = ()
         self._known_max = 0
-        self._failures: dict[str, "array[int]"] = {}
+        self._failures: dict[str, "array.array[int]"] = {}
         self.set_known(known)
 
     def set_known(self, known: Iterable[str]) -> None:
@@ -115,7 +121,7 @@ class Redactor:
     def _mask(self, secret: str, prefix_len: int | None = None) -> str:
         return mask_secret(secret, fill=self.fill, show_last=self.show_last, prefix_len=prefix_len)
 
-    def _failure_of(self, value: str) -> "array[int]":
+    def _failure_of(self, value: str) -> "array.array[int]":
         f = self._failures.get(value)
         if f is None:
             f = self._failures[value] = _failure(value)
@@ -402,7 +408,7 @@ def redact(text: str, *, known: Sequence[str] = (), fill: str = MASK_FILL, show_
     return Redactor(known, fill=fill, show_last=show_last).redact(text)
 
 
-_LONG_RUN = re.compile(r"[A-Za-z0-9_]{20,}")
+_LONG_RUN = lazy_compile(r"[A-Za-z0-9_]{20,}")
 
 
 def redact_strict(text: str) -> str:

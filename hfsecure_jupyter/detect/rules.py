@@ -16,17 +16,20 @@ Example:
 
 from __future__ import annotations
 
-import base64
-import math
 import os
-import random
 import re
-import string
-from dataclasses import dataclass, field
-from re import _parser as _sre_parser  # type: ignore[attr-defined]
-from typing import Any, Callable, ClassVar, Iterator, Pattern, Tuple, Union
+try:  # the regex parser gives a pattern's widest match (the longest secret a rule can find)
+    from re import _parser as _sre_parser  # type: ignore[attr-defined]
+except ImportError:  # Python 3.10
+    import sre_parse as _sre_parser
 
 from .advice import HF_TOKEN_SETTINGS_URL
+from .lazy import field, lazy_compile, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing, random, string and math are not imported by a scan: start-up time)
+    import random
+    from typing import Any, Callable, ClassVar, Iterator, Pattern, Tuple, Union
 
 __all__ = ["Rule", "MisuseRule", "RULES", "RULE_KEYWORDS", "MASK_PREFIXES", "ZERO_WIDTH", "rule_by_id",
            "token_rule", "looks_like_placeholder", "keyword_regex", "rule_groups", "group_keywords", "group_check",
@@ -43,7 +46,7 @@ _SEQUENCES = (_LOWER + _UPPER + _DIGITS, _DIGITS + _LOWER + _UPPER, _LOWER[::-1]
 _PLACEHOLDER_WORDS = ("EXAMPLE", "example", "Example", "REDACTED", "redacted", "Redacted", "PLACEHOLDER",
                       "placeholder", "Placeholder", "DUMMY", "dummy", "Dummy", "TOKEN", "token", "Token",
                       "SECRET", "secret", "Secret")
-_RUNS = re.compile(r"[A-Z][a-z]*|[a-z]+|[0-9]+|.")
+_RUNS = lazy_compile(r"[A-Z][a-z]*|[a-z]+|[0-9]+|.")
 
 
 def _wordlike(body: str) -> bool:
@@ -127,9 +130,9 @@ def _longest_sequence_slow(body: str) -> int:
 # The thresholds of looks_like_placeholder as C-speed tests (it runs once per candidate: 20,000 times in a
 # megabyte of tokens): six equal characters in a row; seven that follow a typing sequence (the sequences
 # repeat no character, so such a stretch is a 7-character piece of one of them).
-_RUN_OF_6 = re.compile(r"(.)\1{5}", re.DOTALL)
+_RUN_OF_6 = lazy_compile(r"(.)\1{5}", re.DOTALL)
 _SEQUENCE_7 = frozenset(seq[i:i + 7] for seq in _SEQUENCES for i in range(len(seq) - 6))
-_PLACEHOLDER_WORD = re.compile("|".join(_PLACEHOLDER_WORDS))
+_PLACEHOLDER_WORD = lazy_compile("|".join(_PLACEHOLDER_WORDS))
 
 
 def _has_sequence_7(body: str) -> bool:
@@ -191,12 +194,13 @@ def _valid_aws(body: str) -> bool:
 
 #: A sample text of a rule: a string (``{token}`` stands for a fake token of the rule, made at run time)
 #: or a function of that fake token (so that no token-shaped literal is written in the tree).
-Sample = Union[str, Callable[[str], str]]
+if TYPE_CHECKING:
+    Sample = Union[str, Callable[[str], str]]
 #: A part of a fake token: a literal, or ``(alphabet, length)`` drawn at random, or
 #: ``(alphabet, length, True)`` when ``digits=False`` may draw letters only.
-FakePart = Union[str, Tuple[Any, ...]]
+    FakePart = Union[str, Tuple[Any, ...]]
 
-_ALNUM = string.ascii_letters + string.digits
+_ALNUM = _LOWER + _UPPER + _DIGITS
 
 
 def _draw(rng: random.Random, n: int, alphabet: str) -> str:
@@ -212,7 +216,7 @@ def _build_sample(sample: Sample, token: str) -> str:
     return sample(token) if callable(sample) else sample.replace("{token}", token)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
     """One kind of secret, as data: everything the engine, the redactor and the tests need is derived
     from this record (build one with :func:`token_rule`).
@@ -290,6 +294,7 @@ class Rule:
         """A random secret of this kind, made now from :attr:`fake`.
 
         Example:
+            >>> import random
             >>> rule_by_id("hf-org-token").make_fake(random.Random(1))[:8]
             'api_org_'
         """
@@ -312,12 +317,14 @@ class Rule:
             >>> len(true) > 0 and len(false) > 0
             True
         """
+        import random
+
         token = self.make_fake(random.Random(seed))
         return ([_build_sample(s, token) for s in self.true_samples],
                 [_build_sample(s, token) for s in self.false_samples])
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class MisuseRule:
     """One kind of code that leaks a secret without a literal (reported as a warning with its fix).
 
@@ -387,12 +394,19 @@ def keyword_regex(words: "tuple[str, ...] | list[str]") -> str:
     return re.escape(common) + ("(?:" + body + ")?" if optional else body)
 
 
-def _chars(alphabet: str) -> set[str]:
-    cls = re.compile("[" + alphabet + "]")
-    return {chr(c) for c in range(32, 127) if cls.match(chr(c))}
+_CHARS: dict[str, frozenset[str]] = {}
+_PRINTABLE = "".join(map(chr, range(32, 127)))
 
 
-def _char_class(chars: "set[str]") -> str:
+def _chars(alphabet: str) -> frozenset[str]:
+    # The printable ASCII characters of a regex class's contents (cached: rules share their alphabets).
+    chars = _CHARS.get(alphabet)
+    if chars is None:
+        chars = _CHARS[alphabet] = frozenset(re.findall("[" + alphabet + "]", _PRINTABLE))
+    return chars
+
+
+def _char_class(chars: "set[str] | frozenset[str]") -> str:
     """A regex class for ``chars``, runs written as ranges (``[0-9A-Za-z]``)."""
     codes = sorted(map(ord, chars))
     parts = []
@@ -443,18 +457,18 @@ def token_rule(id: str, description: str, keywords: tuple[str, ...], body: str, 
     if false_samples is None:
         false_samples = (lambda t: "x" + t, lambda t: t[:len(keywords[0])] + "x" * (len(t) - len(keywords[0])),
                          keywords[0] + "<your key>")
-    return Rule(id=id, description=description, keywords=tuple(keywords), pattern=re.compile(source),
+    return Rule(id=id, description=description, keywords=tuple(keywords), pattern=lazy_compile(source),
                 prefix_len=len(keywords[0]), alphabet=alphabet, max_len=len(anchor) - len(keywords[0]) + width,
                 fake_kind=fields.pop("fake_kind", id), true_samples=true_samples, false_samples=false_samples,
                 **fields)
 
 
-_SECRET_NAME = re.compile(
+_SECRET_NAME = lazy_compile(
     r"(?:^|_)(?:TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|PASSWD|PWD|APIKEY|API_KEY|KEY|CREDENTIALS?|AUTH)(?:$|_)",
     re.IGNORECASE)
 # What a secret-looking name holds instead when it ends so: a name, an id, a path... (``HF_TOKEN_SECRET_NAME``,
 # ``AWS_ACCESS_KEY_ID``), and NLP's special tokens (``EOS_TOKENS`` holds token ids, ``MAX_NEW_TOKENS`` a count).
-_NOT_A_SECRET = re.compile(
+_NOT_A_SECRET = lazy_compile(
     r"(?:_(?:NAMES?|IDS?|PATHS?|FILES?|FILENAMES?|URLS?|ENV))$"
     r"|(?:^|_)(?:EOS|BOS|PAD|UNK|SEP|CLS|MASK|EOT|EOM|SPECIAL|ADDED|ADDITIONAL|EXTRA|STOP|START|END|BEGIN|"
     r"MAX|MIN|NUM|N|NEW|TOTAL|IMAGE|IMG|AUDIO|VIDEO|VISION|PROMPT|INPUT|OUTPUT|CONTEXT|GEN|SYSTEM|ASSISTANT|TOOL|"
@@ -478,10 +492,12 @@ _VALUE = r"[A-Za-z0-9+/_.~=@#%^&*!-]"
 
 
 def _entropy(body: str) -> float:
+    from math import log2
+
     counts: dict[str, int] = {}
     for c in body:
         counts[c] = counts.get(c, 0) + 1
-    return -sum(n / len(body) * math.log2(n / len(body)) for n in counts.values())
+    return -sum(n / len(body) * log2(n / len(body)) for n in counts.values())
 
 
 def _valid_assigned(body: str) -> bool:
@@ -558,7 +574,7 @@ def _context_rules(prefix_rules: "tuple[Rule, ...]") -> "tuple[Rule, ...]":
         # One rule per operator: a regex led by a literal searches twice as fast as one led by a class.
         value = r"[ \t]*[rbfRBF]?(?P<q>\\?[\"'])(?P<body>(?=" + _VALUE + "{0,199}[0-9])" + _VALUE + r"{16,200})(?P=q)"
         return Rule(
-            id=id, description=description, keywords=(op,), pattern=re.compile(re.escape(op) + value),
+            id=id, description=description, keywords=(op,), pattern=lazy_compile(re.escape(op) + value),
             validator=_valid_value, prefix_len=0, revoke_url=_HARDCODED_URL, alphabet=_VALUE[1:-1], max_len=200,
             # (A key has a digit: the lookahead drops names and words in C, before any Python runs.)
             check=re.escape(op) + r"[ \t]*[rbfRBF]?\\?[\"'](?=" + _VALUE + "{0,199}[0-9])" + _VALUE + "{16}",
@@ -643,7 +659,7 @@ RULES: tuple[Rule, ...] = (
         "aws-access-key-id", "AWS access key id", ("AKIA", "ASIA", "ABIA", "ACCA"), "[A-Z2-7]{16}",
         before="A-Za-z0-9", not_after=_PRESIGNED, validator=_valid_aws, alphabet="A-Z2-7", group="A",
         provider="AWS", revoke_url="https://console.aws.amazon.com/iam/home#/security_credentials",
-        fake_kind="aws", fake=("AK" + "IA", (string.ascii_uppercase + "234567", 16)),
+        fake_kind="aws", fake=("AK" + "IA", (_UPPER + "234567", 16)),
         false_samples=(lambda t: "x" + t, lambda t: t + "Q7", lambda t: "AKIA" + "IOSFODNN7" + "EXAMPLE",
                        lambda t: "https://b.s3.amazonaws.com/k?X-Amz-Credential=" + t + "%2F20240101"),
     ),
@@ -659,7 +675,7 @@ RULES: tuple[Rule, ...] = (
         "[0-9]{8,14}-[0-9]{8,14}(?:-[0-9]{8,14})?-[A-Za-z0-9]{24,34}", alphabet="A-Za-z0-9-",
         validator=lambda b: _valid_generic(b.rsplit("-", 1)[-1]), provider="Slack",
         revoke_url="https://api.slack.com/apps", fake_kind="slack",
-        fake=("xox" + "b-", (string.digits, 12), "-", (string.digits, 13), "-", (_ALNUM, 24)),
+        fake=("xox" + "b-", (_DIGITS, 12), "-", (_DIGITS, 13), "-", (_ALNUM, 24)),
         false_samples=(lambda t: "x" + t, lambda t: t.rsplit("-", 1)[0] + "-" + "x" * 24, "xoxb-" + "<token>"),
     ),
     token_rule(
@@ -796,6 +812,21 @@ def group_piece(group: "tuple[Rule, ...]") -> str:
     return "(?:" + "|".join(pieces) + ")[\"'\\\\]"
 
 
+_B64_ALPHABET = _UPPER + _LOWER + _DIGITS + "+/"
+
+
+def _b64encode(data: bytes) -> str:
+    """``base64.b64encode(data)`` as text, for a few bytes (binascii, a shared library, costs a hook ~0.5 ms).
+
+    Example:
+        >>> _b64encode(b"hf_"), _b64encode(b"\\0hf_"), _b64encode(b"\\0\\0hf_")
+        ('aGZf', 'AGhmXw==', 'AABoZl8=')
+    """
+    n = -(-len(data) * 8 // 6)  # base64 characters before the padding
+    bits = int.from_bytes(data, "big") << (n * 6 - len(data) * 8)
+    return "".join(_B64_ALPHABET[bits >> (6 * (n - 1 - i)) & 63] for i in range(n)) + "=" * (-n % 4)
+
+
 def base64_markers(rules: "tuple[Rule, ...] | None" = None, *, raw: bool = False) -> tuple[str, ...]:
     """Base64 of each keyword of the rules that ask for it, at the three byte alignments: only the
     characters that the keyword alone fixes (``hf_`` -> ``aGZf``, ``hmX``, ``oZl``).
@@ -810,7 +841,7 @@ def base64_markers(rules: "tuple[Rule, ...] | None" = None, *, raw: bool = False
             continue
         for kw in r.keywords:
             for k in range(3):
-                enc = base64.b64encode(b"\0" * k + kw.encode("ascii")).decode("ascii")
+                enc = _b64encode(b"\0" * k + kw.encode("ascii"))
                 # Character i holds bits 6i..6i+6; it is fixed when they all fall inside the keyword.
                 first, last = -(-8 * k // 6), (8 * (k + len(kw))) // 6
                 out.append(enc[first:last])

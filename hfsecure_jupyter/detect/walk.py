@@ -13,16 +13,21 @@ from __future__ import annotations
 
 import fnmatch
 import io
-import json
 import os
 import stat
 import sys
-from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
 
 from .. import detect  # the package: its functions are looked up at call time (tests replace them)
 from .errors import InputTooLarge
+from .lazy import field, lazy_import, record
 from .notebook import ScanReport
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
+    import json
+    from typing import Any, Iterator, Sequence
+else:  # imported when first used: a scan of Python files only never loads it
+    json = lazy_import("json", globals())
 
 __all__ = ["ScanRun", "Region", "run_scan", "iter_files", "notebook_damage", "skipped_note", "file_regions",
            "SKIP_DIRS", "BINARY_SUFFIXES", "MAX_BYTES"]
@@ -33,7 +38,7 @@ PROG = "hfsecure scan"
 Region = tuple[int, int, int, int]
 
 
-@dataclass
+@record
 class ScanRun:
     """What one ``hfsecure scan`` found.
 

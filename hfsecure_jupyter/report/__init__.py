@@ -13,6 +13,7 @@ Example:
     >>> rep = detect.scan_bytes(f'login(token="{tok}")'.encode(), path="a.py")
     >>> print(render_text([rep], files_scanned=1).splitlines()[0])
     a.py:1:14: hf-user-token hf_****oOOL
+    >>> from hfsecure_jupyter.report import to_json, to_sarif  # (imported on first use)
     >>> to_json([rep])["findings"][0]["path"]
     'a.py'
     >>> to_sarif([rep])["runs"][0]["results"][0]["ruleId"]
@@ -21,23 +22,42 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Sequence
-
-from ..detect import ScanReport
-from .json import render_json, to_json
-from .sarif import Region, artifact_uri, file_regions, render_sarif, to_sarif
 from .shape import (FORMATS, SARIF_SCHEMA, STDIN_PATH, TOOL_URI, Summary, all_notes, finding_extra, finding_record,
                     safe_text, shown, summarize)
 from .text import clean_text, render_text
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Sequence
+
+    from ..detect import ScanReport
+    from .json import render_json, to_json
+    from .sarif import Region, artifact_uri, file_regions, render_sarif, to_sarif
 
 __all__ = ["Summary", "summarize", "finding_record", "to_json", "to_sarif", "render", "render_text",
            "render_json", "render_sarif", "clean_text", "file_regions", "shown", "FORMATS", "SARIF_SCHEMA", "TOOL_URI",
            "STDIN_PATH", "Region", "artifact_uri", "all_notes", "finding_extra", "safe_text"]
 
-_uri = artifact_uri  # the name the tests know
+# The JSON and SARIF renderers are imported when first asked for: a text scan (a pre-commit hook) does not
+# pay for json, urllib.parse and the SARIF region code at start-up.
+_LAZY = {"render_json": "json", "to_json": "json", "Region": "sarif", "artifact_uri": "sarif",
+         "file_regions": "sarif", "render_sarif": "sarif", "to_sarif": "sarif", "_uri": "sarif"}
 
-#: format name -> renderer: every format behind one interface, ``(reports, **options) -> str``
-RENDERERS = {"text": render_text, "json": render_json, "sarif": render_sarif}
+
+def __getattr__(name: str) -> Any:
+    if name == "RENDERERS":  #: format name -> renderer: every format behind one interface
+        from .json import render_json
+        from .sarif import render_sarif
+
+        value: Any = {"text": render_text, "json": render_json, "sarif": render_sarif}
+    elif name in _LAZY:
+        from . import json, sarif
+
+        value = getattr(json if _LAZY[name] == "json" else sarif, "artifact_uri" if name == "_uri" else name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def render(fmt: str, reports: Sequence[ScanReport], **kw: Any) -> str:
@@ -51,7 +71,11 @@ def render(fmt: str, reports: Sequence[ScanReport], **kw: Any) -> str:
         return render_text(reports, **kw)
     kw.pop("show_fix", None)
     if fmt == "json":
+        from .json import render_json
+
         return render_json(reports, **kw)
     if fmt == "sarif":
+        from .sarif import render_sarif
+
         return render_sarif(reports, **kw)
     raise ValueError(f"unknown report format {fmt!r} (choose from {', '.join(FORMATS)})")

@@ -8,10 +8,13 @@ Example:
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
 
 from ..detect import ScanReport
 from .shape import all_notes, finding_extra, finding_record, safe_text, shown, sorted_findings, summarize, tool_version
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
+    from typing import Any, Sequence
 
 __all__ = ['to_json', 'render_json']
 

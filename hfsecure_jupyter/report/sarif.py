@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import os
 import urllib.parse
-from typing import Any, Sequence
 
 from .. import detect
 from ..detect import Finding, ScanReport
 from ..detect.walk import Region, file_regions  # Region: start line, start column, end line, end column
 from .shape import SARIF_SCHEMA, STDIN_PATH, TOOL_URI, all_notes, finding_extra, safe_text, shown, tool_version
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
+    from typing import Any, Sequence
 
 __all__ = ['to_sarif', 'render_sarif', 'file_regions', 'artifact_uri', 'Region']
 

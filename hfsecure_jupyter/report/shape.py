@@ -11,11 +11,14 @@ Example:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
 
 from .. import detect
 from ..detect import Finding, ScanReport
+from ..detect.lazy import lazy_compile, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
+    from typing import Any, Iterable, Sequence
 
 __all__ = ["FORMATS", "SARIF_SCHEMA", "TOOL_URI", "STDIN_PATH", "Summary", "summarize", "finding_record", "shown",
            "sorted_findings", "tool_version", "finding_extra", "extra_text", "all_notes", "safe_text"]
@@ -24,7 +27,7 @@ FORMATS = ("text", "json", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_URI = "https://github.com/hfsecure/hfsecure-jupyter"
 STDIN_PATH = "-"
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = lazy_compile("[\ud800-\udfff]")
 
 
 def shown(text: str) -> str:
@@ -44,7 +47,7 @@ def _escape_surrogate(m: re.Match[str]) -> str:
     return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Summary:
     """Counts over a scan.
 

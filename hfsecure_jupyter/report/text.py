@@ -7,16 +7,19 @@ Example:
 
 from __future__ import annotations
 
-import re
-from typing import Sequence
 
 from ..detect import ScanReport
+from ..detect.lazy import lazy_compile
 from .shape import STDIN_PATH, Summary, all_notes, extra_text, finding_extra, safe_text, shown, sorted_findings, summarize
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
+    from typing import Sequence
 
 __all__ = ['render_text', 'clean_text']
 
 # Control characters (other than tab) would let a hostile file name rewrite the terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_CONTROL = lazy_compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
 
 def clean_text(text: str) -> str:
