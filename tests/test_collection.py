@@ -16,8 +16,6 @@ TESTS = Path(__file__).resolve().parent
 REPO_ROOT = TESTS.parent
 # A helper imported by its bare name works only with its folder on sys.path, which a package folder is not.
 BARE_HELPER_IMPORT = re.compile(r"^\s*(?:from|import)\s+(\w+_helpers|lab_server)\b", re.M)
-# Not this change's to edit: it keeps `from git_helpers import`, which tests/cli/conftest.py aliases.
-BARE_IMPORT_KEPT = {TESTS / "cli" / "test_pre_commit.py"}
 
 
 def _folders_with(name: str) -> set[Path]:
@@ -25,14 +23,14 @@ def _folders_with(name: str) -> set[Path]:
 
 
 def test_every_folder_with_a_conftest_or_helper_is_a_package() -> None:
-    folders = _folders_with("conftest.py") | _folders_with("*_helpers.py")
+    folders = _folders_with("conftest.py") | _folders_with("*_helpers.py") | _folders_with("test_*.py")
     missing = sorted(str(d.relative_to(REPO_ROOT)) for d in folders | {TESTS} if not (d / "__init__.py").is_file())
     assert folders and not missing, f"no __init__.py in {missing}"
 
 
 def test_helpers_are_imported_as_package_modules() -> None:
     bare = [f"{p.relative_to(REPO_ROOT)}: {m.group(0).strip()}"
-            for p in sorted(TESTS.rglob("*.py")) if p not in BARE_IMPORT_KEPT
+            for p in sorted(TESTS.rglob("*.py"))
             for m in BARE_HELPER_IMPORT.finditer(p.read_text(encoding="utf-8"))]
     assert not bare, "import helpers as tests.<folder>.<module>: " + "; ".join(bare)
 

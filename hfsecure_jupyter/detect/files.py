@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import codecs
 import os
-import re
 import stat
 
 from .engine import might_contain_secret, scan_text

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any, Callable
 
 import pytest
 
 from hfsecure_jupyter.cli import scan as scan_cli
-from tests.cli import git_helpers
 from tests.cli.cli_helpers import Result, sarif_problems
-
-# test_pre_commit.py still imports git_helpers by its bare name (tests/cli is no longer on sys.path):
-# the same module under that name, until that file says tests.cli.git_helpers.
-sys.modules.setdefault("git_helpers", git_helpers)
 
 
 @pytest.fixture

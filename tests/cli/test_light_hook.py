@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from git_helpers import Repo, isolate_git
+from tests.cli.git_helpers import Repo, isolate_git
 
 from hfsecure_jupyter.leaky_sample import build_notebook
 from hfsecure_jupyter.testing import fake_token

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from git_helpers import Repo, isolate_git
+from tests.cli.git_helpers import Repo, isolate_git
 
 from hfsecure_jupyter.testing import fake_token
 
