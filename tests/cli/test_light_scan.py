@@ -116,22 +116,29 @@ def test_an_hfsecureignore_file_is_still_read_without_options(tmp_path: Path) ->
 def test_python_without_a_keyword_is_never_tokenized(monkeypatch: pytest.MonkeyPatch) -> None:
     import tokenize
 
-    calls: list[int] = []
-    real = tokenize.generate_tokens
+    from hfsecure_jupyter.detect import python as detect_python
 
-    def counting(readline):  # type: ignore[no-untyped-def]
-        calls.append(1)
-        return real(readline)
+    calls: list[str] = []
+    real_tokens, real_groups = tokenize.generate_tokens, detect_python._string_groups
 
-    monkeypatch.setattr(tokenize, "generate_tokens", counting)
+    def counting_tokens(readline):  # type: ignore[no-untyped-def]
+        calls.append("tokenize")
+        return real_tokens(readline)
+
+    def counting_groups(*args):  # type: ignore[no-untyped-def]
+        calls.append("fold")
+        return real_groups(*args)
+
+    monkeypatch.setattr(tokenize, "generate_tokens", counting_tokens)
+    monkeypatch.setattr(detect_python, "_string_groups", counting_groups)
     for src in ("import os\nx = 1\n", "from huggingface_hub import hf_hub_download\nhf_hub_download('a', 'b')\n",
                 "token_is_set = 'HF_TOKEN' in os.environ\n"):
         assert detect.scan_bytes(src.encode(), path="a.py").findings == []
     assert calls == []
-    # The control: a token split over two literals is found by tokenizing (and folding) them.
+    # The control: a token split over two literals is found by folding them (one regex pass, no tokenize).
     tok = fake_token(seed=9)
     found = detect.scan_bytes(f"t = '{tok[:10]}' '{tok[10:]}'\n".encode(), path="a.py").findings
-    assert [f.rule for f in found] == ["hf-user-token"] and calls
+    assert [f.rule for f in found] == ["hf-user-token"] and calls == ["fold"]
 
 
 @pytest.mark.parametrize("argv", [[], ["a.py"], ["a.py", "dir/b.ipynb", "c d.txt"]])
