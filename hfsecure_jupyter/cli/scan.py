@@ -48,7 +48,8 @@ if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
 
 __all__ = ["main", "add_scan_arguments", "wants_history", "PATHS_ONLY_DEFAULTS", "ScanRun", "run_scan", "iter_files", "notebook_damage", "SKIP_DIRS", "BINARY_SUFFIXES"]
 
-PROG = "hfsecure scan"
+# The light wheel (scan-dist/) ships this module as hfsecure_scan.cli.scan, run as the hfsecure-scan command.
+PROG = "hfsecure-scan" if __name__.startswith("hfsecure_scan.") else "hfsecure scan"
 #: ``baseline.IGNORE_FILE``, read on every scan: named here so that a scan without one never imports the
 #: baseline module (nor :mod:`.git`, which applies it).
 IGNORE_FILE = ".hfsecureignore"

@@ -204,3 +204,14 @@ def test_pre_commit_mirror_installs_hfsecure_scan_only_and_stops_a_secret(wheel:
     assert not [n for n in names if n.startswith(HEAVY)], sorted(names)
     installed = {n.split("-")[0] for n in names if n.endswith(".dist-info")}
     assert installed <= {"hfsecure_scan", "hfsecure_scan_pre_commit", "pip", "setuptools", "wheel"}, installed
+
+
+def test_each_command_names_itself_in_its_help_and_errors(unpacked: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), str(unpacked)])}
+    light = "import sys; from hfsecure_scan.cli.scan import main; sys.exit(main())"  # the console script
+    for args, prog in (([sys.executable, "-c", light], "hfsecure-scan"),
+                       ([sys.executable, "-m", "hfsecure_jupyter.cli", "scan"], "hfsecure scan")):
+        usage = subprocess.run([*args, "--help"], capture_output=True, text=True, env=env).stdout
+        assert usage.startswith(f"usage: {prog} "), usage[:200]
+        bad = subprocess.run([*args, "--format", "nope", "x.py"], capture_output=True, text=True, env=env)
+        assert bad.returncode == 2 and bad.stderr.startswith(f"{prog}: error: ") and "Traceback" not in bad.stderr
