@@ -31,7 +31,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from bench_scan import clean_cell  # noqa: E402
+from bench_scan import as_installed, clean_cell  # noqa: E402
 
 TARGET_HOOK_VS_PYTHON = 3.0
 
@@ -97,13 +97,6 @@ def import_times(cwd: str, files: list[str], env: dict[str, str]) -> tuple[float
     ours = sum(us for name, us in best.items() if name.startswith("hfsecure_jupyter"))
     std = sum(us for name, us in best.items() if not name.startswith("hfsecure_jupyter") and name not in at_start)
     return ours / 1000, std / 1000
-
-
-def as_installed() -> None:
-    """Children run from bytecode, as an installed package does (pip compiles it): this shell may set
-    PYTHONDONTWRITEBYTECODE, which makes every start-up compile the sources again (~40 ms more here)."""
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    os.environ.setdefault("PYTHONPYCACHEPREFIX", os.path.join(tempfile.gettempdir(), "hfsecure-bench-pycache"))
 
 
 def main(argv: list[str] | None = None) -> int:
