@@ -542,8 +542,8 @@ def _folded_hits(source: str, groups: list[list[_Piece]]) -> list[Hit]:
                 edits.append(Edit(s, e, "" if edits else preview))
             if not edits:
                 continue
-            pieces = sum(1 for vs, ve, _ in bounds if max(vs, h.start) < min(ve, h.end))
-            encoding = h.encoding or ("concatenation" if pieces > 1 else "escaped")
+            # (one edit per piece the hit overlaps: the pieces it was folded from)
+            encoding = h.encoding or ("concatenation" if len(edits) > 1 else "escaped")
             hits.append(Hit(h.rule, edits[0].start, edits[-1].end, h.secret, encoding, tuple(edits)))
     return hits
 
