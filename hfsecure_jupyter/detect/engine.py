@@ -623,21 +623,34 @@ def hits_to_findings(text: str, hits: Sequence[Hit], location: str = "") -> list
         >>> [(f.line, f.column, f.preview) for f in hits_to_findings(text, find_secrets(text), "cells[0].source")]
         [(2, 6, 'hf_****oOOL')]
     """
-    findings = []
-    index = LineIndex(text) if hits else None
+    findings: list[Finding] = []
+    if not hits:
+        return findings
+    index = LineIndex(text)
+    starts = index.starts
+    marked = "hfsecure" in text  # (else no line carries a suppression comment)
+    # What repeats across findings is made once per rule (and encoding): a text of many tokens has one
+    # or two rules, and the per-finding work is then the preview, the position and the fingerprint.
+    fixes: dict[str, str] = {}
+    whats: dict[tuple[str, str], str] = {}
     for h in hits:
-        assert index is not None
-        preview = mask_secret(h.secret, prefix_len=h.rule.prefix_len)
-        line, col = index.line_col(h.start)
-        eline, ecol = index.line_col(h.end)
-        what = h.rule.description + (f" ({h.encoding})" if h.encoding else "")
+        rule = h.rule
+        preview = mask_secret(h.secret, prefix_len=rule.prefix_len)
+        i = bisect.bisect_right(starts, h.start) - 1
+        j = i if i + 1 >= len(starts) or h.end < starts[i + 1] else bisect.bisect_right(starts, h.end) - 1
+        what = whats.get((rule.id, h.encoding))
+        if what is None:
+            what = whats[(rule.id, h.encoding)] = rule.description + (f" ({h.encoding})" if h.encoding else "")
+        fix = fixes.get(rule.id)
+        if fix is None:
+            fix = fixes[rule.id] = _fix_for(rule)
         findings.append(Finding(
-            rule=h.rule.id, kind="secret", severity="error", location=location,
-            line=line, column=col, end_line=eline, end_column=ecol, preview=preview,
-            fingerprint=fingerprint(h.rule.id, h.secret),
-            suppressed=index.suppressed(h.start, h.end),
+            rule=rule.id, kind="secret", severity="error", location=location,
+            line=i + 1, column=h.start - starts[i] + 1, end_line=j + 1, end_column=h.end - starts[j] + 1,
+            preview=preview, fingerprint=fingerprint(rule.id, h.secret),
+            suppressed=marked and index.suppressed(h.start, h.end),
             message=f"{what}: {preview}",
-            fix=_fix_for(h.rule),
+            fix=fix,
             encoding=h.encoding,
             edits=h.redaction_edits(preview),
         ))

@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import re
+import sys
 
 from .engine import find_secrets
 from .findings import Finding, fingerprint, mask_secret
@@ -373,7 +374,7 @@ def misuse_findings(source: str, masked: "MaskedSource", location: str = "") -> 
     for n in masked.masked_lines:
         if n < len(lines):
             findings += _shell_findings(lines[n], starts[n], source, location)
-    if masked.python.strip():
+    if masked.python.strip() and _tree_may_find(masked.python):
         try:
             tree = ast.parse(masked.python)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -387,6 +388,97 @@ def misuse_findings(source: str, masked: "MaskedSource", location: str = "") -> 
                 findings.append(_finding(rule, source, s, e, location))
     findings.sort(key=lambda f: (f.line, f.column))
     return findings
+
+
+# The names a finding's call can have (:meth:`_Analyzer._call`): an echoing function or a job's.
+_ECHO_WORDS = r"print|display|pprint|write|info|debug|warning|error|critical|log|exception|Markdown|HTML"
+_ECHO_WORD = lazy_compile(_ECHO_WORDS)
+_ECHO_NAME = lazy_compile(r"(?<![A-Za-z0-9_])(?:" + _ECHO_WORDS + r")(?![A-Za-z0-9_])")
+# Strings and comments, blanked out (same length, no line ends left) before brackets are counted.
+_STRING_OR_COMMENT = lazy_compile("|".join((
+    r"(?P<s>'''(?:[^'\\]|\\.|'(?!''))*'''|" + r'"""(?:[^"\\]|\\.|"(?!""))*"""|'
+    + r"'(?:[^'\\\n]|\\.)*'|" + r'"(?:[^"\\\n]|\\.)*")',
+    r"(?P<q>['\"])", r"#[^\n]*")), re.DOTALL)
+_FSTRING_NESTS = sys.version_info >= (3, 12)  # an f-string's fields may hold its own quotes: not lexed here
+# What a line that starts a top-level statement cannot start with (blank, indented, comment, the end).
+_NOT_A_START = frozenset(("", " ", "\t", "\f", "\v", "\r", "\n", "#", "\\"))
+
+
+def _last_statement_start(py: str) -> int | None:
+    """Where the last top-level statement of a valid module ``py`` starts (the last line at column 0
+    outside any string, bracket or continued line), or None when that is not known here.
+
+    For an invalid module the answer may be wrong, which is harmless: its syntax tree finds nothing.
+
+    Example:
+        >>> py = "x = '''\\nprint(1)\\n'''\\ny = (1,\\n2)\\n# end\\n"
+        >>> py[_last_statement_start(py):]
+        'y = (1,\\n2)\\n# end\\n'
+    """
+    unknown = False
+
+    def blank(m: "re.Match[str]") -> str:
+        nonlocal unknown
+        if m.lastgroup == "q" or (m.lastgroup == "s" and _FSTRING_NESTS
+                                  and "f" in m.string[max(0, m.start() - 2):m.start()].lower()):
+            unknown = True  # an unterminated string, or an f-string that may nest quotes
+        return ("x" if m.lastgroup else " ") * (m.end() - m.start())
+
+    # Without triple quotes and continued lines, no string spans lines: each line is blanked on its own,
+    # and only the last statement's lines are read (else the whole text is blanked first, one pass).
+    whole = "'''" in py or '"""' in py or "\\\n" in py or "\\\r" in py
+    b = _STRING_OR_COMMENT.sub(blank, py) if whole else py
+    # From the end: the depth at a line start is the closers less the openers after it (a valid module
+    # balances its brackets), so only the last statement's lines are looked at.
+    depth, end = 0, len(b)
+    i = b.rfind("\n")
+    while not unknown:
+        start = i + 1
+        seg = b[start:end]
+        if not whole and ("'" in seg or '"' in seg or "#" in seg):
+            seg = _STRING_OR_COMMENT.sub(blank, seg)
+        depth += seg.count(")") + seg.count("]") + seg.count("}") - seg.count("(") - seg.count("[") - seg.count("{")
+        continued = i > 0 and (b.endswith("\\", 0, i) or b.endswith("\\\r", 0, i))
+        if depth == 0 and seg[:1] not in _NOT_A_START and not continued and not unknown:
+            return start
+        if i < 0:
+            return None
+        end = start
+        i = b.rfind("\n", 0, i)
+    return None
+
+
+def _may_call_sink(py: str) -> bool:
+    """Whether ``py`` (ASCII) may call a function named like an echo or a job's (see ``_Analyzer._call``)."""
+    if "job" in py.lower():
+        return True
+    # (a literal search first: the exact pattern, with its look-arounds, tests every position: 4x slower)
+    m = _ECHO_WORD.search(py)
+    return m is not None and _ECHO_NAME.search(py, m.start()) is not None
+
+
+def _tree_may_find(py: str) -> bool:
+    """False when the syntax-tree analysis of ``py`` surely finds nothing, so that the module need not
+    be parsed: no call named like an echo or a job, and a last statement that is no displayed value.
+
+    (Parsing and walking a megabyte of dense code takes about a second; this is one regex pass over
+    it and the parse of its last statement.)
+
+    Example:
+        >>> _tree_may_find('os.environ["HF_TOKEN"] = get_token()'), _tree_may_find("tok = get_token()\\ntok")
+        (False, True)
+    """
+    if not py.isascii() or _may_call_sink(py):
+        return True  # (a non-ASCII identifier is NFKC-normalised by the parser: not looked for in the text)
+    start = _last_statement_start(py)
+    if start is None:
+        return True
+    try:
+        tail = ast.parse(py[start:]).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True  # (an else: clause, say: the whole module decides)
+    # The last statement is shown as Out[n] only when it is an expression (not a call: that is judged above).
+    return bool(tail) and isinstance(tail[-1], ast.Expr) and not isinstance(tail[-1].value, ast.Call)
 
 
 def _char_col(line: str, byte_col: int) -> int:
