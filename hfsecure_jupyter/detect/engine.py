@@ -82,13 +82,36 @@ def _checks(kind: type) -> tuple[tuple, tuple]:
     longest = 10**9 if kind is str else 6
 
     def fast(c: Any) -> Any:
+        if isinstance(c, bytes) and len(c) > 1:
+            return _rotated(c)[0]  # any length: a rare first byte beats ``in`` too
         if isinstance(c, str) and 1 < len(c) <= longest:
-            return re.compile(re.escape(c))
-        if isinstance(c, bytes) and 1 < len(c) <= longest:
             return re.compile(re.escape(c))
         return c
 
     return tuple(fast(c) for c in rules), tuple(fast(c) for c in encoded)
+
+
+# Bytes by how often they occur in notebooks, commonest first (measured on the notebook corpus; bytes not
+# listed are rarer still). ``re`` looks for a literal's first byte in a tight loop and stops at each one,
+# so a literal search costs 2-4x less when it starts at its rarest byte (``lsv2_`` as ``v2_`` behind ``ls``).
+_COMMON_BYTES = (b' e"tnaoilsr,udcmp:_\\ghf/ybw0v1.xk2453}{97[86]ATIMzj-PEDLSCq=RBFOGHY)V(NU+QWXJK\'Z`#>*<@!|?;&%$^~')
+
+
+def _rotated(word: bytes) -> tuple["re.Pattern[bytes]", int]:
+    """A search for the literal ``word`` that starts at its rarest byte, and that byte's offset in it
+    (``m.start() - offset`` is where ``word`` starts). The lookbehind checks the bytes before.
+
+    Example:
+        >>> rx, back = _rotated(b"lsv2_"); rx.pattern, back, rx.search(b"x lsv2_").start() - back
+        (b'2_(?<=lsv2_)', 3, 2)
+    """
+    def rank(b: int) -> int:
+        i = _COMMON_BYTES.find(bytes([b]))
+        return len(_COMMON_BYTES) if i < 0 else i
+    i = max(range(len(word)), key=lambda k: (rank(word[k]), -k))
+    if i == 0:
+        return re.compile(re.escape(word)), 0
+    return re.compile(re.escape(word[i:]) + b"(?<=" + re.escape(word) + b")"), i
 
 
 _RULE_CHECKS_STR, _ENCODED_CHECKS_STR = _checks(str)
@@ -181,6 +204,8 @@ def might_contain_secret(text: str | bytes) -> bool:
         True
     """
     if isinstance(text, str):
+        if len(text) >= _MASK_MIN and _accelerator() is not None:
+            return prefilter_mask(text) != 0
         for _bit, search in _STR_SEARCHES:
             if search(text) is not None:
                 return True
@@ -188,7 +213,118 @@ def might_contain_secret(text: str | bytes) -> bool:
             if ch in text and search(text) is not None:
                 return True
         return not text.isascii() and any(ch in text for _bit, ch in _STR_CHARS)
+    accel = _accelerator()
+    if accel is not None:
+        return accel.any_bytes.search(_without_images(bytes(text))) is not None
     return _hit(_CHECKS_BYTES, _without_images(bytes(text)))
+
+
+# -- optional accelerator: google-re2 ---------------------------------------------------------------------
+# With the ``re2`` module (``pip install hfsecure-jupyter[fast]``), the raw-bytes gate first asks one DFA
+# pass for a superset of what the exact test accepts (most files stop there), and the prefilter mask of a
+# text is one RE2::Set pass. Without it (or with HFSECURE_PURE_PYTHON=1) the standard-library path runs;
+# both give the same answers (tests/detect/test_accel.py runs both).
+_VALUE_CLASS = "[A-Za-z0-9+/_.~=@#%^&*!-]"
+_DIGIT_AHEAD = "(?=" + _VALUE_CLASS + "{0,199}[0-9])" + _VALUE_CLASS + "{16}"
+
+
+def _without_lookahead(check: str) -> str:
+    """A context check with its digit lookahead written out (RE2 has no lookaround): 16 value characters
+    of which one within the first 200 is a digit."""
+    v = _VALUE_CLASS
+    digit = "|".join(f"{v}{{{k}}}[0-9]{v}{{{15 - k}}}" for k in range(16)) + f"|{v}{{16,199}}[0-9]"
+    assert check.endswith(_DIGIT_AHEAD), check
+    return check[:-len(_DIGIT_AHEAD)] + "(?:" + digit + ")"
+
+
+def _raw_superset(context: bool = True) -> bytes:
+    """One regex that matches wherever :func:`_raw_candidates_exact` could say True (and more); without
+    ``context``, only where its checks other than :func:`_raw_context_exact` could."""
+    alts = []
+    for group in _RULE_GROUPS:
+        if group[0].check:  # a secret-named word ends within 48 bytes before the operator
+            if not context:
+                continue
+            value = _without_lookahead(group[0].check)
+            alts.append("(?i:key|token|secret|passw|pwd|auth|credential)(?s:.{0,45})" + value)
+            continue
+        m = re.fullmatch(r"(.*)\((\[.*\])\{0,(\d+)\}\)\(\.\?\)", group_raw_regex(group).decode("ascii"))
+        assert m is not None, group_raw_regex(group)
+        kw, cls, longest = m.groups()
+        # A piece that ends at a quote or a backslash, or 16+ characters of a body.
+        alts.append(f"{kw}(?:{cls}{{0,{longest}}}[\"'\\\\]|{cls}{{16}})")
+    encoded = _ENCODED_CHECKS_BYTES
+    alts += [encoded[0].pattern.decode("latin-1"), encoded[1].pattern.decode("latin-1"),
+             encoded[-1].pattern.decode("latin-1"), _RAW_ZW_SPLIT.pattern.decode("latin-1"),
+             "(?:" + "|".join(_B64_RAW_MARKERS) + ")[A-Za-z0-9+/=_-]{42}"]
+    return "|".join("(?:" + a + ")" for a in alts).encode("latin-1")
+
+
+def _re2_form(pattern: Any) -> Any:
+    """``pattern`` (str or bytes) as RE2 reads it: a rotated literal's lookbehind written as the literal
+    itself, the digit lookahead of a context check written out."""
+    text = pattern.decode("latin-1") if isinstance(pattern, bytes) else pattern
+    m = re.fullmatch(r"(.*)\(\?<=(.*)\)", text)
+    if m is not None and m.group(2).endswith(m.group(1)):  # "v2_(?<=lsv2_)" is "lsv2_"
+        text = m.group(2)
+    if text.endswith(_DIGIT_AHEAD):
+        text = _without_lookahead(text)
+    return text.encode("latin-1") if isinstance(pattern, bytes) else text
+
+
+class _Accel:
+    """The compiled RE2 forms: ``raw`` (bytes, Latin-1) and ``mask`` (an RE2::Set of the str checks)."""
+
+    def __init__(self, re2: Any) -> None:
+        options = re2.Options()
+        options.encoding = re2.Options.Encoding.LATIN1
+        options.max_mem = 64 << 20
+        self.raw = re2.compile(_raw_superset(), options)
+        self.strict = re2.compile(_raw_superset(context=False), options)
+        # might_contain_secret on bytes: any of its checks, exactly.
+        self.any_bytes = re2.compile(b"|".join(b"(?:" + _re2_form(c.pattern) + b")" for c in _CHECKS_BYTES), options)
+        self.mask = re2.Set.SearchSet()
+        for c in _CHECKS_STR:
+            self.mask.Add(_re2_form(c.pattern if c.__class__ is re.Pattern else re.escape(c)))
+        self.mask.Compile()
+
+
+_ACCEL: list = []  # [] not tried yet, [None] unavailable or off, [_Accel]
+
+
+def _accelerator() -> "_Accel | None":
+    if not _ACCEL:
+        _ACCEL.append(_load_accel())
+    return _ACCEL[0]
+
+
+def _load_accel() -> "_Accel | None":
+    import importlib
+    import os
+
+    if os.environ.get("HFSECURE_PURE_PYTHON"):
+        return None
+    try:
+        return _Accel(importlib.import_module("re2"))
+    except Exception:  # absent, or a build that cannot compile these patterns: the pure path
+        return None
+
+
+def use_accelerator(on: bool) -> bool:
+    """Turn the optional ``re2`` accelerator on (when installed) or off; True when it is now in use.
+
+    Example:
+        >>> was = _accelerator() is not None
+        >>> use_accelerator(False)
+        False
+        >>> use_accelerator(was) == was
+        True
+    """
+    _ACCEL[:] = [_load_accel() if on else None]
+    return _ACCEL[0] is not None
+
+
+_MASK_MIN = 200  # shorter texts: the Set's call costs more than the standard-library checks
 
 
 # Per rule check (same order as the rule checks of _checks): the keyword, the body, the next byte.
@@ -220,18 +356,55 @@ _SECRET_WORD_BYTES = re.compile(rb"(?i:key|token|secret|passw|pwd|auth|credentia
 
 
 def _raw_candidates_stripped(data: bytes) -> bool:
-    for check, pattern, group in zip(_RULE_CHECKS_BYTES, _RAW_RULES, _RULE_GROUPS):
-        if not _hit((check,), data):
-            continue
-        if group[0].context is not None:  # found by context: look around each hit of the check
-            for rm in pattern.finditer(data):
-                if _SECRET_WORD_BYTES.search(data, max(0, rm.start() - 48), rm.start()) is None:
-                    continue  # no secret-named word before the operator (cell ids, names, paths)
-                around = data[max(0, rm.start() - 96):rm.start() + 260].decode("latin-1").replace('\\"', '"')
-                if any(True for r in group for _ in r.finditer(around)):
-                    return True
+    accel = _accelerator()
+    if accel is not None:
+        # One DFA pass for a superset of every place the exact test accepts: nothing there, nothing to do.
+        if accel.raw.search(data) is None:
+            return False
+        # Most that pass hold only an assignment-like place (a secret-ish word, then ``= "...``).
+        if accel.strict.search(data) is None:
+            return _raw_context_exact(data)
+    return _raw_candidates_exact(data)
+
+
+# Per prefix group, where its first keyword is (a search from the rarest byte of a literal, with how far
+# the keyword starts before the match), so that its raw rule scans from there, once.
+def _first_search(group: tuple[Rule, ...]) -> tuple["re.Pattern[bytes]", int]:
+    literal = group_literal(group)
+    if literal is None:
+        return re.compile(group_check(group).encode("ascii")), 0
+    return _rotated(literal.encode("ascii"))
+
+
+_RAW_FIRST = tuple(_first_search(g) for g in _RULE_GROUPS)
+_B64_RAW_SEARCH = tuple(_rotated(m.encode("ascii")) for m in _B64_RAW_MARKERS)
+
+
+def _raw_context_exact(data: bytes) -> bool:
+    """The groups found by context: look around each hit of the check (one pass each)."""
+    for pattern, group in zip(_RAW_RULES, _RULE_GROUPS):
+        if group[0].context is None:
             continue
         for rm in pattern.finditer(data):
+            if _SECRET_WORD_BYTES.search(data, max(0, rm.start() - 48), rm.start()) is None:
+                continue  # no secret-named word before the operator (cell ids, names, paths)
+            around = data[max(0, rm.start() - 96):rm.start() + 260].decode("latin-1").replace('\\"', '"')
+            if any(True for r in group for _ in r.finditer(around)):
+                return True
+    return False
+
+
+def _raw_candidates_exact(data: bytes) -> bool:
+    if _raw_context_exact(data):
+        return True
+    for (first, back), pattern, group in zip(_RAW_FIRST, _RAW_RULES, _RULE_GROUPS):
+        if group[0].context is not None:
+            continue
+        fm = first.search(data)
+        if fm is None:
+            continue
+        # No keyword of the group starts before ``fm.start() - back``: the matches from there are those from 0.
+        for rm in pattern.finditer(data, max(0, fm.start() - back)):
             if rm.group(2) in (b'"', b"'", b"\\"):
                 return True
             if len(rm.group(1)) >= 16 and _plain_hits(rm.group(0).decode("latin-1")):
@@ -240,45 +413,25 @@ def _raw_candidates_stripped(data: bytes) -> bool:
     if encoded[0].search(data) or encoded[1].search(data) or encoded[-1].search(data):  # escapes, %, entities
         return True
     for zw in encoded[2:4]:  # only where a zero-width character splits a prefix ("h\u200bf_")
-        m: Any = zw.search(data) if zw.__class__ is re.Pattern else _find_bytes(data, zw)
+        m: Any = zw.search(data)
         while m is not None:
             window = data[max(0, m.start() - 8):m.end() + 8]
             if _RAW_ZW_SPLIT.search(window):
                 return True
-            m = zw.search(data, m.end()) if zw.__class__ is re.Pattern else _find_bytes(data, zw, m.end())
-    for marker in encoded[4:-1]:  # only where the base64 after a marker decodes to a secret
-        marker = marker.pattern if marker.__class__ is re.Pattern else marker
-        i = data.find(marker)
-        while i >= 0:
+            m = zw.search(data, m.end())
+    for rx, back in _B64_RAW_SEARCH:  # only where the base64 after a marker decodes to a secret
+        m = rx.search(data)
+        while m is not None:
+            i = m.start() - back
             # The whole run once (not a window per marker: marker-dense runs were quadratic).
             end = _B64_RUN_BYTES.match(data, i).end()  # type: ignore[union-attr]  # matches empty
             if end - i >= _B64_MIN_RUN and _b64_hits(data[max(0, i - 4):end].decode("latin-1")):
                 return True
-            i = data.find(marker, max(end, i + 1))
+            m = rx.search(data, max(end, i + 1) + back)  # the next marker that starts at or after there
     return False
 
 
 _B64_RUN_BYTES = re.compile(rb"[A-Za-z0-9+/=_-]*")
-
-
-class _Found:
-    """A minimal match object for a literal found with ``bytes.find``."""
-
-    __slots__ = ("_s", "_e")
-
-    def __init__(self, s: int, e: int) -> None:
-        self._s, self._e = s, e
-
-    def start(self) -> int:
-        return self._s
-
-    def end(self) -> int:
-        return self._e
-
-
-def _find_bytes(data: bytes, needle: bytes, pos: int = 0) -> _Found | None:
-    i = data.find(needle, pos)
-    return _Found(i, i + len(needle)) if i >= 0 else None
 
 
 # The rule checks of the prefilter, each with the rules it gates and a regex for a piece of a secret
@@ -316,6 +469,15 @@ def prefilter_mask(text: str) -> int:
         >>> prefilter_mask("x = 1"), prefilter_mask("hf_") & 1
         (0, 1)
     """
+    if len(text) >= _MASK_MIN:
+        accel = _accelerator()
+        if accel is not None:
+            try:
+                found = accel.mask.Match(text)
+            except UnicodeEncodeError:  # a lone surrogate: the standard-library checks
+                pass
+            else:
+                return sum(1 << i for i in found) if found else 0
     mask = 0
     for bit, search in _STR_SEARCHES:
         if search(text) is not None:
