@@ -21,7 +21,7 @@ import ast
 import re
 from typing import TYPE_CHECKING, Iterator
 
-from .engine import find_secrets
+from .engine import accelerated_search, find_secrets
 from .findings import Finding, fingerprint, mask_secret
 from .ipython import line_starts, mask_ipython
 from .rules import MisuseRule, is_secret_name
@@ -113,10 +113,18 @@ def might_misuse_bytes(data: bytes) -> bool:
         >>> might_misuse_bytes(b'{"source": ["print(get_token())"]}')
         True
     """
+    search = accelerated_search(_RAW_MARKERS_RE2)
+    if search is not None:
+        return search(data) is not None
     for m in RAW_MARKERS:
         if (m.search(data) is not None) if isinstance(m, re.Pattern) else (m in data):
             return True
     return False
+
+
+# RAW_MARKERS in one pattern for the optional RE2 accelerator (no lookaround there: written out).
+_RAW_MARKERS_RE2 = (rb"TOKEN|token\(|auth token|(?:" + b"|".join(_TOKEN_VARS) + rb")_token(?:[^A-Za-z0-9_]|\z)"
+                    rb"|environ\)|_KEY|SECRET|(?:%env|!env|printenv)\b")
 
 
 _REF_WORDS = tuple(re.compile(w) for w in ("get_token", "environ", "getenv", "userdata", "TOKEN", "_token", "api_key",

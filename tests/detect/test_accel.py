@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 from typing import Iterator
 
 import pytest
@@ -19,7 +20,7 @@ from hfsecure_jupyter import detect
 from hfsecure_jupyter.detect import engine
 from hfsecure_jupyter.detect.rules import RULES
 
-HAVE_RE2 = importlib.util.find_spec("re2") is not None
+HAVE_RE2 = importlib.util.find_spec("re2") is not None and not os.environ.get("HFSECURE_PURE_PYTHON")
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                             HealthCheck.function_scoped_fixture])
 # What surrounds a secret in notebooks: code, JSON structure, escapes, encodings, secret-ish names.
@@ -42,7 +43,7 @@ def _nb(text: str) -> bytes:
 @pytest.fixture(params=["pure", "re2"])
 def mode(request: pytest.FixtureRequest) -> Iterator[str]:
     if request.param == "re2" and not HAVE_RE2:
-        pytest.skip("google-re2 is not installed")
+        pytest.skip("google-re2 is not installed (or HFSECURE_PURE_PYTHON is set)")
     was = engine._accelerator() is not None
     assert engine.use_accelerator(request.param == "re2") == (request.param == "re2")
     yield request.param
@@ -129,3 +130,46 @@ def test_the_accelerator_reads_the_context_checks_digit_lookahead_alike():
         assert [_answers(t) for t in texts] == pure
     finally:
         engine.use_accelerator(was)
+
+
+MISUSE_TEXT = st.lists(st.sampled_from(
+    ["TOKEN", "token(", "auth token", "hf_token", "hf_tokens", "pad_token", "my_token ", "environ)", "environ",
+     "_KEY", "SECRET", "%env", "!env", "printenv", "printenvx", "env", " ", "x", "_", "\n", "é"]), max_size=8).map("".join)
+
+
+@pytest.mark.skipif(not HAVE_RE2, reason="google-re2 is not installed")
+@SETTINGS
+@given(MISUSE_TEXT)
+def test_the_accelerated_misuse_markers_are_the_markers(text):
+    from hfsecure_jupyter.detect import misuse
+
+    data = text.encode()
+    was = engine._accelerator() is not None
+    try:
+        engine.use_accelerator(False)
+        pure = misuse.might_misuse_bytes(data)
+        assert engine.use_accelerator(True)
+        assert misuse.might_misuse_bytes(data) == pure
+    finally:
+        engine.use_accelerator(was)
+
+
+@pytest.mark.parametrize("form", [
+    "x\npassword = '{v}'",                      # a new line inside one JSON string (\n in the raw bytes)
+    "\x1bpassword = '{v}'",                     # any escape before the name (\u001b)
+    # the word 60+ bytes before "="
+    "API_KEY_FOR_THE_PRODUCTION_DEPLOYMENT_OF_THE_INFERENCE_SERVICE_EUROPE = '{v}'",
+    "api_key =\t'{v}'",                         # a tab after the operator (\t in the raw bytes)
+])
+def test_the_raw_gate_reads_an_assignment_through_json_escapes(mode, form):
+    import random
+
+    rng = random.Random(7)
+    value = "".join(rng.choice("0123456789abcdef") for _ in range(40))
+    text = form.replace("{v}", value)
+    nb = {"cells": [{"cell_type": "markdown", "source": text, "metadata": {}}], "metadata": {},
+          "nbformat": 4, "nbformat_minor": 5}
+    assert len(detect.scan_notebook(nb).secrets) == 1  # the parsed fields hold it
+    data = json.dumps(nb).encode()
+    assert engine.raw_candidates(data)
+    assert len(detect.scan_notebook(data).secrets) == 1  # and the raw bytes are not waved through
