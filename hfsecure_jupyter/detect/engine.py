@@ -582,6 +582,19 @@ class _ViewMap:
         return self.origs[i] + (v - self.views[i]) + 1 if self.ends[i] < 0 else self.ends[i]
 
 
+_UNITS: dict[str, str] = {}  # decoded units by their text (a hostile text repeats a few thousand times over)
+
+
+def _decode_cached(m: "re.Match[str]") -> str:
+    unit = m.group(0)
+    out = _UNITS.get(unit)
+    if out is None:
+        if len(_UNITS) > 4096:
+            _UNITS.clear()
+        out = _UNITS[unit] = _decode_unit(m)
+    return out
+
+
 def _decode_unit(m: "re.Match[str]") -> str:
     code = m.group("u") or m.group("x") or m.group("p") or m.group("h")
     if code is None:
@@ -616,7 +629,7 @@ def _normalised_view(text: str) -> str | None:
     if "\x1b" not in text and not any(z in text for z in _ZERO_WIDTH) and not any(
             c.search(text) for c in _VIEW_TRIGGERS):
         return None
-    return _NORMALISE.sub(_decode_unit, text)
+    return _NORMALISE.sub(_decode_cached, text)
 
 
 def _encoding_of(original: str) -> str:
@@ -635,7 +648,7 @@ def _view_hits(text: str, mask: int | None = None) -> list[Hit]:
     if mask is None:
         view = _normalised_view(text)
     elif mask & (_ESC_BITS | _ZW_BITS | _ENT_BIT) or "\x1b" in text:
-        view = _NORMALISE.sub(_decode_unit, text)
+        view = _NORMALISE.sub(_decode_cached, text)
     else:
         view = None
     if view is None:
@@ -654,6 +667,8 @@ def _view_hits(text: str, mask: int | None = None) -> list[Hit]:
 _B64_RUN_FWD = re.compile(r"[A-Za-z0-9+/=_-]*")
 _B64_MARKER_RE = re.compile("|".join(_B64_MARKERS))
 _B64_MIN_RUN = 46  # from its marker, base64 of the shortest token (37 bytes) runs 47+ characters
+# Only a marker whose run is long enough to hold an encoded token (the others were skipped one by one).
+_B64_MARKER_LONG = re.compile("|".join(f"{m}(?=[A-Za-z0-9+/=_-]{{{_B64_MIN_RUN - len(m)}}})" for m in _B64_MARKERS))
 
 
 def _b64_hits(text: str) -> list[Hit]:
@@ -664,18 +679,18 @@ def _b64_hits(text: str) -> list[Hit]:
     advance past each other, so a long run of markers costs linear time.
     """
     hits: list[Hit] = []
-    mk = _B64_MARKER_RE.search(text)
+    mk = _B64_MARKER_LONG.search(text)
     while mk is not None:
         i = mk.start()
         b = _B64_RUN_FWD.match(text, i, min(len(text), i + _B64_WINDOW)).end()  # type: ignore[union-attr]  # matches empty
         if b - i < _B64_MIN_RUN:
-            mk = _B64_MARKER_RE.search(text, b if b > i else i + 1)
+            mk = _B64_MARKER_LONG.search(text, b if b > i else i + 1)
             continue  # too short to hold an encoded token
         # A run that ended inside the window is done: its four alignments are decoded below, so the
         # markers left in it need no window of their own. A longer run goes on in the next window,
         # which overlaps this one by more than an encoded token.
         capped = b == i + _B64_WINDOW and b < len(text)
-        mk = _B64_MARKER_RE.search(text, max(i + 1, b - 64) if capped else b)
+        mk = _B64_MARKER_LONG.search(text, max(i + 1, b - 64) if capped else b)
         for k in range(4):
             start = i - k
             if start < 0 or text[start] not in _B64_CHARS:
