@@ -22,7 +22,7 @@ import binascii
 import bisect
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from .findings import Edit, Finding, fingerprint, mask_secret
 from .rules import (RULE_KEYWORDS, RULES, ZERO_WIDTH, Rule, base64_markers, group_check, group_literal,
@@ -204,7 +204,7 @@ def might_contain_secret(text: str | bytes) -> bool:
         True
     """
     if isinstance(text, str):
-        if _accelerator() is not None:
+        if _accelerator(len(text)) is not None:
             return prefilter_mask(text) != 0
         for _bit, search in _STR_SEARCHES:
             if search(text) is not None:
@@ -213,7 +213,7 @@ def might_contain_secret(text: str | bytes) -> bool:
             if ch in text and search(text) is not None:
                 return True
         return not text.isascii() and any(ch in text for _bit, ch in _STR_CHARS)
-    accel = _accelerator()
+    accel = _accelerator(len(text))
     if accel is not None:
         return accel.any_bytes.search(_without_images(bytes(text))) is not None
     return _hit(_CHECKS_BYTES, _without_images(bytes(text)))
@@ -240,13 +240,17 @@ def _without_lookahead(check: str) -> str:
 def _raw_superset(context: bool = True) -> bytes:
     """One regex that matches wherever :func:`_raw_candidates_exact` could say True (and more); without
     ``context``, only where its checks other than :func:`_raw_context_exact` could."""
+    return "|".join("(?:" + a + ")" for a in _raw_superset_alts(context)).encode("latin-1")
+
+
+def _raw_superset_alts(context: bool) -> list[str]:
     alts = []
     for group in _RULE_GROUPS:
-        if group[0].check:  # a secret-named word ends within 48 bytes before the operator
+        if group[0].check:  # an assignment-like place
             if not context:
                 continue
-            value = _without_lookahead(_raw_regex(group).decode("ascii"))
-            alts.append("(?i:key|token|secret|passw|pwd|auth|credential)(?s:.{0,%d})" % (_CTX_BACK - 3) + value)
+            # (The operator and its value only: a window for the word before it makes the DFA blow up.)
+            alts.append(_without_lookahead(_raw_regex(group).decode("ascii")))
             continue
         m = re.fullmatch(r"(.*)\((\[.*\])\{0,(\d+)\}\)\(\.\?\)", group_raw_regex(group).decode("ascii"))
         assert m is not None, group_raw_regex(group)
@@ -256,8 +260,14 @@ def _raw_superset(context: bool = True) -> bytes:
     encoded = _ENCODED_CHECKS_BYTES
     alts += [encoded[0].pattern.decode("latin-1"), encoded[1].pattern.decode("latin-1"),
              encoded[-1].pattern.decode("latin-1"), _RAW_ZW_SPLIT.pattern.decode("latin-1"),
-             "(?:" + "|".join(_B64_RAW_MARKERS) + ")[A-Za-z0-9+/=_-]{42}"]
-    return "|".join("(?:" + a + ")" for a in alts).encode("latin-1")
+             "(?:" + "|".join(_B64_RAW_MARKERS) + ")[A-Za-z0-9+/=_-]{42}", r"\[::-1\]"]
+    return alts
+
+
+def _raw_parts() -> list[str]:
+    """The alternatives of ``_raw_superset(context=False)`` one by one (an RE2::Set of them tells which
+    parts of the exact test can say True)."""
+    return _raw_superset_alts(context=False)
 
 
 def _re2_form(pattern: Any) -> Any:
@@ -282,7 +292,13 @@ class _Accel:
         options.max_mem = 64 << 20
         self.options = options
         self.raw = re2.compile(_raw_superset(), options)
-        self.strict = re2.compile(_raw_superset(context=False), options)
+        self.parts = re2.Set.SearchSet(options)
+        for alt in _raw_parts():
+            self.parts.Add(alt.encode("latin-1"))
+        self.parts.Compile()
+        # Each context check, exactly (its lookahead written out), by its group's index.
+        self.context = {i: re2.compile(_without_lookahead(_raw_regex(g).decode("ascii")).encode("ascii"), options).search
+                        for i, g in enumerate(_RULE_GROUPS) if g[0].check}
         # might_contain_secret on bytes: any of its checks, exactly.
         self.any_bytes = re2.compile(b"|".join(b"(?:" + _re2_form(c.pattern) + b")" for c in _CHECKS_BYTES), options)
         self.mask = re2.Set.SearchSet()
@@ -292,10 +308,17 @@ class _Accel:
 
 
 _ACCEL: list = []  # [] not tried yet, [None] unavailable or off, [_Accel]
+# Loaded once this much text has gone through the prefilters: its patterns take ~30 ms to compile, more
+# than a short run (a pre-commit hook over a few files) spends scanning without it.
+_ACCEL_AFTER = 1 << 20
+_SEEN = [0]
 
 
-def _accelerator() -> "_Accel | None":
+def _accelerator(size: int = 0) -> "_Accel | None":
     if not _ACCEL:
+        _SEEN[0] += size
+        if _SEEN[0] < _ACCEL_AFTER:
+            return None
         _ACCEL.append(_load_accel())
     return _ACCEL[0]
 
@@ -315,7 +338,7 @@ def _load_accel() -> "_Accel | None":
 _ACCEL_SEARCHES: dict = {}
 
 
-def accelerated_search(pattern: bytes) -> Any:
+def accelerated_search(pattern: bytes, size: int = 0) -> Any:
     """The ``search`` of ``pattern`` (RE2 syntax, Latin-1 bytes) compiled by the accelerator, or None
     when it is off (callers then run their standard-library checks; the two must agree, and are tested).
 
@@ -323,7 +346,7 @@ def accelerated_search(pattern: bytes) -> Any:
         >>> search = accelerated_search(b"TOKEN"); search is None or search(b"x TOKEN") is not None
         True
     """
-    accel = _accelerator()
+    accel = _accelerator(size)
     if accel is None:
         return None
     found = _ACCEL_SEARCHES.get((id(accel), pattern))
@@ -336,11 +359,10 @@ def use_accelerator(on: bool) -> bool:
     """Turn the optional ``re2`` accelerator on (when installed) or off; True when it is now in use.
 
     Example:
-        >>> was = _accelerator() is not None
+        >>> saved = list(_ACCEL)
         >>> use_accelerator(False)
         False
-        >>> use_accelerator(was) == was
-        True
+        >>> _ACCEL[:] = saved  # (as it was: loaded later, once enough text has been scanned)
     """
     _ACCEL[:] = [_load_accel() if on else None]
     return _ACCEL[0] is not None
@@ -381,15 +403,12 @@ _SECRET_WORD_BYTES = re.compile(rb"(?i:key|token|secret|passw|pwd|auth|credentia
 
 
 def _raw_candidates_stripped(data: bytes) -> bool:
-    accel = _accelerator()
+    accel = _accelerator(len(data))
     if accel is not None:
         # One DFA pass for a superset of every place the exact test accepts: nothing there, nothing to do.
         if accel.raw.search(data) is None:
             return False
-        # Most that pass hold only an assignment-like place (a secret-ish word, then ``= "...``).
-        if accel.strict.search(data) is None:
-            return _raw_context_exact(data)
-    return _raw_candidates_exact(data)
+    return _raw_candidates_exact(data, accel)
 
 
 # Per prefix group, where its first keyword is (a search from the rarest byte of a literal, with how far
@@ -417,27 +436,51 @@ def _json_char(m: "re.Match[str]") -> str:
     return chr(int(m.group(0)[2:], 16)) if c == "u" else _JSON_CHARS.get(c, c)
 
 
-def _raw_context_exact(data: bytes) -> bool:
+def _hits_from(search: Any, pattern: "re.Pattern[bytes]", data: bytes) -> Iterator["re.Match[bytes]"]:
+    """``pattern.finditer(data)``, each next start found by ``search`` (RE2: the same start positions, met
+    faster); ``pattern`` itself gives each match's extent, so the sequence is the same."""
+    pos = 0
+    while True:
+        m = search(data, pos)
+        if m is None:
+            return
+        rm = pattern.match(data, m.start())
+        if rm is None:  # (cannot happen: both accept the same starts) stay exact all the same
+            pos = m.start() + 1
+            continue
+        yield rm
+        pos = rm.end() if rm.end() > rm.start() else rm.end() + 1
+
+
+def _raw_context_exact(data: bytes, accel: "_Accel | None" = None) -> bool:
     """The groups found by context: look around each hit of the check (one pass each)."""
-    for pattern, group in zip(_RAW_RULES, _RULE_GROUPS):
+    for i, (pattern, group) in enumerate(zip(_RAW_RULES, _RULE_GROUPS)):
         if group[0].context is None:
             continue
-        for rm in pattern.finditer(data):
+        hits = _hits_from(accel.context[i], pattern, data) if accel is not None else pattern.finditer(data)
+        for rm in hits:
             if _SECRET_WORD_BYTES.search(data, max(0, rm.start() - _CTX_BACK), rm.start()) is None:
                 continue  # no secret-named word before the operator (cell ids, names, paths)
             around = data[max(0, rm.start() - _CTX_BACK):rm.start() + 260].decode("latin-1")
             # As the rules read a parsed field: JSON's escapes decoded ("\\npassword = ..." is a new line).
-            for view in (around.replace('\\"', '"'), _JSON_ESCAPE.sub(_json_char, around)):
+            view = around.replace('\\"', '"')
+            if any(True for r in group for _ in r.finditer(view)):
+                return True
+            if "\\" in view:  # other escapes: also as a parsed field reads them
+                view = _JSON_ESCAPE.sub(_json_char, around)
                 if any(True for r in group for _ in r.finditer(view)):
                     return True
     return False
 
 
-def _raw_candidates_exact(data: bytes) -> bool:
-    if _raw_context_exact(data):
+def _raw_candidates_exact(data: bytes, accel: "_Accel | None" = None) -> bool:
+    # With the accelerator, only the parts whose superset (an alternative of _raw_parts()) is there.
+    found = None if accel is None else frozenset(accel.parts.Match(data) or ())
+    if _raw_context_exact(data, accel):
         return True
-    for (first, back), pattern, group in zip(_RAW_FIRST, _RAW_RULES, _RULE_GROUPS):
-        if group[0].context is not None:
+    k = len(_RAW_PARTS_FIRST)  # then: escapes, %, entities, zero-width, base64, [::-1]
+    for j, ((first, back), pattern) in enumerate(_RAW_PARTS_FIRST):
+        if found is not None and j not in found:
             continue
         fm = first.search(data)
         if fm is None:
@@ -449,16 +492,17 @@ def _raw_candidates_exact(data: bytes) -> bool:
             if len(rm.group(1)) >= 16 and _plain_hits(rm.group(0).decode("latin-1")):
                 return True
     encoded = _ENCODED_CHECKS_BYTES
-    if encoded[0].search(data) or encoded[1].search(data) or encoded[-1].search(data):  # escapes, %, entities
-        return True
-    for zw in encoded[2:4]:  # only where a zero-width character splits a prefix ("h\u200bf_")
+    for j, check in enumerate((encoded[0], encoded[1], encoded[-1])):  # escapes, %, entities
+        if (found is None or k + j in found) and check.search(data):
+            return True
+    for zw in encoded[2:4] if found is None or k + 3 in found else ():  # where one splits a prefix ("h\u200bf_")
         m: Any = zw.search(data)
         while m is not None:
             window = data[max(0, m.start() - 8):m.end() + 8]
             if _RAW_ZW_SPLIT.search(window):
                 return True
             m = zw.search(data, m.end())
-    for rx, back in _B64_RAW_SEARCH:  # only where the base64 after a marker decodes to a secret
+    for rx, back in _B64_RAW_SEARCH if found is None or k + 4 in found else ():  # where base64 decodes to a secret
         m = rx.search(data)
         while m is not None:
             i = m.start() - back
@@ -467,7 +511,15 @@ def _raw_candidates_exact(data: bytes) -> bool:
             if end - i >= _B64_MIN_RUN and _b64_hits(data[max(0, i - 4):end].decode("latin-1")):
                 return True
             m = rx.search(data, max(end, i + 1) + back)  # the next marker that starts at or after there
-    return False
+    # A literal reversed with [::-1] holds its keyword backwards: the Python scan looks at the reversed
+    # source, so must this (rare: only when the bytes hold "[::-1]").
+    return (found is None or k + 5 in found) and b"[::-1]" in data and \
+        prefilter_mask(data.decode("utf-8", "surrogateescape")[::-1]) != 0
+
+
+# The prefix groups of the exact test, in the order of their alternatives in _raw_parts().
+_RAW_PARTS_FIRST = tuple((first, pattern) for first, pattern, group in zip(_RAW_FIRST, _RAW_RULES, _RULE_GROUPS)
+                         if group[0].context is None)
 
 
 _B64_RUN_BYTES = re.compile(rb"[A-Za-z0-9+/=_-]*")
@@ -508,7 +560,7 @@ def prefilter_mask(text: str) -> int:
         >>> prefilter_mask("x = 1"), prefilter_mask("hf_") & 1
         (0, 1)
     """
-    accel = _accelerator()
+    accel = _accelerator(len(text))
     if accel is not None:  # one Set pass (1.4 us for 10 characters, 2 us for 400: 2.5-4x the checks below)
         try:
             found = accel.mask.Match(text)

@@ -113,7 +113,7 @@ def might_misuse_bytes(data: bytes) -> bool:
         >>> might_misuse_bytes(b'{"source": ["print(get_token())"]}')
         True
     """
-    search = accelerated_search(_RAW_MARKERS_RE2)
+    search = accelerated_search(_RAW_MARKERS_RE2, len(data))
     if search is not None:
         return search(data) is not None
     for m in RAW_MARKERS:

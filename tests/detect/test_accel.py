@@ -44,10 +44,10 @@ def _nb(text: str) -> bytes:
 def mode(request: pytest.FixtureRequest) -> Iterator[str]:
     if request.param == "re2" and not HAVE_RE2:
         pytest.skip("google-re2 is not installed (or HFSECURE_PURE_PYTHON is set)")
-    was = engine._accelerator() is not None
+    saved = list(engine._ACCEL)
     assert engine.use_accelerator(request.param == "re2") == (request.param == "re2")
     yield request.param
-    engine.use_accelerator(was)
+    engine._ACCEL[:] = saved
 
 
 @SETTINGS
@@ -75,26 +75,26 @@ def _answers(text: str) -> tuple:
 @SETTINGS
 @given(TEXT)
 def test_the_accelerator_answers_as_the_standard_library_path(text):
-    was = engine._accelerator() is not None
+    saved = list(engine._ACCEL)
     try:
         assert engine.use_accelerator(False) is False
         pure = _answers(text)
         assert engine.use_accelerator(True) is True
         assert _answers(text) == pure
     finally:
-        engine.use_accelerator(was)
+        engine._ACCEL[:] = saved
 
 
 @pytest.mark.skipif(not HAVE_RE2, reason="google-re2 is not installed")
 def test_the_accelerator_is_used_when_installed_and_can_be_turned_off(monkeypatch):
-    was = engine._accelerator() is not None
+    saved = list(engine._ACCEL)
     try:
         assert engine.use_accelerator(True)
         monkeypatch.setenv("HFSECURE_PURE_PYTHON", "1")
         assert not engine.use_accelerator(True)
     finally:
         monkeypatch.delenv("HFSECURE_PURE_PYTHON")
-        engine.use_accelerator(was)
+        engine._ACCEL[:] = saved
 
 
 def test_rotated_literal_search_finds_what_find_finds():
@@ -122,14 +122,14 @@ def test_the_accelerator_reads_the_context_checks_digit_lookahead_alike():
         for n in (15, 16, 17, k + 1, 210):
             value = ("x" * k + "7" + "y" * 300)[:n]
             texts += [f'api_key = "{value}"' + " " * 200, f'{{"password": "{value}"}}' + " " * 200]
-    was = engine._accelerator() is not None
+    saved = list(engine._ACCEL)
     try:
         engine.use_accelerator(False)
         pure = [_answers(t) for t in texts]
         assert engine.use_accelerator(True)
         assert [_answers(t) for t in texts] == pure
     finally:
-        engine.use_accelerator(was)
+        engine._ACCEL[:] = saved
 
 
 MISUSE_TEXT = st.lists(st.sampled_from(
@@ -144,14 +144,14 @@ def test_the_accelerated_misuse_markers_are_the_markers(text):
     from hfsecure_jupyter.detect import misuse
 
     data = text.encode()
-    was = engine._accelerator() is not None
+    saved = list(engine._ACCEL)
     try:
         engine.use_accelerator(False)
         pure = misuse.might_misuse_bytes(data)
         assert engine.use_accelerator(True)
         assert misuse.might_misuse_bytes(data) == pure
     finally:
-        engine.use_accelerator(was)
+        engine._ACCEL[:] = saved
 
 
 @pytest.mark.parametrize("form", [
@@ -173,3 +173,25 @@ def test_the_raw_gate_reads_an_assignment_through_json_escapes(mode, form):
     data = json.dumps(nb).encode()
     assert engine.raw_candidates(data)
     assert len(detect.scan_notebook(data).secrets) == 1  # and the raw bytes are not waved through
+
+
+def test_the_raw_gate_sees_a_token_reversed_with_a_slice(mode):
+    from hfsecure_jupyter.testing import fake_token
+
+    src = f'tok = "{fake_token(seed=3)[::-1]}"[::-1]\nlogin(tok)\n'
+    nb = {"cells": [{"cell_type": "code", "source": src, "metadata": {}, "outputs": [], "execution_count": None}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    assert len(detect.scan_notebook(nb).secrets) == 1
+    assert len(detect.scan_notebook(json.dumps(nb).encode()).secrets) == 1  # the raw gate let it through
+
+
+@pytest.mark.skipif(not HAVE_RE2, reason="google-re2 is not installed")
+def test_the_accelerator_is_loaded_only_once_enough_text_was_scanned(monkeypatch):
+    # Compiling its patterns costs more than a short run scans: a hook over a few small files stays pure.
+    monkeypatch.setattr(engine, "_ACCEL", [])
+    monkeypatch.setattr(engine, "_SEEN", [0])
+    detect.scan_text("x = 1\n" * 100)
+    assert engine._ACCEL == []
+    data = b'{"cells": []}' + b" " * engine._ACCEL_AFTER
+    assert not engine.raw_candidates(data)
+    assert engine._ACCEL and engine._ACCEL[0] is not None
