@@ -7,6 +7,7 @@ JSON and code noise, as a cell's source, a plain text, or a whole notebook's byt
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import json
 import os
@@ -30,7 +31,10 @@ NOISE = ['{"cells": [{"source": ["', "x = 1\n", '"id": "4f2a9b1c",', "tokenizer 
          "Authorization: ", "é", "\ud800", "# " + "lorem ipsum " * 20 + "\n"]
 SAMPLES = st.builds(lambda rule, seed, true: rule.samples(seed)[0 if true else 1], st.sampled_from(RULES),
                     st.integers(0, 10_000), st.booleans()).filter(bool).flatmap(st.sampled_from)
-TEXT = st.lists(st.sampled_from(NOISE) | SAMPLES | st.text(max_size=8), max_size=14).map("".join)
+# Also as the encodings the decoders look for: base64 (at any alignment), reversed for a [::-1] slice.
+ENCODED = st.builds(lambda t, pad: base64.b64encode(pad.encode() + t.encode("utf-8", "surrogatepass")).decode(),
+                    SAMPLES, st.sampled_from(["", "x", "xy"])) | SAMPLES.map(lambda t: '"' + t[::-1] + '"[::-1]')
+TEXT = st.lists(st.sampled_from(NOISE) | SAMPLES | ENCODED | st.text(max_size=8), max_size=14).map("".join)
 
 
 def _nb(text: str) -> bytes:
