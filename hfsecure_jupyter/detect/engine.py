@@ -9,6 +9,9 @@ Every scan goes through :func:`find_secrets`:
    ``\\xXX`` escapes or percent-encoding, a normalised copy is scanned too and its matches are mapped
    back to the original characters; base64 runs that hold an encoded token prefix are decoded locally.
 
+With the optional ``google-re2`` (the ``fast`` extra) the prefilters of step 1 run as RE2 passes, once a
+megabyte of text has gone through them; the answers are the same (see :func:`use_accelerator`).
+
 Example:
     >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token(seed=7)
     >>> [f.rule for f in scan_text(f"token = {tok}")]
