@@ -231,6 +231,15 @@ _VALUE_CLASS = "[A-Za-z0-9+/_.~=@#%^&*!-]"
 _DIGIT_AHEAD = "(?=" + _VALUE_CLASS + "{0,199}[0-9])" + _VALUE_CLASS + "{16}"
 
 
+def _relaxed(check: str) -> str:
+    """A superset of a context check for RE2, with few DFA states: 16 value characters, one of them a
+    digit, or a digit anywhere after them."""
+    v = _VALUE_CLASS
+    digit = "|".join(f"{v}{{{k}}}[0-9]{v}{{{15 - k}}}" for k in range(16)) + f"|{v}{{16}}{v}*[0-9]"
+    assert check.endswith(_DIGIT_AHEAD), check
+    return check[:-len(_DIGIT_AHEAD)] + "(?:" + digit + ")"
+
+
 def _without_lookahead(check: str) -> str:
     """A context check with its digit lookahead written out (RE2 has no lookaround): 16 value characters
     of which one within the first 200 is a digit."""
@@ -253,13 +262,14 @@ def _raw_superset_alts(context: bool) -> list[str]:
             if not context:
                 continue
             # (The operator and its value only: a window for the word before it makes the DFA blow up.)
-            alts.append(_without_lookahead(_raw_regex(group).decode("ascii")))
+            alts.append(_relaxed(_raw_regex(group).decode("ascii")))
             continue
         m = re.fullmatch(r"(.*)\((\[.*\])\{0,(\d+)\}\)\(\.\?\)", group_raw_regex(group).decode("ascii"))
         assert m is not None, group_raw_regex(group)
         kw, cls, longest = m.groups()
-        # A piece that ends at a quote or a backslash, or 16+ characters of a body.
-        alts.append(f"{kw}(?:{cls}{{0,{longest}}}[\"'\\\\]|{cls}{{16}})")
+        # A piece that ends at a quote or a backslash, or 16+ characters of a body (unbounded: a superset
+        # with few DFA states, which a single pass over cold data builds quickly).
+        alts.append(f"{kw}(?:{cls}*[\"'\\\\]|{cls}{{16}})")
     encoded = _ENCODED_CHECKS_BYTES
     alts += [encoded[0].pattern.decode("latin-1"), encoded[1].pattern.decode("latin-1"),
              encoded[-1].pattern.decode("latin-1"), _RAW_ZW_SPLIT.pattern.decode("latin-1"),
@@ -299,8 +309,8 @@ class _Accel:
         for alt in _raw_parts():
             self.parts.Add(alt.encode("latin-1"))
         self.parts.Compile()
-        # Each context check, exactly (its lookahead written out), by its group's index.
-        self.context = {i: re2.compile(_without_lookahead(_raw_regex(g).decode("ascii")).encode("ascii"), options).search
+        # Each context check's starts (a superset: the standard-library pattern confirms each), by group index.
+        self.context = {i: re2.compile(_relaxed(_raw_regex(g).decode("ascii")).encode("ascii"), options).search
                         for i, g in enumerate(_RULE_GROUPS) if g[0].check}
         # might_contain_secret on bytes: any of its checks, exactly.
         self.any_bytes = re2.compile(b"|".join(b"(?:" + _re2_form(c.pattern) + b")" for c in _CHECKS_BYTES), options)
@@ -440,15 +450,15 @@ def _json_char(m: "re.Match[str]") -> str:
 
 
 def _hits_from(search: Any, pattern: "re.Pattern[bytes]", data: bytes) -> Iterator["re.Match[bytes]"]:
-    """``pattern.finditer(data)``, each next start found by ``search`` (RE2: the same start positions, met
-    faster); ``pattern`` itself gives each match's extent, so the sequence is the same."""
+    """``pattern.finditer(data)``, each next start found by ``search`` (RE2: a superset of the start
+    positions, met faster); ``pattern`` confirms each and gives its extent, so the sequence is the same."""
     pos = 0
     while True:
         m = search(data, pos)
         if m is None:
             return
         rm = pattern.match(data, m.start())
-        if rm is None:  # (cannot happen: both accept the same starts) stay exact all the same
+        if rm is None:  # not a start of ``pattern``: the next one is further on
             pos = m.start() + 1
             continue
         yield rm
