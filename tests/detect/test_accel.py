@@ -1,0 +1,210 @@
+"""The prefilters (raw-bytes gate, str mask) are sound against the full scan, and the optional ``re2``
+accelerator gives exactly the answers of the standard-library path.
+
+Inputs are built from the rules' own true and false samples (fake secrets made at run time) embedded in
+JSON and code noise, as a cell's source, a plain text, or a whole notebook's bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import os
+from typing import Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hfsecure_jupyter import detect
+from hfsecure_jupyter.detect import engine
+from hfsecure_jupyter.detect.rules import RULES
+
+HAVE_RE2 = importlib.util.find_spec("re2") is not None and not os.environ.get("HFSECURE_PURE_PYTHON")
+SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                            HealthCheck.function_scoped_fixture])
+# What surrounds a secret in notebooks: code, JSON structure, escapes, encodings, secret-ish names.
+NOISE = ['{"cells": [{"source": ["', "x = 1\n", '"id": "4f2a9b1c",', "tokenizer = AutoTokenizer()\n", " key: ",
+         "= '", '\\"', "\\n", "hf_hub_download(", "password", '"api_key": ', "%5F", "\\u0068", "aGZf", "hmX",
+         "\u200b", "Bearer ", "A" * 20, "0123abcdXYZ" * 3, "sk-", "  ", ":", "=", '"', "'", "\\", "auth=",
+         "Authorization: ", "é", "\ud800", "# " + "lorem ipsum " * 20 + "\n"]
+SAMPLES = st.builds(lambda rule, seed, true: rule.samples(seed)[0 if true else 1], st.sampled_from(RULES),
+                    st.integers(0, 10_000), st.booleans()).filter(bool).flatmap(st.sampled_from)
+# Also as the encodings the decoders look for: base64 (at any alignment), reversed for a [::-1] slice.
+ENCODED = st.builds(lambda t, pad: base64.b64encode(pad.encode() + t.encode("utf-8", "surrogatepass")).decode(),
+                    SAMPLES, st.sampled_from(["", "x", "xy"])) | SAMPLES.map(lambda t: '"' + t[::-1] + '"[::-1]')
+TEXT = st.lists(st.sampled_from(NOISE) | SAMPLES | ENCODED | st.text(max_size=8), max_size=14).map("".join)
+
+
+def _nb(text: str) -> bytes:
+    cell = {"cell_type": "code", "source": text.splitlines(keepends=True), "metadata": {}, "outputs": [
+        {"output_type": "stream", "name": "stdout", "text": [text[::-1]]}]}
+    return json.dumps({"cells": [cell], "metadata": {"k": text}, "nbformat": 4, "nbformat_minor": 5}).encode(
+        "utf-8", "surrogatepass")
+
+
+@pytest.fixture(params=["pure", "re2"])
+def mode(request: pytest.FixtureRequest) -> Iterator[str]:
+    if request.param == "re2" and not HAVE_RE2:
+        pytest.skip("google-re2 is not installed (or HFSECURE_PURE_PYTHON is set)")
+    saved = list(engine._ACCEL)
+    assert engine.use_accelerator(request.param == "re2") == (request.param == "re2")
+    yield request.param
+    engine._ACCEL[:] = saved
+
+
+@SETTINGS
+@given(TEXT)
+def test_gates_never_say_clean_for_what_the_full_scan_flags(mode, text):
+    raw = text.encode("utf-8", "surrogatepass")
+    found = detect.scan_text(text)
+    if found:
+        assert detect.might_contain_secret(text) and engine.prefilter_mask(text)
+    if _raw_findable(found):
+        assert detect.might_contain_secret(raw) and engine.raw_candidates(raw)
+    if _raw_findable(detect.scan_python(text, misuse=False)):  # ([::-1] included: the Python scan reverses)
+        assert engine.raw_candidates(raw)
+    data = _nb(text)
+    # The full scan of a parsed notebook skips no field; the raw gates decide whether bytes are parsed.
+    if _raw_findable(detect.scan_notebook(json.loads(data), misuse=False).secrets):
+        assert engine.raw_candidates(data)
+        assert detect.scan_notebook(data, misuse=False).secrets
+
+
+def _raw_findable(findings: list) -> bool:
+    # Base64 of "api_org_" is looked for in parsed fields only (rules.py: base64="fields"), by design.
+    return any(not (f.encoding == "base64" and f.rule == "hf-org-token") for f in findings)
+
+
+def _answers(text: str) -> tuple:
+    raw, data = text.encode("utf-8", "surrogatepass"), _nb(text)
+    return (engine.prefilter_mask(text), detect.might_contain_secret(text), engine.prefilter_mask(text * 9),
+            detect.might_contain_secret(raw), engine.raw_candidates(raw), engine.raw_candidates(data),
+            detect.might_contain_secret(data), [(h.rule.id, h.start, h.end) for h in detect.find_secrets(text * 3)])
+
+
+@pytest.mark.skipif(not HAVE_RE2, reason="google-re2 is not installed")
+@SETTINGS
+@given(TEXT)
+def test_the_accelerator_answers_as_the_standard_library_path(text):
+    saved = list(engine._ACCEL)
+    try:
+        assert engine.use_accelerator(False) is False
+        pure = _answers(text)
+        assert engine.use_accelerator(True) is True
+        assert _answers(text) == pure
+    finally:
+        engine._ACCEL[:] = saved
+
+
+@pytest.mark.skipif(not HAVE_RE2, reason="google-re2 is not installed")
+def test_the_accelerator_is_used_when_installed_and_can_be_turned_off(monkeypatch):
+    saved = list(engine._ACCEL)
+    try:
+        assert engine.use_accelerator(True)
+        monkeypatch.setenv("HFSECURE_PURE_PYTHON", "1")
+        assert not engine.use_accelerator(True)
+    finally:
+        monkeypatch.delenv("HFSECURE_PURE_PYTHON")
+        engine._ACCEL[:] = saved
+
+
+def test_rotated_literal_search_finds_what_find_finds():
+    # The raw gate searches a literal from its rarest byte; a miss or an off-by-one would lose keywords.
+    for word in [b"hf_", b"lsv2_", b"api_org_", b"aGZf", b"Bearer ", b"\xef\xbb\xbf"]:
+        rx, back = engine._rotated(word)
+        for data in [word, b"x" + word, word + word, b"ab" + word[:-1], word[1:] + b"zz" + word]:
+            got = []
+            m = rx.search(data)
+            while m is not None:
+                got.append(m.start() - back)
+                m = rx.search(data, got[-1] + 1 + back)
+            want, i = [], data.find(word)
+            while i >= 0:
+                want.append(i)
+                i = data.find(word, i + 1)
+            assert got == want, (word, data)
+
+
+@pytest.mark.skipif(not HAVE_RE2, reason="google-re2 is not installed")
+def test_the_accelerator_reads_the_context_checks_digit_lookahead_alike():
+    # RE2 has no lookahead: "16 value characters, a digit within the first 200" is written out by hand.
+    texts = []
+    for k in [*range(22), 198, 199, 200, 201]:
+        for n in (15, 16, 17, k + 1, 210):
+            value = ("x" * k + "7" + "y" * 300)[:n]
+            texts += [f'api_key = "{value}"' + " " * 200, f'{{"password": "{value}"}}' + " " * 200]
+    saved = list(engine._ACCEL)
+    try:
+        engine.use_accelerator(False)
+        pure = [_answers(t) for t in texts]
+        assert engine.use_accelerator(True)
+        assert [_answers(t) for t in texts] == pure
+    finally:
+        engine._ACCEL[:] = saved
+
+
+MISUSE_TEXT = st.lists(st.sampled_from(
+    ["TOKEN", "token(", "auth token", "hf_token", "hf_tokens", "pad_token", "my_token ", "environ)", "environ",
+     "_KEY", "SECRET", "%env", "!env", "printenv", "printenvx", "env", " ", "x", "_", "\n", "é"]), max_size=8).map("".join)
+
+
+@pytest.mark.skipif(not HAVE_RE2, reason="google-re2 is not installed")
+@SETTINGS
+@given(MISUSE_TEXT)
+def test_the_accelerated_misuse_markers_are_the_markers(text):
+    from hfsecure_jupyter.detect import misuse
+
+    data = text.encode()
+    saved = list(engine._ACCEL)
+    try:
+        engine.use_accelerator(False)
+        pure = misuse.might_misuse_bytes(data)
+        assert engine.use_accelerator(True)
+        assert misuse.might_misuse_bytes(data) == pure
+    finally:
+        engine._ACCEL[:] = saved
+
+
+@pytest.mark.parametrize("form", [
+    "x\npassword = '{v}'",                      # a new line inside one JSON string (\n in the raw bytes)
+    "\x1bpassword = '{v}'",                     # any escape before the name (\u001b)
+    # the word 60+ bytes before "="
+    "API_KEY_FOR_THE_PRODUCTION_DEPLOYMENT_OF_THE_INFERENCE_SERVICE_EUROPE = '{v}'",
+    "api_key =\t'{v}'",                         # a tab after the operator (\t in the raw bytes)
+])
+def test_the_raw_gate_reads_an_assignment_through_json_escapes(mode, form):
+    import random
+
+    rng = random.Random(7)
+    value = "".join(rng.choice("0123456789abcdef") for _ in range(40))
+    text = form.replace("{v}", value)
+    nb = {"cells": [{"cell_type": "markdown", "source": text, "metadata": {}}], "metadata": {},
+          "nbformat": 4, "nbformat_minor": 5}
+    assert len(detect.scan_notebook(nb).secrets) == 1  # the parsed fields hold it
+    data = json.dumps(nb).encode()
+    assert engine.raw_candidates(data)
+    assert len(detect.scan_notebook(data).secrets) == 1  # and the raw bytes are not waved through
+
+
+def test_the_raw_gate_sees_a_token_reversed_with_a_slice(mode):
+    from hfsecure_jupyter.testing import fake_token
+
+    src = f'tok = "{fake_token(seed=3)[::-1]}"[::-1]\nlogin(tok)\n'
+    nb = {"cells": [{"cell_type": "code", "source": src, "metadata": {}, "outputs": [], "execution_count": None}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    assert len(detect.scan_notebook(nb).secrets) == 1
+    assert len(detect.scan_notebook(json.dumps(nb).encode()).secrets) == 1  # the raw gate let it through
+
+
+@pytest.mark.skipif(not HAVE_RE2, reason="google-re2 is not installed")
+def test_the_accelerator_is_loaded_only_once_enough_text_was_scanned(monkeypatch):
+    # Compiling its patterns costs more than a short run scans: a hook over a few small files stays pure.
+    monkeypatch.setattr(engine, "_ACCEL", [])
+    monkeypatch.setattr(engine, "_SEEN", [0])
+    detect.scan_text("x = 1\n" * 100)
+    assert engine._ACCEL == []
+    data = b'{"cells": []}' + b" " * engine._ACCEL_AFTER
+    assert not engine.raw_candidates(data)
+    assert engine._ACCEL and engine._ACCEL[0] is not None
