@@ -57,7 +57,7 @@ def _wordlike(body: str) -> bool:
     Every run must be a word of 3+ letters (or 1-4 digits) and the words must average 5+ characters:
     a random body passes both about once in ten million. Scans maximal runs once (no backtracking).
     """
-    if body.isascii() and _WORDLIKE_SHAPE.fullmatch(body) is None:  # (the runs below, as one C-speed test)
+    if body.isascii() and "\n" not in body and _WORDLIKE_SHAPE.fullmatch(body) is None:  # (the runs below, as one C-speed test)
         return False
     runs = _RUNS.findall(body)
     if len(body) < 5 * len(runs):

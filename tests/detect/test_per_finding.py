@@ -47,6 +47,7 @@ def _wordlike_reference(body: str) -> bool:
 @example("AutoModelForSequenceClassification")
 @example("bertForSequence12")
 @example("xxabcdefgq")
+@example("\n")  # (a line end is no run of the reference: the one-regex test must not reject it first)
 def test_sequence_and_word_tests_match_their_references(body):
     assert rules._has_sequence_7(body) == (rules._longest_sequence(body) >= 7)
     assert rules._wordlike(body) == _wordlike_reference(body)
