@@ -31,7 +31,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from bench_scan import as_installed, clean_cell  # noqa: E402
+from bench_scan import as_installed, staged_files  # noqa: E402
 
 TARGET_HOOK_VS_PYTHON = 3.0
 
@@ -107,11 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     as_installed()
     env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
     with tempfile.TemporaryDirectory(prefix="hfsecure-bench-hook-") as d:
-        files = []
-        for i in range(3):
-            files.append(f"f{i}.py")
-            with open(os.path.join(d, files[-1]), "w") as fh:
-                fh.write(clean_cell(30))
+        files = staged_files(d)
         entry = _bin("hfsecure")
         hfsecure = [entry] if entry else [sys.executable, "-m", "hfsecure_jupyter.cli"]
         commands = {"python -c pass": [sys.executable, "-c", "pass"],

@@ -280,6 +280,16 @@ def notebook_repo(directory: str, paths: list[str], commits: int = 50) -> None:
         run("commit", "-qm", f"c{i}")
 
 
+def staged_files(directory: str, n: int = 3) -> list[str]:
+    """What the pre-commit rows scan: ``n`` small Python files of typical Hugging Face code (no secret)."""
+    files = []
+    for i in range(n):
+        files.append(f"f{i}.py")
+        with open(os.path.join(directory, files[-1]), "w") as fh:
+            fh.write(clean_cell(30))
+    return files
+
+
 def issue14_ratios(corpus: str, paths: list[str], blobs: list[tuple[str, bytes]], mbps_file: float,
                    peer_mbps: float | None) -> None:
     size = sum(len(b) for _, b in blobs)
@@ -302,16 +312,12 @@ def issue14_ratios(corpus: str, paths: list[str], blobs: list[tuple[str, bytes]]
             t_blgit = _wall([bl, "git", repo])
             rows.append(("git history (50 commits) vs betterleaks git", t_blgit / t_git, TARGET_GIT_VS_BETTERLEAKS))
     with tempfile.TemporaryDirectory(prefix="hfsecure-bench-hook-") as d:
-        files = []
-        for i in range(3):
-            files.append(f"f{i}.py")
-            with open(os.path.join(d, files[-1]), "w") as fh:
-                fh.write(clean_cell(30))
+        files = staged_files(d)
         entry = _bin("hfsecure")
         t_hook = _median_wall([entry, "scan", *files] if entry else [*hfsecure, "scan", *files], cwd=d)
         t_py = _median_wall([sys.executable, "-c", "pass"], cwd=d)
         rows.append(("pre-commit run, 3 staged files, vs python -c pass", t_hook / t_py, TARGET_HOOK_VS_PYTHON))
-    print(f"\nissue 14 ratios (measured now; higher is better except the pre-commit row)")
+    print("\nissue 14 ratios (measured now; higher is better except the pre-commit row)")
     print(f"  bytes.count: {count_mbps:.0f} MB/s; hfsecure CLI over the corpus: {t_cli:.2f} s")
     for name, ratio, target in rows:
         ok = ratio <= target if "pre-commit" in name else ratio >= target
