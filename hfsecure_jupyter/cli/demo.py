@@ -98,15 +98,6 @@ def demo_account(name: str = "demo") -> tuple[dict[str, Any], DemoAccount]:
     return accounts, DemoAccount(name, {t["displayName"]: t["token"] for t in user["tokens"]})
 
 
-def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, text.encode())
-    finally:
-        os.close(fd)
-
-
 def prepare_home(hf_home: Path, account: DemoAccount) -> None:
     """Log ``hf_home`` in as ``account`` the way ``hf auth login`` does: every token in ``stored_tokens``
     (one INI section per name), the active one in ``token``.
@@ -122,14 +113,16 @@ def prepare_home(hf_home: Path, account: DemoAccount) -> None:
         >>> oct((home / "token").stat().st_mode & 0o777)
         '0o600'
     """
+    from ..emulator.accounts import write_private
+
     hf_home.mkdir(parents=True, exist_ok=True)
     ini = configparser.ConfigParser()
     for name, value in account.tokens.items():
         ini[name] = {"hf_token": value}
     buf = io.StringIO()
     ini.write(buf)
-    _write_private(hf_home / "stored_tokens", buf.getvalue())
-    _write_private(hf_home / "token", account.tokens[account.active])
+    write_private(hf_home / "stored_tokens", buf.getvalue())
+    write_private(hf_home / "token", account.tokens[account.active])
 
 
 def _labextension_source() -> Path | None:

@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -34,10 +35,29 @@ from ..testing import fake_token
 from ..errors import AccountsError
 
 __all__ = ["Accounts", "AccountsError", "Token", "User", "test_accounts", "demo_accounts", "ROLES", "hex_id", "now_iso",
-           "seed_repos"]
+           "seed_repos", "write_private"]
 
 ROLES = ("read", "write", "fineGrained")
 ORG_ROLES = ("admin", "write", "contributor", "read")
+
+
+def write_private(path: "str | os.PathLike[str]", text: str) -> None:
+    """Write ``text`` (a token, a token store) to ``path``, readable by its owner alone (0600, also when
+    the file was already there with a wider mode).
+
+    Example:
+        >>> import tempfile
+        >>> p = os.path.join(tempfile.mkdtemp(), "token")
+        >>> write_private(p, "secret")
+        >>> oct(os.stat(p).st_mode & 0o777), open(p).read()
+        ('0o600', 'secret')
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 
 

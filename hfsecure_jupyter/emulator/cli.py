@@ -12,7 +12,7 @@ import tempfile
 import threading
 from typing import Any, Sequence
 
-from .accounts import Accounts, AccountsError, demo_accounts
+from .accounts import Accounts, AccountsError, demo_accounts, write_private
 from .app import EmulatorServer
 from .jobs import Timings
 from .repos import validate_seeds
@@ -24,12 +24,7 @@ __all__ = ["main"]
 def _write_token_file(value: str, path: str | None) -> str:
     if path is None:
         path = os.path.join(tempfile.mkdtemp(prefix="hfsecure-hub-"), "token")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, value.encode())
-    finally:
-        os.close(fd)
+    write_private(path, value)
     return path
 
 
