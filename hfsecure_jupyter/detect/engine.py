@@ -270,7 +270,7 @@ def _raw_superset_alts(context: bool) -> list[str]:
             if not context:
                 continue
             # (The operator and its value only: a window for the word before it makes the DFA blow up.)
-            alts.append(_relaxed(_raw_regex(group).decode("ascii")))
+            alts.append(_relaxed(group_raw_regex(group).decode("ascii")))
             continue
         m = re.fullmatch(r"(.*)\((\[.*\])\{0,(\d+)\}\)\(\.\?\)", group_raw_regex(group).decode("ascii"))
         assert m is not None, group_raw_regex(group)
@@ -318,7 +318,7 @@ class _Accel:
             self.parts.Add(alt.encode("latin-1"))
         self.parts.Compile()
         # Each context check's starts (a superset: the standard-library pattern confirms each), by group index.
-        self.context = {i: re2.compile(_relaxed(_raw_regex(g).decode("ascii")).encode("ascii"), options).search
+        self.context = {i: re2.compile(_relaxed(group_raw_regex(g).decode("ascii")).encode("ascii"), options).search
                         for i, g in enumerate(_RULE_GROUPS) if g[0].check}
         # might_contain_secret on bytes: any of its checks, exactly.
         self.any_bytes = re2.compile(b"|".join(b"(?:" + _re2_form(c.pattern) + b")" for c in _CHECKS_BYTES), options)
@@ -390,13 +390,7 @@ def use_accelerator(on: bool) -> bool:
 
 
 # Per rule check (same order as the rule checks of _checks): the keyword, the body, the next byte.
-def _raw_regex(group: tuple[Rule, ...]) -> bytes:
-    """:func:`group_raw_regex`; for a context check, JSON's ``\\t`` also counts as a tab after the operator."""
-    raw = group_raw_regex(group)
-    return raw.replace(rb"[ \t]*", rb"(?:[ \t]|\\t)*", 1) if group[0].check else raw
-
-
-_RAW_RULES = tuple(lazy_compile(partial(_raw_regex, g), re.DOTALL) for g in _RULE_GROUPS)
+_RAW_RULES = tuple(lazy_compile(partial(group_raw_regex, g), re.DOTALL) for g in _RULE_GROUPS)
 _ZW_BYTES = rb"(?:\xe2\x80[\x8b-\x8d]|\xe2\x81\xa0|\xef\xbb\xbf)"
 # A zero-width character matters in raw bytes only where it splits a prefix (else "hf_" is intact).
 _RAW_ZW_SPLIT = lazy_compile(rb"h" + _ZW_BYTES + rb"+f" + _ZW_BYTES + rb"*_|hf" + _ZW_BYTES + rb"+_")

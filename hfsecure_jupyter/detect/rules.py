@@ -793,7 +793,8 @@ def group_raw_regex(group: "tuple[Rule, ...]") -> bytes:
         b'hf_([0-9A-Za-z]{0,34})(.?)'
     """
     if group[0].check:  # found by context: the engine looks around each hit of the check
-        return group[0].check.encode("ascii")
+        # (in a notebook's raw JSON a tab after the operator is written ``\\t``)
+        return group[0].check.replace(r"[ \t]*", r"(?:[ \t]|\\t)*", 1).encode("ascii")
     words = group_keywords(group)
     chars: set[str] = set()
     longest = 0
