@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # (typing costs a hook's start-up ~3 ms: only for the type ch
 else:  # imported on first use: base64 when a marker is decoded, bisect to place a finding or a view
     base64, binascii, bisect = (lazy_import(m, globals()) for m in ("base64", "binascii", "bisect"))
 
-__all__ = ["Hit", "find_secrets", "might_contain_secret", "raw_candidates", "scan_text", "hits_to_findings", "KEYWORDS",
+__all__ = ["Hit", "builds_view", "find_secrets", "might_contain_secret", "raw_candidates", "scan_text", "hits_to_findings", "KEYWORDS",
            "line_col", "is_suppressed_line", "LineIndex", "accelerated_search", "use_accelerator"]
 
 # base64 of the keywords of the rules that ask for it ("hf_", "api_org_") at the three byte alignments
@@ -692,12 +692,22 @@ def _view_map(text: str) -> _ViewMap:
     return vmap
 
 
+def builds_view(text: str) -> bool:
+    """True when :func:`find_secrets` also scans a decoded view of ``text`` (it holds an ANSI code, a
+    zero-width character, or an escape, percent-encoding or character reference of a token's prefix).
+    The view decodes every escape in the text, so a text built by joining others may find in one of
+    them what that one alone does not.
+
+    Example:
+        >>> builds_view("x = 1"), builds_view("\\\\x68f_"), builds_view("%88")
+        (False, True, False)
+    """
+    return "\x1b" in text or any(z in text for z in _ZERO_WIDTH) or any(c.search(text) for c in _VIEW_TRIGGERS)
+
+
 def _normalised_view(text: str) -> str | None:
     """Decode escapes, drop zero-width characters and ANSI codes (None when there are none)."""
-    if "\x1b" not in text and not any(z in text for z in _ZERO_WIDTH) and not any(
-            c.search(text) for c in _VIEW_TRIGGERS):
-        return None
-    return _NORMALISE.sub(_decode_cached, text)
+    return _NORMALISE.sub(_decode_cached, text) if builds_view(text) else None
 
 
 def _encoding_of(original: str) -> str:

@@ -25,7 +25,7 @@ import io
 import re
 import sys
 
-from .engine import (Hit, find_secrets, find_secrets_unfiltered, hits_to_findings, may_continue_in_literal,
+from .engine import (Hit, builds_view, find_secrets, find_secrets_unfiltered, hits_to_findings, may_continue_in_literal,
                      prefilter_mask)
 from .findings import Edit, Finding, mask_secret
 from .ipython import PYTHON_CELL_MAGICS, MaskedSource, line_starts, mask_ipython
@@ -495,14 +495,17 @@ def _secrets_of_each(values: list[str]) -> list[list[Hit]]:
 
     The values are joined by line ends: no rule's pattern, decoder (escapes, ANSI codes, base64 runs) or
     name context crosses one, and every boundary test reads one as a text's end. A value that a hit
-    runs past (or one with edits of its own) is scanned again alone.
+    runs past (or one with edits of its own) is scanned again alone. When the joined text builds a
+    decoded view (:func:`builds_view`), each value is scanned alone: the view decodes every escape of
+    the joined text, also in a value whose own text would build none (``%88`` before a name).
 
     Example:
         >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token(seed=7)
         >>> [[(h.start, h.end) for h in hs] for hs in _secrets_of_each(["x", "a " + tok, "\\x68f_"])]
         [[], [(2, 39)], []]
     """
-    if len(values) < 2:
+    joined = "\n".join(values)
+    if len(values) < 2 or builds_view(joined):
         return [find_secrets(v) for v in values]
     starts = []
     pos = 0
@@ -511,7 +514,7 @@ def _secrets_of_each(values: list[str]) -> list[list[Hit]]:
         pos += len(v) + 1
     out: list[list[Hit]] = [[] for _ in values]
     again: set[int] = set()
-    for h in find_secrets("\n".join(values)):
+    for h in find_secrets(joined):
         i = bisect.bisect_right(starts, h.start) - 1
         base = starts[i]
         if h.end > base + len(values[i]) or h.edits:
