@@ -10,7 +10,7 @@ Every scan goes through :func:`find_secrets`:
    back to the original characters; base64 runs that hold an encoded token prefix are decoded locally.
 
 With the optional ``google-re2`` (the ``fast`` extra) the prefilters of step 1 run as RE2 passes, once a
-megabyte of text has gone through them; the answers are the same (see :func:`use_accelerator`).
+quarter of a megabyte of text has gone through them; the answers are the same (see :func:`use_accelerator`).
 
 Example:
     >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token(seed=7)
@@ -21,7 +21,7 @@ Example:
 from __future__ import annotations
 
 import re
-from functools import partial
+from functools import cached_property, partial
 
 from .findings import Edit, Finding, fingerprint, mask_secret
 from .lazy import lazy_compile, lazy_import, lazy_tuple, record
@@ -38,7 +38,8 @@ else:  # imported on first use: base64 when a marker is decoded, bisect to place
     base64, binascii, bisect = (lazy_import(m, globals()) for m in ("base64", "binascii", "bisect"))
 
 __all__ = ["Hit", "builds_view", "find_secrets", "might_contain_secret", "raw_candidates", "scan_text", "hits_to_findings", "KEYWORDS",
-           "line_col", "is_suppressed_line", "LineIndex", "accelerated_search", "use_accelerator"]
+           "line_col", "is_suppressed_line", "LineIndex", "accelerated_search", "use_accelerator",
+           "raw_superset", "raw_candidates_stripped", "without_images"]
 
 # base64 of the keywords of the rules that ask for it ("hf_", "api_org_") at the three byte alignments
 # (only the characters fixed by the prefix); the raw-bytes prefilter looks for the "raw" ones only.
@@ -131,9 +132,12 @@ _BYTES_CHECKS = lazy_tuple(partial(_checks, bytes))
 _RULE_CHECKS_BYTES, _ENCODED_CHECKS_BYTES = lazy_tuple(lambda: _BYTES_CHECKS[0]), lazy_tuple(lambda: _BYTES_CHECKS[1])
 _CHECKS_BYTES = _RULE_CHECKS_BYTES + _ENCODED_CHECKS_BYTES
 # Base64 image payloads in notebooks (a third of a typical notebook's bytes) cannot hold a token as
-# text; the raw prefilter skips them when they are plain base64.
+# text; the raw prefilter skips them when they are plain base64: outputs and attachments, and images
+# inlined in markdown or HTML as data: URIs.
 _IMAGE_PAYLOAD = lazy_compile(rb'"image/(?:png|jpeg|gif|webp|bmp)": "')
+_DATA_URI = lazy_compile(rb"data:image/(?:png|jpeg|gif|webp|bmp);base64,")
 _B64_JSON_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\\"
+_B64_BYTES = _B64_JSON_BYTES[:-1]
 
 
 def without_images(data: bytes) -> bytes:
@@ -142,27 +146,61 @@ def without_images(data: bytes) -> bytes:
     Example:
         >>> without_images(b'{"image/png": "iVBORw0KGgo=", "text/plain": "x"}')
         b'{"image/png": "", "text/plain": "x"}'
+        >>> without_images(b'["![a](data:image/png;base64,iVBORw0KGgo=)"]')
+        b'["![a](data:image/png;base64,)"]'
     """
     return _without_images(data)
 
 
-def _without_images(data: bytes) -> bytes:
-    if b'"image/' not in data:
-        return data
-    parts = []
-    pos = 0
-    for m in _IMAGE_PAYLOAD.finditer(data):
-        if m.start() < pos:
-            continue
+def _image_spans(data: bytes) -> list[tuple[int, int]]:
+    """Where the plain base64 payloads of images are, in order (a payload ends at the first quote, or,
+    in a data: URI, at a closing parenthesis before it; a quote escaped in its string does not end it)."""
+    spans = []
+    for m in _matches(_IMAGE_PAYLOAD, b'"image/', data):
         end = data.find(b'"', m.end())
         if end < 0:
             break
-        if data[m.end():end].translate(None, _B64_JSON_BYTES):
-            continue  # not plain base64: keep it in the scan
-        parts.append(data[pos:m.end()])
-        pos = end
-    if not parts:
+        if data[end - 1] != 0x5C and not data[m.end():end].translate(None, _B64_JSON_BYTES):
+            spans.append((m.end(), end))
+    more = False
+    for m in _matches(_DATA_URI, b"data:image/", data):
+        quote = data.find(b'"', m.end())
+        if quote < 0:
+            break
+        end = data.find(b")", m.end(), quote)
+        end = quote - (data[quote - 1] == 0x5C) if end < 0 else end  # (an HTML attribute: src=\\"...\\")
+        if not data[m.end():end].translate(None, _B64_BYTES):
+            spans.append((m.end(), end))
+            more = True
+    if more:
+        spans.sort()
+    return spans
+
+
+def _matches(pattern: "re.Pattern[bytes]", literal: bytes, data: bytes) -> Iterator["re.Match[bytes]"]:
+    """``pattern.finditer(data)`` for a pattern that starts with ``literal``, each start found by
+    ``bytes.find`` (``re`` stops at every quote of a JSON text when a pattern starts with one)."""
+    i = data.find(literal)
+    while i >= 0:
+        m = pattern.match(data, i)
+        if m is not None:
+            yield m
+            i = data.find(literal, m.end())
+        else:
+            i = data.find(literal, i + 1)
+
+
+def _without_images(data: bytes) -> bytes:
+    spans = _image_spans(data)
+    if not spans:
         return data
+    parts = []
+    pos = 0
+    for start, end in spans:
+        if start < pos:
+            continue
+        parts.append(data[pos:start])
+        pos = end
     parts.append(data[pos:])
     return b"".join(parts)
 
@@ -257,10 +295,25 @@ def _without_lookahead(check: str) -> str:
     return check[:-len(_DIGIT_AHEAD)] + "(?:" + digit + ")"
 
 
-def _raw_superset(context: bool = True) -> bytes:
-    """One regex that matches wherever :func:`_raw_candidates_exact` could say True (and more); without
-    ``context``, only where its checks other than :func:`_raw_context_exact` could."""
-    return "|".join("(?:" + a + ")" for a in _raw_superset_alts(context)).encode("latin-1")
+def raw_superset() -> bytes:
+    """One regex (RE2 syntax, Latin-1 bytes) that matches wherever :func:`raw_candidates` could say True,
+    and more: no match there, nothing to look at in those bytes, image payloads included.
+
+    Example:
+        >>> import re
+        >>> bool(re.search(raw_superset(), b'"from huggingface_hub import hf_hub_download"'))
+        False
+        >>> bool(re.search(raw_superset(), b'"model_id": "bert-base-uncased-0123456789"'))
+        False
+        >>> bool(re.search(raw_superset(), b'"api_key": "bert-base-uncased-0123456789"'))
+        True
+    """
+    if not _SUPERSET:
+        _SUPERSET.append("|".join("(?:" + a + ")" for a in _raw_superset_alts(True)).encode("latin-1"))
+    return _SUPERSET[0]
+
+
+_SUPERSET: list[bytes] = []
 
 
 def _raw_superset_alts(context: bool) -> list[str]:
@@ -269,15 +322,16 @@ def _raw_superset_alts(context: bool) -> list[str]:
         if group[0].check:  # an assignment-like place
             if not context:
                 continue
-            # (The operator and its value only: a window for the word before it makes the DFA blow up.)
-            alts.append(_relaxed(group_raw_regex(group).decode("ascii")))
+            # The name run before the operator holds a secret word or an escape (as _name_run_may_be_secret
+            # reads it), unbounded: a bounded window makes the DFA blow up.
+            alts.append(_NAME_RUN_RE2 + _relaxed(group_raw_regex(group).decode("ascii")))
             continue
         m = re.fullmatch(r"(.*)\((\[.*\])\{0,(\d+)\}\)\(\.\?\)", group_raw_regex(group).decode("ascii"))
         assert m is not None, group_raw_regex(group)
         kw, cls, longest = m.groups()
-        # A piece that ends at a quote or a backslash, or 16+ characters of a body (unbounded: a superset
-        # with few DFA states, which a single pass over cold data builds quickly).
-        alts.append(f"{kw}(?:{cls}*[\"'\\\\]|{cls}{{16}})")
+        # A piece that ends at a quote, a backslash or a zero-width character, or 16+ characters of a body
+        # (unbounded: a superset with few DFA states, which a single pass over cold data builds quickly).
+        alts.append(f"{kw}(?:{cls}*(?:[\"'\\\\]|{_ZW_BYTES.decode('latin-1')})|{cls}{{16}})")
     encoded = _ENCODED_CHECKS_BYTES
     alts += [encoded[0].pattern.decode("latin-1"), encoded[1].pattern.decode("latin-1"),
              encoded[-1].pattern.decode("latin-1"), _RAW_ZW_SPLIT.pattern.decode("latin-1"),
@@ -286,7 +340,7 @@ def _raw_superset_alts(context: bool) -> list[str]:
 
 
 def _raw_parts() -> list[str]:
-    """The alternatives of ``_raw_superset(context=False)`` one by one (an RE2::Set of them tells which
+    """The alternatives of :func:`raw_superset` but the context ones, one by one (an RE2::Set of them tells which
     parts of the exact test can say True)."""
     return _raw_superset_alts(context=False)
 
@@ -304,7 +358,10 @@ def _re2_form(pattern: Any) -> Any:
 
 
 class _Accel:
-    """The compiled RE2 forms: ``raw`` (bytes, Latin-1) and ``mask`` (an RE2::Set of the str checks)."""
+    """The compiled RE2 forms: ``raw`` (bytes, Latin-1) and ``mask`` (an RE2::Set of the str checks).
+
+    Only ``raw`` is compiled at once (about a millisecond, and its DFA is built as it runs); the sets,
+    which take ~20 ms, on first use: most files are settled by one pass of ``raw`` alone."""
 
     def __init__(self, re2: Any) -> None:
         self.re2 = re2
@@ -312,26 +369,51 @@ class _Accel:
         options.encoding = re2.Options.Encoding.LATIN1
         options.max_mem = 64 << 20
         self.options = options
-        self.raw = re2.compile(_raw_superset(), options)
-        self.parts = re2.Set.SearchSet(options)
+        self._searches: dict[bytes, Any] = {}
+        self.raw = re2.compile(raw_superset(), options)
+        self._searches[raw_superset()] = self.raw.search
+
+    def search(self, pattern: bytes) -> Any:
+        """The bound ``search`` of ``pattern``, compiled once (``raw`` is one of them)."""
+        found = self._searches.get(pattern)
+        if found is None:
+            found = self._searches[pattern] = self.re2.compile(pattern, self.options).search
+        return found
+
+    @cached_property
+    def parts(self) -> Any:
+        parts = self.re2.Set.SearchSet(self.options)
         for alt in _raw_parts():
-            self.parts.Add(alt.encode("latin-1"))
-        self.parts.Compile()
-        # Each context check's starts (a superset: the standard-library pattern confirms each), by group index.
-        self.context = {i: re2.compile(_relaxed(group_raw_regex(g).decode("ascii")).encode("ascii"), options).search
-                        for i, g in enumerate(_RULE_GROUPS) if g[0].check}
+            parts.Add(alt.encode("latin-1"))
+        parts.Compile()
+        return parts
+
+    @cached_property
+    def context(self) -> dict:
+        # Per context group index: where a name run and a check may stand (a superset of the places
+        # _raw_context_exact looks closer at; the standard-library pattern confirms each).
+        return {i: self.re2.compile((_NAME_RUN_RE2 + _relaxed(group_raw_regex(g).decode("ascii"))).encode("latin-1"),
+                                    self.options).search
+                for i, g in enumerate(_RULE_GROUPS) if g[0].check}
+
+    @cached_property
+    def any_bytes(self) -> Any:
         # might_contain_secret on bytes: any of its checks, exactly.
-        self.any_bytes = re2.compile(b"|".join(b"(?:" + _re2_form(c.pattern) + b")" for c in _CHECKS_BYTES), options)
-        self.mask = re2.Set.SearchSet()
+        return self.re2.compile(b"|".join(b"(?:" + _re2_form(c.pattern) + b")" for c in _CHECKS_BYTES), self.options)
+
+    @cached_property
+    def mask(self) -> Any:
+        mask = self.re2.Set.SearchSet()
         for c in _CHECKS_STR:
-            self.mask.Add(_re2_form(c.pattern if c.__class__ is re.Pattern else re.escape(c)))
-        self.mask.Compile()
+            mask.Add(_re2_form(c.pattern if c.__class__ is re.Pattern else re.escape(c)))
+        mask.Compile()
+        return mask
 
 
 _ACCEL: list = []  # [] not tried yet, [None] unavailable or off, [_Accel]
-# Loaded once this much text has gone through the prefilters: its patterns take ~30 ms to compile, more
-# than a short run (a pre-commit hook over a few files) spends scanning without it.
-_ACCEL_AFTER = 1 << 20
+# Loaded once this much text has gone through the prefilters: importing it and building its first
+# pattern take ~7 ms, more than a short run (a pre-commit hook over a few files) spends scanning without it.
+_ACCEL_AFTER = 256 << 10
 _SEEN = [0]
 
 
@@ -356,9 +438,6 @@ def _load_accel() -> "_Accel | None":
         return None
 
 
-_ACCEL_SEARCHES: dict = {}
-
-
 def accelerated_search(pattern: bytes, size: int = 0) -> Any:
     """The ``search`` of ``pattern`` (RE2 syntax, Latin-1 bytes) compiled by the accelerator, or None
     when it is off (callers then run their standard-library checks; the two must agree, and are tested).
@@ -368,12 +447,7 @@ def accelerated_search(pattern: bytes, size: int = 0) -> Any:
         True
     """
     accel = _accelerator(size)
-    if accel is None:
-        return None
-    found = _ACCEL_SEARCHES.get((id(accel), pattern))
-    if found is None:
-        found = _ACCEL_SEARCHES[(id(accel), pattern)] = accel.re2.compile(pattern, accel.options).search
-    return found
+    return None if accel is None else accel.search(pattern)
 
 
 def use_accelerator(on: bool) -> bool:
@@ -392,7 +466,11 @@ def use_accelerator(on: bool) -> bool:
 # Per rule check (same order as the rule checks of _checks): the keyword, the body, the next byte.
 _RAW_RULES = tuple(lazy_compile(partial(group_raw_regex, g), re.DOTALL) for g in _RULE_GROUPS)
 _ZW_BYTES = rb"(?:\xe2\x80[\x8b-\x8d]|\xe2\x81\xa0|\xef\xbb\xbf)"
-# A zero-width character matters in raw bytes only where it splits a prefix (else "hf_" is intact).
+_RAW_ZW = lazy_compile(_ZW_BYTES)
+_PIECE_ENDS = (b'"', b"'", b"\\")
+_ZW_LEADS = (b"\xe2", b"\xef")  # the first bytes of the zero-width characters
+# A zero-width character matters in raw bytes only where it splits a prefix (else "hf_" is intact) or a
+# piece of a body (the piece check above).
 _RAW_ZW_SPLIT = lazy_compile(rb"h" + _ZW_BYTES + rb"+f" + _ZW_BYTES + rb"*_|hf" + _ZW_BYTES + rb"+_")
 
 
@@ -410,14 +488,39 @@ def raw_candidates(data: bytes) -> bool:
         >>> raw_candidates('"placeholder": "\u200b"'.encode())
         False
     """
-    return _raw_candidates_stripped(_without_images(bytes(data)))
+    return raw_candidates_stripped(_without_images(bytes(data)))
 
 
-# What a secret-named variable or key holds, in any case (a coarse test before the context rules' own).
-_SECRET_WORD_BYTES = lazy_compile(rb"(?i:key|token|secret|passw|pwd|auth|credential)")
+# What may stand between a name's start and its operator in raw bytes: the name, its closer (a quote, a
+# bracket, a JSON-escaped quote) and spaces or tabs (``\t``); a name character JSON-escaped as ``\uXXXX``.
+_NAME_RUN_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-\\\"'] \t"
+# A word that ends a segment of a secret name (rules._SECRET_NAME: ``API_KEY``, ``TOKENS``, ``AUTH``; not
+# ``authorship_tag`` or ``tokenizer``): no letter or digit follows it.
+_SEGMENT_WORD = "(?i:tokens?|secrets?|password|passwd|pwd|key|credentials?|auth)"
+_SECRET_SEGMENT = lazy_compile(_SEGMENT_WORD.encode("ascii") + rb"(?![A-Za-z0-9])")
+# The same for RE2 (no lookahead: the word, then nothing or a class byte that is not a letter or digit)
+# before the rest of the run; or a run with an escape, which may decode to anything.
+_NAME_RUN_RE2 = ("(?:" + _SEGMENT_WORD + r"""(?:[_\-\\"'\] \t][A-Za-z0-9_\-\\"'\] \t]*)?"""
+                 + r"""|\\u[A-Za-z0-9_\-\\"'\] \t]*)""")
 
 
-def _raw_candidates_stripped(data: bytes) -> bool:
+def _name_run_may_be_secret(data: bytes, op: int) -> bool:
+    """Whether the run of name, closer and space bytes right before the operator at ``op`` (at most
+    ``_CTX_BACK``) holds a word that ends a secret name's segment, or an escape that may decode to one: the context rules read the
+    name just before the operator, so a word further back (``tokenizer`` on the line before) is no
+    reason to look closer."""
+    seg = data[max(0, op - _CTX_BACK):op]
+    run = seg[len(seg.rstrip(_NAME_RUN_BYTES)):]
+    return b"\\u" in run or _SECRET_SEGMENT.search(run) is not None
+
+
+def raw_candidates_stripped(data: bytes) -> bool:
+    """:func:`raw_candidates` for bytes whose image payloads are cut out already (:func:`without_images`).
+
+    Example:
+        >>> raw_candidates_stripped(b'{"image/png": ""}')
+        False
+    """
     accel = _accelerator(len(data))
     if accel is not None:
         # One DFA pass for a superset of every place the exact test accepts: nothing there, nothing to do.
@@ -451,32 +554,34 @@ def _json_char(m: "re.Match[str]") -> str:
     return chr(int(m.group(0)[2:], 16)) if c == "u" else _JSON_CHARS.get(c, c)
 
 
-def _hits_from(search: Any, pattern: "re.Pattern[bytes]", data: bytes) -> Iterator["re.Match[bytes]"]:
-    """``pattern.finditer(data)``, each next start found by ``search`` (RE2: a superset of the start
-    positions, met faster); ``pattern`` confirms each and gives its extent, so the sequence is the same."""
-    pos = 0
-    while True:
-        m = search(data, pos)
-        if m is None:
-            return
-        rm = pattern.match(data, m.start())
-        if rm is None:  # not a start of ``pattern``: the next one is further on
-            pos = m.start() + 1
-            continue
-        yield rm
-        pos = rm.end() if rm.end() > rm.start() else rm.end() + 1
+def _context_ops(i: int, pattern: "re.Pattern[bytes]", data: bytes, accel: "_Accel | None") -> Iterator[int]:
+    """Every position where ``pattern``, the raw check of context group ``i`` (its operator and value),
+    matches, overlapping ones included, in order; with the accelerator, only those after a name run led by
+    a secret word or an escape, which the others fail in :func:`_name_run_may_be_secret` anyway."""
+    if accel is None:
+        m = pattern.search(data)
+        while m is not None:
+            yield m.start()
+            m = pattern.search(data, m.start() + 1)
+        return
+    search, op = accel.context[i], _RULE_GROUPS[i][0].keywords[0].encode("ascii")
+    m = search(data)
+    while m is not None:
+        at = data.find(op, m.start())  # a name run holds no operator: the first one after it is its own
+        if pattern.match(data, at) is not None:
+            yield at
+        m = search(data, at + 1)
 
 
 def _raw_context_exact(data: bytes, accel: "_Accel | None" = None) -> bool:
-    """The groups found by context: look around each hit of the check (one pass each)."""
+    """The groups found by context: look around each hit of the check that follows a secret-named name."""
     for i, (pattern, group) in enumerate(zip(_RAW_RULES, _RULE_GROUPS)):
         if group[0].context is None:
             continue
-        hits = _hits_from(accel.context[i], pattern, data) if accel is not None else pattern.finditer(data)
-        for rm in hits:
-            if _SECRET_WORD_BYTES.search(data, max(0, rm.start() - _CTX_BACK), rm.start()) is None:
-                continue  # no secret-named word before the operator (cell ids, names, paths)
-            around = data[max(0, rm.start() - _CTX_BACK):rm.start() + 260].decode("latin-1")
+        for op in _context_ops(i, pattern, data, accel):
+            if not _name_run_may_be_secret(data, op):
+                continue  # no secret-named name before the operator (cell ids, names, paths)
+            around = data[max(0, op - _CTX_BACK):op + 260].decode("latin-1")
             # As the rules read a parsed field: JSON's escapes decoded ("\\npassword = ..." is a new line).
             view = around.replace('\\"', '"')
             if any(True for r in group for _ in r.finditer(view)):
@@ -502,8 +607,12 @@ def _raw_candidates_exact(data: bytes, accel: "_Accel | None" = None) -> bool:
             continue
         # No keyword of the group starts before ``fm.start() - back``: the matches from there are those from 0.
         for rm in pattern.finditer(data, max(0, fm.start() - back)):
-            if rm.group(2) in (b'"', b"'", b"\\"):
-                return True
+            nxt = rm.group(2)
+            # A piece that ends at a quote or a backslash, or at a zero-width character (the text's view
+            # drops it: the body goes on after it).
+            if nxt in _PIECE_ENDS or (nxt in _ZW_LEADS and _RAW_ZW.match(data, rm.end() - 1) is not None):
+                if _may_start_secret(data, rm.start()):
+                    return True
             if len(rm.group(1)) >= 16 and _plain_hits(rm.group(0).decode("latin-1")):
                 return True
     encoded = _ENCODED_CHECKS_BYTES
@@ -521,15 +630,31 @@ def _raw_candidates_exact(data: bytes, accel: "_Accel | None" = None) -> bool:
         m = rx.search(data)
         while m is not None:
             i = m.start() - back
-            # The whole run once (not a window per marker: marker-dense runs were quadratic).
-            end = _B64_RUN_BYTES.match(data, i).end()  # type: ignore[union-attr]  # matches empty
+            # A window from the marker, as _b64_hits decodes one (matching a megabyte-long run of an inline
+            # image to its end costs more than the decoding), and the markers it covers are skipped (else
+            # marker-dense runs are quadratic).
+            end = _B64_RUN_BYTES.match(data, i, i + _B64_WINDOW).end()  # type: ignore[union-attr]  # matches empty
             if end - i >= _B64_MIN_RUN and _b64_hits(data[max(0, i - 4):end].decode("latin-1")):
                 return True
-            m = rx.search(data, max(end, i + 1) + back)  # the next marker that starts at or after there
+            capped = end == i + _B64_WINDOW and end < len(data)
+            m = rx.search(data, (max(i + 1, end - 64) if capped else max(end, i + 1)) + back)
     # A literal reversed with [::-1] holds its keyword backwards: the Python scan looks at the reversed
     # source, so must this (rare: only when the bytes hold "[::-1]").
     return (found is None or k + 5 in found) and b"[::-1]" in data and \
         prefilter_mask(data.decode("utf-8", "surrogateescape")[::-1]) != 0
+
+
+# An escape that ends right before a keyword: a boundary in the text it encodes (as rules._start reads it).
+_ESCAPE_ENDS = lazy_compile(rb"(?:\\[nrtfvb0]|\\[0-7]{3}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|%[0-9A-Fa-f]{2}|%25[0-9A-Fa-f]{2})\Z")
+
+
+def _may_start_secret(data: bytes, i: int) -> bool:
+    """Whether a keyword at ``i`` stands at a secret's left boundary: no prefix rule takes a keyword right
+    after a letter or digit (``"id": "k0shQr8_pu2s"`` holds no Replicate key), unless that character ends
+    an escape (``\\nr8_``), which the rules read as a boundary."""
+    if i == 0 or not data[i - 1:i].isalnum():
+        return True
+    return _ESCAPE_ENDS.search(data, max(0, i - 6), i) is not None
 
 
 # The prefix groups of the exact test, in the order of their alternatives in _raw_parts().
@@ -745,8 +870,26 @@ def _view_hits(text: str, mask: int | None = None) -> list[Hit]:
 _B64_RUN_FWD = lazy_compile(r"[A-Za-z0-9+/=_-]*")
 _B64_MARKER_RE = lazy_compile("|".join(_B64_MARKERS))
 _B64_MIN_RUN = 46  # from its marker, base64 of the shortest token (37 bytes) runs 47+ characters
-# Only a marker whose run is long enough to hold an encoded token (the others were skipped one by one).
-_B64_MARKER_LONG = lazy_compile("|".join(f"{m}(?=[A-Za-z0-9+/=_-]{{{_B64_MIN_RUN - len(m)}}})" for m in _B64_MARKERS))
+
+
+def _next_long_marker(text: str, pos: int, nxt: list[int]) -> int:
+    """Where the first marker at or after ``pos`` starts whose base64 run is long enough to hold an
+    encoded token (-1: none). ``nxt`` holds each marker's next occurrence, found by ``str.find`` (a
+    fast search: an alternation of the markers is a slow pass of ``re`` over a long base64 run), and is
+    kept between calls with rising ``pos``, so each marker is looked for once per occurrence."""
+    while True:
+        best = -1
+        for j, m in enumerate(_B64_MARKERS):
+            at = nxt[j]
+            if -1 < at < pos:
+                at = nxt[j] = text.find(m, pos)
+            if at >= 0 and (best < 0 or at < best):
+                best = at
+        if best < 0:
+            return -1
+        if _B64_RUN_FWD.match(text, best, best + _B64_MIN_RUN).end() == best + _B64_MIN_RUN:  # type: ignore[union-attr]
+            return best
+        pos = best + 1  # too short a run: the next one
 
 
 def _b64_hits(text: str) -> list[Hit]:
@@ -757,20 +900,17 @@ def _b64_hits(text: str) -> list[Hit]:
     advance past each other, so a long run of markers costs linear time.
     """
     hits: list[Hit] = []
-    mk = _B64_MARKER_LONG.search(text)
-    while mk is not None:
-        i = mk.start()
+    nxt = [text.find(m) for m in _B64_MARKERS]
+    i = _next_long_marker(text, 0, nxt)
+    while i >= 0:
         b = _B64_RUN_FWD.match(text, i, min(len(text), i + _B64_WINDOW)).end()  # type: ignore[union-attr]  # matches empty
-        if b - i < _B64_MIN_RUN:
-            mk = _B64_MARKER_LONG.search(text, b if b > i else i + 1)
-            continue  # too short to hold an encoded token
         # A run that ended inside the window is done: its four alignments are decoded below, so the
         # markers left in it need no window of their own. A longer run goes on in the next window,
         # which overlaps this one by more than an encoded token.
         capped = b == i + _B64_WINDOW and b < len(text)
-        mk = _B64_MARKER_LONG.search(text, max(i + 1, b - 64) if capped else b)
+        here, i = i, _next_long_marker(text, max(i + 1, b - 64) if capped else b, nxt)
         for k in range(4):
-            start = i - k
+            start = here - k
             if start < 0 or text[start] not in _B64_CHARS:
                 break
             n = ((b - start) // 4) * 4

@@ -177,11 +177,34 @@ def scan_file(path: str | os.PathLike[str], *, misuse: bool = True) -> ScanRepor
         >>> os.unlink(fh.name)
     """
     p = os.fspath(path)
-    with open(p, "rb") as fh:
-        data = fh.read()
+    data = read_bytes(p)
     if is_binary(data):
         return ScanReport(path=p, kind="binary", notes=["binary file: not scanned"])
     return scan_bytes(data, path=p, misuse=misuse)
+
+
+def read_bytes(path: str) -> bytes:
+    """A file's bytes, read with one system call when its size is known (``open().read()`` builds an
+    I/O stack per file, a third of the time of scanning a small notebook).
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.NamedTemporaryFile(delete=False) as fh:
+        ...     _ = fh.write(b"abc")
+        >>> read_bytes(fh.name)
+        b'abc'
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        data = os.read(fd, os.fstat(fd).st_size + 1)
+        if len(data) <= os.fstat(fd).st_size:  # (the usual case: no copy)
+            return data
+        chunks = [data]
+        while chunks[-1]:  # a file that grows, or one whose size the system does not know (/proc)
+            chunks.append(os.read(fd, 1 << 20))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 #: How often a rewrite starts again when the file changed under it, before giving up.

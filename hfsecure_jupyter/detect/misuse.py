@@ -113,23 +113,95 @@ RAW_MARKERS: tuple = (lazy_compile(b"TOKEN"),
 
 
 def might_misuse_bytes(data: bytes) -> bool:
-    """:func:`might_misuse` for a whole file's raw bytes (cheaper, coarser).
+    """:func:`might_misuse` for a whole file's raw bytes (cheaper, coarser): a marker on a line of a code
+    cell's source that may be what the checks look for (see :func:`_line_may_misuse`).
 
     Example:
         >>> might_misuse_bytes(b'{"source": ["print(get_token())"]}')
         True
+        >>> md = b'{"cell_type": "markdown", "source": ["Set HF_TOKEN in your settings."]}'
+        >>> might_misuse_bytes(md), might_misuse_bytes(md.replace(b"markdown", b"code"))
+        (False, True)
     """
-    search = accelerated_search(_RAW_MARKERS_RE2, len(data))
+    where = _Where(data)
+    search = accelerated_search(RAW_MARKERS_RE2, len(data))
     if search is not None:
-        return search(data) is not None
-    for m in RAW_MARKERS:
-        if (m in data) if isinstance(m, bytes) else (m.search(data) is not None):
-            return True
+        m = search(data)
+        while m is not None:  # (RE2's marker starts on the same line as the standard-library one's)
+            end = _line_may_misuse(where, m.start())
+            if end < 0:
+                return True
+            m = search(data, end)
+        return False
+    for marker in RAW_MARKERS:
+        i = data.find(marker) if isinstance(marker, bytes) else _start(marker.search(data))
+        while i >= 0:
+            end = _line_may_misuse(where, i)
+            if end < 0:
+                return True
+            i = data.find(marker, end) if isinstance(marker, bytes) else _start(marker.search(data, end))
     return False
 
 
-# RAW_MARKERS in one pattern for the optional RE2 accelerator (no lookaround there: written out).
-_RAW_MARKERS_RE2 = (rb"TOKEN|token\(|auth token|(?:" + b"|".join(_TOKEN_VARS) + rb")_token(?:[^A-Za-z0-9_]|\z)"
+def _start(m: "re.Match[bytes] | None") -> int:
+    return -1 if m is None else m.start()
+
+
+# On a raw line that holds a marker, what the checks need there (on one source line, in the layout
+# nbformat writes: a JSON string per line): an echo call, a read of a secret, a shell or magic line, a
+# job or its env, a cell written as one string. Else only a cell's last line matters (a shown value).
+_RAW_LINE_CUES = lazy_compile(
+    rb"\b(?:print|display|pprint|log|info|debug|warning|error|critical|exception|write|Markdown|HTML)\s*\("
+    rb"|get_token\s*\(|environ\s*\[|environ\.get\s*\(|getenv\s*\(|userdata\.get\s*\("
+    rb"|^[ \t]*[!%]|[\"'=][ \t]*[!%]|\becho\b|printenv|\benv\b|jobs?\b|\"source\": \"", re.MULTILINE)
+_LIST_END = lazy_compile(rb"\n[ \t]*\]")
+
+
+class _Where:
+    """Which part of a notebook's raw JSON a position is in, read from the nearest keys before it
+    (nbformat writes a cell's keys sorted: ``cell_type``, ..., ``outputs``, ``source``). Positions are
+    asked in rising order, each key looked for once between them (linear), restarting for each marker."""
+
+    _TYPE, _OUTPUTS, _SOURCE = b'"cell_type": "', b'"outputs": [', b'"source": '
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.memo: dict[bytes, tuple[int, int]] = {}
+
+    def last(self, key: bytes, i: int) -> int:
+        hi, at = self.memo.get(key, (0, -1))
+        if i < hi:
+            hi, at = 0, -1
+        found = self.data.rfind(key, max(0, hi - len(key) + 1), i)
+        at = found if found >= 0 else at
+        self.memo[key] = (i, at)
+        return at
+
+    def in_code_source(self, i: int) -> bool:
+        """False when ``i`` is in a markdown or raw cell, or in a cell's outputs (True when unsure)."""
+        t = self.last(self._TYPE, i)
+        if t >= 0 and not self.data.startswith(b'code"', t + len(self._TYPE)):
+            return False
+        o = self.last(self._OUTPUTS, i)
+        return not (o > t and o > self.last(self._SOURCE, i))
+
+
+def _line_may_misuse(where: _Where, i: int) -> int:
+    """-1 when the raw line holding ``data[i]`` may be misuse: it is in a code cell's source (or the
+    bytes do not say) and a cue is on it (``_RAW_LINE_CUES``), or it is a cell's last line (the file
+    ends, or a list closes, after it); else where the next line starts."""
+    data = where.data
+    le = data.find(b"\n", i)
+    if not where.in_code_source(i):
+        return len(data) if le < 0 else le + 1
+    ls = data.rfind(b"\n", 0, i) + 1
+    if le < 0 or _LIST_END.match(data, le) is not None or _RAW_LINE_CUES.search(data, ls, le) is not None:
+        return -1
+    return le + 1
+
+
+#: RAW_MARKERS in one pattern for the optional RE2 accelerator (no lookaround there: written out).
+RAW_MARKERS_RE2 = (rb"TOKEN|token\(|auth token|(?:" + b"|".join(_TOKEN_VARS) + rb")_token(?:[^A-Za-z0-9_]|\z)"
                     rb"|environ\)|_KEY|SECRET|(?:%env|!env|printenv)\b")
 
 

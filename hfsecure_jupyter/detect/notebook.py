@@ -25,7 +25,7 @@ from . import engine
 from .engine import might_contain_secret, scan_text
 from .findings import Edit, Finding
 from .lazy import field, lazy_import, record
-from .misuse import might_misuse, might_misuse_bytes
+from .misuse import RAW_MARKERS_RE2, might_misuse, might_misuse_bytes
 from .python import scan_python
 from .redact import Redactor, apply_edits, redact
 
@@ -239,14 +239,11 @@ def scan_notebook(data: bytes | str | dict[str, Any], *, path: str = "", misuse:
         secrets_possible = True
     else:
         raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
-        stripped = engine.without_images(raw)  # once: both prefilters skip image payloads
-        # Each prefilter check runs once: a hit is verified on the spot (raw_candidates does both).
-        secrets_possible = engine._raw_candidates_stripped(stripped)
-        misuse_possible = misuse and might_misuse_bytes(stripped)
+        secrets_possible, misuse_possible, stripped = _gates(raw, misuse)
         if not secrets_possible and not misuse_possible:
             return report
         try:
-            nb = json.loads(raw)
+            nb = _parse(raw, raw if secrets_possible else stripped)
         except (ValueError, RecursionError) as exc:
             text = raw.decode("utf-8", "replace")
             report.kind = "notebook-as-text"
@@ -266,6 +263,36 @@ def scan_notebook(data: bytes | str | dict[str, Any], *, path: str = "", misuse:
         elif secrets_possible:
             report.findings += scan_text(f.text, location=f.location)
     return report
+
+
+_GATE_PATTERNS: dict[bool, bytes] = {}
+
+
+def _gates(raw: bytes, misuse: bool) -> tuple[bool, bool, bytes]:
+    """Whether a notebook's raw bytes may hold a secret, and a misuse, and the bytes without their image
+    payloads: with the accelerator, one DFA pass over the raw bytes first (image payloads and all: no
+    copy is made) settles most notebooks; the exact tests run on what it flags, once each, on the bytes
+    without their image payloads."""
+    pattern = _GATE_PATTERNS.get(misuse)
+    if pattern is None:
+        pattern = _GATE_PATTERNS[misuse] = engine.raw_superset() + (b"|" + RAW_MARKERS_RE2 if misuse else b"")
+    search = engine.accelerated_search(pattern, len(raw))
+    if search is not None and search(raw) is None:
+        return False, False, raw
+    stripped = engine.without_images(raw)
+    return engine.raw_candidates_stripped(stripped), misuse and might_misuse_bytes(stripped), stripped
+
+
+def _parse(raw: bytes, stripped: bytes) -> Any:
+    """The parsed notebook: from ``stripped`` when it is not ``raw`` (for misuse alone the code cells
+    are what counts, and the bytes without their images parse faster), else, or when those do not parse
+    (a payload cut where it should not have been), from ``raw``."""
+    if stripped is not raw:
+        try:
+            return json.loads(stripped)
+        except (ValueError, RecursionError):
+            pass
+    return json.loads(raw)
 
 
 def _short(exc: BaseException) -> str:

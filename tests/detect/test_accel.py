@@ -208,3 +208,74 @@ def test_the_accelerator_is_loaded_only_once_enough_text_was_scanned(monkeypatch
     data = b'{"cells": []}' + b" " * engine._ACCEL_AFTER
     assert not engine.raw_candidates(data)
     assert engine._ACCEL and engine._ACCEL[0] is not None
+
+
+# -- the one-pass gate: what it lets through, what it settles ---------------------------------------------
+
+def _cells_nb(cells: list[dict], **extra: object) -> bytes:
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5, **extra},
+                      indent=1, sort_keys=True).encode()
+
+
+def _code(src: str, outputs: list | None = None, **extra: object) -> dict:
+    return {"cell_type": "code", "source": src.splitlines(keepends=True), "metadata": {}, "outputs": outputs or [],
+            "execution_count": None, **extra}
+
+
+@pytest.mark.skipif(not HAVE_RE2, reason="google-re2 is not installed")
+def test_the_superset_needs_a_secret_named_name_before_an_assigned_value():
+    # Cell ids, colab metadata (authorship_tag) and a tokenizer on the line before: no name that the
+    # context rules read as secret-named stands before the operator, so one DFA pass settles the bytes.
+    accel = engine._Accel(__import__("re2"))
+    value = "a1b2c3d4e5f6a7b8c9d0"
+    quiet = _cells_nb([_code(f'tokenizer = AutoTokenizer()\nmodel_id = "{value}"\n', id="k0shQ8a7f3b2c")],
+                      colab={"authorship_tag": "ABX9TyOEpq8DN/YYDlP" + value})
+    assert accel.raw.search(quiet) is None
+    loud = quiet.replace(b"model_id", b"api_key")
+    assert accel.raw.search(loud) is not None
+    assert engine.raw_candidates(loud) and detect.scan_notebook(loud).secrets
+
+
+def test_a_keyword_inside_an_identifier_is_no_piece_of_a_secret(mode):
+    # "k0shQr8_pu2s" (a Colab cell id) holds "r8_" right after a letter: no rule takes a key there.
+    nb = _cells_nb([_code("x = 1\n", id="k0shQr8_pu2s")])
+    assert not engine.raw_candidates(nb)
+    # After an escape that ends in a letter ("\n"), a keyword does start a secret: still looked at.
+    assert engine.raw_candidates(b'"x\\nr8_abc" "def"')
+
+
+def test_the_raw_gate_sees_a_zero_width_character_inside_a_body(mode):
+    from hfsecure_jupyter.testing import fake_token
+
+    tok = fake_token(seed=11)
+    text = tok[:4] + "\u200b" + tok[4:]
+    assert detect.scan_text(text)
+    assert engine.raw_candidates(text.encode())
+    nb = {"cells": [{"cell_type": "markdown", "source": text, "metadata": {}}], "metadata": {},
+          "nbformat": 4, "nbformat_minor": 5}
+    assert detect.scan_notebook(json.dumps(nb, ensure_ascii=False).encode()).secrets
+
+
+def test_inline_data_uri_images_are_skipped_like_image_outputs():
+    payload = base64.b64encode(bytes(range(256)) * 40).decode()
+    raw = ('["![fig](data:image/png;base64,' + payload + ')", "<img src=\\"data:image/jpeg;base64,' + payload
+           + '\\">", "data:image/png;base64,' + payload + '!not plain"]').encode()
+    out = engine.without_images(raw)
+    assert out == ('["![fig](data:image/png;base64,)", "<img src=\\"data:image/jpeg;base64,\\">", '
+                   '"data:image/png;base64,' + payload + '!not plain"]').encode()
+    # An escaped quote is no payload's end: nothing after it is cut.
+    odd = b'{"image/png": "AAAA\\", "k": "x"}'
+    assert engine.without_images(odd) == odd
+
+
+def test_a_payload_cut_is_never_a_place_the_gate_misses(mode):
+    # The gate runs on the raw bytes first and cuts images only when they flag: whatever the exact test
+    # finds in the cut bytes, the raw bytes' pass must not have waved through.
+    from hfsecure_jupyter.testing import fake_token
+
+    tok = fake_token(seed=5)
+    img = base64.b64encode(bytes(range(256)) * 8).decode()
+    cell = _code("x = 1\n", outputs=[{"output_type": "display_data", "metadata": {},
+                                      "data": {"image/png": img, "text/plain": [f"{tok}"]}}])
+    data = _cells_nb([cell])
+    assert engine.raw_candidates(data) and detect.scan_notebook(data).secrets

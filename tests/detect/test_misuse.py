@@ -140,3 +140,42 @@ def test_aws_key_id_alone_in_a_presigned_url_is_public():
     assert detect.scan_text(f"https://b.s3.amazonaws.com/k?AWSAccessKeyId={key}&Expires=1&Signature=x") == []
     assert [f.rule for f in detect.scan_text(f"aws_access_key_id = {key}")] == ["aws-access-key-id"]
     assert [f.rule for f in detect.scan_text(f"X-Amz-Credential: {key}")] == ["aws-access-key-id"]
+
+
+def _nb_bytes(cells: list[dict]) -> bytes:
+    import json
+
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1,
+                      sort_keys=True).encode()
+
+
+def _cell(kind: str, src: str, **extra: object) -> dict:
+    cell = {"cell_type": kind, "source": src.splitlines(keepends=True), "metadata": {}, **extra}
+    if kind == "code":
+        cell.setdefault("outputs", [])
+        cell.setdefault("execution_count", None)
+    return cell
+
+
+def test_raw_markers_count_only_in_code_sources_on_a_line_that_may_misuse():
+    from hfsecure_jupyter.detect.misuse import might_misuse_bytes
+
+    prose = _cell("markdown", "Set HF_TOKEN in your settings, then print(HF_TOKEN) to check.\nDone.\n")
+    warning = _cell("code", "model.fit()\n", outputs=[
+        {"output_type": "stream", "name": "stderr", "text": ["The `use_auth_token` argument is deprecated\n", "x\n"]}])
+    quiet = _cell("code", 'assert len(HF_TOKEN) > 0, "set it"\nmodel.fit()\n')
+    assert not might_misuse_bytes(_nb_bytes([prose, warning, quiet]))
+    for leaky in ("print(HF_TOKEN)\nx = 1\n", "x = 1\nHF_TOKEN\n", "!echo $HF_TOKEN\nx = 1\n",
+                  'run_job(\n    image="x",\n    env={"HF_TOKEN": tok},\n)\nx = 1\n',
+                  'tok = os.environ["HF_TOKEN"]\nx = 1\n', "%env HF_TOKEN\nx = 1\n"):
+        assert might_misuse_bytes(_nb_bytes([prose, _cell("code", leaky)])), leaky
+
+
+def test_a_notebook_parsed_for_misuse_alone_reports_it_beside_large_images():
+    import base64
+
+    img = base64.b64encode(bytes(range(256)) * 400).decode()
+    out = {"output_type": "display_data", "metadata": {}, "data": {"image/png": img, "text/plain": ["<Figure>"]}}
+    data = _nb_bytes([_cell("code", "plot()\n", outputs=[out]), _cell("code", "print(get_token())\n")])
+    found = detect.scan_notebook(data).warnings
+    assert [(f.rule, f.location) for f in found] == [("secret-echoed", "cells[1].source")]
