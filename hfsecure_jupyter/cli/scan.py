@@ -104,6 +104,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--stdin-filename", metavar="NAME",
                    help="name for standard input: its suffix picks how it is scanned (.ipynb, .py, other)")
     p.add_argument("--no-fix", action="store_true", help="text format: leave out the fix lines")
+    p.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
+                   help="processes that read and scan files (default 0: two on a machine with two cores or "
+                        "more, once there are megabytes to scan; 1: one process)")
     add_scan_arguments(p)
     return p
 
@@ -128,7 +131,7 @@ def add_scan_arguments(p: argparse.ArgumentParser) -> None:
 #: The options of a command line that names paths only, as the parser sets them (a test holds them equal).
 PATHS_ONLY_DEFAULTS: dict[str, object] = {
     "format": "text", "output": None, "strict": False, "no_misuse": False, "redact": False, "exclude": [],
-    "no_skip": False, "stdin_filename": None, "no_fix": False, "git": None, "git_all": False, "baseline": [],
+    "no_skip": False, "stdin_filename": None, "no_fix": False, "jobs": 0, "git": None, "git_all": False, "baseline": [],
     "write_baseline": None}
 
 
@@ -196,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             run = git_cli.history_run(args, CommandLineError)
         else:
             run = run_scan(paths, exclude=args.exclude, misuse=not args.no_misuse, redact=args.redact,
-                           stdin_filename=args.stdin_filename, skip=not args.no_skip)
+                           stdin_filename=args.stdin_filename, skip=not args.no_skip, jobs=max(0, args.jobs))
         # The current folder's .hfsecureignore, and the scanned repository's for a history scan.
         folders = tuple(dict.fromkeys([".", *(args.paths[:1] if history else [])]))
         if args.baseline or args.write_baseline or any(os.path.isfile(os.path.join(f, IGNORE_FILE)) for f in folders):

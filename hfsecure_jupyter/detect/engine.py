@@ -39,7 +39,7 @@ else:  # imported on first use: base64 when a marker is decoded, bisect to place
 
 __all__ = ["Hit", "builds_view", "find_secrets", "might_contain_secret", "raw_candidates", "scan_text", "hits_to_findings", "KEYWORDS",
            "line_col", "is_suppressed_line", "LineIndex", "accelerated_search", "use_accelerator",
-           "raw_superset", "raw_candidates_stripped", "without_images"]
+           "raw_superset", "raw_candidates_stripped", "without_images", "expect_input"]
 
 # base64 of the keywords of the rules that ask for it ("hf_", "api_org_") at the three byte alignments
 # (only the characters fixed by the prefix); the raw-bytes prefilter looks for the "raw" ones only.
@@ -424,6 +424,17 @@ def _accelerator(size: int = 0) -> "_Accel | None":
             return None
         _ACCEL.append(_load_accel())
     return _ACCEL[0]
+
+
+def expect_input(size: int) -> None:
+    """A hint that about ``size`` bytes are about to be scanned: the accelerator is loaded now when that
+    is more than the text it waits for (a caller about to fork workers shares it with them).
+
+    Example:
+        >>> expect_input(0)
+    """
+    if not _ACCEL and size >= _ACCEL_AFTER - _SEEN[0]:
+        _ACCEL.append(_load_accel())
 
 
 def _load_accel() -> "_Accel | None":

@@ -20,7 +20,9 @@ import sys
 from .. import detect  # the package: its functions are looked up at call time (tests replace them)
 from .errors import InputTooLarge
 from .lazy import field, lazy_import, record
+from .engine import expect_input
 from .notebook import ScanReport
+from .processes import map_in_processes
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
@@ -243,28 +245,103 @@ def _stdin_kind(data: bytes, name: str | None) -> str:
 
 
 def _scan_one(run: ScanRun, data: bytes, display: str, kind: str | None, misuse: bool) -> ScanReport | None:
+    return _apply(run, _scanned(data, display, kind, misuse))
+
+
+def _scanned(data: bytes, display: str, kind: str | None, misuse: bool) -> tuple:
+    """What scanning one document gives: ``("report", report, regions or None)`` or ``("error", message)``."""
     try:
         rep = detect.scan_bytes(data, path=display, kind=kind, misuse=misuse)
     except Exception as exc:  # noqa: BLE001 - the core failed: say so, keep going, fail the run
-        run.errors.append(f"{display}: could not be scanned (internal error: {type(exc).__name__}); "
-                          "please report it")
-        return None
+        return ("error", f"{display}: could not be scanned (internal error: {type(exc).__name__}); please report it")
     rep.path = display
-    run.files_scanned += 1
-    run.reports.append(rep)
+    regions = None
     if rep.kind == "notebook" and rep.findings:
         try:
-            run.regions[display] = file_regions(rep, data)
+            regions = file_regions(rep, data)
         except Exception:  # noqa: BLE001 - a report with cell positions only is still a report
             pass
+    return ("report", rep, regions)
+
+
+def _apply(run: ScanRun, outcome: tuple) -> ScanReport | None:
+    """Record one document's outcome (of :func:`_scanned` or :func:`_scan_path`) in ``run``."""
+    if outcome[0] == "error":
+        run.errors.append(outcome[1])
+        return None
+    if outcome[0] != "report":
+        return None
+    _, rep, regions = outcome
+    run.files_scanned += 1
+    run.reports.append(rep)
+    if regions is not None:
+        run.regions[rep.path] = regions
     return rep
+
+
+def _scan_path(item: tuple[str, str, bool, bool]) -> tuple:
+    """Read and scan one file: ``("binary",)``, ``("error", message)`` or :func:`_scanned`'s report."""
+    display, fs_path, explicit, misuse = item
+    if not explicit and os.path.splitext(display)[1].lower() in BINARY_SUFFIXES:
+        return ("binary",)
+    try:
+        text_data = _read_text_file(fs_path)
+    except OSError as exc:
+        return ("error", f"{display}: cannot read ({exc.strerror or type(exc).__name__})")
+    if text_data is None:
+        return ("binary",)
+    return _scanned(text_data, display, None, misuse)
+
+
+#: ``jobs=0`` scans in several processes from this much input on (forking costs a few milliseconds).
+PARALLEL_MIN_BYTES = 2 << 20
+#: Scanned in this process before the workers are forked (see :func:`_outcomes`).
+WARM_BYTES = 1 << 20
+
+
+def _processes(jobs: int, redact: bool, sizes: list[int]) -> int:
+    """How many processes scan: ``jobs`` when given, else two on a machine with two cores or more when
+    there is enough to scan. One when redacting (rewrites stay in one process, in order)."""
+    if redact or len(sizes) < 2:
+        return 1
+    if jobs > 0:
+        return jobs
+    return min(2, os.cpu_count() or 1) if sum(sizes) >= PARALLEL_MIN_BYTES else 1
+
+
+def _outcomes(items: list[tuple[str, str, bool, bool]], jobs: int, redact: bool) -> Iterator[tuple]:
+    """:func:`_scan_path` of every item, in order, in as many processes as :func:`_processes` says (in
+    this one, each when it is asked for: a redaction follows its own file's scan)."""
+    if jobs == 1 or redact or len(items) < 2:
+        return (_scan_path(x) for x in items)
+    sizes = []
+    for _, fs_path, _, _ in items:
+        try:
+            sizes.append(os.stat(fs_path).st_size)
+        except OSError:
+            sizes.append(0)
+    n = _processes(jobs, redact, sizes)
+    if n < 2:
+        return (_scan_path(x) for x in items)
+    expect_input(sum(sizes))  # (the accelerator loaded once, before the workers are forked)
+    # The first files here, before forking: the patterns compiled and the DFA states built then are
+    # shared with the workers, which would each build them again.
+    first: list[tuple] = []
+    done = 0
+    while len(first) < len(items) and done < WARM_BYTES:
+        first.append(_scan_path(items[len(first)]))
+        done += sizes[len(first) - 1]
+    k = len(first)
+    return iter(first + map_in_processes(_scan_path, items[k:], weights=sizes[k:], processes=n))
 
 
 def run_scan(paths: Sequence[str], *, exclude: Sequence[str] = (), misuse: bool = True, redact: bool = False,
              stdin: io.BufferedIOBase | None = None, stdin_filename: str | None = None,
-             skip: bool = True) -> ScanRun:
+             skip: bool = True, jobs: int = 0) -> ScanRun:
     """Scan ``paths`` (``-`` reads ``stdin``) and, with ``redact``, mask the secrets found in place.
-    ``skip=False`` enters every folder (version control, virtualenvs and caches too).
+    ``skip=False`` enters every folder (version control, virtualenvs and caches too). ``jobs``: how
+    many processes read and scan files (0: two on a machine with two cores or more, once there are
+    megabytes to scan; 1: this one only).
 
     Example:
         >>> import tempfile
@@ -281,6 +358,8 @@ def run_scan(paths: Sequence[str], *, exclude: Sequence[str] = (), misuse: bool 
         if given == "-":
             files.append((stdin_filename or "-", None))
     files = [(d, p) for d, p in walk] + files
+    on_disk = [(d, p, d in explicit, misuse) for d, p in files if p is not None]
+    outcomes = _outcomes(on_disk, jobs, redact)
     for display, fs_path in files:
         if fs_path is None:
             source = stdin if stdin is not None else sys.stdin.buffer
@@ -293,18 +372,11 @@ def run_scan(paths: Sequence[str], *, exclude: Sequence[str] = (), misuse: bool 
                 data = data.encode("utf-8", "surrogateescape")
             _scan_one(run, data, display, _stdin_kind(data, stdin_filename), misuse)
             continue
-        if display not in explicit and os.path.splitext(display)[1].lower() in BINARY_SUFFIXES:
+        outcome = next(outcomes)
+        if outcome[0] == "binary":
             binaries += 1
             continue
-        try:
-            text_data = _read_text_file(fs_path)
-        except OSError as exc:
-            run.errors.append(f"{display}: cannot read ({exc.strerror or type(exc).__name__})")
-            continue
-        if text_data is None:
-            binaries += 1
-            continue
-        rep = _scan_one(run, text_data, display, None, misuse)
+        rep = _apply(run, outcome)
         if redact and rep is not None and rep.secrets:
             _redact(run, rep, display, fs_path)
     if binaries:

@@ -618,3 +618,52 @@ def test_a_file_name_that_is_not_utf8_gives_valid_reports_in_every_format(tmp_pa
         .endswith("/caf%E9.py")
     assert "caf\\xe9.py:1:6: hf-user-token" in outputs["text", True]
     assert not any(leaks(text, tok) for text in outputs.values())
+
+
+# -- several processes ------------------------------------------------------------------------------------
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")
+def test_a_scan_in_two_processes_reports_what_one_process_does(tmp_path: Path, run_cli, make_token,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scan_cli, "WARM_BYTES", 0)  # (else a folder this small is done before any fork)
+    shared = []
+    real = scan_cli.map_in_processes
+
+    def spy(func, items, *, weights, processes):
+        got = real(func, items, weights=weights, processes=processes)
+        shared.append((processes, len(items)))
+        return got
+
+    monkeypatch.setattr(scan_cli, "map_in_processes", spy)
+    root = tmp_path / "many"
+    root.mkdir()
+    tokens = []
+    for i in range(24):
+        tok = make_token()
+        tokens.append(tok)
+        if i % 3 == 0:
+            write_notebook(root / f"n{i:02d}.ipynb", notebook([code_cell(f"x = {i}\nhf = '{tok}'\n")]))
+        elif i % 3 == 1:
+            (root / f"m{i:02d}.py").write_text(f'print(get_token())\nT = "{tok}"\n' if i % 2 else "x = 1\n")
+        else:
+            (root / f"t{i:02d}.txt").write_text("notes\n" * i)
+    (root / "blob.bin").write_bytes(b"\0\1\2" * 100)
+    (root / "img.png").write_bytes(b"\x89PNG" + bytes(100))
+    one = scan_cli.run_scan([str(root)], jobs=1)
+    two = scan_cli.run_scan([str(root)], jobs=2)
+    assert one.files_scanned == two.files_scanned == 24
+    assert [(r.path, r.findings, r.kind, r.notes) for r in one.reports] == \
+           [(r.path, r.findings, r.kind, r.notes) for r in two.reports]
+    assert (one.errors, one.notes, one.regions) == (two.errors, two.notes, two.regions)
+    assert one.regions and sum(len(r.secrets) for r in two.reports) == 12
+    assert shared and shared[0][:2] == (2, 26)  # the 24 documents and 2 binaries, in two processes
+    r1, r2 = run_cli("-f", "json", "-j", "1", str(root)), run_cli("-f", "json", "-j", "2", str(root))
+    assert r1.code == r2.code == 1 and r1.out == r2.out
+    assert not leaks(r2.out + r2.err, *tokens)
+
+
+def test_a_small_scan_stays_in_one_process() -> None:
+    assert scan_cli._processes(0, False, [1000] * 50) == 1  # (forking costs more than it saves)
+    assert scan_cli._processes(0, True, [10 << 20] * 4) == 1  # redaction rewrites in order, here
+    assert scan_cli._processes(3, False, [1, 1]) == 3
+    assert scan_cli._processes(0, False, [4 << 20]) == 1  # one file
