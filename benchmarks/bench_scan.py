@@ -375,7 +375,11 @@ def main(argv: Iterable[str] | None = None) -> int:
     hf_secrets = hfsecure_corpus_secrets(paths)
     t_file = best_of(args.repeat, lambda: hfsecure_corpus(paths))
     t_mem = best_of(args.repeat, lambda: [detect.scan_bytes(b, path=p) for p, b in blobs])
-    needs_parse = sum(1 for _, b in blobs if detect.might_contain_secret(b))
+    from hfsecure_jupyter.detect import engine, misuse
+
+    gates = [(engine.raw_candidates(b), misuse.might_misuse_bytes(engine.without_images(b))) for _, b in blobs]
+    needs_parse = sum(1 for s, m in gates if s or m)
+    secret_gate, misuse_gate = sum(s for s, _ in gates), sum(m for _, m in gates)
     mbps_file = size / MB / t_file
     mbps_mem = size / MB / t_mem
     # The same in-memory pass and clean cell on the standard-library path (the optional re2 accelerator off).
@@ -412,7 +416,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     print(f"  corpus, scan_file (read + scan):  {mbps_file:8.1f} MB/s   target >= {TARGET_MBPS:.0f}  "
           f"[{verdict(mbps_file >= TARGET_MBPS)}]")
     print(f"  corpus, scan_bytes (in memory):   {mbps_mem:8.1f} MB/s   "
-          f"({needs_parse} of {len(paths)} notebooks pass the keyword prefilter and are parsed)")
+          f"({needs_parse} of {len(paths)} notebooks are parsed: {secret_gate} may hold a secret, "
+          f"{misuse_gate} a misuse)")
     print(f"  accelerator (google-re2):         {'on' if accelerated else 'not installed':>8}        "
           f"(standard library only: scan_bytes {mbps_pure:.1f} MB/s, clean cell {cell_pure_us:.1f} us)")
     print(f"  findings on the corpus:           {hf_findings:8d}        ({hf_secrets} secrets, "

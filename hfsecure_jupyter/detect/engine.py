@@ -881,13 +881,21 @@ def _view_hits(text: str, mask: int | None = None) -> list[Hit]:
 _B64_RUN_FWD = lazy_compile(r"[A-Za-z0-9+/=_-]*")
 _B64_MARKER_RE = lazy_compile("|".join(_B64_MARKERS))
 _B64_MIN_RUN = 46  # from its marker, base64 of the shortest token (37 bytes) runs 47+ characters
+# Only a marker whose run is long enough to hold an encoded token (the others were skipped one by one).
+_B64_MARKER_LONG = lazy_compile("|".join(f"{m}(?=[A-Za-z0-9+/=_-]{{{_B64_MIN_RUN - len(m)}}})" for m in _B64_MARKERS))
+_SHORT_RUNS = 16  # markers with a short run met before the regex takes over from str.find
 
 
 def _next_long_marker(text: str, pos: int, nxt: list[int]) -> int:
     """Where the first marker at or after ``pos`` starts whose base64 run is long enough to hold an
     encoded token (-1: none). ``nxt`` holds each marker's next occurrence, found by ``str.find`` (a
     fast search: an alternation of the markers is a slow pass of ``re`` over a long base64 run), and is
-    kept between calls with rising ``pos``, so each marker is looked for once per occurrence."""
+    kept between calls with rising ``pos``, so each marker is looked for once per occurrence. Its last
+    item counts the markers met with a short run: a text dense with them goes to the regex, which skips
+    those in C."""
+    if nxt[-1] > _SHORT_RUNS:
+        m = _B64_MARKER_LONG.search(text, pos)
+        return -1 if m is None else m.start()
     while True:
         best = -1
         for j, m in enumerate(_B64_MARKERS):
@@ -900,6 +908,9 @@ def _next_long_marker(text: str, pos: int, nxt: list[int]) -> int:
             return -1
         if _B64_RUN_FWD.match(text, best, best + _B64_MIN_RUN).end() == best + _B64_MIN_RUN:  # type: ignore[union-attr]
             return best
+        nxt[-1] += 1
+        if nxt[-1] > _SHORT_RUNS:
+            return _next_long_marker(text, best + 1, nxt)
         pos = best + 1  # too short a run: the next one
 
 
@@ -911,7 +922,7 @@ def _b64_hits(text: str) -> list[Hit]:
     advance past each other, so a long run of markers costs linear time.
     """
     hits: list[Hit] = []
-    nxt = [text.find(m) for m in _B64_MARKERS]
+    nxt = [text.find(m) for m in _B64_MARKERS] + [0]
     i = _next_long_marker(text, 0, nxt)
     while i >= 0:
         b = _B64_RUN_FWD.match(text, i, min(len(text), i + _B64_WINDOW)).end()  # type: ignore[union-attr]  # matches empty
