@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hfsecure_jupyter import detect
 from hfsecure_jupyter.detect.engine import KEYWORDS, might_contain_secret, raw_candidates
@@ -122,3 +124,22 @@ def test_a_token_right_after_an_escape_is_found(tok, before):
 
 def test_repr_of_a_multiline_value_is_redacted(tok):
     assert tok not in detect.redact(repr(f"header\n{tok}\n"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["aGZf", "hmX", "oZl", "YXBpX29y", "A" * 20, "Qk" * 30, " ", "\"", "-", "_", "="]),
+                max_size=60).map("".join), st.integers(0, 40))
+def test_the_next_long_marker_is_the_regexs_next_one(text, start):
+    # str.find per marker, then the regex once short runs pile up: the same positions as the regex alone.
+    from hfsecure_jupyter.detect import engine as e
+
+    nxt = [text.find(m) for m in e._B64_MARKERS] + [0]
+    got, pos = [], start
+    while (i := e._next_long_marker(text, pos, nxt)) >= 0:
+        got.append(i)
+        pos = i + 1
+    want, pos = [], start
+    while (m := e._B64_MARKER_LONG.search(text, pos)) is not None:
+        want.append(m.start())
+        pos = m.start() + 1
+    assert got == want
