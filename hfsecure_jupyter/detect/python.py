@@ -24,10 +24,11 @@ from __future__ import annotations
 import io
 import re
 import sys
+from itertools import accumulate
 
 from .engine import (Hit, builds_view, find_secrets, find_secrets_unfiltered, hits_to_findings, may_continue_in_literal,
                      prefilter_mask)
-from .findings import Edit, Finding, mask_secret
+from .findings import Edit, Finding, mask_secret, masked_preview
 from .ipython import PYTHON_CELL_MAGICS, MaskedSource, line_starts, mask_ipython
 from .lazy import lazy_compile, lazy_import, record
 from .misuse import misuse_findings, might_misuse
@@ -538,25 +539,38 @@ def _secrets_of_each(values: list[str]) -> list[list[Hit]]:
         >>> [[(h.start, h.end) for h in hs] for hs in _secrets_of_each(["x", "a " + tok, "\\x68f_"])]
         [[], [(2, 39)], []]
     """
+    out: list[list[Hit]] = [[] for _ in values]
+    for i, base, found in _secrets_found(values):
+        out[i] = [Hit(h.rule, h.start - base, h.end - base, h.secret, h.encoding) for h in found] if base else found
+    return out
+
+
+def _secrets_found(values: list[str]) -> list[tuple[int, int, list[Hit]]]:
+    """The work of :func:`_secrets_of_each`, without placing each hit in its value: for each value with
+    secrets, its index, where it starts in the text its hits were found in (0: scanned alone) and those
+    hits, by index."""
     joined = "\n".join(values)
     if len(values) < 2 or builds_view(joined):
-        return [find_secrets(v) for v in values]
-    starts = []
-    pos = 0
-    for v in values:
-        starts.append(pos)
-        pos += len(v) + 1
-    out: list[list[Hit]] = [[] for _ in values]
+        return [(i, 0, found) for i, v in enumerate(values) for found in (find_secrets(v),) if found]
+    starts = [0]
+    starts += accumulate([len(v) + 1 for v in values[:-1]])
+    by_value: dict[int, list[Hit]] = {}
     again: set[int] = set()
+    find_value = bisect.bisect_right
     for h in find_secrets(joined):
-        i = bisect.bisect_right(starts, h.start) - 1
-        base = starts[i]
-        if h.end > base + len(values[i]) or h.edits:
-            again.update(range(i, bisect.bisect_right(starts, h.end)))
+        i = find_value(starts, h.start) - 1
+        if h.end > starts[i] + len(values[i]) or h.edits:
+            again.update(range(i, find_value(starts, h.end)))
             continue
-        out[i].append(Hit(h.rule, h.start - base, h.end - base, h.secret, h.encoding))
-    for i in again:
-        out[i] = find_secrets(values[i])
+        found = by_value.get(i)
+        if found is None:
+            by_value[i] = [h]
+        else:
+            found.append(h)
+    out = [(i, starts[i], found) for i, found in by_value.items() if i not in again]
+    if again:
+        out += [(i, 0, found) for i in again for found in (find_secrets(values[i]),) if found]
+        out.sort(key=lambda t: t[0])
     return out
 
 
@@ -564,31 +578,29 @@ def _folded_hits(source: str, groups: list[list[_Piece]]) -> list[Hit]:
     hits: list[Hit] = []
     # (a single literal written as its value: the raw scan sees exactly this text)
     groups = [g for g in groups if len(g) > 1 or not g[0].verbatim]
-    for group, found in zip(groups, _secrets_of_each(["".join(p.value for p in g) for g in groups])):
-        if not found:
-            continue
-        bounds = []
-        pos = 0
-        for p in group:
-            bounds.append((pos, pos + len(p.value), p))
-            pos += len(p.value)
+    for i, base, found in _secrets_found(["".join([p.value for p in g]) for g in groups]):
+        group = groups[i]
         for h in found:
-            preview = mask_secret(h.secret, prefix_len=h.rule.prefix_len)
+            rule, secret = h.rule, h.secret
+            hs, he = h.start - base, h.end - base
+            preview = masked_preview(secret, rule.prefix_len)
+            # One edit per piece the hit overlaps: the pieces it was folded from.
             edits: list[Edit] = []
-            for vs, ve, p in bounds:
-                lo, hi = max(vs, h.start), min(ve, h.end)
-                if lo >= hi:
-                    continue
-                if p.verbatim:
-                    s, e = p.content_start + lo - vs, p.content_start + hi - vs
-                else:
-                    s, e = p.content_start, p.content_end
-                edits.append(Edit(s, e, "" if edits else preview))
+            vs = 0
+            for p in group:
+                ve = vs + len(p.value)
+                lo, hi = (hs if hs > vs else vs), (he if he < ve else ve)
+                if lo < hi:
+                    if p.verbatim:
+                        s, e = p.content_start + lo - vs, p.content_start + hi - vs
+                    else:
+                        s, e = p.content_start, p.content_end
+                    edits.append(Edit(s, e, "" if edits else preview))
+                vs = ve
             if not edits:
                 continue
-            # (one edit per piece the hit overlaps: the pieces it was folded from)
             encoding = h.encoding or ("concatenation" if len(edits) > 1 else "escaped")
-            hits.append(Hit(h.rule, edits[0].start, edits[-1].end, h.secret, encoding, tuple(edits)))
+            hits.append(Hit(rule, edits[0].start, edits[-1].end, secret, encoding, tuple(edits)))
     return hits
 
 
