@@ -42,7 +42,8 @@ else:
         """(``typing.dataclass_transform`` tells the type checker that :func:`record` works as a dataclass.)"""
         return lambda f: f
 
-__all__ = ["lazy_compile", "LazyPattern", "lazy_tuple", "lazy_import", "record", "field", "replace", "as_dict", "record_fields"]
+__all__ = ["lazy_compile", "LazyPattern", "lazy_tuple", "lazy_import", "record", "field", "replace", "as_dict", "record_fields",
+           "collector_paused"]
 
 # What a compiled pattern offers; copied onto the lazy pattern when it compiles.
 _PATTERN_ATTRS = ("match", "search", "fullmatch", "finditer", "findall", "sub", "subn", "split", "scanner",
@@ -170,6 +171,38 @@ def lazy_import(name: str, namespace: dict[str, "Any"]) -> "Any":
         ((0.0, 1.0, 1), 'module')
     """
     return _LazyModule(name, namespace, name)
+
+
+class collector_paused:
+    """A ``with`` block during which Python's cyclic garbage collector does not run (as it was after).
+
+    A scan that finds thousands of secrets makes a few records per finding, none of them in a reference
+    cycle; the collector, woken every 700 allocations, then walks ever more live objects for nothing
+    (a third of the time of a file of 20,000 tokens). Only the cycle collector pauses: memory is still
+    freed by reference counting.
+
+    Example:
+        >>> import gc
+        >>> with collector_paused():
+        ...     gc.isenabled()
+        False
+        >>> gc.isenabled()
+        True
+    """
+
+    __slots__ = ("_was",)
+
+    def __enter__(self) -> None:
+        import gc
+
+        self._was = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._was:
+            import gc
+
+            gc.enable()
 
 
 _MISSING = object()

@@ -30,7 +30,7 @@ from .engine import (Hit, builds_view, find_secrets, find_secrets_unfiltered, hi
                      prefilter_mask)
 from .findings import Edit, Finding, mask_secret, masked_preview
 from .ipython import PYTHON_CELL_MAGICS, MaskedSource, line_starts, mask_ipython
-from .lazy import lazy_compile, lazy_import, record
+from .lazy import collector_paused, lazy_compile, lazy_import, record
 from .misuse import misuse_findings, might_misuse
 
 TYPE_CHECKING = False
@@ -649,6 +649,17 @@ def scan_python(source: str, *, location: str = "", misuse: bool = True) -> list
     misuse_possible = misuse and might_misuse(source)
     if not mask and not reverse and not misuse_possible:
         return []
+    if len(source) < _BIG_SOURCE:
+        return _scan_found(source, location, mask, reverse, misuse_possible)
+    with collector_paused():  # (thousands of records, no cycle among them)
+        return _scan_found(source, location, mask, reverse, misuse_possible)
+
+
+_BIG_SOURCE = 1 << 16  # characters: a source this long may make thousands of findings
+
+
+def _scan_found(source: str, location: str, mask: int, reverse: bool, misuse_possible: bool) -> list[Finding]:
+    """:func:`scan_python` past its prefilters."""
     masked: MaskedSource | None = None
     findings: list[Finding] = []
     if mask or reverse:
