@@ -270,7 +270,7 @@ def _scan_literals(py: str) -> list[list[_Piece]] | None:
     chained = False   # a literal was the last token: the next one may join its group
     joined = False    # the current group is the argument of .join(
     between = ""      # the one token since that literal ("" for none, "x" for two or more)
-    recent = ("x", "x", "x")  # the last three tokens: "join", "(", "[" or another ("x", "+", ",", "{")
+    r0 = r1 = r2 = "x"  # the last three tokens: "join", "(", "[" or another ("x", "+", ",", "{")
     depth = 0
     pos = 0
     kinds = _SCAN_KIND
@@ -281,19 +281,18 @@ def _scan_literals(py: str) -> list[list[_Piece]] | None:
         if at > pos:  # code between two matches
             code = py[pos:at].strip(_BLANK)
             if code:
-                tok = code if code in ("+", ",") else "join" if "join" in code and _JOIN_NAME.search(code) else "x"
+                tok = code if code == "+" or code == "," else "join" if "join" in code and _JOIN_NAME.search(code) \
+                    else "x"
                 between = tok if not between else "x"
-                recent = (recent[1], recent[2], tok)
+                r0, r1, r2 = r1, r2, tok
         pos = at + len(text)
-        if kind == "s" and len(text) == 1:
-            kind = "q"
-        if kind == "s":
+        if kind == "s" and pos > at + 1:
             if _FSTRING_NESTS and "{" in text and "f" in text[:text.find(text[-1])].lower() \
                     and not _plain_fstring(text):
                 return None
             if at and py[at - 1] in "rRbBfFuU" and _after_number(py, at):
                 return None
-            if kind == "s" and text[0] in "'\"" and not text.startswith(_TRIPLE) and text.isascii() \
+            if (text[0] == '"' or text[0] == "'") and not text.startswith(_TRIPLE) and text.isascii() \
                     and "\\" not in text and "\r" not in text and "\0" not in text:
                 piece: _Piece | None = _Piece(at, pos, at + 1, pos - 1, text[1:-1], True)  # (_quick_piece's common case)
             else:
@@ -302,14 +301,13 @@ def _scan_literals(py: str) -> list[list[_Piece]] | None:
                 if group:
                     groups.append(group)
                 group = []
-                joined = (recent[2] in ("(", "[") and recent[1] == "(" and recent[0] == "join") or (
-                    recent[2] == "(" and recent[1] == "join")
+                joined = (r2 in ("(", "[") and r1 == "(" and r0 == "join") or (r2 == "(" and r1 == "join")
             if piece:
                 group.append(piece)
             chained, between = True, ""
-            recent = (recent[1], recent[2], "x")
+            r0, r1, r2 = r1, r2, "x"
             continue
-        if kind in ("c", "b") or (kind == "n" and depth > 0):
+        if kind == "c" or kind == "b" or (kind == "n" and depth > 0):
             continue  # a comment, a continuation, a line end inside brackets: no token
         if kind == "o":
             depth += 1
@@ -317,10 +315,10 @@ def _scan_literals(py: str) -> list[list[_Piece]] | None:
             depth -= 1
             if depth < 0:
                 return None
-        elif kind == "q":  # an unterminated literal
+        elif kind == "s":  # a lone quote: an unterminated literal
             return None
         between = "x"  # (a bracket or the end of a statement joins nothing)
-        recent = (recent[1], recent[2], text if kind == "o" else "x")
+        r0, r1, r2 = r1, r2, (text if kind == "o" else "x")
     if depth:
         return None
     if group:

@@ -199,10 +199,11 @@ def _placeholder(body: str, suspect: bool | None) -> bool:
             return True
         if _has_sequence_7(body):  # _longest_sequence(body) >= 7
             return True
-    distinct = len(set(body))
-    if distinct < min(12, max(4, len(body) // 3)):
+    n = len(body)
+    if len(set(body)) < (12 if n >= 36 else 4 if n < 12 else n // 3):  # min(12, max(4, n // 3)) distinct
         return True
-    if len(body) >= 16 and _wordlike(body):
+    if n >= 16 and not (_WORDLIKE_SHAPE.fullmatch(body) is None and body.isascii() and "\n" not in body) \
+            and _wordlike(body):  # (the test _wordlike starts with, without the call)
         return True
     return False
 
