@@ -54,7 +54,7 @@ def _reference_placeholder(b: str) -> bool:
 
 @SETTINGS
 @given(BODIES)
-@example(["xxabcdefgq"] * 8 + ["a1B2c3d4e5f6g7h8i9"])
+@example(["xxabcdefgq"] * 8 + ["a1B2c3d4e5f6g7h8i9", "a1B2c3D4e5F" * 3 + "a", "a1B2c3D4e5" * 3 + "abcd"])
 def test_looks_like_placeholder_is_its_plain_definition(bodies):
     assert [R.looks_like_placeholder(b) for b in bodies] == [_reference_placeholder(b) for b in bodies]
 
@@ -106,9 +106,64 @@ def _reference_findings(text, hits, location=""):
     return out
 
 
+def _reference_folded_hits(source, groups):
+    """python._folded_hits as first written (each value's hits moved into it, then each piece's edit)."""
+    hits = []
+    groups = [g for g in groups if len(g) > 1 or not g[0].verbatim]
+    for group, found in zip(groups, P._secrets_of_each(["".join(p.value for p in g) for g in groups])):
+        bounds, pos = [], 0
+        for p in group:
+            bounds.append((pos, pos + len(p.value), p))
+            pos += len(p.value)
+        for h in found:
+            preview = mask_secret(h.secret, prefix_len=h.rule.prefix_len)
+            edits = []
+            for vs, ve, p in bounds:
+                lo, hi = max(vs, h.start), min(ve, h.end)
+                if lo < hi:
+                    s, e = (p.content_start + lo - vs, p.content_start + hi - vs) if p.verbatim else (
+                        p.content_start, p.content_end)
+                    edits.append(Edit(s, e, "" if edits else preview))
+            if edits:
+                encoding = h.encoding or ("concatenation" if len(edits) > 1 else "escaped")
+                hits.append(engine.Hit(h.rule, edits[0].start, edits[-1].end, h.secret, encoding, tuple(edits)))
+    return hits
+
+
+def _reference_plain_hits(text, encoding="", mask=None):
+    """engine._plain_hits as first written: every rule through Rule.finditer."""
+    hits = []
+    for _check, rules, _piece in engine._present_groups(text, mask):
+        for rule in rules:
+            g = rule.secret_group or 0
+            hits += [engine.Hit(rule, m.start(g), m.end(g), m.group(g), encoding) for m in rule.finditer(text)]
+    return hits
+
+
+def _reference_finditer(self, text):
+    """Rule.finditer as first written: the name before a context rule's value is read first."""
+    for m in self.pattern.finditer(text):
+        if (self.context is None or self.context.search(text, max(0, m.start() - 96), m.start()) is not None) \
+                and self.validator(m.group("body")):
+            yield m
+
+
+def _reference_unfiltered(text, mask=None):
+    """engine.find_secrets_unfiltered as first written: the hits always sorted and deduplicated."""
+    hits = engine._plain_hits(text, mask=mask) + engine._view_hits(text, mask)
+    if (mask & engine._B64_BITS) if mask is not None else any(m in text for m in engine._B64_MARKERS):
+        hits += engine._b64_hits(text)
+    return engine._dedupe(hits)
+
+
 def _plain_scan(src: str, monkeypatch) -> list:
     """scan_python with every fast path replaced by its plain reference."""
     with monkeypatch.context() as m:
+        m.setattr(P, "_folded_hits", _reference_folded_hits)
+        m.setattr(engine, "_plain_hits", _reference_plain_hits)
+        m.setattr(R.Rule, "finditer", _reference_finditer)
+        m.setattr(engine, "find_secrets_unfiltered", _reference_unfiltered)
+        m.setattr(P, "find_secrets_unfiltered", _reference_unfiltered)
         m.setattr(engine, "valid_bodies", lambda validator, bodies: [validator(b) for b in bodies])
         m.setattr(R, "_run_suspects", lambda bodies: None)
         m.setattr(P, "_may_fold", lambda source: P._FOLD_OPS.search(source) is not None)
@@ -157,3 +212,17 @@ def test_a_big_file_of_tokens_is_scanned_like_a_small_one_and_leaves_the_collect
         assert not gc.isenabled()  # (a collector the caller had turned off stays off)
     finally:
         gc.enable()
+
+
+CONTEXT_RULES = [r for r in R.RULES if r.context is not None]
+NAMES = ["api_key", "password", "WANDB_API_KEY", "model_id", 'os.environ["HF_TOKEN"]', '{"secret"', "x"]
+
+
+@SETTINGS
+@given(st.sampled_from(NAMES), st.sampled_from(["", "a", "Z", "7", "x_"] + list(R.RULE_KEYWORDS)),
+       st.integers(0, 10**6), st.sampled_from([" = ", "=", ": ", ":"]))
+def test_a_context_rule_finds_what_it_found_reading_the_name_first(name, lead, seed, op):
+    value = lead + fake_token(seed=seed)[3:] + "1a"
+    text = f'{name}{op}"{value}"\nBearer {value}\n'
+    for rule in CONTEXT_RULES:
+        assert [m.span() for m in rule.finditer(text)] == [m.span() for m in _reference_finditer(rule, text)]
