@@ -235,10 +235,11 @@ def _quick_piece(text: str, start: int, end: int) -> _Piece | None:
     return _Piece(start, end, start + p + q, end - q, content, True)
 
 
-def _string_groups(py: str, starts: list[int]) -> list[list[_Piece]] | None:
+def _string_groups(py: str, starts: list[int], same: bool = False) -> list[list[_Piece]] | None:
     """The groups of :func:`_string_tokens`, read by one regex pass (:data:`_LITERAL_SCAN`) instead of
     :mod:`tokenize`; tokenize is still used for a text the pass cannot read as tokenize would (an
-    unterminated literal, unbalanced brackets, a nesting f-string), so the groups are the same.
+    unterminated literal, unbalanced brackets, a nesting f-string), so the groups are the same. With
+    ``same``, ``py`` is the text ``starts`` was made from (no line was masked).
 
     Two literals are joined when nothing but blanks, comments and line ends inside brackets separate
     them, or one ``+``, or one ``,`` in the argument of ``.join(`` (as tokenize's tokens say it).
@@ -250,6 +251,8 @@ def _string_groups(py: str, starts: list[int]) -> list[list[_Piece]] | None:
     groups = _scan_literals(py)
     if groups is None:
         return _string_tokens(py, starts)
+    if same:
+        return groups
     py_starts = line_starts(py)
     if py_starts == starts:
         return groups  # the offsets in ``py`` are the offsets in the source (no line was masked)
@@ -616,13 +619,20 @@ def _merge_folded(raw: list[Hit], folded: list[Hit]) -> list[Hit]:
     import bisect
 
     starts = [r.start for r in raw]
+    n = len(starts)
     added = []
+    left = bisect.bisect_left
     for h in folded:
-        j = bisect.bisect_left(starts, h.start)
-        if any(raw[k].secret == h.secret for k in range(j, bisect.bisect_left(starts, h.end))):
+        start, secret = h.start, h.secret
+        j = left(starts, start)
+        inside = j
+        end = left(starts, h.end, j)
+        while inside < end and raw[inside].secret != secret:
+            inside += 1
+        if inside < end:
             continue  # already found as written
-        k = bisect.bisect_right(starts, h.start) - 1
-        if k >= 0 and raw[k].start <= h.start < raw[k].end:
+        k = j if j < n and starts[j] == start else j - 1  # (the raw hit starting last at or before it: starts differ)
+        if k >= 0 and raw[k].start <= start < raw[k].end:
             continue
         added.append(h)
     return sorted(raw + added, key=lambda h: h.start) if added else raw
@@ -669,7 +679,7 @@ def _scan_found(source: str, location: str, mask: int, reverse: bool, misuse_pos
         if reverse or may_continue_in_literal(source, mask) or _ESCAPE.search(source) is not None:
             masked = mask_ipython(source)
             if masked.python.strip():
-                parsed = _string_groups(masked.python, line_starts(source))
+                parsed = _string_groups(masked.python, line_starts(source), masked.python is source)
         if parsed is not None:
             folded = _folded_hits(source, parsed)
             if reverse or _may_fold(source):  # % formatting, .format, slices, f-strings

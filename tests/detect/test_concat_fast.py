@@ -161,10 +161,30 @@ def _reference_unfiltered(text, mask=None):
     return engine._dedupe(hits)
 
 
+def _reference_merge(raw, folded):
+    """python._merge_folded as first written."""
+    import bisect
+
+    starts = [r.start for r in raw]
+    added = []
+    for h in folded:
+        j = bisect.bisect_left(starts, h.start)
+        if any(raw[k].secret == h.secret for k in range(j, bisect.bisect_left(starts, h.end))):
+            continue
+        k = bisect.bisect_right(starts, h.start) - 1
+        if k >= 0 and raw[k].start <= h.start < raw[k].end:
+            continue
+        added.append(h)
+    return sorted(raw + added, key=lambda h: h.start) if added else raw
+
+
 def _plain_scan(src: str, monkeypatch) -> list:
     """scan_python with every fast path replaced by its plain reference."""
+    real_groups = P._string_groups
     with monkeypatch.context() as m:
         m.setattr(P, "_folded_hits", _reference_folded_hits)
+        m.setattr(P, "_merge_folded", _reference_merge)
+        m.setattr(P, "_string_groups", lambda py, starts, same=False: real_groups(py, starts))
         m.setattr(engine, "_plain_hits", _reference_plain_hits)
         m.setattr(R.Rule, "finditer", _reference_finditer)
         m.setattr(engine, "find_secrets_unfiltered", _reference_unfiltered)
