@@ -11,14 +11,18 @@ Example:
 
 from __future__ import annotations
 
-from .lazy import as_dict, field, record, replace
+from .lazy import as_dict, field, lazy_import, record, replace
 from .rules import MASK_PREFIXES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import hashlib
     from typing import Any, Literal
+else:  # imported once something is found: hashlib costs a hook's start-up ~4 ms
+    hashlib = lazy_import("hashlib", globals())
 
-__all__ = ["FindingKind", "Severity", "Finding", "Edit", "mask_secret", "fingerprint", "MASK_FILL", "SHOW_LAST"]
+__all__ = ["FindingKind", "Severity", "Finding", "Edit", "mask_secret", "masked_preview", "fingerprint", "MASK_FILL",
+           "SHOW_LAST"]
 
 if TYPE_CHECKING:
     #: What a finding is: a literal secret, or code that leaks one without a literal.
@@ -64,6 +68,18 @@ def mask_secret(secret: str, *, fill: str = MASK_FILL, show_last: int = SHOW_LAS
     return secret[:prefix_len] + fill + tail
 
 
+def masked_preview(secret: str, prefix_len: int) -> str:
+    """``mask_secret(secret, prefix_len=prefix_len)`` with the default fill and tail, as one quick call
+    (a scan makes one per finding).
+
+    Example:
+        >>> s = "hf_" + "a1B2" * 8 + "wxyz"
+        >>> masked_preview(s, 3) == mask_secret(s, prefix_len=3), masked_preview("hunter2", 0)
+        (True, '****')
+    """
+    return secret[:prefix_len] + MASK_FILL + (secret[-SHOW_LAST:] if len(secret) >= 16 else "")
+
+
 def fingerprint(rule_id: str, secret: str) -> str:
     """A stable, non-reversible id for one secret value under one rule (16 hex digits).
 
@@ -71,8 +87,6 @@ def fingerprint(rule_id: str, secret: str) -> str:
         >>> len(fingerprint("hf-user-token", "hf_" + "x" * 34))
         16
     """
-    import hashlib  # (only once something is found: hashlib costs a hook's start-up ~4 ms)
-
     return hashlib.sha256(f"hfsecure:v1:{rule_id}:{secret}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 

@@ -65,6 +65,8 @@ def mask_ipython(source: str) -> MaskedSource:
             return MaskedSource(python, tuple(range(header_lines)) + tuple(n + header_lines for n in inner.masked_lines),
                                 name, body_offset)
         return MaskedSource("", tuple(range(source.count("\n") + 1)), name, body_offset)
+    if "!" not in source and "%" not in source and "?" not in source:
+        return MaskedSource(source, ())  # (no sigil, no help line: no line to mask)
     lines = source.split("\n")
     masked = []
     out = []

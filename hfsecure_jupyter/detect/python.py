@@ -24,12 +24,13 @@ from __future__ import annotations
 import io
 import re
 import sys
+from itertools import accumulate
 
 from .engine import (Hit, builds_view, find_secrets, find_secrets_unfiltered, hits_to_findings, may_continue_in_literal,
                      prefilter_mask)
-from .findings import Edit, Finding, mask_secret
+from .findings import Edit, Finding, mask_secret, masked_preview
 from .ipython import PYTHON_CELL_MAGICS, MaskedSource, line_starts, mask_ipython
-from .lazy import lazy_compile, lazy_import, record
+from .lazy import collector_paused, lazy_compile, lazy_import, record
 from .misuse import misuse_findings, might_misuse
 
 TYPE_CHECKING = False
@@ -195,22 +196,27 @@ def _piece(text: str, start: int, end: int) -> _Piece | None:
 # One pass of one regex finds what folding needs, in the order Python reads it: string literals (any
 # prefix, escapes, backslash-newline inside a literal), comments, brackets (a line end inside brackets
 # does not end the statement), backslash continuations and line ends. Whatever lies between two matches
-# is code. The literal patterns are tokenize's own (unrolled, so that ``re`` loops in C).
-_LITERAL_SCAN = lazy_compile(r"""
-    (?P<s>(?:(?<!\w)(?:[rR][bBfF]?|[bBfF][rR]?|[uU]))?
-        (?:'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''
-          |\"\"\"[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*\"\"\"
-          |(?!''')'[^\n'\\]*(?:\\(?:\r\n|.)[^\n'\\]*)*'
-          |(?!\"\"\")"[^\n"\\]*(?:\\(?:\r\n|.)[^\n"\\]*)*"))
-    |(?P<c>\#[^\r\n]*)
-    |(?P<q>['"])
-    |(?P<o>[(\[{])
-    |(?P<x>[)\]}])
-    |(?P<b>\\\r?\n)
-    |(?P<n>\r?\n)
-    """, re.VERBOSE | re.DOTALL)
+# is code. The literal patterns are tokenize's own (unrolled, so that ``re`` loops in C). Every
+# alternative starts with a literal character and none is a named group: ``re`` then skips to the next
+# possible start in C (6x faster than trying each alternative at every position); the first character
+# of a match tells its kind (:data:`_SCAN_KIND`).
+_QUOTED = ("'''[^'\\\\]*(?:(?:\\\\.|'(?!''))[^'\\\\]*)*'''",
+           '"""[^"\\\\]*(?:(?:\\\\.|"(?!""))[^"\\\\]*)*"""',
+           "'(?!'')[^\\n'\\\\]*(?:\\\\(?:\\r\\n|.)[^\\n'\\\\]*)*'",
+           '"(?!"")[^\\n"\\\\]*(?:\\\\(?:\\r\\n|.)[^\\n"\\\\]*)*"')
+_PREFIXES = {"r": "[bBfF]?", "R": "[bBfF]?", "b": "[rR]?", "B": "[rR]?", "f": "[rR]?", "F": "[rR]?", "u": "", "U": ""}
+_LITERAL_SCAN = lazy_compile(lambda: "|".join(
+    list(_QUOTED)
+    + [f"{c}(?<!\\w{c}){rest}(?:{'|'.join(_QUOTED)})" for c, rest in _PREFIXES.items()]
+    + [r"#[^\r\n]*", "'", '"', r"\(", r"\[", r"\{", r"\)", r"\]", r"\}", r"\\\r\n", r"\\\n", r"\r\n", r"\n"]),
+    re.DOTALL)
+# The kind of a match by its first character: a string literal (a lone quote when one character long: an
+# unterminated literal), a comment, an opening or closing bracket, a continuation, a line end.
+_SCAN_KIND = {**dict.fromkeys("'\"rRbBfFuU", "s"), "#": "c", **dict.fromkeys("([{", "o"),
+              **dict.fromkeys(")]}", "x"), "\\": "b", "\r": "n", "\n": "n"}
 _JOIN_NAME = lazy_compile(r"(?<!\w)join\Z")
 _BLANK = " \t\f"  # what tokenize skips between tokens
+_TRIPLE = ('"""', "'''")
 # Python 3.12+: an f-string's fields may hold its own quotes (PEP 701). (Its C tokenizer also stops at a NUL
 # or a stray control character, where the tolerant reader starts again on the next line and loses the rest
 # of the line; the regex reads on, so it folds more than tokenize there, never less.)
@@ -229,10 +235,11 @@ def _quick_piece(text: str, start: int, end: int) -> _Piece | None:
     return _Piece(start, end, start + p + q, end - q, content, True)
 
 
-def _string_groups(py: str, starts: list[int]) -> list[list[_Piece]] | None:
+def _string_groups(py: str, starts: list[int], same: bool = False) -> list[list[_Piece]] | None:
     """The groups of :func:`_string_tokens`, read by one regex pass (:data:`_LITERAL_SCAN`) instead of
     :mod:`tokenize`; tokenize is still used for a text the pass cannot read as tokenize would (an
-    unterminated literal, unbalanced brackets, a nesting f-string), so the groups are the same.
+    unterminated literal, unbalanced brackets, a nesting f-string), so the groups are the same. With
+    ``same``, ``py`` is the text ``starts`` was made from (no line was masked).
 
     Two literals are joined when nothing but blanks, comments and line ends inside brackets separate
     them, or one ``+``, or one ``,`` in the argument of ``.join(`` (as tokenize's tokens say it).
@@ -244,6 +251,8 @@ def _string_groups(py: str, starts: list[int]) -> list[list[_Piece]] | None:
     groups = _scan_literals(py)
     if groups is None:
         return _string_tokens(py, starts)
+    if same:
+        return groups
     py_starts = line_starts(py)
     if py_starts == starts:
         return groups  # the offsets in ``py`` are the offsets in the source (no line was masked)
@@ -264,39 +273,44 @@ def _scan_literals(py: str) -> list[list[_Piece]] | None:
     chained = False   # a literal was the last token: the next one may join its group
     joined = False    # the current group is the argument of .join(
     between = ""      # the one token since that literal ("" for none, "x" for two or more)
-    recent = ("x", "x", "x")  # the last three tokens: "join", "(", "[" or another ("x", "+", ",", "{")
+    r0 = r1 = r2 = "x"  # the last three tokens: "join", "(", "[" or another ("x", "+", ",", "{")
     depth = 0
     pos = 0
+    kinds = _SCAN_KIND
     for m in _LITERAL_SCAN.finditer(py):
-        kind = m.lastgroup
+        text = m.group()
         at = m.start()
+        kind = kinds[text[0]]
         if at > pos:  # code between two matches
             code = py[pos:at].strip(_BLANK)
             if code:
-                tok = code if code in ("+", ",") else "join" if _JOIN_NAME.search(code) else "x"
+                tok = code if code == "+" or code == "," else "join" if "join" in code and _JOIN_NAME.search(code) \
+                    else "x"
                 between = tok if not between else "x"
-                recent = (recent[1], recent[2], tok)
-        pos = m.end()
-        if kind == "s":
-            text = m.group()
+                r0, r1, r2 = r1, r2, tok
+        pos = at + len(text)
+        if kind == "s" and pos > at + 1:
             if _FSTRING_NESTS and "{" in text and "f" in text[:text.find(text[-1])].lower() \
                     and not _plain_fstring(text):
                 return None
             if at and py[at - 1] in "rRbBfFuU" and _after_number(py, at):
                 return None
-            piece = _quick_piece(text, at, pos)
+            if (text[0] == '"' or text[0] == "'") and not text.startswith(_TRIPLE) and text.isascii() \
+                    and "\\" not in text and "\r" not in text and "\0" not in text:
+                piece: _Piece | None = _Piece(at, pos, at + 1, pos - 1, text[1:-1], True)  # (_quick_piece's common case)
+            else:
+                piece = _quick_piece(text, at, pos)
             if not (chained and (between == "" or between == "+" or (joined and between == ","))):
                 if group:
                     groups.append(group)
                 group = []
-                joined = (recent[2] in ("(", "[") and recent[1] == "(" and recent[0] == "join") or (
-                    recent[2] == "(" and recent[1] == "join")
+                joined = (r2 in ("(", "[") and r1 == "(" and r0 == "join") or (r2 == "(" and r1 == "join")
             if piece:
                 group.append(piece)
             chained, between = True, ""
-            recent = (recent[1], recent[2], "x")
+            r0, r1, r2 = r1, r2, "x"
             continue
-        if kind in ("c", "b") or (kind == "n" and depth > 0):
+        if kind == "c" or kind == "b" or (kind == "n" and depth > 0):
             continue  # a comment, a continuation, a line end inside brackets: no token
         if kind == "o":
             depth += 1
@@ -304,10 +318,10 @@ def _scan_literals(py: str) -> list[list[_Piece]] | None:
             depth -= 1
             if depth < 0:
                 return None
-        elif kind == "q":  # an unterminated literal
+        elif kind == "s":  # a lone quote: an unterminated literal
             return None
         between = "x"  # (a bracket or the end of a statement joins nothing)
-        recent = (recent[1], recent[2], m.group() if kind == "o" else "x")
+        r0, r1, r2 = r1, r2, (text if kind == "o" else "x")
     if depth:
         return None
     if group:
@@ -337,6 +351,28 @@ _BIG_WIDTH = lazy_compile(r"[0-9]{4,}|__")  # a format string with a huge width 
 # led by its first character: re.IGNORECASE and a leading \b made re try every position, 3x slower)
 _FOLD_OPS = lazy_compile(r"%|\.[fF][oO][rR][mM][aA][tT]\s*\(|\.[jJ][oO][iI\u0131\u0130][nN]\s*\(|\[\s*:|"
                        r"[fF](?<!\w[fF])['\"]|[sS\u017f](?<!\w[sS\u017f])[tT][rR]\s*\(")
+# The same test as several searches each led by a literal (``re`` finds a literal at memchr speed; the
+# alternation above tries its letter classes at every position: ~30 ms per MB of tokens against ~3 ms).
+_FOLD_DOT = lazy_compile(r"\.(?:[fF][oO][rR][mM][aA][tT]|[jJ][oO][iI\u0131\u0130][nN])\s*\(")
+_FOLD_SLICE = lazy_compile(r"\[\s*:")
+_FOLD_F = {lead: lazy_compile(lead[0] + r"(?<!\w" + lead[0] + ")" + lead[1]) for lead in ("f'", 'f"', "F'", 'F"')}
+_FOLD_STR = {lead: lazy_compile(lead + r"(?<!\w" + lead + r")[rR]\s*\(")
+             for lead in ("st", "sT", "St", "ST", "\u017ft", "\u017fT")}
+
+
+def _may_fold(source: str) -> bool:
+    """``_FOLD_OPS.search(source) is not None``: % formatting, ``.format``, ``.join``, a slice, an f-string
+    or ``str(`` may build a constant the string tokens do not show.
+
+    Example:
+        >>> _may_fold('x = "a" + "b"'), _may_fold('x = f"a{1}"'), _may_fold('x = elf"a"'), _may_fold("str (1)")
+        (False, True, False, True)
+    """
+    if "%" in source or _FOLD_DOT.search(source) is not None or _FOLD_SLICE.search(source) is not None:
+        return True
+    if any(lead in source and rx.search(source) is not None for lead, rx in _FOLD_F.items()):
+        return True
+    return "(" in source and any(lead in source and rx.search(source) is not None for lead, rx in _FOLD_STR.items())
 
 
 def _fits(v: object) -> bool:
@@ -504,25 +540,38 @@ def _secrets_of_each(values: list[str]) -> list[list[Hit]]:
         >>> [[(h.start, h.end) for h in hs] for hs in _secrets_of_each(["x", "a " + tok, "\\x68f_"])]
         [[], [(2, 39)], []]
     """
+    out: list[list[Hit]] = [[] for _ in values]
+    for i, base, found in _secrets_found(values):
+        out[i] = [Hit(h.rule, h.start - base, h.end - base, h.secret, h.encoding) for h in found] if base else found
+    return out
+
+
+def _secrets_found(values: list[str]) -> list[tuple[int, int, list[Hit]]]:
+    """The work of :func:`_secrets_of_each`, without placing each hit in its value: for each value with
+    secrets, its index, where it starts in the text its hits were found in (0: scanned alone) and those
+    hits, by index."""
     joined = "\n".join(values)
     if len(values) < 2 or builds_view(joined):
-        return [find_secrets(v) for v in values]
-    starts = []
-    pos = 0
-    for v in values:
-        starts.append(pos)
-        pos += len(v) + 1
-    out: list[list[Hit]] = [[] for _ in values]
+        return [(i, 0, found) for i, v in enumerate(values) for found in (find_secrets(v),) if found]
+    starts = [0]
+    starts += accumulate([len(v) + 1 for v in values[:-1]])
+    by_value: dict[int, list[Hit]] = {}
     again: set[int] = set()
+    find_value = bisect.bisect_right
     for h in find_secrets(joined):
-        i = bisect.bisect_right(starts, h.start) - 1
-        base = starts[i]
-        if h.end > base + len(values[i]) or h.edits:
-            again.update(range(i, bisect.bisect_right(starts, h.end)))
+        i = find_value(starts, h.start) - 1
+        if h.end > starts[i] + len(values[i]) or h.edits:
+            again.update(range(i, find_value(starts, h.end)))
             continue
-        out[i].append(Hit(h.rule, h.start - base, h.end - base, h.secret, h.encoding))
-    for i in again:
-        out[i] = find_secrets(values[i])
+        found = by_value.get(i)
+        if found is None:
+            by_value[i] = [h]
+        else:
+            found.append(h)
+    out = [(i, starts[i], found) for i, found in by_value.items() if i not in again]
+    if again:
+        out += [(i, 0, found) for i in again for found in (find_secrets(values[i]),) if found]
+        out.sort(key=lambda t: t[0])
     return out
 
 
@@ -530,31 +579,29 @@ def _folded_hits(source: str, groups: list[list[_Piece]]) -> list[Hit]:
     hits: list[Hit] = []
     # (a single literal written as its value: the raw scan sees exactly this text)
     groups = [g for g in groups if len(g) > 1 or not g[0].verbatim]
-    for group, found in zip(groups, _secrets_of_each(["".join(p.value for p in g) for g in groups])):
-        if not found:
-            continue
-        bounds = []
-        pos = 0
-        for p in group:
-            bounds.append((pos, pos + len(p.value), p))
-            pos += len(p.value)
+    for i, base, found in _secrets_found(["".join([p.value for p in g]) for g in groups]):
+        group = groups[i]
         for h in found:
-            preview = mask_secret(h.secret, prefix_len=h.rule.prefix_len)
+            rule, secret = h.rule, h.secret
+            hs, he = h.start - base, h.end - base
+            preview = masked_preview(secret, rule.prefix_len)
+            # One edit per piece the hit overlaps: the pieces it was folded from.
             edits: list[Edit] = []
-            for vs, ve, p in bounds:
-                lo, hi = max(vs, h.start), min(ve, h.end)
-                if lo >= hi:
-                    continue
-                if p.verbatim:
-                    s, e = p.content_start + lo - vs, p.content_start + hi - vs
-                else:
-                    s, e = p.content_start, p.content_end
-                edits.append(Edit(s, e, "" if edits else preview))
+            vs = 0
+            for p in group:
+                ve = vs + len(p.value)
+                lo, hi = (hs if hs > vs else vs), (he if he < ve else ve)
+                if lo < hi:
+                    if p.verbatim:
+                        s, e = p.content_start + lo - vs, p.content_start + hi - vs
+                    else:
+                        s, e = p.content_start, p.content_end
+                    edits.append(Edit(s, e, "" if edits else preview))
+                vs = ve
             if not edits:
                 continue
-            # (one edit per piece the hit overlaps: the pieces it was folded from)
             encoding = h.encoding or ("concatenation" if len(edits) > 1 else "escaped")
-            hits.append(Hit(h.rule, edits[0].start, edits[-1].end, h.secret, encoding, tuple(edits)))
+            hits.append(Hit(rule, edits[0].start, edits[-1].end, secret, encoding, tuple(edits)))
     return hits
 
 
@@ -572,13 +619,20 @@ def _merge_folded(raw: list[Hit], folded: list[Hit]) -> list[Hit]:
     import bisect
 
     starts = [r.start for r in raw]
+    n = len(starts)
     added = []
+    left = bisect.bisect_left
     for h in folded:
-        j = bisect.bisect_left(starts, h.start)
-        if any(raw[k].secret == h.secret for k in range(j, bisect.bisect_left(starts, h.end))):
+        start, secret = h.start, h.secret
+        j = left(starts, start)
+        inside = j
+        end = left(starts, h.end, j)
+        while inside < end and raw[inside].secret != secret:
+            inside += 1
+        if inside < end:
             continue  # already found as written
-        k = bisect.bisect_right(starts, h.start) - 1
-        if k >= 0 and raw[k].start <= h.start < raw[k].end:
+        k = j if j < n and starts[j] == start else j - 1  # (the raw hit starting last at or before it: starts differ)
+        if k >= 0 and raw[k].start <= start < raw[k].end:
             continue
         added.append(h)
     return sorted(raw + added, key=lambda h: h.start) if added else raw
@@ -603,6 +657,17 @@ def scan_python(source: str, *, location: str = "", misuse: bool = True) -> list
     misuse_possible = misuse and might_misuse(source)
     if not mask and not reverse and not misuse_possible:
         return []
+    if len(source) < _BIG_SOURCE:
+        return _scan_found(source, location, mask, reverse, misuse_possible)
+    with collector_paused():  # (thousands of records, no cycle among them)
+        return _scan_found(source, location, mask, reverse, misuse_possible)
+
+
+_BIG_SOURCE = 1 << 16  # characters: a source this long may make thousands of findings
+
+
+def _scan_found(source: str, location: str, mask: int, reverse: bool, misuse_possible: bool) -> list[Finding]:
+    """:func:`scan_python` past its prefilters."""
     masked: MaskedSource | None = None
     findings: list[Finding] = []
     if mask or reverse:
@@ -614,10 +679,10 @@ def scan_python(source: str, *, location: str = "", misuse: bool = True) -> list
         if reverse or may_continue_in_literal(source, mask) or _ESCAPE.search(source) is not None:
             masked = mask_ipython(source)
             if masked.python.strip():
-                parsed = _string_groups(masked.python, line_starts(source))
+                parsed = _string_groups(masked.python, line_starts(source), masked.python is source)
         if parsed is not None:
             folded = _folded_hits(source, parsed)
-            if reverse or _FOLD_OPS.search(source) is not None:  # % formatting, .format, slices, f-strings
+            if reverse or _may_fold(source):  # % formatting, .format, slices, f-strings
                 folded += [h for h in _expression_hits(source, masked.python) if not any(  # type: ignore[union-attr]
                     f.secret == h.secret and f.start < h.end and h.start < f.end for f in folded)]
             raw = _merge_folded(raw, sorted(folded, key=lambda h: h.start))
