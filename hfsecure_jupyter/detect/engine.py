@@ -900,8 +900,8 @@ def _next_long_marker(text: str, pos: int, nxt: list[int]) -> int:
     item counts the markers met with a short run: a text dense with them goes to the regex, which skips
     those in C."""
     if nxt[-1] > _SHORT_RUNS:
-        m = _B64_MARKER_LONG.search(text, pos)
-        return -1 if m is None else m.start()
+        found = _B64_MARKER_LONG.search(text, pos)
+        return -1 if found is None else found.start()
     while True:
         best = -1
         for j, m in enumerate(_B64_MARKERS):

@@ -740,7 +740,7 @@ RULES: tuple[Rule, ...] = (
     token_rule(
         "hf-org-token", "Hugging Face organization API token (legacy)", ("api_org_",), "[A-Za-z0-9]{34}",
         validator=_valid_hf, provider="Hugging Face", revoke_url=HF_TOKEN_URL, tags=("huggingface",),
-        fake_kind="hf-org", fake=("api" + "_org_", (_ALNUM, 34, True)), base64="fields",
+        fake_kind="hf-org", fake=("api" + "_org_", (_ALNUM, 34, True)), base64="raw",
         false_samples=(lambda t: "x" + t, lambda t: t + "Q7", lambda t: t.lower(), "api_org_name = 'acme'"),
     ),
     token_rule(
@@ -951,7 +951,7 @@ def base64_markers(rules: "tuple[Rule, ...] | None" = None, *, raw: bool = False
 
     Example:
         >>> base64_markers(raw=True)
-        ('aGZf', 'hmX', 'oZl')
+        ('aGZf', 'hmX', 'oZl', 'YXBpX29yZ1', 'FwaV9vcmdf', 'hcGlfb3JnX')
     """
     out: list[str] = []
     for r in RULES if rules is None else rules:

@@ -73,8 +73,8 @@ def test_gates_never_say_clean_for_what_the_full_scan_flags(mode, text):
 
 
 def _raw_findable(findings: list) -> bool:
-    # Base64 of "api_org_" is looked for in parsed fields only (rules.py: base64="fields"), by design.
-    return any(not (f.encoding == "base64" and f.rule == "hf-org-token") for f in findings)
+    # (Base64 of "api_org_" was looked for in parsed fields only; since the one-pass gate, raw bytes too.)
+    return bool(findings)
 
 
 def _answers(text: str) -> tuple:
@@ -279,3 +279,13 @@ def test_a_payload_cut_is_never_a_place_the_gate_misses(mode):
                                       "data": {"image/png": img, "text/plain": [f"{tok}"]}}])
     data = _cells_nb([cell])
     assert engine.raw_candidates(data) and detect.scan_notebook(data).secrets
+
+
+def test_the_raw_gate_decodes_base64_of_an_org_token_and_what_its_run_holds(mode):
+    from hfsecure_jupyter.testing import fake_token
+
+    for secret in (fake_token("hf-org", seed=2), "x" + fake_token("hf-org", seed=3) + " " + fake_token("anthropic", seed=4)):
+        text = base64.b64encode(secret.encode()).decode()
+        assert detect.scan_text(text)
+        assert engine.raw_candidates(text.encode())
+        assert detect.scan_notebook(_nb(text), misuse=False).secrets
