@@ -159,8 +159,8 @@ def iter_files(paths: Sequence[str], *, exclude: Sequence[str] = (), errors: lis
     patterns = [_norm_pattern(p) for p in exclude]
     seen: set[str] = set()
 
-    def once(fs_path: str) -> bool:
-        key = os.path.realpath(fs_path)
+    def once(fs_path: str, real: str | None = None) -> bool:
+        key = real or os.path.realpath(fs_path)
         if key in seen:
             return False
         seen.add(key)
@@ -189,6 +189,9 @@ def iter_files(paths: Sequence[str], *, exclude: Sequence[str] = (), errors: lis
             errors.append(f"{exc.filename or given}: cannot read folder ({exc.strerror or type(exc).__name__})")
 
         for root, dirs, files in os.walk(given, onerror=onerror):
+            # os.walk enters no linked folder, so a file's folders are real below ``given``: one realpath
+            # per folder, and one per file only for a link (realpath costs a system call per component).
+            real_root = os.path.realpath(root)
             rel_root = os.path.relpath(root, given)
             rel_root = "" if rel_root == "." else rel_root
             keep = []
@@ -207,13 +210,24 @@ def iter_files(paths: Sequence[str], *, exclude: Sequence[str] = (), errors: lis
                 rel = os.path.join(rel_root, name)
                 if _excluded(full, rel, patterns):
                     continue
-                try:
-                    if not stat.S_ISREG(os.stat(full).st_mode):
-                        continue  # FIFOs, sockets, devices, broken links: never block on them
-                except OSError:
-                    continue
-                if once(full):
+                real = _regular_file(full, real_root, name)
+                if real is not None and once(full, real or None):
                     yield full, full
+
+
+def _regular_file(full: str, real_root: str, name: str) -> str | None:
+    """None unless ``full`` is a regular file (or a link to one): FIFOs, sockets, devices and broken links
+    are never opened (they may block). Else its real path, or ``""`` for a link (its own to resolve)."""
+    try:
+        st = os.lstat(full)
+        link = stat.S_ISLNK(st.st_mode)
+        if link:
+            st = os.stat(full)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return "" if link else os.path.join(real_root, name)
 
 
 # -- scanning ---------------------------------------------------------------------------------------------
@@ -230,12 +244,31 @@ def _read_capped(fh: Any, already: int = 0) -> bytes:
 
 
 def _read_text_file(fs_path: str) -> bytes | None:
-    """The file's bytes, or None when it is binary (a NUL byte in its first 8 KiB)."""
-    with open(fs_path, "rb") as fh:
-        head = fh.read(_SNIFF)
+    """The file's bytes, or None when it is binary (a NUL byte in its first 8 KiB). Read by its size
+    (asking for the cap instead makes the system map and free that much memory for every file)."""
+    fd = os.open(fs_path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        size = os.fstat(fd).st_size
+        if size > MAX_BYTES:
+            raise InputTooLarge(MAX_BYTES)
+        head = os.read(fd, _SNIFF)
         if detect.is_binary(head):
             return None
-        return head + _read_capped(fh, len(head))
+        if len(head) < _SNIFF:
+            return head
+        os.lseek(fd, 0, os.SEEK_SET)  # (one read of the whole: no copy to join a head and a rest)
+        chunks = [os.read(fd, size + 1)]
+        total = len(chunks[0])
+        while total > size and total <= MAX_BYTES:  # it grows while read, or its size is unknown (/proc)
+            chunks.append(os.read(fd, min(1 << 20, MAX_BYTES + 1 - total)))
+            if not chunks[-1]:
+                break
+            total += len(chunks[-1])
+        if total > MAX_BYTES:
+            raise InputTooLarge(MAX_BYTES)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _stdin_kind(data: bytes, name: str | None) -> str:

@@ -667,3 +667,15 @@ def test_a_small_scan_stays_in_one_process() -> None:
     assert scan_cli._processes(0, True, [10 << 20] * 4) == 1  # redaction rewrites in order, here
     assert scan_cli._processes(3, False, [1, 1]) == 3
     assert scan_cli._processes(0, False, [4 << 20]) == 1  # one file
+
+
+def test_a_file_larger_than_the_cap_is_refused_and_the_rest_scanned(tmp_path: Path, monkeypatch, tok: str) -> None:
+    from hfsecure_jupyter.detect import walk as scan_cli
+
+    monkeypatch.setattr(scan_cli, "MAX_BYTES", 20_000)
+    (tmp_path / "big.txt").write_text("x" * 30_000)
+    (tmp_path / "edge.txt").write_text("y" * 20_000)  # at the cap: read
+    (tmp_path / "t.py").write_text(f"T = '{tok}'\n")
+    run = scan_cli.run_scan([str(tmp_path)], jobs=1)
+    assert run.files_scanned == 2 and run.exit_code() == 2
+    assert [e for e in run.errors if "big.txt" in e and "larger than" in e]
