@@ -636,18 +636,8 @@ def _raw_candidates_exact(data: bytes, accel: "_Accel | None" = None) -> bool:
             if _RAW_ZW_SPLIT.search(window):
                 return True
             m = zw.search(data, m.end())
-    for rx, back in _B64_RAW_SEARCH if found is None or k + 4 in found else ():  # where base64 decodes to a secret
-        m = rx.search(data)
-        while m is not None:
-            i = m.start() - back
-            # A window from the marker, as _b64_hits decodes one (matching a megabyte-long run of an inline
-            # image to its end costs more than the decoding), and the markers it covers are skipped (else
-            # marker-dense runs are quadratic).
-            end = _B64_RUN_BYTES.match(data, i, i + _B64_WINDOW).end()  # type: ignore[union-attr]  # matches empty
-            if end - i >= _B64_MIN_RUN and _b64_hits(data[max(0, i - 4):end].decode("latin-1")):
-                return True
-            capped = end == i + _B64_WINDOW and end < len(data)
-            m = rx.search(data, (max(i + 1, end - 64) if capped else max(end, i + 1)) + back)
+    if (found is None or k + 4 in found) and _raw_b64_decodes_to_secret(data):  # where base64 decodes to one
+        return True
     # A literal reversed with [::-1] holds its keyword backwards: the Python scan looks at the reversed
     # source, so must this (rare: only when the bytes hold "[::-1]").
     return (found is None or k + 5 in found) and b"[::-1]" in data and \
@@ -665,6 +655,31 @@ def _may_start_secret(data: bytes, i: int) -> bool:
     if i == 0 or not data[i - 1:i].isalnum():
         return True
     return _ESCAPE_ENDS.search(data, max(0, i - 6), i) is not None
+
+
+def _raw_b64_decodes_to_secret(data: bytes) -> bool:
+    """Whether a base64 run after a marker decodes to a secret: a window from the first marker of any
+    kind (as _b64_hits decodes one: matching a megabyte-long run of an inline image to its end costs
+    more than the decoding), and the markers it covers are skipped, whatever their kind (else marker-dense
+    runs are quadratic, and each kind would decode the windows again)."""
+    searches = _B64_RAW_SEARCH
+    nxt = []
+    for rx, back in searches:
+        m = rx.search(data)
+        nxt.append(-1 if m is None else m.start() - back)
+    while True:
+        i = min((p for p in nxt if p >= 0), default=-1)
+        if i < 0:
+            return False
+        end = _B64_RUN_BYTES.match(data, i, i + _B64_WINDOW).end()  # type: ignore[union-attr]  # matches empty
+        if end - i >= _B64_MIN_RUN and _b64_hits(data[max(0, i - 4):end].decode("latin-1")):
+            return True
+        capped = end == i + _B64_WINDOW and end < len(data)
+        resume = max(i + 1, end - 64) if capped else max(end, i + 1)
+        for j, (rx, back) in enumerate(searches):
+            if 0 <= nxt[j] < resume:
+                m = rx.search(data, resume + back)
+                nxt[j] = -1 if m is None else m.start() - back
 
 
 # The prefix groups of the exact test, in the order of their alternatives in _raw_parts().
