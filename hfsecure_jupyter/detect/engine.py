@@ -400,6 +400,15 @@ class _Accel:
         # might_contain_secret on bytes: any of its checks, exactly.
         return self.re2.compile(b"|".join(b"(?:" + _re2_form(c.pattern) + b")" for c in _CHECKS_BYTES), self.options)
 
+    def mask_pays(self, size: int) -> bool:
+        """Whether ``mask`` is worth using for a text of ``size``: once built, always; before, for a large
+        text or once many texts have asked (building it takes ~6 ms, more than a short run's few texts
+        spend in the standard-library checks: a command line over a folder rarely asks at all)."""
+        if "mask" in self.__dict__:
+            return True
+        self._mask_asks = getattr(self, "_mask_asks", 0) + 1
+        return size >= _MASK_NOW or self._mask_asks > _MASK_AFTER
+
     @cached_property
     def mask(self) -> Any:
         mask = self.re2.Set.SearchSet()
@@ -409,6 +418,7 @@ class _Accel:
         return mask
 
 
+_MASK_NOW, _MASK_AFTER = 64 << 10, 500  # (see _Accel.mask_pays)
 _ACCEL: list = []  # [] not tried yet, [None] unavailable or off, [_Accel]
 # Loaded once this much text has gone through the prefilters: importing it and building its first
 # pattern take ~7 ms, more than a short run (a pre-commit hook over a few files) spends scanning without it.
@@ -727,8 +737,8 @@ def prefilter_mask(text: str) -> int:
         (0, 1)
     """
     accel = _accelerator(len(text))
-    if accel is not None:  # one Set pass (1.4 us for 10 characters, 2 us for 400: 2.5-4x the checks below)
-        try:
+    if accel is not None and accel.mask_pays(len(text)):  # one Set pass (1.4 us for 10 characters, 2 us for
+        try:                                               # 400: 2.5-4x the checks below)
             found = accel.mask.Match(text)
         except UnicodeEncodeError:  # a lone surrogate: the standard-library checks
             pass

@@ -289,3 +289,19 @@ def test_the_raw_gate_decodes_base64_of_an_org_token_and_what_its_run_holds(mode
         assert detect.scan_text(text)
         assert engine.raw_candidates(text.encode())
         assert detect.scan_notebook(_nb(text), misuse=False).secrets
+
+
+@pytest.mark.skipif(not HAVE_RE2, reason="google-re2 is not installed")
+def test_the_str_set_is_built_only_once_it_pays(monkeypatch):
+    # Building it takes ~6 ms: a run that asks for a few small texts' masks keeps the checks it has.
+    accel = engine._Accel(__import__("re2"))
+    monkeypatch.setattr(engine, "_ACCEL", [accel])
+    texts = ["x = 1", "hf_hub_download('a')", "%5Fhf", "api_key = 'x'"]
+    want = [engine.prefilter_mask(t) for t in texts]
+    assert "mask" not in accel.__dict__
+    assert [engine.prefilter_mask(t) for t in texts * engine._MASK_AFTER][:len(texts)] == want
+    assert "mask" in accel.__dict__  # many texts asked: built, and the answers are the same
+    fresh = engine._Accel(__import__("re2"))
+    monkeypatch.setattr(engine, "_ACCEL", [fresh])
+    big = "x = 1\n" * (engine._MASK_NOW // 6 + 1) + "hf_"
+    assert engine.prefilter_mask(big) & 1 and "mask" in fresh.__dict__
