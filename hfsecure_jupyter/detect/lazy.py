@@ -190,19 +190,33 @@ class collector_paused:
         True
     """
 
-    __slots__ = ("_was",)
+    __slots__ = ()
+    # Shared by every thread (the collector is the process's): the first block in records whether it was
+    # on and pauses it, the last one out puts it back; a block never turns on a collector it found off.
+    _depth: "list[Any]" = [0, False, None]  # blocks open, was it on, their lock
 
     def __enter__(self) -> None:
         import gc
 
-        self._was = gc.isenabled()
-        gc.disable()
+        state = self._depth
+        if state[2] is None:
+            import threading
+
+            state[2] = threading.Lock()
+        with state[2]:
+            if state[0] == 0:
+                state[1] = gc.isenabled()
+                gc.disable()
+            state[0] += 1
 
     def __exit__(self, *exc: object) -> None:
-        if self._was:
-            import gc
+        import gc
 
-            gc.enable()
+        state = self._depth
+        with state[2]:
+            state[0] -= 1
+            if state[0] == 0 and state[1]:
+                gc.enable()
 
 
 _MISSING = object()

@@ -93,3 +93,41 @@ def test_core_records_keep_their_fields() -> None:
     assert "edits" not in repr(f) and "edits" not in f.to_dict()
     rep = ScanReport(path="a.py")
     assert rep.findings == [] and rep.findings is not ScanReport().findings
+
+
+def test_the_collector_pause_is_one_for_every_thread():
+    # Two scans in two threads (a server saving two notebooks): the collector is paused until the last
+    # one ends, then on again; a block alone never turns on a collector it found off.
+    import gc
+    import threading
+
+    from hfsecure_jupyter.detect.lazy import collector_paused
+
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def first():
+        with collector_paused():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second():
+        first_in.wait(5)
+        with collector_paused():
+            second_in.set()
+            first_out.wait(5)
+            seen["while the second still scans"] = gc.isenabled()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    [t.start() for t in threads]
+    [t.join(10) for t in threads]
+    assert seen == {"while the second still scans": False}
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
