@@ -305,3 +305,15 @@ def test_the_str_set_is_built_only_once_it_pays(monkeypatch):
     monkeypatch.setattr(engine, "_ACCEL", [fresh])
     big = "x = 1\n" * (engine._MASK_NOW // 6 + 1) + "hf_"
     assert engine.prefilter_mask(big) & 1 and "mask" in fresh.__dict__
+
+
+def test_the_raw_gate_reads_a_name_written_with_json_escapes(mode):
+    import random
+
+    rng = random.Random(3)
+    value = "".join(rng.choice("0123456789abcdef") for _ in range(40))
+    for name in ("p\\u0061ssword", "\\u0041PI_KEY", "api_\\u006bey"):  # (json.dumps escapes no ASCII: by hand)
+        raw = ('{"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["' + name + " = '" + value
+               + "'\"]}], \"metadata\": {}, \"nbformat\": 4, \"nbformat_minor\": 5}").encode()
+        assert engine.raw_candidates(raw), name
+        assert len(detect.scan_notebook(raw).secrets) == 1, name
