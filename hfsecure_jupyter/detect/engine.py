@@ -368,9 +368,9 @@ class _Accel:
         options.encoding = re2.Options.Encoding.LATIN1
         options.max_mem = 64 << 20
         self.options = options
-        self._searches: dict[bytes, Any] = {}
         self.raw = re2.compile(raw_superset(), options)
-        self._searches[raw_superset()] = self.raw.search
+        self._searches: dict[bytes, Any] = {raw_superset(): self.raw.search}
+        self._mask_asks = 0  # (see mask_pays)
 
     def search(self, pattern: bytes) -> Any:
         """The bound ``search`` of ``pattern``, compiled once (``raw`` is one of them)."""
@@ -406,7 +406,7 @@ class _Accel:
         spend in the standard-library checks: a command line over a folder rarely asks at all)."""
         if "mask" in self.__dict__:
             return True
-        self._mask_asks = getattr(self, "_mask_asks", 0) + 1
+        self._mask_asks += 1
         return size >= _MASK_NOW or self._mask_asks > _MASK_AFTER
 
     @cached_property
@@ -526,9 +526,9 @@ _NAME_RUN_RE2 = ("(?:" + _SEGMENT_WORD + r"""(?:[_\-\\"'\] \t][A-Za-z0-9_\-\\"'\
 
 def _name_run_may_be_secret(data: bytes, op: int) -> bool:
     """Whether the run of name, closer and space bytes right before the operator at ``op`` (at most
-    ``_CTX_BACK``) holds a word that ends a secret name's segment, or an escape that may decode to one: the context rules read the
-    name just before the operator, so a word further back (``tokenizer`` on the line before) is no
-    reason to look closer."""
+    ``_CTX_BACK``) holds a word that ends a secret name's segment, or an escape that may decode to one:
+    the context rules read the name just before the operator, so a word further back (``tokenizer`` on
+    the line before) is no reason to look closer."""
     seg = data[max(0, op - _CTX_BACK):op]
     run = seg[len(seg.rstrip(_NAME_RUN_BYTES)):]
     return b"\\u" in run or _SECRET_SEGMENT.search(run) is not None

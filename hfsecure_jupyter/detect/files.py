@@ -14,7 +14,7 @@ import os
 import stat
 
 from .engine import might_contain_secret, scan_text
-from .errors import FileChanged
+from .errors import FileChanged, InputTooLarge
 from .lazy import lazy_compile
 from .findings import mask_secret  # noqa: F401 - a file's masked previews, for callers of this module
 from .notebook import ScanReport, redact_notebook, scan_notebook
@@ -196,15 +196,32 @@ def read_bytes(path: str) -> bytes:
     """
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:
-        data = os.read(fd, os.fstat(fd).st_size + 1)
-        if len(data) <= os.fstat(fd).st_size:  # (the usual case: no copy)
-            return data
-        chunks = [data]
-        while chunks[-1]:  # a file that grows, or one whose size the system does not know (/proc)
-            chunks.append(os.read(fd, 1 << 20))
-        return b"".join(chunks)
+        return read_from(fd, os.fstat(fd).st_size)
     finally:
         os.close(fd)
+
+
+def read_from(fd: int, size: int, limit: int | None = None) -> bytes:
+    """What is left to read of ``fd``, a file of ``size`` bytes: one read when the size holds (no copy),
+    more when the file grows meanwhile or the system does not know its size (``/proc``); more than
+    ``limit`` bytes raise :class:`InputTooLarge`.
+
+    Example:
+        >>> r, w = os.pipe(); _ = os.write(w, b"abcdef"); os.close(w)
+        >>> read_from(r, 0)
+        b'abcdef'
+        >>> os.close(r)
+    """
+    chunks = [os.read(fd, size + 1)]
+    total = len(chunks[0])
+    while total > size and (limit is None or total <= limit):
+        chunks.append(os.read(fd, 1 << 20 if limit is None else min(1 << 20, limit + 1 - total)))
+        if not chunks[-1]:
+            break
+        total += len(chunks[-1])
+    if limit is not None and total > limit:
+        raise InputTooLarge(limit)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 #: How often a rewrite starts again when the file changed under it, before giving up.

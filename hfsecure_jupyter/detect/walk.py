@@ -21,6 +21,7 @@ from .. import detect  # the package: its functions are looked up at call time (
 from .errors import InputTooLarge
 from .lazy import field, lazy_import, record
 from .engine import expect_input
+from .files import read_from
 from .notebook import ScanReport
 from .processes import map_in_processes
 
@@ -159,8 +160,7 @@ def iter_files(paths: Sequence[str], *, exclude: Sequence[str] = (), errors: lis
     patterns = [_norm_pattern(p) for p in exclude]
     seen: set[str] = set()
 
-    def once(fs_path: str, real: str | None = None) -> bool:
-        key = real or os.path.realpath(fs_path)
+    def once(key: str) -> bool:  # (a file's real path: the same file met again is scanned once)
         if key in seen:
             return False
         seen.add(key)
@@ -181,7 +181,7 @@ def iter_files(paths: Sequence[str], *, exclude: Sequence[str] = (), errors: lis
                 errors.append(f"{given}: not a regular file (a pipe, socket or device); "
                               f"to scan a stream, use: {PROG} - < {given}")
                 continue
-            if not _excluded(given, os.path.basename(given), patterns) and once(given):
+            if not _excluded(given, os.path.basename(given), patterns) and once(os.path.realpath(given)):
                 yield given, given
             continue
 
@@ -211,13 +211,13 @@ def iter_files(paths: Sequence[str], *, exclude: Sequence[str] = (), errors: lis
                 if _excluded(full, rel, patterns):
                     continue
                 real = _regular_file(full, real_root, name)
-                if real is not None and once(full, real or None):
+                if real is not None and once(real):
                     yield full, full
 
 
 def _regular_file(full: str, real_root: str, name: str) -> str | None:
-    """None unless ``full`` is a regular file (or a link to one): FIFOs, sockets, devices and broken links
-    are never opened (they may block). Else its real path, or ``""`` for a link (its own to resolve)."""
+    """The real path of ``full`` when it is a regular file or a link to one, else None: FIFOs, sockets,
+    devices and broken links are never opened (they may block)."""
     try:
         st = os.lstat(full)
         link = stat.S_ISLNK(st.st_mode)
@@ -227,7 +227,7 @@ def _regular_file(full: str, real_root: str, name: str) -> str | None:
         return None
     if not stat.S_ISREG(st.st_mode):
         return None
-    return "" if link else os.path.join(real_root, name)
+    return os.path.realpath(full) if link else os.path.join(real_root, name)
 
 
 # -- scanning ---------------------------------------------------------------------------------------------
@@ -257,16 +257,7 @@ def _read_text_file(fs_path: str) -> bytes | None:
         if len(head) < _SNIFF:
             return head
         os.lseek(fd, 0, os.SEEK_SET)  # (one read of the whole: no copy to join a head and a rest)
-        chunks = [os.read(fd, size + 1)]
-        total = len(chunks[0])
-        while total > size and total <= MAX_BYTES:  # it grows while read, or its size is unknown (/proc)
-            chunks.append(os.read(fd, min(1 << 20, MAX_BYTES + 1 - total)))
-            if not chunks[-1]:
-                break
-            total += len(chunks[-1])
-        if total > MAX_BYTES:
-            raise InputTooLarge(MAX_BYTES)
-        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return read_from(fd, size, MAX_BYTES)
     finally:
         os.close(fd)
 
