@@ -265,19 +265,12 @@ def scan_notebook(data: bytes | str | dict[str, Any], *, path: str = "", misuse:
     return report
 
 
-_GATE_PATTERNS: dict[bool, bytes] = {}
-
-
 def _gates(raw: bytes, misuse: bool) -> tuple[bool, bool, bytes]:
     """Whether a notebook's raw bytes may hold a secret, and a misuse, and the bytes without their image
     payloads: with the accelerator, one DFA pass over the raw bytes first (image payloads and all: no
     copy is made) settles most notebooks; the exact tests run on what it flags, once each, on the bytes
     without their image payloads."""
-    pattern = _GATE_PATTERNS.get(misuse)
-    if pattern is None:
-        pattern = _GATE_PATTERNS[misuse] = engine.raw_superset() + (b"|" + RAW_MARKERS_RE2 if misuse else b"")
-    search = engine.accelerated_search(pattern, len(raw))
-    if search is not None and search(raw) is None:
+    if engine.raw_gate(raw, RAW_MARKERS_RE2 if misuse else b"") is False:
         return False, False, raw
     stripped = engine.without_images(raw)
     return engine.raw_candidates_stripped(stripped), misuse and might_misuse_bytes(stripped), stripped

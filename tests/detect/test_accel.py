@@ -317,3 +317,55 @@ def test_the_raw_gate_reads_a_name_written_with_json_escapes(mode):
                + "'\"]}], \"metadata\": {}, \"nbformat\": 4, \"nbformat_minor\": 5}").encode()
         assert engine.raw_candidates(raw), name
         assert len(detect.scan_notebook(raw).secrets) == 1, name
+
+
+@pytest.mark.skipif(not HAVE_RE2, reason="google-re2 is not installed")
+def test_the_superset_takes_a_keyword_only_at_a_left_boundary():
+    # A DNA sequence holds "ACCA" (an AWS key's prefix) and "task-" holds "sk-" after letters: no rule
+    # takes a key there, so one DFA pass settles these bytes; after an escape or a quote it looks closer.
+    accel = engine._Accel(__import__("re2"))
+    dna = b'"source": ["seq = \\"GTACCAGACAAAATTTGGTTAACCAGAACAGTCATTTAAAAG\\""]'
+    assert accel.raw.search(dna) is None and accel.raw.search(b'"task-multilingual-model"') is None
+    for before in (b'"', b" ", b"\\n", b"\\u0041", b"%3D", b"%253D", b"\\x41", b"\\101", b""):
+        assert accel.raw.search(before + b"ACCAGACAAAATTTGGTTAA") is not None, before
+
+
+def test_a_key_that_starts_inside_a_rejected_keyword_match_is_still_seen(mode):
+    # "xsk-" is no key's start, but the "sk-" inside its body is one: the exact test looks again from the
+    # next byte rather than skipping the whole match.
+    from hfsecure_jupyter.testing import fake_token
+
+    tok = fake_token("openai", seed=7)
+    text = "xsk-" + tok
+    assert detect.scan_text(text)
+    assert engine.raw_candidates(text.encode())
+    assert detect.scan_notebook(_nb(text), misuse=False).secrets
+
+
+def _image_nb(payloads: list[str], text: str = "x = 1\n") -> bytes:
+    outputs = [{"output_type": "display_data", "metadata": {}, "data": {"image/png": p, "text/plain": ["<Figure>"]}}
+               for p in payloads]
+    return _cells_nb([_code(text, outputs=outputs)])
+
+
+@pytest.mark.skipif(not HAVE_RE2, reason="google-re2 is not installed")
+@SETTINGS
+@given(st.lists(st.sampled_from(["aGZf", "hmX", "oZl", "YXBpX29yZ1", "A" * 42, "iVBORw0KGgo", "\\n", "+/=",
+                                 "-", "\\\"", "hf_", "\u200b", ")"]), max_size=12).map("".join),
+       st.integers(0, 3), st.booleans())
+def test_the_raw_gate_skips_exactly_the_payloads_without_images_cuts(junk, where, uri):
+    # What the gate says of the raw bytes is what the superset says of the bytes without their images:
+    # a match inside a plain base64 payload is skipped, one in a payload that is not plain is not.
+    payload = base64.b64encode(bytes(range(256)) * 3).decode()
+    body = payload[:where * 100] + ("aGZf" * 11) + payload[where * 100:] + junk
+    data = _image_nb([body]) if not uri else _cells_nb([{"cell_type": "markdown", "metadata": {}, "id": "m1",
+                                                         "source": [f"![f](data:image/png;base64,{body})"]}])
+    saved = list(engine._ACCEL)
+    try:
+        assert engine.use_accelerator(True)
+        want = engine._ACCEL[0].raw.search(engine.without_images(data)) is not None
+        assert engine.raw_gate(data) is want
+    finally:
+        engine._ACCEL[:] = saved
+    if engine.raw_gate(data) is False:
+        assert not engine.raw_candidates(data)
