@@ -60,13 +60,10 @@ _RULE_GROUPS = rule_groups()
 KEYWORDS: tuple[str, ...] = _RULE_KEYWORDS + _B64_MARKERS + _ESCAPE_MARKERS + _ENTITY_MARKERS + tuple(_ZERO_WIDTH)
 
 
-def _checks(kind: type) -> tuple[tuple, tuple]:
-    """The prefilter as few passes as possible: literals (``in``) and regexes sharing a literal prefix.
-
-    Each pass over the data costs about the same whatever it looks for, so keywords with a common
-    prefix are grouped into one regex (``re`` scans for a literal prefix at memchr speed).
-    """
-    def b(x: str) -> str | bytes:
+def _check_sources(kind: type) -> tuple[tuple, tuple]:
+    """The prefilter's checks as (source, is a regex) pairs of ``kind`` (str or bytes): the rule checks,
+    then the encoded forms (what RE2 patterns are built from, with nothing compiled)."""
+    def b(x: str) -> Any:
         return x.encode("utf-8") if kind is bytes else x
 
     zw_escaped = r"\\u(?:200[bcdBCD]|2060|[fF][eE][fF][fF]|00[aA][dD]|180[eE])"
@@ -74,31 +71,43 @@ def _checks(kind: type) -> tuple[tuple, tuple]:
     rules: list = []
     for group in _RULE_GROUPS:
         literal = group_literal(group)
-        rules.append(b(literal) if literal is not None else re.compile(b(group_check(group))))
-    encoded: list = [re.compile(b(escapes)), re.compile(b(r"%(?:5[fF]|6[68])"))]
+        rules.append((b(literal), False) if literal is not None else (b(group_check(group)), True))
+    encoded: list = [(b(escapes), True), (b(r"%(?:5[fF]|6[68])"), True)]
     if kind is bytes:
         # Raw files: each pass costs ~3 ms per 10 MB, so only the likely encodings of a token's prefix:
         # U+200B-U+200D, U+2060, U+FEFF and base64 of "hf_" (still found inside parsed fields: soft
         # hyphen, U+180E and base64 of "api_org_").
-        encoded += [re.compile(b"\xe2(?:\x80[\x8b-\x8d]|\x81\xa0)"), b"\xef\xbb\xbf"]
-        encoded += [b(m) for m in _B64_RAW_MARKERS]
+        encoded += [(b"\xe2(?:\x80[\x8b-\x8d]|\x81\xa0)", True), (b"\xef\xbb\xbf", False)]
+        encoded += [(b(m), False) for m in _B64_RAW_MARKERS]
     else:
-        encoded += list(_ZERO_WIDTH)
-        encoded += [b(m) for m in _B64_MARKERS]
+        encoded += [(z, False) for z in _ZERO_WIDTH]
+        encoded += [(b(m), False) for m in _B64_MARKERS]
     # Last, so that the other checks keep their places (and bits): HTML character references.
-    encoded.append(re.compile(b(_ENTITY_RE)))
+    encoded.append((b(_ENTITY_RE), True))
+    return tuple(rules), tuple(encoded)
+
+
+def _checks(kind: type) -> tuple[tuple, tuple]:
+    """The prefilter as few passes as possible: literals (``in``) and regexes sharing a literal prefix.
+
+    Each pass over the data costs about the same whatever it looks for, so keywords with a common
+    prefix are grouped into one regex (``re`` scans for a literal prefix at memchr speed).
+    """
     # re's literal search beats ``in``: on str for every needle, on bytes for needles of up to 6 bytes
     # (measured on the notebook corpus: 1.6-2.7 ms vs 3.0-3.9 ms per pass).
     longest = 10**9 if kind is str else 6
 
-    def fast(c: Any) -> Any:
+    def fast(c: Any, regex: bool) -> Any:
+        if regex:
+            return re.compile(c)
         if isinstance(c, bytes) and len(c) > 1:
             return _rotated(c)[0]  # any length: a rare first byte beats ``in`` too
         if isinstance(c, str) and 1 < len(c) <= longest:
             return re.compile(re.escape(c))
         return c
 
-    return tuple(fast(c) for c in rules), tuple(fast(c) for c in encoded)
+    rules, encoded = _check_sources(kind)
+    return tuple(fast(*c) for c in rules), tuple(fast(*c) for c in encoded)
 
 
 # Bytes by how often they occur in notebooks, commonest first (measured on the notebook corpus; bytes not
@@ -129,6 +138,8 @@ _CHECKS_STR = _RULE_CHECKS_STR + _ENCODED_CHECKS_STR
 _VIEW_TRIGGERS = _ENCODED_CHECKS_STR[:2] + _ENCODED_CHECKS_STR[-1:]  # escapes, percent-encoding, entities
 # (Built when raw bytes are first checked: a run over Python files only never checks them.)
 _BYTES_CHECKS = lazy_tuple(partial(_checks, bytes))
+_BYTES_SOURCE_PARTS = lazy_tuple(partial(_check_sources, bytes))
+_BYTES_SOURCES = lazy_tuple(lambda: _BYTES_SOURCE_PARTS[0] + _BYTES_SOURCE_PARTS[1])
 _RULE_CHECKS_BYTES, _ENCODED_CHECKS_BYTES = lazy_tuple(lambda: _BYTES_CHECKS[0]), lazy_tuple(lambda: _BYTES_CHECKS[1])
 _CHECKS_BYTES = _RULE_CHECKS_BYTES + _ENCODED_CHECKS_BYTES
 # Base64 image payloads in notebooks (a third of a typical notebook's bytes) cannot hold a token as
@@ -187,19 +198,20 @@ def _payload_end(data: bytes, start: int, uri: bool) -> int:
     return quote if data[quote - 1] != 0x5C and not data[start:quote].translate(None, _B64_JSON_BYTES) else -2
 
 
-def raw_gate(data: bytes, extra: bytes = b"") -> "bool | None":
-    """With the accelerator, whether :func:`raw_superset` or ``extra`` (RE2 syntax) matches ``data``
-    outside its image payloads (as :func:`without_images` cuts them), in one pass: only the payloads a
-    match falls in are checked and skipped, so a large notebook whose images alone match costs no copy.
-    None when the accelerator is off (the caller runs its exact tests).
+def raw_gate(data: bytes, extra: bytes = b"", start: int = 0) -> "int | None":
+    """With the accelerator, where the first match of :func:`raw_superset` or ``extra`` (RE2 syntax) in
+    ``data`` from ``start`` on stands outside the image payloads (as :func:`without_images` cuts them), or
+    -1, in one pass: only the payloads a match falls in are checked and skipped, so a large notebook
+    whose images alone match costs no copy. None when the accelerator is off (the caller runs its exact
+    tests).
 
     (No alternative of the superset can match across a cut: ``"image/png": ""`` holds no keyword, and a
     value starts with no quote.)
 
     Example:
-        >>> raw_gate(b'{"image/png": "' + b"aGZf" * 12 + b'"}') in (None, False)
+        >>> raw_gate(b'{"image/png": "' + b"aGZf" * 12 + b'"}') in (None, -1)
         True
-        >>> raw_gate(b'{"image/png": "' + b"aGZf" * 12 + b'-"}') in (None, True)  # (no plain base64)
+        >>> raw_gate(b'{"image/png": "' + b"aGZf" * 12 + b'-"}') in (None, 15)  # (no plain base64)
         True
     """
     accel = _accelerator(len(data))
@@ -208,21 +220,21 @@ def raw_gate(data: bytes, extra: bytes = b"") -> "bool | None":
     # (An alternative for a payload that is no plain base64, to skip the check below, made RE2 read each
     # payload back from every match in it to find where the match starts.)
     search = accel.search(raw_superset() + (b"|" + extra if extra else b""))
-    pos = 0
+    pos = start
     while True:
         m = search(data, pos)
         if m is None:
-            return False
+            return -1
         at = m.start()
         # The last payload header before the match (a payload holds no quote or colon: the match is in
         # that payload or in none); the search from pos on is linear, as pos passes each payload.
         head, uri = max((data.rfind(b'"image/', pos, at), False), (data.rfind(b"data:image/", pos, at), True))
         hm = head >= 0 and (_DATA_URI if uri else _IMAGE_PAYLOAD).match(data, head)
         if not hm or hm.end() > at:
-            return True
+            return at
         end = _payload_end(data, hm.end(), uri)
         if end <= at:  # (-1, -2 too: no quote, or no plain base64: the payload is not cut)
-            return True
+            return at
         pos = end
 
 
@@ -391,9 +403,9 @@ def _raw_superset_alts() -> tuple[list[str], list[str], list[str]]:
         # or 16+ characters of a body (unbounded: a superset with few DFA states, which a single pass over
         # cold data builds quickly).
         prefixes.append(f"{kw}(?:{cls}*(?:[\"'\\\\]|{_ZW_BYTES.decode('latin-1')})|{cls}{{16}})")
-    encoded = _ENCODED_CHECKS_BYTES
-    others = [encoded[0].pattern.decode("latin-1"), encoded[1].pattern.decode("latin-1"),
-              encoded[-1].pattern.decode("latin-1"), _RAW_ZW_SPLIT.pattern.decode("latin-1"),
+    # (From the sources: compiling the standard-library checks to read their patterns cost a run ~5 ms.)
+    encoded = [src.decode("latin-1") for src, _ in _BYTES_SOURCE_PARTS[1]]
+    others = [encoded[0], encoded[1], encoded[-1], _RAW_ZW_SPLIT_SRC.decode("latin-1"),
               "(?:" + "|".join(_B64_RAW_MARKERS) + ")[A-Za-z0-9+/=_-]{42}", r"\[::-1\]"]
     return context, prefixes, others
 
@@ -417,12 +429,13 @@ def _re2_form(pattern: Any) -> Any:
     return text.encode("latin-1") if isinstance(pattern, bytes) else text
 
 
-def _loose_form(check: Any) -> bytes:
-    """A bytes prefilter check as RE2 reads it, a context check with 16 value characters and no digit."""
-    if check.__class__ is not re.Pattern:
-        return re.escape(check)
-    text = check.pattern.decode("latin-1")
-    return _relaxed(text).encode("latin-1") if text.endswith(_DIGIT_AHEAD) else _re2_form(check.pattern)
+def _loose_form(source: bytes, regex: bool) -> bytes:
+    """A bytes prefilter check's source as RE2 reads it, a context check with 16 value characters and no
+    digit."""
+    if not regex:
+        return re.escape(source)
+    text = source.decode("latin-1")
+    return _relaxed(text).encode("latin-1") if text.endswith(_DIGIT_AHEAD) else _re2_form(source)
 
 
 class _Accel:
@@ -473,7 +486,7 @@ class _Accel:
     def any_loose(self) -> Any:
         # A superset of any_bytes that compiles in a fraction of a millisecond, not ~10 ms: the context
         # checks without their digit.
-        return self.re2.compile(b"|".join(b"(?:" + _loose_form(c) + b")" for c in _CHECKS_BYTES), self.options)
+        return self.re2.compile(b"|".join(b"(?:" + _loose_form(*c) + b")" for c in _BYTES_SOURCES), self.options)
 
     def mask_pays(self, size: int) -> bool:
         """Whether ``mask`` is worth using for a text of ``size``: once built, always; before, for a large
@@ -566,7 +579,8 @@ _PIECE_ENDS = (b'"', b"'", b"\\")
 _ZW_LEADS = (b"\xe2", b"\xef")  # the first bytes of the zero-width characters
 # A zero-width character matters in raw bytes only where it splits a prefix (else "hf_" is intact) or a
 # piece of a body (the piece check above).
-_RAW_ZW_SPLIT = lazy_compile(rb"h" + _ZW_BYTES + rb"+f" + _ZW_BYTES + rb"*_|hf" + _ZW_BYTES + rb"+_")
+_RAW_ZW_SPLIT_SRC = rb"h" + _ZW_BYTES + rb"+f" + _ZW_BYTES + rb"*_|hf" + _ZW_BYTES + rb"+_"
+_RAW_ZW_SPLIT = lazy_compile(_RAW_ZW_SPLIT_SRC)
 
 
 def raw_candidates(data: bytes) -> bool:
@@ -688,12 +702,12 @@ def _raw_context_exact(data: bytes, accel: "_Accel | None" = None) -> bool:
     return False
 
 
-def _raw_candidates_exact(data: bytes, accel: "_Accel | None" = None) -> bool:
-    # With the accelerator, only the parts whose superset (an alternative of _raw_parts()) is there.
-    found = None if accel is None else frozenset(accel.parts.Match(data) or ())
-    if _raw_context_exact(data, accel):
-        return True
-    k = len(_RAW_PARTS_FIRST)  # then: escapes, %, entities, zero-width, base64, [::-1]
+_N_PREFIX_GROUPS = sum(1 for g in _RULE_GROUPS if g[0].context is None)
+
+
+def _raw_prefix_exact(data: bytes, found: "frozenset[int] | None") -> bool:
+    """The prefix groups (those in ``found``): a keyword at a left boundary followed by a piece that ends
+    at a quote, a backslash or a zero-width character, or by a valid secret."""
     for j, ((first, back), pattern) in enumerate(_RAW_PARTS_FIRST):
         if found is not None and j not in found:
             continue
@@ -715,17 +729,30 @@ def _raw_candidates_exact(data: bytes, accel: "_Accel | None" = None) -> bool:
             if len(rm.group(1)) >= 16 and _plain_hits(rm.group(0).decode("latin-1")):
                 return True
             rm = pattern.search(data, rm.end())
-    encoded = _ENCODED_CHECKS_BYTES
-    for j, check in enumerate((encoded[0], encoded[1], encoded[-1])):  # escapes, %, entities
-        if (found is None or k + j in found) and check.search(data):
-            return True
-    for zw in encoded[2:4] if found is None or k + 3 in found else ():  # where one splits a prefix ("h\u200bf_")
-        m: Any = zw.search(data)
-        while m is not None:
-            window = data[max(0, m.start() - 8):m.end() + 8]
-            if _RAW_ZW_SPLIT.search(window):
+    return False
+
+
+def _raw_candidates_exact(data: bytes, accel: "_Accel | None" = None) -> bool:
+    # With the accelerator, only the parts whose superset (an alternative of _raw_parts()) is there (and
+    # only their checks are compiled: a [::-1] alone needs none of them).
+    found = None if accel is None else frozenset(accel.parts.Match(data) or ())
+    if _raw_context_exact(data, accel):
+        return True
+    k = _N_PREFIX_GROUPS  # then: escapes, %, entities, zero-width, base64, [::-1]
+    if (found is None or min(found, default=k) < k) and _raw_prefix_exact(data, found):
+        return True
+    if found is None or not found.isdisjoint(range(k, k + 4)):
+        encoded = _ENCODED_CHECKS_BYTES
+        for j, check in enumerate((encoded[0], encoded[1], encoded[-1])):  # escapes, %, entities
+            if (found is None or k + j in found) and check.search(data):
                 return True
-            m = zw.search(data, m.end())
+        for zw in encoded[2:4] if found is None or k + 3 in found else ():  # where one splits a prefix ("h\u200bf_")
+            m: Any = zw.search(data)
+            while m is not None:
+                window = data[max(0, m.start() - 8):m.end() + 8]
+                if _RAW_ZW_SPLIT.search(window):
+                    return True
+                m = zw.search(data, m.end())
     if (found is None or k + 4 in found) and _raw_b64_decodes_to_secret(data):  # where base64 decodes to one
         return True
     # A literal reversed with [::-1] holds its keyword backwards: the Python scan looks at the reversed

@@ -112,9 +112,10 @@ RAW_MARKERS: tuple = (lazy_compile(b"TOKEN"),
                       lazy_compile(rb"env(?:(?<=%env)|(?<=!env)|(?<=printenv))\b"))
 
 
-def might_misuse_bytes(data: bytes) -> bool:
+def might_misuse_bytes(data: bytes, start: int = 0) -> bool:
     """:func:`might_misuse` for a whole file's raw bytes (cheaper, coarser): a marker on a line of a code
-    cell's source that may be what the checks look for (see :func:`_line_may_misuse`).
+    cell's source that may be what the checks look for (see :func:`_line_may_misuse`); from ``start``
+    on when the caller knows no marker stands before it.
 
     Example:
         >>> might_misuse_bytes(b'{"source": ["print(get_token())"]}')
@@ -126,7 +127,7 @@ def might_misuse_bytes(data: bytes) -> bool:
     where = _Where(data)
     search = accelerated_search(RAW_MARKERS_RE2, len(data))
     if search is not None:
-        m = search(data)
+        m = search(data, start)
         while m is not None:  # (RE2's marker starts on the same line as the standard-library one's)
             end = _line_may_misuse(where, m.start())
             if end < 0:
@@ -134,7 +135,7 @@ def might_misuse_bytes(data: bytes) -> bool:
             m = search(data, end)
         return False
     for marker in RAW_MARKERS:
-        i = data.find(marker) if isinstance(marker, bytes) else _start(marker.search(data))
+        i = data.find(marker, start) if isinstance(marker, bytes) else _start(marker.search(data, start))
         while i >= 0:
             end = _line_may_misuse(where, i)
             if end < 0:

@@ -336,7 +336,7 @@ def _processes(jobs: int, redact: bool, sizes: list[int]) -> int:
 def _outcomes(items: list[tuple[str, str, bool, bool]], jobs: int, redact: bool) -> Iterator[tuple]:
     """:func:`_scan_path` of every item, in order, in as many processes as :func:`_processes` says (in
     this one, each when it is asked for: a redaction follows its own file's scan)."""
-    if jobs == 1 or redact or len(items) < 2:
+    if len(items) < 2:
         return (_scan_path(x) for x in items)
     sizes = []
     for _, fs_path, _, _ in items:
@@ -344,10 +344,12 @@ def _outcomes(items: list[tuple[str, str, bool, bool]], jobs: int, redact: bool)
             sizes.append(os.stat(fs_path).st_size)
         except OSError:
             sizes.append(0)
-    n = _processes(jobs, redact, sizes)
+    # The accelerator loaded now when the input is large, once, before any workers are forked (else the
+    # first files would take the standard-library path and compile all of its checks too).
+    expect_input(sum(sizes))
+    n = 1 if jobs == 1 else _processes(jobs, redact, sizes)
     if n < 2:
         return (_scan_path(x) for x in items)
-    expect_input(sum(sizes))  # (the accelerator loaded once, before the workers are forked)
     # The first files here, before forking: the patterns compiled and the DFA states built then are
     # shared with the workers, which would each build them again.
     first: list[tuple] = []

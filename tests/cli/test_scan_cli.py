@@ -679,3 +679,19 @@ def test_a_file_larger_than_the_cap_is_refused_and_the_rest_scanned(tmp_path: Pa
     run = scan_cli.run_scan([str(tmp_path)], jobs=1)
     assert run.files_scanned == 2 and run.exit_code() == 2
     assert [e for e in run.errors if "big.txt" in e and "larger than" in e]
+
+
+def test_a_large_scan_in_one_process_loads_the_accelerator_before_its_first_file(tmp_path: Path, monkeypatch) -> None:
+    # Else the first quarter megabyte of files takes the standard-library path and compiles all of its
+    # checks as well (measured: ~3% of a corpus run's instructions).
+    from hfsecure_jupyter.detect import engine
+    from hfsecure_jupyter.detect import walk as scan_cli
+
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text("notes\n" * (engine._ACCEL_AFTER // 6))
+    monkeypatch.setattr(engine, "_ACCEL", [])
+    monkeypatch.setattr(engine, "_SEEN", [0])
+    items = [(str(p), str(p), True, True) for p in sorted(tmp_path.iterdir())]
+    outcomes = scan_cli._outcomes(items, 1, False)
+    assert engine._ACCEL, "loaded before the first file is read"
+    assert [o[0] for o in outcomes] != ["error", "error"]

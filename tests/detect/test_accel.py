@@ -364,8 +364,26 @@ def test_the_raw_gate_skips_exactly_the_payloads_without_images_cuts(junk, where
     try:
         assert engine.use_accelerator(True)
         want = engine._ACCEL[0].raw.search(engine.without_images(data)) is not None
-        assert engine.raw_gate(data) is want
+        at = engine.raw_gate(data)
+        assert (at >= 0) is want
+        if want:  # where: the first match's place in the raw bytes
+            assert engine._ACCEL[0].raw.search(data, at).start() == at
+        else:
+            assert not engine.raw_candidates(data)
     finally:
         engine._ACCEL[:] = saved
-    if engine.raw_gate(data) is False:
-        assert not engine.raw_candidates(data)
+
+
+def test_a_notebook_flagged_by_misuse_markers_alone_is_read_in_place(mode, monkeypatch):
+    # No secret can be there, so its images are not cut and its bytes are not checked again: the markers
+    # are read where they stand, and what they say is the same.
+    img = base64.b64encode(bytes(range(256)) * 200).decode()
+    out = [{"output_type": "display_data", "metadata": {}, "data": {"image/png": img, "text/plain": ["<Figure>"]}}]
+    md = {"cell_type": "markdown", "metadata": {}, "id": "m1", "source": ["Set HF_TOKEN in your settings."]}
+    quiet = _cells_nb([md, _code("plt.plot(x)\n", outputs=out)])
+    loud = _cells_nb([md, _code("plt.plot(x)\n", outputs=out), _code('print(os.environ["HF_TOKEN"])\n', id="c2")])
+    if mode == "re2":
+        monkeypatch.setattr(engine, "without_images", lambda data: pytest.fail("images cut"))
+    assert detect.scan_notebook(quiet).findings == []
+    found = detect.scan_notebook(loud).findings
+    assert [f.location for f in found] == ["cells[2].source"] and not detect.scan_notebook(loud).secrets
