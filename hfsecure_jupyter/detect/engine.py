@@ -276,12 +276,17 @@ def _hit(checks: tuple, data) -> bool:
     return False
 
 
-_NORMALISE = lazy_compile(
-    "[" + _ZERO_WIDTH + "]"
+# Every alternative starts with a literal character, so that ``re`` skips to the next one of them at
+# C speed (a leading class made it try each alternative at every position: 4.5x slower on plain text).
+_NORMALISE_SOURCE = (
+    "|".join(re.escape(c) for c in _ZERO_WIDTH) +
     r"|\x1b\[[0-?]*[ -/]*[@-~]"
     r"|\\u(?P<u>[0-9a-fA-F]{4})|\\x(?P<x>[0-9a-fA-F]{2})|%(?P<p>[0-9a-fA-F]{2})"
     r"|&#(?P<d>[0-9]{1,6});|&#[xX](?P<h>[0-9a-fA-F]{1,5});|&(?:lowbar|UnderBar);"
 )
+_NORMALISE = lazy_compile(_NORMALISE_SOURCE)
+# The same units as one group, for re.split: the text between them and the units themselves, in turn.
+_NORMALISE_UNITS = lazy_compile(lambda: "(" + re.sub(r"\(\?P<\w+>", "(?:", _NORMALISE_SOURCE) + ")")
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_=")
 _B64_WINDOW = 1024  # characters decoded around a marker (long runs are walked in steps of this)
 _SUPPRESS = lazy_compile(r"hfsecure:\s*allow")
@@ -934,14 +939,28 @@ class _ViewMap:
 _UNITS: dict[str, str] = {}  # decoded units by their text (a hostile text repeats a few thousand times over)
 
 
-def _decode_cached(m: "re.Match[str]") -> str:
-    unit = m.group(0)
-    out = _UNITS.get(unit)
-    if out is None:
+def _decoded(text: str) -> str:
+    """``text`` with every unit of :data:`_NORMALISE` decoded (an escape to its character, a zero-width
+    character or an ANSI code to nothing): split at the units and each looked up in a cache, so that a
+    text of 100,000 escapes costs no Python call per escape (``re.sub`` with a function made one).
+
+    Example:
+        >>> _decoded("\\u0068\\x66%5F\u200bx &#95;")
+        'hf_x _'
+    """
+    parts = _NORMALISE_UNITS.split(text)
+    if len(parts) == 1:
+        return text
+    units = parts[1::2]
+    decoded = list(map(_UNITS.get, units))
+    if None in decoded:
         if len(_UNITS) > 4096:
             _UNITS.clear()
-        out = _UNITS[unit] = _decode_unit(m)
-    return out
+        for i, unit in enumerate(units):
+            if decoded[i] is None:
+                decoded[i] = _UNITS[unit] = _decode_unit(_NORMALISE.fullmatch(unit))  # type: ignore[arg-type]
+    parts[1::2] = decoded
+    return "".join(parts)
 
 
 def _decode_unit(m: "re.Match[str]") -> str:
@@ -988,7 +1007,7 @@ def builds_view(text: str) -> bool:
 
 def _normalised_view(text: str) -> str | None:
     """Decode escapes, drop zero-width characters and ANSI codes (None when there are none)."""
-    return _NORMALISE.sub(_decode_cached, text) if builds_view(text) else None
+    return _decoded(text) if builds_view(text) else None
 
 
 def _encoding_of(original: str) -> str:
@@ -1007,7 +1026,7 @@ def _view_hits(text: str, mask: int | None = None) -> list[Hit]:
     if mask is None:
         view = _normalised_view(text)
     elif mask & (_ESC_BITS | _ZW_BITS | _ENT_BIT) or "\x1b" in text:
-        view = _NORMALISE.sub(_decode_cached, text)
+        view = _decoded(text)
     else:
         view = None
     if view is None:

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hfsecure_jupyter import detect
+from hfsecure_jupyter.detect import engine
 from hfsecure_jupyter.detect.engine import KEYWORDS, might_contain_secret, raw_candidates
 
 
@@ -143,3 +144,12 @@ def test_the_next_long_marker_is_the_regexs_next_one(text, start):
         want.append(m.start())
         pos = m.start() + 1
     assert got == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["\\u0068", "\\x66", "%5F", "%5f", "&#95;", "&#x5F;", "&lowbar;", "\u200b", "\ufeff",
+                                 "\x1b[31m", "\\u00", "%", "&", "&#", "\\", "hf_", "x", " "]) | st.text(max_size=3),
+                max_size=30).map("".join))
+def test_the_decoded_view_is_the_unit_by_unit_decoding(text):
+    # (Split at the units and looked up in a cache: the same text as re.sub with a decoder per unit.)
+    assert engine._decoded(text) == engine._NORMALISE.sub(engine._decode_unit, text)
