@@ -519,8 +519,50 @@ def _chars(alphabet: str) -> frozenset[str]:
     # The printable ASCII characters of a regex class's contents (cached: rules share their alphabets).
     chars = _CHARS.get(alphabet)
     if chars is None:
-        chars = _CHARS[alphabet] = frozenset(re.findall("[" + alphabet + "]", _PRINTABLE))
+        chars = _class_members(alphabet)
+        if chars is None:
+            chars = frozenset(re.findall("[" + alphabet + "]", _PRINTABLE))
+        _CHARS[alphabet] = chars
     return chars
+
+
+def _class_members(contents: str) -> "frozenset[str] | None":
+    """The printable ASCII characters of a class's contents made of characters, escaped characters and
+    ranges (None for anything else: ``\\d``, a negation), without compiling it (start-up time).
+
+    Example:
+        >>> sorted(_class_members("a-c_\\-"))
+        ['-', '_', 'a', 'b', 'c']
+        >>> _class_members("^a") is None, _class_members("\\d") is None
+        (True, True)
+    """
+    items: list[tuple[str, bool]] = []  # (character, written escaped)
+    i = 0
+    while i < len(contents):
+        c = contents[i]
+        if c == "\\":
+            if i + 1 >= len(contents) or contents[i + 1].isalnum():
+                return None
+            items.append((contents[i + 1], True))
+            i += 2
+            continue
+        if c in "[]" or (c == "^" and i == 0):
+            return None
+        items.append((c, False))
+        i += 1
+    out: set[str] = set()
+    k = 0
+    while k < len(items):
+        if k + 2 < len(items) and items[k + 1] == ("-", False):
+            lo, hi = ord(items[k][0]), ord(items[k + 2][0])
+            if lo > hi:
+                return None
+            out.update(map(chr, range(lo, hi + 1)))
+            k += 3
+        else:
+            out.add(items[k][0])
+            k += 1
+    return frozenset(c for c in out if c in _PRINTABLE)
 
 
 def _char_class(chars: "set[str] | frozenset[str]") -> str:
@@ -536,6 +578,68 @@ def _char_class(chars: "set[str] | frozenset[str]") -> str:
         parts.append(lo if i == j else lo + hi if j == i + 1 else lo + "-" + hi)
         i = j + 1
     return "[" + "".join(parts) + "]"
+
+
+def _max_width(rx: str) -> "int | None":
+    """The longest text ``rx`` matches, for a regex of characters, escapes, classes, ``(?:...)`` groups,
+    ``|`` and ``?`` or ``{m,n}`` repeats (None for anything else: the regex parser answers then). Reading
+    it here saves a run parsing every rule's pattern at start-up.
+
+    Example:
+        >>> _max_width("(?:b\\-|p\\-)(?:ant-)?[A-Za-z0-9]{20,34}"), _max_width("a*") is None
+        (40, True)
+    """
+    width, end = _alternatives(rx, 0)
+    return width if end == len(rx) else None
+
+
+def _alternatives(rx: str, i: int) -> "tuple[int | None, int]":
+    # Branches up to a ")" or the end: the widest, and where they stop.
+    best: "int | None" = 0
+    while True:
+        width, i = _sequence(rx, i)
+        best = None if width is None or best is None else max(best, width)
+        if i < len(rx) and rx[i] == "|":
+            i += 1
+            continue
+        return best, i
+
+
+def _sequence(rx: str, i: int) -> "tuple[int | None, int]":
+    total = 0
+    while i < len(rx) and rx[i] not in "|)":
+        c = rx[i]
+        if c == "(":
+            if not rx.startswith("(?:", i):
+                return None, i
+            width, i = _alternatives(rx, i + 3)
+            if width is None or i >= len(rx):
+                return None, i
+            i += 1
+        elif c == "[":
+            close = rx.find("]", i + 2)
+            while close > 0 and rx[close - 1] == "\\":
+                close = rx.find("]", close + 1)
+            if close < 0:
+                return None, i
+            width, i = 1, close + 1
+        elif c == "\\":
+            width, i = 1, i + 2
+        elif c in "*+.^$":
+            return None, i
+        else:
+            width, i = 1, i + 1
+        if i < len(rx) and rx[i] == "?":
+            i += 1
+        elif i < len(rx) and rx[i] == "{":
+            close = rx.find("}", i)
+            counts = rx[i + 1:close].split(",") if close > 0 else []
+            if not 1 <= len(counts) <= 2 or not all(n.isdigit() for n in counts):
+                return None, i
+            width *= int(counts[-1])
+            i = close + 1
+        total += width
+    return total, i
 
 
 def token_rule(id: str, description: str, keywords: tuple[str, ...], body: str, *, head: str = "",
@@ -565,7 +669,9 @@ def token_rule(id: str, description: str, keywords: tuple[str, ...], body: str, 
     lead = keyword_regex(rest) if any(rest) else ""
     guards = "".join(f"(?<!(?i:{p}){re.escape(anchor)})" for p in not_after)
     source = re.escape(anchor) + _start(anchor, before) + guards + lead + head + "(?P<body>" + body + ")" + after
-    width = _sre_parser.parse(lead + head + body).getwidth()[1]
+    width = _max_width(lead + head + body)
+    if width is None:
+        width = _sre_parser.parse(lead + head + body).getwidth()[1]
     # What ``head`` may write ("dev-", "api03-") is part of the secret for the raw-bytes prefilter too.
     extra = sorted({c for c in re.sub(r"\\.", "", head) if c in "-_"} - _chars(alphabet))
     alphabet += "".join(re.escape(c) for c in extra)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
 
 from hfsecure_jupyter import detect
 from hfsecure_jupyter.detect.engine import raw_candidates
@@ -180,3 +181,37 @@ def test_adding_a_token_kind_is_one_edit(tmp_path):
     result = json.loads(out.stdout)
     assert result == {"found": ["acme-api-key"], "prefiltered": [True, False, True, True], "masked": True,
                       "preview": True, "leaked": False}
+
+
+def _regexes():
+    from hypothesis import strategies as st
+
+    atom = st.sampled_from(["a", "\\-", "\\d", "[A-Za-z0-9]", "[0-9a-f_]", "[\\]x]", "_", "-"])
+    rep = st.sampled_from(["", "?", "{3}", "{2,7}", "{16,500}"])
+    leaf = st.builds(lambda a, r: a + r, atom, rep)
+    return st.recursive(st.lists(leaf, min_size=1, max_size=4).map("".join),
+                        lambda inner: st.builds(lambda alts, r: "(?:" + "|".join(alts) + ")" + r,
+                                                st.lists(inner, min_size=1, max_size=3), rep)
+                        | st.lists(inner, min_size=1, max_size=3).map("".join), max_leaves=8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_regexes())
+def test_the_width_of_a_rule_pattern_is_the_regex_parsers(rx):
+    # (Read without the regex parser at start-up; anything outside its subset goes to the parser.)
+    from re import _parser
+
+    from hfsecure_jupyter.detect import rules
+
+    assert rules._max_width(rx) == _parser.parse(rx).getwidth()[1]
+    assert rules._max_width(rx + "*") is None and rules._max_width("(" + rx + ")") is None
+
+
+def test_the_alphabets_are_read_without_compiling_them():
+    import re
+
+    from hfsecure_jupyter.detect import rules
+
+    for alphabet in {r.alphabet for r in rules.RULES} | {"a-c_\\-", "\\-a", "+/=", "0-9a-f"}:
+        assert rules._class_members(alphabet) == frozenset(re.findall("[" + alphabet + "]", rules._PRINTABLE))
+    assert rules._class_members("^a") is None and rules._class_members("\\w") is None
