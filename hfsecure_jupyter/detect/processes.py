@@ -16,7 +16,7 @@ import os
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, Sequence
+    from typing import Any, Callable, Iterator, Sequence
 
 __all__ = ["map_in_processes", "share_of_work"]
 
@@ -40,9 +40,11 @@ def share_of_work(weights: Sequence[int], n: int) -> list[list[int]]:
 
 def map_in_processes(func: Callable[[Any], Any], items: Sequence[Any], *, weights: Sequence[int],
                      processes: int) -> list[Any]:
-    """``[func(x) for x in items]``, with ``processes - 1`` forked workers taking shares of the items
-    (by ``weights``); results must pickle. A worker that fails, or whose answer does not arrive whole,
-    leaves its items to this process.
+    """``[func(x) for x in items]``, with ``processes - 1`` forked workers sharing the items with this
+    process; results must pickle. The items wait in a queue, heaviest first (by ``weights``), and each
+    process takes the next one when it is free: a forked worker runs slower than its parent (every page
+    it touches is copied), and a fixed split left the parent waiting for it. A worker that fails, or
+    whose answer does not arrive whole, leaves its items to this process.
 
     Example:
         >>> map_in_processes(str.upper, ["a", "b"], weights=[1, 1], processes=1)
@@ -51,24 +53,68 @@ def map_in_processes(func: Callable[[Any], Any], items: Sequence[Any], *, weight
     n = min(processes, len(items))
     if n < 2 or not hasattr(os, "fork"):
         return [func(x) for x in items]
-    parts = share_of_work(weights, n)
-    workers = [(_fork(func, items, part), part) for part in parts[1:]]
+    order = sorted(range(len(items)), key=lambda i: -weights[i])
+    queue = _queue(order)
+    if queue is None:  # (more items than a pipe holds: fixed shares)
+        parts = share_of_work(weights, n)
+        shares = [[(i, items[i]) for i in part] for part in parts]
+        workers = [_fork(func, iter(share)) for share in shares[1:]]
+        mine: Any = iter(shares[0])
+    else:
+        workers = [_fork(func, _pulled(queue, items)) for _ in range(n - 1)]
+        mine = _pulled(queue, items)
     results: list[Any] = [None] * len(items)
     done = [False] * len(items)
-    for i in parts[0]:
-        results[i], done[i] = func(items[i]), True
-    for (pid, fd), part in workers:
-        got = _collect(pid, fd)
-        if got is not None and len(got) == len(part):
-            for i, r in zip(part, got):
+    for i, x in mine:
+        results[i], done[i] = func(x), True
+    if queue is not None:
+        os.close(queue)
+    for pid, fd in workers:
+        for i, r in _collect(pid, fd) or ():
+            if isinstance(i, int) and 0 <= i < len(items) and not done[i]:
                 results[i], done[i] = r, True
-    for i, ok in enumerate(done):  # a failed worker's share
+    for i, ok in enumerate(done):  # what a failed worker took
         if not ok:
             results[i] = func(items[i])
     return results
 
 
-def _fork(func: Callable[[Any], Any], items: Sequence[Any], part: list[int]) -> tuple[int, int] | tuple[None, None]:
+def _queue(order: list[int]) -> int | None:
+    """A pipe holding every index of ``order`` (four bytes each), its write end closed: the read end, or
+    None when they do not all fit (the write never blocks: this is the only process yet)."""
+    data = b"".join(i.to_bytes(4, "little") for i in order)
+    try:
+        r, w = os.pipe()
+    except OSError:
+        return None
+    try:
+        os.set_blocking(w, False)
+        written = os.write(w, data)
+    except OSError:
+        written = -1
+    finally:
+        os.close(w)
+    if written != len(data):
+        os.close(r)
+        return None
+    return r
+
+
+def _pulled(queue: int, items: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+    """The next items off the queue, as (index, item), until it is empty (a read of four bytes from a
+    pipe is whole: the processes sharing it never split an index)."""
+    while True:
+        try:
+            got = os.read(queue, 4)
+        except OSError:
+            return
+        if len(got) < 4:
+            return
+        i = int.from_bytes(got, "little")
+        yield i, items[i]
+
+
+def _fork(func: Callable[[Any], Any], share: Iterator[tuple[int, Any]]) -> tuple[int | None, int | None]:
     try:
         r, w = os.pipe()
     except OSError:  # no descriptor to spare: this process does the work
@@ -83,21 +129,21 @@ def _fork(func: Callable[[Any], Any], items: Sequence[Any], part: list[int]) -> 
         os.close(w)
         return pid, r
     status = 1
-    try:  # the worker: its answer down the pipe, then out without running the parent's exit handlers
-        import pickle
+    try:  # the worker: its answers, as (index, result), down the pipe, then out without running the
+        import pickle  # parent's exit handlers
 
         os.close(r)
-        data = memoryview(pickle.dumps([func(items[i]) for i in part], protocol=pickle.HIGHEST_PROTOCOL))
+        data = memoryview(pickle.dumps([(i, func(x)) for i, x in share], protocol=pickle.HIGHEST_PROTOCOL))
         while data:
             data = data[os.write(w, data):]
         status = 0
-    except BaseException:  # noqa: BLE001 - the parent runs this share itself
+    except BaseException:  # noqa: BLE001 - the parent runs what it took
         pass
     finally:
         os._exit(status)
 
 
-def _collect(pid: int | None, fd: int | None) -> list[Any] | None:
+def _collect(pid: int | None, fd: int | None) -> list[tuple[int, Any]] | None:
     if pid is None or fd is None:
         return None
     chunks = []

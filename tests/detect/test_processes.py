@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -24,6 +25,7 @@ def test_every_item_goes_to_one_share(weights, n):
 
 
 def _tagged(x: int) -> tuple[int, int]:
+    time.sleep(0.005)  # (long enough that the forked workers start before the queue is empty)
     return x * x, os.getpid()
 
 
@@ -59,6 +61,29 @@ def _dies(x: int) -> int:
 @needs_fork
 def test_a_worker_that_dies_loses_nothing():
     assert map_in_processes(_dies, [1, 2, 3, 4], weights=[1, 1, 1, 1], processes=2) == [-1, -2, -3, -4]
+
+
+def _slow_in_a_worker(x: int) -> tuple[int, int]:
+    time.sleep(0.002 if os.getpid() == _PARENT else 0.02)
+    return -x, os.getpid()
+
+
+@needs_fork
+def test_a_slow_worker_takes_fewer_items_and_the_order_holds():
+    # The items wait in one queue: a worker ten times slower than this process takes far fewer than
+    # half (a fixed split made the parent wait for it).
+    got = map_in_processes(_slow_in_a_worker, list(range(60)), weights=[1] * 60, processes=2)
+    assert [r for r, _ in got] == [-x for x in range(60)]
+    assert sum(pid == _PARENT for _, pid in got) > 40
+
+
+@needs_fork
+def test_more_items_than_a_pipe_holds_are_shared_out_in_fixed_shares(monkeypatch):
+    from hfsecure_jupyter.detect import processes
+
+    monkeypatch.setattr(processes, "_queue", lambda order: None)
+    got = map_in_processes(_tagged, list(range(12)), weights=[1] * 12, processes=2)
+    assert [r for r, _ in got] == [x * x for x in range(12)] and len({pid for _, pid in got}) == 2
 
 
 def test_one_process_or_one_item_runs_here():
