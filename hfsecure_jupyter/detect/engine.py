@@ -238,6 +238,17 @@ def raw_gate(data: bytes, extra: bytes = b"", start: int = 0) -> "int | None":
         pos = end
 
 
+def raw_superset_at(data: bytes, pos: int) -> bool:
+    """With the accelerator, whether a match of :func:`raw_superset` starts at ``pos`` (False without it).
+
+    Example:
+        >>> raw_superset_at(b'x = "hf_"', 5) in (True, False)
+        True
+    """
+    accel = _accelerator(len(data))
+    return accel is not None and accel.raw.match(data, pos) is not None
+
+
 def _matches(pattern: "re.Pattern[bytes]", literal: bytes, data: bytes) -> Iterator["re.Match[bytes]"]:
     """``pattern.finditer(data)`` for a pattern that starts with ``literal``, each start found by
     ``bytes.find`` (``re`` stops at every quote of a JSON text when a pattern starts with one)."""

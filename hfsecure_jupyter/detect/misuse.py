@@ -144,6 +144,24 @@ def might_misuse_bytes(data: bytes, start: int = 0) -> bool:
     return False
 
 
+class MarkerLines:
+    """:func:`might_misuse_bytes` one marker at a time, for a caller that finds the markers itself (the
+    notebook gate's one pass): ``clears(i)`` is where the next line starts when the raw line holding
+    ``data[i]`` cannot be misuse, else -1. Positions are asked in rising order.
+
+    Example:
+        >>> md = b'{"cell_type": "markdown", "source": ["Set HF_TOKEN here.\\n", "x"]}'
+        >>> MarkerLines(md).clears(md.index(b"HF_TOKEN")) > 0
+        True
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self.where = _Where(data)
+
+    def clears(self, i: int) -> int:
+        return _line_may_misuse(self.where, i)
+
+
 def _start(m: "re.Match[bytes] | None") -> int:
     return -1 if m is None else m.start()
 

@@ -25,7 +25,7 @@ from . import engine
 from .engine import might_contain_secret, scan_text
 from .findings import Edit, Finding
 from .lazy import field, lazy_import, record
-from .misuse import RAW_MARKERS_RE2, might_misuse, might_misuse_bytes
+from .misuse import RAW_MARKERS_RE2, MarkerLines, might_misuse, might_misuse_bytes
 from .python import scan_python
 from .redact import Redactor, apply_edits, redact
 
@@ -273,12 +273,39 @@ def _gates(raw: bytes, misuse: bool) -> tuple[bool, bool, bytes]:
     at = engine.raw_gate(raw, RAW_MARKERS_RE2 if misuse else b"")
     if at is not None and at < 0:
         return False, False, raw
-    if at is not None and misuse and engine.raw_gate(raw, b"", at) == -1:
-        # Only misuse markers: no secret can be there, and the markers are read in place (cutting the
-        # images and checking the cut bytes again cost more than the notebook's first pass).
-        return False, might_misuse_bytes(raw, at), raw
+    if at is not None and misuse:
+        misuse_possible = _markers_only(raw, at)
+        if misuse_possible is not None:
+            return False, misuse_possible, raw
     stripped = engine.without_images(raw)
     return engine.raw_candidates_stripped(stripped), misuse and might_misuse_bytes(stripped), stripped
+
+
+_MARKER_STEPS = 256  # matches read one by one before the gate's last pass falls back to two (linear)
+
+
+def _markers_only(raw: bytes, at: int) -> bool | None:
+    """From the gate's first match at ``at`` on, one pass of the gate (image payloads skipped) reading
+    what each match is: None at the first place that may hold a secret (the exact tests decide then),
+    else whether a misuse marker stands on a line that may be misuse. Cutting the images and checking the
+    cut bytes again, or two more passes (secrets, then markers), cost more than the notebook's first pass.
+    A notebook dense with markers is read in two passes after ``_MARKER_STEPS`` of them."""
+    lines = MarkerLines(raw)
+    line_end = -1  # the markers before it are on a line that cannot be misuse
+    pos = at
+    for _ in range(_MARKER_STEPS):
+        if engine.raw_superset_at(raw, pos):
+            return None
+        if pos >= line_end:
+            line_end = lines.clears(pos)
+            if line_end < 0:  # a misuse may be there: is a secret too?
+                return True if engine.raw_gate(raw, b"", pos + 1) == -1 else None
+        pos = engine.raw_gate(raw, RAW_MARKERS_RE2, pos + 1)  # type: ignore[assignment]  # (not None: at was not)
+        if pos < 0:
+            return False
+    if engine.raw_gate(raw, b"", pos) != -1:
+        return None
+    return might_misuse_bytes(raw, pos)
 
 
 def _parse(raw: bytes, stripped: bytes) -> Any:

@@ -387,3 +387,38 @@ def test_a_notebook_flagged_by_misuse_markers_alone_is_read_in_place(mode, monke
     assert detect.scan_notebook(quiet).findings == []
     found = detect.scan_notebook(loud).findings
     assert [f.location for f in found] == ["cells[2].source"] and not detect.scan_notebook(loud).secrets
+
+
+MISUSE_BITS = ['print(os.environ["HF_TOKEN"])\n', "HF_TOKEN = get_token()\n", "# set HF_TOKEN\n", "!echo $HF_TOKEN\n",
+               "api_key = 'x'\n", "SECRET ", "TOKEN TOKEN TOKEN ", "x = 1\n", "\n"]
+
+
+@pytest.mark.skipif(not HAVE_RE2, reason="google-re2 is not installed")
+@SETTINGS
+@given(st.lists(st.sampled_from(MISUSE_BITS) | SAMPLES | st.sampled_from(NOISE), max_size=10).map("".join),
+       st.lists(st.sampled_from(MISUSE_BITS), max_size=4).map("".join), st.booleans())
+def test_the_one_pass_marker_gate_says_what_two_passes_say(code, md, image):
+    # Each match read in turn (a secret's place ends it; a marker's line is read once) against the
+    # superset's pass and the markers' pass from the first match on.
+    from hfsecure_jupyter.detect import misuse, notebook
+
+    img = base64.b64encode(bytes(range(256)) * 4).decode() + "hmXaGZf" * 8
+    out = [{"output_type": "display_data", "metadata": {}, "data": {"image/png": img}}] if image else []
+    data = _cells_nb([{"cell_type": "markdown", "metadata": {}, "id": "m", "source": md.splitlines(True)},
+                      _code(code, outputs=out)])
+    saved = list(engine._ACCEL)
+    try:
+        assert engine.use_accelerator(True)
+        at = engine.raw_gate(data, misuse.RAW_MARKERS_RE2)
+        if at < 0:
+            return
+        two = None if engine.raw_gate(data, b"", at) != -1 else misuse.might_misuse_bytes(data, at)
+        assert notebook._markers_only(data, at) == two
+        for steps in (1, 2):  # (and after the fallback to two passes)
+            notebook._MARKER_STEPS, saved_steps = steps, notebook._MARKER_STEPS
+            try:
+                assert notebook._markers_only(data, at) == two
+            finally:
+                notebook._MARKER_STEPS = saved_steps
+    finally:
+        engine._ACCEL[:] = saved
