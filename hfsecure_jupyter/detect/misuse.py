@@ -224,8 +224,12 @@ RAW_MARKERS_RE2 = (rb"TOKEN|token\(|auth token|(?:" + b"|".join(_TOKEN_VARS) + r
                     rb"|environ\)|_KEY|SECRET|(?:%env|!env|printenv)\b")
 
 
-_REF_WORDS = tuple(lazy_compile(w) for w in ("get_token", "environ", "getenv", "userdata", "TOKEN", "_token", "api_key",
-                                            "API_KEY", "SECRET", "secret", "PASSWORD"))
+_REF_WORD_LIST = ("get_token", "environ", "getenv", "userdata", "TOKEN", "_token", "api_key", "API_KEY", "SECRET",
+                  "secret", "PASSWORD")
+_REF_WORDS = tuple(lazy_compile(w) for w in _REF_WORD_LIST)
+# All of them in one pattern for the accelerator: one pass over a cell's bytes finds the next line that
+# holds any (a pass per word cost a clean 100-line cell ~40 us of its ~90).
+_REF_WORDS_RE2 = "|".join(_REF_WORD_LIST).encode("ascii")
 # Reading a secret's value (not testing for it: ``"HF_TOKEN" in os.environ`` is a bool).
 _SECRET_SOURCE = lazy_compile(r"get_token\s*\(|environ\s*\[|environ\.get\s*\(|getenv\s*\(|userdata\.get\s*\(")
 _ECHO_CALL = lazy_compile(r"\b(?:print|display|pprint|log|info|debug|warning|error|critical|exception|write|Markdown|"
@@ -270,22 +274,38 @@ def might_misuse(text: str) -> bool:
             i = text.find(sigil, le)
     end = len(text.rstrip())
     last = text[text.rfind("\n", 0, end) + 1:end].strip()
+    for line in _reference_lines(text):
+        # (cheap character tests first: the regexes have no literal prefix)
+        if ("(" in line and _ECHO_CALL.search(line)) or line.strip() == last:
+            return True
+        if "=" in line and ("(" in line or "[" in line):
+            if _SECRET_SOURCE.search(line) and _ASSIGNMENT.match(line):
+                return True
+    return False
+
+
+def _reference_lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` that hold a secret reference word (``_REF_WORDS``), each once (in the order
+    of the words without the accelerator, of the text with it: what is asked of a line does not depend
+    on which word is on it)."""
+    search = accelerated_search(_REF_WORDS_RE2, len(text))
+    if search is not None:
+        data = text.encode("utf-8", "surrogatepass")  # (ASCII words: found alike in the UTF-8 bytes)
+        m = search(data)
+        while m is not None:
+            le = data.find(b"\n", m.start())
+            le = le if le >= 0 else len(data)
+            yield data[data.rfind(b"\n", 0, m.start()) + 1:le].decode("utf-8", "surrogatepass")
+            m = search(data, le)
+        return
     for word in _REF_WORDS:
         m = word.search(text)
         while m is not None:  # a regex per word: one alternation without a literal prefix is 10x slower
             i = m.start()
-            ls = text.rfind("\n", 0, i) + 1
             le = text.find("\n", i)
             le = le if le >= 0 else len(text)
-            line = text[ls:le]
-            # (cheap character tests first: the regexes have no literal prefix)
-            if ("(" in line and _ECHO_CALL.search(line)) or line.strip() == last:
-                return True
-            if "=" in line and ("(" in line or "[" in line):
-                if _SECRET_SOURCE.search(line) and _ASSIGNMENT.match(line):
-                    return True
+            yield text[text.rfind("\n", 0, i) + 1:le]
             m = word.search(text, le)
-    return False
 
 
 def _name_of(func: ast.expr) -> str:

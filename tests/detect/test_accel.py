@@ -422,3 +422,22 @@ def test_the_one_pass_marker_gate_says_what_two_passes_say(code, md, image):
                 notebook._MARKER_STEPS = saved_steps
     finally:
         engine._ACCEL[:] = saved
+
+
+@pytest.mark.skipif(not HAVE_RE2, reason="google-re2 is not installed")
+@SETTINGS
+@given(st.lists(st.sampled_from(MISUSE_BITS + ['token = os.environ["HF_TOKEN"]\n', "log(TOKEN)\n", "é = userdata.get('x')\n",
+                                               "x = secret\n", "PASSWORD", "(", "=", "[", "\r\n", "\ud800"])
+                | st.text(max_size=6), max_size=12).map("".join))
+def test_the_accelerated_misuse_test_of_a_cell_answers_as_the_standard_library_one(text):
+    # (One RE2 pass for every reference word, read line by line, against a regex per word.)
+    from hfsecure_jupyter.detect import misuse
+
+    saved = list(engine._ACCEL)
+    try:
+        assert engine.use_accelerator(False) is False
+        pure = misuse.might_misuse(text)
+        assert engine.use_accelerator(True) is True
+        assert misuse.might_misuse(text) == pure
+    finally:
+        engine._ACCEL[:] = saved
