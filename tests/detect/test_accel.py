@@ -340,6 +340,11 @@ def test_a_key_that_starts_inside_a_rejected_keyword_match_is_still_seen(mode):
     assert detect.scan_text(text)
     assert engine.raw_candidates(text.encode())
     assert detect.scan_notebook(_nb(text), misuse=False).secrets
+    # A piece of one that goes on in the next literal: the gate skipped the whole rejected match, and
+    # waved through a notebook whose parsed cell holds the key.
+    data = _cells_nb([_code(f'k = "xsk-{tok[:5]}" "{tok[5:]}"\n')])
+    assert detect.scan_notebook(json.loads(data), misuse=False).secrets
+    assert engine.raw_candidates(data) and detect.scan_notebook(data, misuse=False).secrets
 
 
 def _image_nb(payloads: list[str], text: str = "x = 1\n") -> bytes:
