@@ -346,7 +346,36 @@ def _plain_fstring(text: str) -> bool:
 
 
 _FOLD_LIMIT = 4096  # characters: a longer constant is not folded further (no "%99999999s" % x, no huge joins)
-_BIG_WIDTH = lazy_compile(r"[0-9]{4,}|__")  # a format string with a huge width or a dunder lookup is not run
+_BIG_WIDTH = lazy_compile(r"[0-9]{4,}|__")  # a format spec with a huge width, or a dunder lookup, is not run
+# In a whole format string only its specs count (a token's body is literal text: "...7080..." is no width):
+# a %-conversion with a huge or a "*" width or precision; a {field} with a big number, a dunder or a
+# nested field (its width comes from an argument).
+_BIG_PERCENT = lazy_compile(r"%(?:\([^)]*\))?[#0 +\-]*(?:\*|[0-9]{4,}|[0-9]*\.(?:\*|[0-9]{4,}))")
+_BIG_FIELD = lazy_compile(r"\{[^{}]*(?:[0-9]{4,}|__|\{)")
+
+
+def _runs_big_percent(fmt: str) -> bool:
+    """Whether ``fmt % args`` could build a huge string (or look up a dunder): decided on its specs.
+
+    Example:
+        >>> _runs_big_percent("%s" + "7080" * 3), _runs_big_percent("%9999s"), _runs_big_percent("%*s")
+        (False, True, True)
+        >>> _runs_big_percent("%%5000d"), _runs_big_percent("%(a)s%.10000f")
+        (False, True)
+    """
+    return _BIG_PERCENT.search(fmt.replace("%%", "")) is not None
+
+
+def _runs_big_format(fmt: str) -> bool:
+    """The same for ``fmt.format(...)``.
+
+    Example:
+        >>> _runs_big_format("{}7080"), _runs_big_format("{:9999}"), _runs_big_format("{:{}}")
+        (False, True, True)
+        >>> _runs_big_format("{0.__class__}"), _runs_big_format("{{9999}}{}")
+        (True, False)
+    """
+    return _BIG_FIELD.search(fmt.replace("{{", "").replace("}}", "")) is not None
 # (case-insensitive by hand, with the non-ASCII letters IGNORECASE folds to i and s, and each branch
 # led by its first character: re.IGNORECASE and a leading \b made re try every position, 3x slower)
 _FOLD_OPS = lazy_compile(r"%|\.[fF][oO][rR][mM][aA][tT]\s*\(|\.[jJ][oO][iI\u0131\u0130][nN]\s*\(|\[\s*:|"
@@ -425,7 +454,7 @@ def _fold(node: ast.AST, values: dict[int, object]) -> object:
             return None
         if isinstance(node.op, ast.Add) and type(left) is type(right) and isinstance(left, (str, bytes)):
             return left + right  # type: ignore[operator]
-        if isinstance(node.op, ast.Mod) and isinstance(left, (str, bytes)) and not _BIG_WIDTH.search(str(left)):
+        if isinstance(node.op, ast.Mod) and isinstance(left, (str, bytes)) and not _runs_big_percent(str(left)):
             return left % right  # type: ignore[operator]
         return None
     if isinstance(node, ast.Subscript):
@@ -447,7 +476,7 @@ def _fold(node: ast.AST, values: dict[int, object]) -> object:
         base, attr = val(node.func.value), node.func.attr
         if not isinstance(base, str):
             return None
-        if attr == "format" and not _BIG_WIDTH.search(base):
+        if attr == "format" and not _runs_big_format(base):
             kwargs = {k.arg: val(k.value) for k in node.keywords if k.arg is not None}
             if len(kwargs) != len(node.keywords) or any(v is None for v in kwargs.values()):
                 return None

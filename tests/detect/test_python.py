@@ -158,3 +158,29 @@ def test_carriage_return_line_endings_with_misuse():
     src = 'x = """\r"""\rprint(len("abc"))\rrun_job(env={"HF_TOKEN": "x"})'
     assert [(f.rule, f.line) for f in detect.scan_python(src)] == [("secret-in-job-env", 4)]
     assert [f.line for f in detect.scan_python(src.replace("\r", "\r\n"))] == [4]
+
+
+def test_a_format_string_whose_text_holds_digits_is_still_folded():
+    # Only the specs of a format string decide whether it is run: a token's body with "7080" in it is
+    # literal text, no width (a random token held such a run about one time in twenty, and was missed).
+    from hfsecure_jupyter.testing import fake_token
+
+    tok = "hf_314REqZST" + fake_token(seed=3)[12:-8] + "7080X1zI"
+    assert detect.scan_text(tok)
+    for src in (f'x = "%s{tok[12:]}" % "{tok[:12]}"', f'x = "{{}}{tok[12:]}".format("{tok[:12]}")'):
+        assert [f.preview for f in detect.scan_python(src + "\nprint(x)") if f.is_secret] == [detect.mask_secret(tok)]
+
+
+@pytest.mark.parametrize("src", ['x = "{:{}}".format("hf_abc", 10**8)', 'x = "%*s" % (10**8, "hf_abc")',
+                                 'x = "%.*f" % (10**8, 1.0) + "hf_"', 'x = "%9999999s" % "hf_abc"'])
+def test_a_width_taken_from_an_argument_is_not_run(src):
+    # (The string would be 100 MB: the fold refuses a "*" width and a nested field, as a big number.)
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        detect.scan_python(src.replace("10**8", "100000000"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 << 20
