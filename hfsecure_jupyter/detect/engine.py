@@ -87,8 +87,9 @@ def _check_sources(kind: type) -> tuple[tuple, tuple]:
     return tuple(rules), tuple(encoded)
 
 
-def _checks(kind: type) -> tuple[tuple, tuple]:
-    """The prefilter as few passes as possible: literals (``in``) and regexes sharing a literal prefix.
+def _checks(kind: type, sources: "tuple[tuple, tuple]") -> tuple[tuple, tuple]:
+    """The prefilter as few passes as possible (from :func:`_check_sources` of ``kind``): literals (``in``)
+    and regexes sharing a literal prefix.
 
     Each pass over the data costs about the same whatever it looks for, so keywords with a common
     prefix are grouped into one regex (``re`` scans for a literal prefix at memchr speed).
@@ -106,7 +107,7 @@ def _checks(kind: type) -> tuple[tuple, tuple]:
             return re.compile(re.escape(c))
         return c
 
-    rules, encoded = _check_sources(kind)
+    rules, encoded = sources
     return tuple(fast(*c) for c in rules), tuple(fast(*c) for c in encoded)
 
 
@@ -133,12 +134,12 @@ def _rotated(word: bytes) -> tuple["re.Pattern[bytes]", int]:
     return re.compile(re.escape(word[i:]) + b"(?<=" + re.escape(word) + b")"), i
 
 
-_RULE_CHECKS_STR, _ENCODED_CHECKS_STR = _checks(str)
+_RULE_CHECKS_STR, _ENCODED_CHECKS_STR = _checks(str, _check_sources(str))
 _CHECKS_STR = _RULE_CHECKS_STR + _ENCODED_CHECKS_STR
 _VIEW_TRIGGERS = _ENCODED_CHECKS_STR[:2] + _ENCODED_CHECKS_STR[-1:]  # escapes, percent-encoding, entities
 # (Built when raw bytes are first checked: a run over Python files only never checks them.)
-_BYTES_CHECKS = lazy_tuple(partial(_checks, bytes))
 _BYTES_SOURCE_PARTS = lazy_tuple(partial(_check_sources, bytes))
+_BYTES_CHECKS = lazy_tuple(lambda: _checks(bytes, _BYTES_SOURCE_PARTS))
 _BYTES_SOURCES = lazy_tuple(lambda: _BYTES_SOURCE_PARTS[0] + _BYTES_SOURCE_PARTS[1])
 _RULE_CHECKS_BYTES, _ENCODED_CHECKS_BYTES = lazy_tuple(lambda: _BYTES_CHECKS[0]), lazy_tuple(lambda: _BYTES_CHECKS[1])
 _CHECKS_BYTES = _RULE_CHECKS_BYTES + _ENCODED_CHECKS_BYTES

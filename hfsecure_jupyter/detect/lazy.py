@@ -30,6 +30,7 @@ Example:
 
 from __future__ import annotations
 
+import _thread  # (built in: no start-up cost, unlike threading)
 import re
 
 TYPE_CHECKING = False
@@ -193,16 +194,13 @@ class collector_paused:
     __slots__ = ()
     # Shared by every thread (the collector is the process's): the first block in records whether it was
     # on and pauses it, the last one out puts it back; a block never turns on a collector it found off.
-    _depth: "list[Any]" = [0, False, None]  # blocks open, was it on, their lock
+    # (The lock is made here, not on first use, where two threads could each make one.)
+    _depth: "list[Any]" = [0, False, _thread.allocate_lock()]  # blocks open, was it on, their lock
 
     def __enter__(self) -> None:
         import gc
 
         state = self._depth
-        if state[2] is None:
-            import threading
-
-            state[2] = threading.Lock()
         with state[2]:
             if state[0] == 0:
                 state[1] = gc.isenabled()

@@ -124,12 +124,12 @@ def might_misuse_bytes(data: bytes, start: int = 0) -> bool:
         >>> might_misuse_bytes(md), might_misuse_bytes(md.replace(b"markdown", b"code"))
         (False, True)
     """
-    where = _Where(data)
+    lines = MarkerLines(data)
     search = accelerated_search(RAW_MARKERS_RE2, len(data))
     if search is not None:
         m = search(data, start)
         while m is not None:  # (RE2's marker starts on the same line as the standard-library one's)
-            end = _line_may_misuse(where, m.start())
+            end = lines.clears(m.start())
             if end < 0:
                 return True
             m = search(data, end)
@@ -137,7 +137,7 @@ def might_misuse_bytes(data: bytes, start: int = 0) -> bool:
     for marker in RAW_MARKERS:
         i = data.find(marker, start) if isinstance(marker, bytes) else _start(marker.search(data, start))
         while i >= 0:
-            end = _line_may_misuse(where, i)
+            end = lines.clears(i)
             if end < 0:
                 return True
             i = data.find(marker, end) if isinstance(marker, bytes) else _start(marker.search(data, end))

@@ -271,10 +271,10 @@ def _gates(raw: bytes, misuse: bool) -> tuple[bool, bool, bytes]:
     first (the image payloads a match falls in skipped) settles most notebooks; the exact tests run on
     what it flags, once each, on the bytes without their image payloads."""
     at = engine.raw_gate(raw, RAW_MARKERS_RE2 if misuse else b"")
-    if at is not None and at < 0:
-        return False, False, raw
-    if at is not None and misuse:
-        misuse_possible = _markers_only(raw, at)
+    if at is not None:  # (None: no accelerator, the exact tests alone)
+        if at < 0:
+            return False, False, raw
+        misuse_possible = _markers_only(raw, at) if misuse else None
         if misuse_possible is not None:
             return False, misuse_possible, raw
     stripped = engine.without_images(raw)

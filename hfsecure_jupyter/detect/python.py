@@ -352,6 +352,17 @@ _BIG_WIDTH = lazy_compile(r"[0-9]{4,}|__")  # a format spec with a huge width, o
 # nested field (its width comes from an argument).
 _BIG_PERCENT = lazy_compile(r"%(?:\([^)]*\))?[#0 +\-]*(?:\*|[0-9]{4,}|[0-9]*\.(?:\*|[0-9]{4,}))")
 _BIG_FIELD = lazy_compile(r"\{[^{}]*(?:[0-9]{4,}|__|\{)")
+# (case-insensitive by hand, with the non-ASCII letters IGNORECASE folds to i and s, and each branch
+# led by its first character: re.IGNORECASE and a leading \b made re try every position, 3x slower)
+_FOLD_OPS = lazy_compile(r"%|\.[fF][oO][rR][mM][aA][tT]\s*\(|\.[jJ][oO][iI\u0131\u0130][nN]\s*\(|\[\s*:|"
+                       r"[fF](?<!\w[fF])['\"]|[sS\u017f](?<!\w[sS\u017f])[tT][rR]\s*\(")
+# The same test as several searches each led by a literal (``re`` finds a literal at memchr speed; the
+# alternation above tries its letter classes at every position: ~30 ms per MB of tokens against ~3 ms).
+_FOLD_DOT = lazy_compile(r"\.(?:[fF][oO][rR][mM][aA][tT]|[jJ][oO][iI\u0131\u0130][nN])\s*\(")
+_FOLD_SLICE = lazy_compile(r"\[\s*:")
+_FOLD_F = {lead: lazy_compile(lead[0] + r"(?<!\w" + lead[0] + ")" + lead[1]) for lead in ("f'", 'f"', "F'", 'F"')}
+_FOLD_STR = {lead: lazy_compile(lead + r"(?<!\w" + lead + r")[rR]\s*\(")
+             for lead in ("st", "sT", "St", "ST", "\u017ft", "\u017fT")}
 
 
 def _runs_big_percent(fmt: str) -> bool:
@@ -376,17 +387,6 @@ def _runs_big_format(fmt: str) -> bool:
         (True, False)
     """
     return _BIG_FIELD.search(fmt.replace("{{", "").replace("}}", "")) is not None
-# (case-insensitive by hand, with the non-ASCII letters IGNORECASE folds to i and s, and each branch
-# led by its first character: re.IGNORECASE and a leading \b made re try every position, 3x slower)
-_FOLD_OPS = lazy_compile(r"%|\.[fF][oO][rR][mM][aA][tT]\s*\(|\.[jJ][oO][iI\u0131\u0130][nN]\s*\(|\[\s*:|"
-                       r"[fF](?<!\w[fF])['\"]|[sS\u017f](?<!\w[sS\u017f])[tT][rR]\s*\(")
-# The same test as several searches each led by a literal (``re`` finds a literal at memchr speed; the
-# alternation above tries its letter classes at every position: ~30 ms per MB of tokens against ~3 ms).
-_FOLD_DOT = lazy_compile(r"\.(?:[fF][oO][rR][mM][aA][tT]|[jJ][oO][iI\u0131\u0130][nN])\s*\(")
-_FOLD_SLICE = lazy_compile(r"\[\s*:")
-_FOLD_F = {lead: lazy_compile(lead[0] + r"(?<!\w" + lead[0] + ")" + lead[1]) for lead in ("f'", 'f"', "F'", 'F"')}
-_FOLD_STR = {lead: lazy_compile(lead + r"(?<!\w" + lead + r")[rR]\s*\(")
-             for lead in ("st", "sT", "St", "ST", "\u017ft", "\u017fT")}
 
 
 def _may_fold(source: str) -> bool:
