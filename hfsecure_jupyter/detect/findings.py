@@ -11,7 +11,7 @@ Example:
 
 from __future__ import annotations
 
-from .lazy import as_dict, field, lazy_import, record, replace
+from .lazy import field, lazy_import, record, record_fields, replace
 from .rules import MASK_PREFIXES
 
 TYPE_CHECKING = False
@@ -181,14 +181,16 @@ class Finding:
             >>> sorted(Finding("r", "secret", "error", "", 1, 1, 1, 2, "p", "f").to_dict())[:3]
             ['column', 'encoding', 'end_column']
         """
-        d: dict[str, Any] = as_dict(self)
-        d.pop("edits")
-        return d
+        return {n: getattr(self, n) for n in _DICT_FIELDS}  # (every field a plain value; the edits left out)
 
     def __str__(self) -> str:
         where = f"{self.location}:" if self.location else ""
         tag = " (suppressed)" if self.suppressed else ""
         return f"{where}{self.line}:{self.column}: {self.rule}: {self.preview}{tag}"
+
+
+# What to_dict keeps: every field but the edits (their replacements are for redacting, not reports).
+_DICT_FIELDS = tuple(n for n in record_fields(Finding) if n != "edits")
 
 
 def _replace_edit(e: Edit, old: str, new: str) -> Edit:

@@ -7,10 +7,10 @@ Example:
 
 from __future__ import annotations
 
-import json
 
 from ..detect import ScanReport
-from .shape import all_notes, finding_extra, finding_record, safe_text, shown, sorted_findings, summarize, tool_version
+from .shape import (all_notes, finding_extra, finding_record, json_text, safe_text, shown, sorted_findings, summarize,
+                    tool_version)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
@@ -44,13 +44,13 @@ def to_json(reports: Sequence[ScanReport], *, files_scanned: int | None = None, 
 
 
 def render_json(reports: Sequence[ScanReport], **kw: Any) -> str:
-    """:func:`to_json`, serialised (indented, ends with a newline).
+    """:func:`to_json`, serialised (indented, a finding a line, ends with a newline).
 
     Example:
         >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token()
-        >>> from hfsecure_jupyter import detect
+        >>> from hfsecure_jupyter import detect; import json
         >>> text = render_json([detect.scan_bytes(f'login(token="{tok}")'.encode(), path="a.py")])
         >>> json.loads(text)["summary"]["secrets"], tok in text  # masked previews only
         (1, False)
     """
-    return safe_text(json.dumps(to_json(reports, **kw), indent=2, ensure_ascii=False) + "\n")
+    return safe_text(json_text(to_json(reports, **kw), 2))

@@ -7,14 +7,14 @@ Example:
 
 from __future__ import annotations
 
-import json
 import os
 import urllib.parse
 
 from .. import detect
 from ..detect import Finding, ScanReport
 from ..detect.walk import Region, file_regions  # Region: start line, start column, end line, end column
-from .shape import SARIF_SCHEMA, STDIN_PATH, TOOL_URI, all_notes, finding_extra, safe_text, shown, tool_version
+from .shape import (SARIF_SCHEMA, STDIN_PATH, TOOL_URI, all_notes, finding_extra, json_text, safe_text, shown,
+                    tool_version)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
@@ -182,7 +182,8 @@ def render_sarif(reports: Sequence[ScanReport], **kw: Any) -> str:
 
     Example:
         >>> text = render_sarif([])
-        >>> json.loads(text)["version"], text.endswith("\\n")
+        >>> import json; json.loads(text)["version"], text.endswith("\\n")
         ('2.1.0', True)
     """
-    return safe_text(json.dumps(to_sarif(reports, **kw), indent=2, ensure_ascii=False) + "\n")
+    # (down to a result's fields and a rule: a location, a rule on one line each)
+    return safe_text(json_text(to_sarif(reports, **kw), 6))

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
     from typing import Any, Iterable, Sequence
 
 __all__ = ["FORMATS", "SARIF_SCHEMA", "TOOL_URI", "STDIN_PATH", "Summary", "summarize", "finding_record", "shown",
-           "sorted_findings", "tool_version", "finding_extra", "extra_text", "all_notes", "safe_text"]
+           "sorted_findings", "tool_version", "finding_extra", "extra_text", "all_notes", "safe_text", "json_text"]
 
 FORMATS = ("text", "json", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -133,3 +133,34 @@ def all_notes(reports: Sequence[ScanReport], notes: Sequence[str]) -> list[str]:
 def safe_text(text: str) -> str:
     # Defence in depth: a path or a quoted line could hold a secret the findings themselves never do.
     return detect.redact(text) if detect.might_contain_secret(text) else text
+
+
+def json_text(doc: Any, depth: int) -> str:
+    """``doc`` as JSON indented by two spaces down to ``depth`` levels, each value below them on one line,
+    ending with a newline: a report's findings one a line. (``json.dumps`` with ``indent`` runs the
+    standard library's pure-Python encoder, ~60 us a finding; without it, its C encoder.)
+
+    Example:
+        >>> print(json_text({"findings": [{"rule": "r", "line": 1}], "summary": {}}, 2), end="")
+        {
+          "findings": [
+            {"rule": "r", "line": 1}
+          ],
+          "summary": {}
+        }
+        >>> import json; json.loads(json_text({"a": [1, {"b": [2]}]}, 1)) == {"a": [1, {"b": [2]}]}
+        True
+    """
+    import json  # (the text report, which a pre-commit run prints, needs none)
+
+    return _json_text(doc, 0, depth, json.JSONEncoder(ensure_ascii=False).encode) + "\n"
+
+
+def _json_text(value: Any, level: int, depth: int, compact: Any) -> str:
+    if level >= depth or not value or not isinstance(value, (dict, list)):
+        return compact(value)
+    pad = "\n" + "  " * (level + 1)
+    if isinstance(value, dict):
+        items = [pad + compact(str(k)) + ": " + _json_text(v, level + 1, depth, compact) for k, v in value.items()]
+        return "{" + ",".join(items) + "\n" + "  " * level + "}"
+    return "[" + ",".join(pad + _json_text(v, level + 1, depth, compact) for v in value) + "\n" + "  " * level + "]"

@@ -307,6 +307,34 @@ def test_the_str_set_is_built_only_once_it_pays(monkeypatch):
     assert engine.prefilter_mask(big) & 1 and "mask" in fresh.__dict__
 
 
+_VALUES = st.text(alphabet="abcXYZ09_-.", min_size=10, max_size=40)
+
+
+@pytest.mark.skipif(not HAVE_RE2, reason="google-re2 is not installed")
+@SETTINGS
+@given(st.lists(st.sampled_from(['api_key = "', "token: '", " = ", '"', "\n"]) | _VALUES, max_size=12).map("".join))
+def test_the_str_set_confirms_the_checks_it_holds_relaxed(text):
+    # The set holds the context checks without their digit (a DFA of ~3,000 states otherwise, on a file
+    # of many assignments); a value with no digit in reach must not set their bit.
+    saved = list(engine._ACCEL)
+    try:
+        assert engine.use_accelerator(False) is False
+        pure = engine.prefilter_mask(text)
+        assert engine.use_accelerator(True) is True
+        accel = engine._ACCEL[0]
+        accel.__dict__.setdefault("mask", accel.mask)  # (built: every text goes through it)
+        assert accel.mask_pays(0) and engine.prefilter_mask(text) == pure
+    finally:
+        engine._ACCEL[:] = saved
+
+
+def test_the_str_set_holds_no_counted_digit_search():
+    # (what made it slow: the digit lookahead written out as 17 counted alternatives)
+    relaxed = [bit for bit, _search in engine._STR_RELAXED]
+    assert relaxed and all(engine._CHECKS_STR[bit.bit_length() - 1].pattern.endswith(engine._DIGIT_AHEAD)
+                           for bit in relaxed)
+
+
 def test_the_raw_gate_reads_a_name_written_with_json_escapes(mode):
     import random
 
