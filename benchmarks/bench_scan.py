@@ -245,13 +245,14 @@ def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def _wall(cmd: list[str], *, cwd: str | None = None, runs: int = 3) -> float:
+def _wall(cmd: list[str], *, cwd: str | None = None, runs: int = 3, env: dict[str, str] | None = None) -> float:
     import subprocess
 
     best = float("inf")
     for _ in range(runs):
         t0 = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env())
+        subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       env={**_env(), **(env or {})})
         best = min(best, time.perf_counter() - t0)
     return best
 
@@ -296,8 +297,22 @@ def staged_files(directory: str, n: int = 3) -> list[str]:
     return files
 
 
+def _without_hyperscan(fn: Callable[[], float]) -> float | None:
+    """``fn()`` with the gate's hyperscan pass off (RE2 alone), or None when hyperscan is not in use."""
+    from hfsecure_jupyter.detect import engine
+
+    accel = engine._accelerator(1 << 30)
+    if accel is None or accel.multi is None:
+        return None
+    multi, accel.multi = accel.multi, None
+    try:
+        return fn()
+    finally:
+        accel.multi = multi
+
+
 def issue14_ratios(corpus: str, paths: list[str], blobs: list[tuple[str, bytes]], mbps_file: float,
-                   peer_mbps: float | None) -> None:
+                   peer_mbps: float | None, mbps_re2: float | None = None) -> None:
     size = sum(len(b) for _, b in blobs)
     hfsecure = [sys.executable, "-m", "hfsecure_jupyter.cli"]
     t_count = best_of(3, lambda: [b.count(b"hf_") for _, b in blobs])
@@ -306,12 +321,17 @@ def issue14_ratios(corpus: str, paths: list[str], blobs: list[tuple[str, bytes]]
     if peer_mbps:
         rows.append(("corpus vs detect-secrets", mbps_file / peer_mbps, TARGET_VS_DETECT_SECRETS))
     rows.append(("corpus vs one bytes.count pass", mbps_file / count_mbps, TARGET_VS_COUNT))
+    if mbps_re2:
+        rows.append(("  the same, RE2 alone (HFSECURE_HYPERSCAN=0)", mbps_re2 / count_mbps, TARGET_VS_COUNT))
     bl = _bin("betterleaks")
     _wall([*hfsecure, "scan", "--no-misuse", corpus], runs=1)  # (its bytecode written, as pip install does)
     t_cli = _wall([*hfsecure, "scan", "--no-misuse", corpus])
     if bl:
         t_bl = _wall([bl, "fs", corpus])  # "betterleaks dir" of older releases
         rows.append(("CLI corpus vs betterleaks fs (dir)", t_bl / t_cli, TARGET_VS_BETTERLEAKS))
+        if mbps_re2:
+            t_cli_re2 = _wall([*hfsecure, "scan", "--no-misuse", corpus], env={"HFSECURE_HYPERSCAN": "0"})
+            rows.append(("  the same, RE2 alone (HFSECURE_HYPERSCAN=0)", t_bl / t_cli_re2, TARGET_VS_BETTERLEAKS))
     with tempfile.TemporaryDirectory(prefix="hfsecure-bench-git-") as repo:
         notebook_repo(repo, paths)
         t_git = _wall([*hfsecure, "scan", "--git", "--no-misuse"], cwd=repo)
@@ -381,6 +401,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     hf_findings = hfsecure_corpus(paths)
     hf_secrets = hfsecure_corpus_secrets(paths)
     t_file = best_of(args.repeat, lambda: hfsecure_corpus(paths))
+    mbps_re2 = _without_hyperscan(lambda: size / MB / best_of(args.repeat, lambda: hfsecure_corpus(paths)))
     t_mem = best_of(args.repeat, lambda: [detect.scan_bytes(b, path=p) for p, b in blobs])
     from hfsecure_jupyter.detect import engine, misuse
 
@@ -427,6 +448,8 @@ def main(argv: Iterable[str] | None = None) -> int:
           f"{misuse_gate} a misuse)")
     print(f"  accelerator (google-re2):         {'on' if accelerated else 'not installed':>8}        "
           f"(standard library only: scan_bytes {mbps_pure:.1f} MB/s, clean cell {cell_pure_us:.1f} us)")
+    print(f"  hyperscan before RE2:             {'on' if mbps_re2 else 'not installed':>8}        "
+          + (f"(RE2 alone: scan_file {mbps_re2:.1f} MB/s)" if mbps_re2 else ""))
     print(f"  findings on the corpus:           {hf_findings:8d}        ({hf_secrets} secrets, "
           f"{hf_findings - hf_secrets} misuse warnings)")
     print(f"  scan_cell, clean 100-line cell:   {cell_clean_us:8.1f} us     target <= {TARGET_CELL_US:.0f}  "
@@ -469,7 +492,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         print("\ndetect-secrets is not installed: pip install detect-secrets (or the 'bench' extra)")
 
     if not args.no_ratios:
-        issue14_ratios(corpus, paths, blobs, mbps_file, peer_mbps)
+        issue14_ratios(corpus, paths, blobs, mbps_file, peer_mbps, mbps_re2)
 
     if args.profile:
         print("\nwhere the time goes: scan_bytes over the corpus in memory (cProfile, top 20 by own time)")

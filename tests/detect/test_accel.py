@@ -14,7 +14,7 @@ import os
 from typing import Iterator
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from hfsecure_jupyter import detect
@@ -44,13 +44,24 @@ def _nb(text: str) -> bytes:
         "utf-8", "surrogatepass")
 
 
-@pytest.fixture(params=["pure", "re2"])
+HAVE_HS = HAVE_RE2 and importlib.util.find_spec("hyperscan") is not None
+
+
+@pytest.fixture(params=["pure", "re2", "hyperscan"])
 def mode(request: pytest.FixtureRequest) -> Iterator[str]:
-    if request.param == "re2" and not HAVE_RE2:
+    # "re2": RE2 alone; "hyperscan": its pass first, RE2 after it (the "re2" test name kept for both).
+    if request.param != "pure" and not HAVE_RE2:
         pytest.skip("google-re2 is not installed (or HFSECURE_PURE_PYTHON is set)")
+    if request.param == "hyperscan" and not HAVE_HS:
+        pytest.skip("hyperscan is not installed")
     saved = list(engine._ACCEL)
-    assert engine.use_accelerator(request.param == "re2") == (request.param == "re2")
-    yield request.param
+    accelerated = request.param != "pure"
+    assert engine.use_accelerator(accelerated) == accelerated
+    if request.param == "re2":
+        engine._ACCEL[0].multi = None
+    else:
+        assert request.param == "pure" or engine._ACCEL[0].multi is not None
+    yield "pure" if request.param == "pure" else "re2"
     engine._ACCEL[:] = saved
 
 
@@ -405,6 +416,104 @@ def test_the_raw_gate_skips_exactly_the_payloads_without_images_cuts(junk, where
             assert not engine.raw_candidates(data)
     finally:
         engine._ACCEL[:] = saved
+
+
+# Notebook-like bytes of image payloads (a header, pieces of base64 and of what is no base64, an end) and
+# text between them.
+_PAYLOAD = st.tuples(
+    st.sampled_from(['"image/png": "', '"image/jpeg": "', "data:image/png;base64,", '"image/gif": \\"']),
+    st.lists(st.sampled_from(["aGZf", "hmX", "oZl", "A" * 42, "iVBORw0KGgo", "+/=", "AKIA", "hf_", "\\n", "-",
+                              '\\"', "a1B2" * 5, "TOKEN", "Bearer "]), max_size=8).map("".join),
+    st.sampled_from(['"', ')"', '\\"', ""])).map("".join)
+_TEXT = st.lists(st.sampled_from(['", "text/plain": "', '"api_key": "', "a1b2c3d4e5f6g7h8", "x" * 20, "hf_", "AKIA",
+                                  "sk-", "TOKEN", "=", " ", "\u200b", "\\u0068", "%5F", '"', "\n"])
+                 | st.text(alphabet="AZaz09+/", max_size=30), max_size=8).map("".join)
+
+
+@pytest.mark.skipif(not HAVE_HS, reason="hyperscan is not installed")
+@settings(SETTINGS, max_examples=300)
+@given(st.lists(_PAYLOAD | _TEXT, max_size=6).map("".join), st.booleans())
+@example('{"image/png": "AKIA' + "A" * 42 + '"}', False)  # a keyword opens the payload: RE2 sees it at the quote
+@example('{"image/png": "iVBOR' + "aGZf" + "A" * 42 + '/AKIAABCD", "x": "hf_abc"}', False)  # ends at its quote
+def test_the_hyperscan_pass_leaves_the_gate_saying_what_re2_says(text, misuse_markers):
+    # Hyperscan reports where matches end: the gate passes over those in plain image payloads and hands
+    # the rest to RE2 from the last payload passed, so its answer is RE2's, payloads and quotes included.
+    from hfsecure_jupyter.detect import misuse
+
+    data = text.encode("utf-8")
+    extra = misuse.RAW_MARKERS_RE2 if misuse_markers else b""
+    saved = list(engine._ACCEL)
+    try:
+        assert engine.use_accelerator(True)
+        accel = engine._ACCEL[0]
+        multi = accel.multi
+        assert multi is not None
+        with_hs = engine.raw_gate(data, extra)
+        accel.multi = None
+        assert with_hs == engine.raw_gate(data, extra)
+    finally:
+        engine._ACCEL[:] = saved
+
+
+@pytest.mark.skipif(not HAVE_HS, reason="hyperscan is not installed")
+def test_hyperscan_databases_are_kept_in_the_cache_and_loaded_from_it(tmp_path, monkeypatch):
+    # Compiling one takes ~100 ms, more than a whole command's scan: a later run loads it (and must give
+    # it the scratch space that compiling makes; without it every scan fails).
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    hs = engine._hyperscan()
+    pattern = engine.raw_superset()
+    data = b'x = 1\n"image/png": "' + b"aGZf" * 12 + b'"\ny = "hf_abc"\n'
+
+    def ends(multi: engine._Multi) -> list:
+        found: list = []
+        assert multi.scan(pattern, data, lambda _i, _f, to, _fl, _c: found.append(to) or 0) is True
+        return found
+
+    first = engine._Multi(hs)
+    want = ends(first)
+    assert want and pattern in first.fresh
+    (cached,) = (tmp_path / "hfsecure-jupyter").iterdir()
+    second = engine._Multi(hs)
+    assert ends(second) == want and pattern not in second.fresh  # loaded, not compiled
+    cached.write_bytes(b"not a database")  # damaged: compiled again, and the answers the same
+    assert ends(engine._Multi(hs)) == want
+
+
+@pytest.mark.skipif(not HAVE_HS, reason="hyperscan is not installed")
+def test_a_failing_hyperscan_leaves_the_gate_to_re2(monkeypatch):
+    # (Lose nothing: hyperscan only saves time; when it fails, RE2 answers, and every file is scanned.)
+    saved = list(engine._ACCEL)
+    try:
+        assert engine.use_accelerator(True)
+        multi = engine._ACCEL[0].multi
+        tok = __import__("hfsecure_jupyter.testing", fromlist=["fake_token"]).fake_token()
+        data = _image_nb([], text=f'login("{tok}")\n')
+
+        class Broken:
+            def scan(self, *args, **kwargs):
+                raise multi.hs.InvalidError("broken")
+
+        multi.dbs = {p: Broken() for p in (engine.raw_superset(),)}
+        multi.fresh = set(multi.dbs)  # (as if compiled here: no second try)
+        assert engine.raw_gate(data) == engine._ACCEL[0].raw.search(data).start()
+        assert multi.off and detect.scan_notebook(data, misuse=False).secrets
+        assert engine.raw_gate(b"x = 1") == -1
+    finally:
+        engine._ACCEL[:] = saved
+
+
+@pytest.mark.skipif(not HAVE_HS, reason="hyperscan is not installed")
+def test_hyperscan_loads_without_typing():
+    # Its package's __init__ imports typing for type hints (~8 ms of a command's start): the extension
+    # module is loaded alone, and works.
+    import subprocess
+    import sys
+
+    code = ("import sys; from hfsecure_jupyter.detect import engine; hs = engine._hyperscan(); "
+            "assert hs is not None and hs.__name__ == 'hyperscan._hs_ext', hs; "
+            "print('typing' in sys.modules, 'hashlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
 
 
 def test_a_notebook_flagged_by_misuse_markers_alone_is_read_in_place(mode, monkeypatch):
