@@ -311,27 +311,49 @@ def _without_hyperscan(fn: Callable[[], float]) -> float | None:
         accel.multi = multi
 
 
+def _interleaved(fns: list[Callable[[], object]], *, runs: int, timed: bool = True) -> list[float]:
+    """The best time of each of ``fns``, run in turn ``runs`` times (``timed=False``: each returns its own
+    time in seconds)."""
+    best = [float("inf")] * len(fns)
+    for _ in range(runs):
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            out = fn()
+            secs = time.perf_counter() - t0 if timed else float(out)  # type: ignore[arg-type]
+            best[i] = min(best[i], secs)
+    return best
+
+
 def issue14_ratios(corpus: str, paths: list[str], blobs: list[tuple[str, bytes]], mbps_file: float,
                    peer_mbps: float | None, mbps_re2: float | None = None) -> None:
     size = sum(len(b) for _, b in blobs)
     hfsecure = [sys.executable, "-m", "hfsecure_jupyter.cli"]
-    t_count = best_of(3, lambda: [b.count(b"hf_") for _, b in blobs])
+    # Each ratio's two sides are timed in turn, the best of each kept: this machine's speed drifts by up to
+    # half within minutes, and sides timed minutes apart would measure the drift.
+    count = lambda: [b.count(b"hf_") for _, b in blobs]  # noqa: E731
+    scan = lambda: hfsecure_corpus(paths)  # noqa: E731
+    fns = [count, scan] + ([lambda: _without_hyperscan(lambda: scan() and 0.0)] if mbps_re2 else [])
+    t_count, t_scan, *t_re2 = _interleaved(fns, runs=9)
     count_mbps = size / MB / t_count
     rows = []
     if peer_mbps:
         rows.append(("corpus vs detect-secrets", mbps_file / peer_mbps, TARGET_VS_DETECT_SECRETS))
-    rows.append(("corpus vs one bytes.count pass", mbps_file / count_mbps, TARGET_VS_COUNT))
-    if mbps_re2:
-        rows.append(("  the same, RE2 alone (HFSECURE_HYPERSCAN=0)", mbps_re2 / count_mbps, TARGET_VS_COUNT))
+    rows.append(("corpus vs one bytes.count pass", t_count / t_scan, TARGET_VS_COUNT))
+    if t_re2:
+        rows.append(("  the same, RE2 alone (HFSECURE_HYPERSCAN=0)", t_count / t_re2[0], TARGET_VS_COUNT))
     bl = _bin("betterleaks")
     _wall([*hfsecure, "scan", "--no-misuse", corpus], runs=1)  # (its bytecode written, as pip install does)
-    t_cli = _wall([*hfsecure, "scan", "--no-misuse", corpus])
+    cli = [*hfsecure, "scan", "--no-misuse", corpus]
     if bl:
-        t_bl = _wall([bl, "fs", corpus])  # "betterleaks dir" of older releases
-        rows.append(("CLI corpus vs betterleaks fs (dir)", t_bl / t_cli, TARGET_VS_BETTERLEAKS))
+        runs = [lambda: _wall(cli, runs=1), lambda: _wall([bl, "fs", corpus], runs=1)]  # ("dir" before 2.0)
         if mbps_re2:
-            t_cli_re2 = _wall([*hfsecure, "scan", "--no-misuse", corpus], env={"HFSECURE_HYPERSCAN": "0"})
-            rows.append(("  the same, RE2 alone (HFSECURE_HYPERSCAN=0)", t_bl / t_cli_re2, TARGET_VS_BETTERLEAKS))
+            runs.append(lambda: _wall(cli, runs=1, env={"HFSECURE_HYPERSCAN": "0"}))
+        t_cli, t_bl, *t_cli_re2 = _interleaved(runs, runs=7, timed=False)
+        rows.append(("CLI corpus vs betterleaks fs (dir)", t_bl / t_cli, TARGET_VS_BETTERLEAKS))
+        if t_cli_re2:
+            rows.append(("  the same, RE2 alone (HFSECURE_HYPERSCAN=0)", t_bl / t_cli_re2[0], TARGET_VS_BETTERLEAKS))
+    else:
+        t_cli = _wall(cli)
     with tempfile.TemporaryDirectory(prefix="hfsecure-bench-git-") as repo:
         notebook_repo(repo, paths)
         t_git = _wall([*hfsecure, "scan", "--git", "--no-misuse"], cwd=repo)

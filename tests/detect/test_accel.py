@@ -516,6 +516,23 @@ def test_hyperscan_loads_without_typing():
     assert out.split() == ["False", "False"]
 
 
+def test_a_base64_window_with_keywords_but_no_secret_is_not_searched(mode, monkeypatch):
+    # "hf_hf_hf_..." encoded: every window decodes to keywords and no secret; with the accelerator, one
+    # pass of the superset over the decoded bytes says so (it was a mask and every group's search, each
+    # window: 40 us). An encoded token beside it is still found.
+    from hfsecure_jupyter.testing import fake_token
+
+    noise = " ".join(base64.b64encode(b"hf_" * k).decode() for k in range(20, 60))
+    tok = fake_token(seed=3)
+    calls = []
+    real = engine._plain_hits
+    monkeypatch.setattr(engine, "_plain_hits", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert engine._b64_hits(noise) == []
+    assert (calls == []) is (mode == "re2")
+    found = engine._b64_hits(noise + " " + base64.b64encode(b"= " + tok.encode()).decode())
+    assert [h.secret for h in found] == [tok]
+
+
 def test_a_notebook_flagged_by_misuse_markers_alone_is_read_in_place(mode, monkeypatch):
     # No secret can be there, so its images are not cut and its bytes are not checked again: the markers
     # are read where they stand, and what they say is the same.
