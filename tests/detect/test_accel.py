@@ -99,12 +99,20 @@ def _answers(text: str) -> tuple:
 @SETTINGS
 @given(TEXT)
 def test_the_accelerator_answers_as_the_standard_library_path(text):
+    pure, accelerated = _both_paths(lambda: _answers(text))
+    assert accelerated == pure
+
+
+def _both_paths(answer, prepare=None) -> tuple:
+    """``answer()`` on the standard-library path, then with the accelerator (``prepare(accel)`` first)."""
     saved = list(engine._ACCEL)
     try:
         assert engine.use_accelerator(False) is False
-        pure = _answers(text)
+        pure = answer()
         assert engine.use_accelerator(True) is True
-        assert _answers(text) == pure
+        if prepare is not None:
+            prepare(engine._ACCEL[0])
+        return pure, answer()
     finally:
         engine._ACCEL[:] = saved
 
@@ -327,16 +335,12 @@ _VALUES = st.text(alphabet="abcXYZ09_-.", min_size=10, max_size=40)
 def test_the_str_set_confirms_the_checks_it_holds_relaxed(text):
     # The set holds the context checks without their digit (a DFA of ~3,000 states otherwise, on a file
     # of many assignments); a value with no digit in reach must not set their bit.
-    saved = list(engine._ACCEL)
-    try:
-        assert engine.use_accelerator(False) is False
-        pure = engine.prefilter_mask(text)
-        assert engine.use_accelerator(True) is True
-        accel = engine._ACCEL[0]
-        accel.__dict__.setdefault("mask", accel.mask)  # (built: every text goes through it)
-        assert accel.mask_pays(0) and engine.prefilter_mask(text) == pure
-    finally:
-        engine._ACCEL[:] = saved
+    def built(accel) -> None:  # (every text goes through the set)
+        accel.__dict__.setdefault("mask", accel.mask)
+        assert accel.mask_pays(0)
+
+    pure, accelerated = _both_paths(lambda: engine.prefilter_mask(text), built)
+    assert accelerated == pure
 
 
 def test_the_str_set_holds_no_counted_digit_search():
@@ -592,11 +596,5 @@ def test_the_accelerated_misuse_test_of_a_cell_answers_as_the_standard_library_o
     # (One RE2 pass for every reference word, read line by line, against a regex per word.)
     from hfsecure_jupyter.detect import misuse
 
-    saved = list(engine._ACCEL)
-    try:
-        assert engine.use_accelerator(False) is False
-        pure = misuse.might_misuse(text)
-        assert engine.use_accelerator(True) is True
-        assert misuse.might_misuse(text) == pure
-    finally:
-        engine._ACCEL[:] = saved
+    pure, accelerated = _both_paths(lambda: misuse.might_misuse(text))
+    assert accelerated == pure
