@@ -257,15 +257,17 @@ def _wall(cmd: list[str], *, cwd: str | None = None, runs: int = 3, env: dict[st
     return best
 
 
-def _median_wall(cmd: list[str], *, cwd: str | None = None, runs: int = 15) -> float:
+def _median_walls(cmds: list[list[str]], *, cwd: str | None = None, runs: int = 15) -> list[float]:
+    """The median wall time of each of ``cmds``, run in turn (the machine drifts: see _interleaved)."""
     import subprocess
 
-    times = []
+    times: list[list[float]] = [[] for _ in cmds]
     for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env())
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for cmd, out in zip(cmds, times):
+            t0 = time.perf_counter()
+            subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env())
+            out.append(time.perf_counter() - t0)
+    return [statistics.median(t) for t in times]
 
 
 def notebook_repo(directory: str, paths: list[str], commits: int = 50) -> None:
@@ -363,8 +365,8 @@ def issue14_ratios(corpus: str, paths: list[str], blobs: list[tuple[str, bytes]]
     with tempfile.TemporaryDirectory(prefix="hfsecure-bench-hook-") as d:
         files = staged_files(d)
         entry = _bin("hfsecure")
-        t_hook = _median_wall([entry, "scan", *files] if entry else [*hfsecure, "scan", *files], cwd=d)
-        t_py = _median_wall([sys.executable, "-c", "pass"], cwd=d)
+        t_hook, t_py = _median_walls([[entry, "scan", *files] if entry else [*hfsecure, "scan", *files],
+                                      [sys.executable, "-c", "pass"]], cwd=d)
         rows.append(("pre-commit run, 3 staged files, vs python -c pass", t_hook / t_py, TARGET_HOOK_VS_PYTHON))
     print("\nissue 14 ratios (measured now; higher is better except the pre-commit row)")
     print(f"  bytes.count: {count_mbps:.0f} MB/s; hfsecure CLI over the corpus: {t_cli:.2f} s")

@@ -320,11 +320,13 @@ def _hyperscan() -> Any:
         return None
 
 
-def _cache_dir() -> str:
+def _cache_dir() -> "str | None":
+    """Where compiled databases are kept, or None when there is no home to keep them in (never a folder
+    relative to where the command runs)."""
     import os
 
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "hfsecure-jupyter")
+    return os.path.join(base, "hfsecure-jupyter") if os.path.isabs(base) else None
 
 
 # What may open a payload as a secret's keyword, its opening quote the left boundary.
@@ -357,8 +359,9 @@ class _Multi:
         # database that this hyperscan or CPU cannot run fails to load, and is compiled again)
         where = repr(getattr(hs, "__file__", "")).encode()
         key = int.from_bytes(pattern + b"\0" + where, "big") % ((1 << 61) - 1)
-        path = os.path.join(_cache_dir(), f"gate-{len(pattern)}-{key:016x}.hsdb")
-        if pattern not in self.fresh:
+        folder = _cache_dir()
+        path = os.path.join(folder, f"gate-{len(pattern)}-{key:016x}.hsdb") if folder else ""
+        if path and pattern not in self.fresh:
             try:
                 with open(path, "rb") as fh:
                     db = hs.loadb(fh.read(), mode=hs.HS_MODE_BLOCK)
@@ -369,6 +372,8 @@ class _Multi:
         self.fresh.add(pattern)
         db = hs.Database(mode=hs.HS_MODE_BLOCK)
         db.compile(expressions=[pattern], ids=[0], elements=1, flags=[0])
+        if not path:
+            return db
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             tmp = f"{path}.{os.getpid()}.tmp"

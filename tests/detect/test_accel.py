@@ -483,6 +483,15 @@ def test_hyperscan_databases_are_kept_in_the_cache_and_loaded_from_it(tmp_path, 
     assert ends(engine._Multi(hs)) == want
 
 
+def test_with_no_home_the_databases_are_kept_nowhere(monkeypatch):
+    # (expanduser gives "~" back when it finds no home: never a cache folder under the working directory)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)
+    assert engine._cache_dir() is None
+    monkeypatch.setenv("XDG_CACHE_HOME", "/var/cache/x")
+    assert engine._cache_dir() == os.path.join("/var/cache/x", "hfsecure-jupyter")
+
+
 @pytest.mark.skipif(not HAVE_HS, reason="hyperscan is not installed")
 def test_a_failing_hyperscan_leaves_the_gate_to_re2(monkeypatch):
     # (Lose nothing: hyperscan only saves time; when it fails, RE2 answers, and every file is scanned.)
