@@ -329,6 +329,28 @@ def _cache_dir() -> "str | None":
     return os.path.join(base, "hfsecure-jupyter") if os.path.isabs(base) else None
 
 
+_CACHE_KEEP = 16  # databases kept (four patterns a version: the newest four versions' worth)
+
+
+def _prune(folder: str) -> None:
+    """Remove all but the :data:`_CACHE_KEEP` most recently used databases in ``folder`` (each rule
+    change writes new ones; the old would pile up)."""
+    import os
+
+    found = []
+    for entry in os.scandir(folder):
+        if entry.name.startswith("gate-") and entry.name.endswith((".hsdb", ".tmp")):
+            try:
+                found.append((entry.stat().st_mtime, entry.path))
+            except OSError:
+                pass
+    for _mtime, path in sorted(found, reverse=True)[_CACHE_KEEP:]:
+        try:
+            os.remove(path)
+        except OSError:
+            pass
+
+
 # What may open a payload as a secret's keyword, its opening quote the left boundary.
 _PAYLOAD_OPENERS = tuple(k.encode("ascii") for k in RULE_KEYWORDS)
 
@@ -366,6 +388,10 @@ class _Multi:
                 with open(path, "rb") as fh:
                     db = hs.loadb(fh.read(), mode=hs.HS_MODE_BLOCK)
                 db.scratch = hs.Scratch(db)  # (compile makes one; a loaded database has none)
+                try:
+                    os.utime(path)  # (in use: the cache's clean-up keeps the newest)
+                except OSError:
+                    pass
                 return db
             except Exception:  # none yet, unreadable, or from another build or CPU: compiled again
                 pass
@@ -380,6 +406,7 @@ class _Multi:
             with open(tmp, "wb") as fh:
                 fh.write(hs.dumpb(db))
             os.replace(tmp, path)  # (whole or absent: another run may be reading it)
+            _prune(os.path.dirname(path))
         except OSError:  # a read-only home: compiled again next time
             pass
         return db

@@ -483,6 +483,24 @@ def test_hyperscan_databases_are_kept_in_the_cache_and_loaded_from_it(tmp_path, 
     assert ends(engine._Multi(hs)) == want
 
 
+@pytest.mark.skipif(not HAVE_HS, reason="hyperscan is not installed")
+def test_the_cache_keeps_the_newest_databases_only(tmp_path, monkeypatch):
+    # Each change of the rules writes new databases: the old ones are removed, the one in use stays.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    folder = tmp_path / "hfsecure-jupyter"
+    folder.mkdir()
+    for i in range(engine._CACHE_KEEP + 5):
+        old = folder / f"gate-1-{i:016x}.hsdb"
+        old.write_bytes(b"old")
+        os.utime(old, (1_000_000 + i, 1_000_000 + i))
+    (folder / "notes.txt").write_text("not ours")
+    engine._Multi(engine._hyperscan())._database(engine.raw_superset())
+    left = sorted(p.name for p in folder.iterdir())
+    assert len(left) == engine._CACHE_KEEP + 1 and "notes.txt" in left
+    assert "gate-1-0000000000000000.hsdb" not in left  # the oldest went first
+    assert any(n.startswith(f"gate-{len(engine.raw_superset())}-") for n in left)  # the new one stays
+
+
 def test_with_no_home_the_databases_are_kept_nowhere(monkeypatch):
     # (expanduser gives "~" back when it finds no home: never a cache folder under the working directory)
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
