@@ -21,7 +21,7 @@ Example:
 from __future__ import annotations
 
 import re
-from functools import cached_property, partial
+from functools import cache, cached_property, partial
 
 from .findings import Edit, Finding, fingerprint, masked_preview
 from .lazy import lazy_compile, lazy_import, lazy_tuple, record
@@ -369,20 +369,23 @@ class _Multi:
 
     def __init__(self, hs: Any) -> None:
         self.hs = hs
-        self.dbs: dict[bytes, Any] = {}
-        self.fresh: set[bytes] = set()  # patterns whose database was compiled by this process
+        self.dbs: dict[Any, Any] = {}
+        self.fresh: set[Any] = set()  # patterns whose database was compiled by this process
         self.off = False  # hyperscan failed on a database it compiled itself: RE2 alone from then on
 
-    def _database(self, pattern: bytes) -> Any:
+    def _database(self, pattern: "bytes | tuple[bytes, ...]") -> Any:
         import os
 
         hs = self.hs
+        # A tuple: several patterns, each reported once by its index (as an RE2::Set).
+        patterns = pattern if isinstance(pattern, tuple) else (pattern,)
+        joined = b"\0".join(patterns) + (b"\0set" if isinstance(pattern, tuple) else b"")
         # (hashlib loads OpenSSL, ~3 ms of a command's start: a file name needs no cryptographic hash; a
         # database that this hyperscan or CPU cannot run fails to load, and is compiled again)
         where = repr(getattr(hs, "__file__", "")).encode()
-        key = int.from_bytes(pattern + b"\0" + where, "big") % ((1 << 61) - 1)
+        key = int.from_bytes(joined + b"\0" + where, "big") % ((1 << 61) - 1)
         folder = _cache_dir()
-        path = os.path.join(folder, f"gate-{len(pattern)}-{key:016x}.hsdb") if folder else ""
+        path = os.path.join(folder, f"gate-{len(joined)}-{key:016x}.hsdb") if folder else ""
         if path and pattern not in self.fresh:
             try:
                 with open(path, "rb") as fh:
@@ -397,7 +400,8 @@ class _Multi:
                 pass
         self.fresh.add(pattern)
         db = hs.Database(mode=hs.HS_MODE_BLOCK)
-        db.compile(expressions=[pattern], ids=[0], elements=1, flags=[0])
+        flags = [hs.HS_FLAG_SINGLEMATCH if isinstance(pattern, tuple) else 0] * len(patterns)
+        db.compile(expressions=list(patterns), ids=list(range(len(patterns))), elements=len(patterns), flags=flags)
         if not path:
             return db
         try:
@@ -411,13 +415,24 @@ class _Multi:
             pass
         return db
 
+    def hits(self, pattern: bytes, data: bytes) -> "bool | None":
+        """Whether ``pattern`` matches somewhere in ``data``, or None when hyperscan failed."""
+        done = self.scan(pattern, data, _stop)
+        return None if done is None else not done
+
+    def found(self, patterns: "tuple[bytes, ...]", data: bytes) -> "frozenset[int] | None":
+        """The indices of ``patterns`` that match somewhere in ``data``, or None when hyperscan failed."""
+        ids: set[int] = set()
+        done = self.scan(patterns, data, lambda i, _from, _to, _flags, _ctx: ids.add(i))
+        return None if done is None else frozenset(ids)
+
     def plain(self, data: bytes, start: int, end: int, uri: bool) -> "bool | None":
         """Whether ``data[start:end]`` is plain base64 (in a JSON string: ``\\n`` escapes too, ``uri``: not),
         or None when hyperscan failed."""
         found = self.scan(_NOT_PLAIN_URI if uri else _NOT_PLAIN_JSON, memoryview(data)[start:end], _stop)
         return None if found is None else found
 
-    def scan(self, pattern: bytes, data: "bytes | memoryview", on_match: Any) -> "bool | None":
+    def scan(self, pattern: "bytes | tuple[bytes, ...]", data: "bytes | memoryview", on_match: Any) -> "bool | None":
         """Run ``on_match`` on every match end of ``pattern`` in ``data``: True when it ran to the end, False
         when ``on_match`` stopped it, None when hyperscan failed (a database loaded from the cache that
         this CPU cannot run is dropped, to be compiled again)."""
@@ -682,6 +697,23 @@ class _Accel:
             found = self._searches[pattern] = self.re2.compile(pattern, self.options).search
         return found
 
+    def has(self, pattern: bytes, data: bytes) -> bool:
+        """Whether ``pattern`` (RE2 syntax) matches somewhere in ``data``: one hyperscan pass when it is
+        installed (no DFA to build for each new pattern and text), else RE2's search."""
+        if self.multi is not None:
+            hit = self.multi.hits(pattern, data)
+            if hit is not None:
+                return hit
+        return self.search(pattern)(data) is not None
+
+    def parts_found(self, data: bytes) -> "frozenset[int]":
+        """Which alternatives of :func:`_raw_parts` match in ``data`` (hyperscan's pass, else RE2::Set's)."""
+        if self.multi is not None:
+            found = self.multi.found(_RAW_PARTS_BYTES(), data)
+            if found is not None:
+                return found
+        return frozenset(self.parts.Match(data) or ())
+
     @cached_property
     def parts(self) -> Any:
         parts = self.re2.Set.SearchSet(self.options)
@@ -707,7 +739,7 @@ class _Accel:
     def any_loose(self) -> Any:
         # A superset of any_bytes that compiles in a fraction of a millisecond, not ~10 ms: the context
         # checks without their digit.
-        return self.re2.compile(b"|".join(b"(?:" + _loose_form(*c) + b")" for c in _BYTES_SOURCES), self.options)
+        return self.re2.compile(_any_loose_pattern(), self.options)
 
     def mask_pays(self, size: int) -> bool:
         """Whether ``mask`` is worth using for a text of ``size``: once built, always; before, for a large
@@ -729,6 +761,22 @@ class _Accel:
             mask.Add(_relaxed(source) if source.endswith(_DIGIT_AHEAD) else _re2_form(source))
         mask.Compile()
         return mask
+
+
+@cache
+def _any_loose_pattern() -> bytes:
+    return b"|".join(b"(?:" + _loose_form(*c) + b")" for c in _BYTES_SOURCES)
+
+
+@cache
+def _context_pattern() -> bytes:
+    # The context alternatives of the raw superset: where any of _Accel.context's searches can match.
+    return "|".join(f"(?:{c})" for c in _raw_superset_alts()[0]).encode("latin-1")
+
+
+@cache
+def _RAW_PARTS_BYTES() -> "tuple[bytes, ...]":  # noqa: N802 - (a constant, built on first use)
+    return tuple(alt.encode("latin-1") for alt in _raw_parts())
 
 
 _MASK_NOW, _MASK_AFTER = 64 << 10, 500  # (see _Accel.mask_pays)
@@ -858,7 +906,7 @@ def raw_candidates_stripped(data: bytes) -> bool:
     accel = _accelerator(len(data))
     if accel is not None:
         # One DFA pass for a superset of every place the exact test accepts: nothing there, nothing to do.
-        if accel.raw.search(data) is None:
+        if not accel.has(raw_superset(), data):
             return False
     return _raw_candidates_exact(data, accel)
 
@@ -909,6 +957,8 @@ def _context_ops(i: int, pattern: "re.Pattern[bytes]", data: bytes, accel: "_Acc
 
 def _raw_context_exact(data: bytes, accel: "_Accel | None" = None) -> bool:
     """The groups found by context: look around each hit of the check that follows a secret-named name."""
+    if accel is not None and accel.multi is not None and accel.multi.hits(_context_pattern(), data) is False:
+        return False  # (none of accel.context's searches can match: their union, in one hyperscan pass)
     for i, (pattern, group) in enumerate(zip(_RAW_RULES, _RULE_GROUPS)):
         if group[0].context is None:
             continue
@@ -960,7 +1010,7 @@ def _raw_prefix_exact(data: bytes, found: "frozenset[int] | None") -> bool:
 def _raw_candidates_exact(data: bytes, accel: "_Accel | None" = None) -> bool:
     # With the accelerator, only the parts whose superset (an alternative of _raw_parts()) is there (and
     # only their checks are compiled: a [::-1] alone needs none of them).
-    found = None if accel is None else frozenset(accel.parts.Match(data) or ())
+    found = None if accel is None else accel.parts_found(data)
     if _raw_context_exact(data, accel):
         return True
     k = _N_PREFIX_GROUPS  # then: escapes, %, entities, zero-width, base64, [::-1]
@@ -989,7 +1039,7 @@ def _reversed_may_hold_secret(data: bytes, accel: "_Accel | None") -> bool:
     """Whether ``data`` read backwards hits a prefilter check; with the accelerator, after one pass of a
     superset over the reversed bytes (the standard-library checks take ~1.3 ms for a 37 kB notebook)."""
     text = data.decode("utf-8", "surrogateescape")[::-1]
-    if accel is not None and accel.any_loose.search(text.encode("utf-8", "surrogateescape")) is None:
+    if accel is not None and not accel.has(_any_loose_pattern(), text.encode("utf-8", "surrogateescape")):
         return False
     return prefilter_mask(text) != 0
 

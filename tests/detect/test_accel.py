@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from hfsecure_jupyter import detect
 from hfsecure_jupyter.detect import engine
 from hfsecure_jupyter.detect.rules import RULES
+from hfsecure_jupyter.testing import fake_token
 
 HAVE_RE2 = importlib.util.find_spec("re2") is not None and not os.environ.get("HFSECURE_PURE_PYTHON")
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow,
@@ -455,6 +456,31 @@ def test_the_hyperscan_pass_leaves_the_gate_saying_what_re2_says(text, misuse_ma
         with_hs = engine.raw_gate(data, extra)
         accel.multi = None
         assert with_hs == engine.raw_gate(data, extra)
+    finally:
+        engine._ACCEL[:] = saved
+
+
+@pytest.mark.skipif(not HAVE_HS, reason="hyperscan is not installed")
+@SETTINGS
+@given(st.lists(_PAYLOAD | _TEXT | TEXT, max_size=5).map("".join))
+@example('x = 1\nwandb.login(key="' + fake_token("assigned-secret", seed=1) + '")\n')  # a context rule's place
+def test_hyperscan_answers_the_exact_tests_questions_as_re2(text):
+    # The parts found (RE2::Set), whether the superset, the reversed-text check and the context checks
+    # match anywhere: each hyperscan pass against RE2's, and the exact test's answer with either.
+    data = text.encode("utf-8", "surrogatepass")
+    saved = list(engine._ACCEL)
+    try:
+        assert engine.use_accelerator(True)
+        accel = engine._ACCEL[0]
+        patterns = (engine.raw_superset(), engine._any_loose_pattern(), engine._context_pattern())
+        def answers() -> tuple:
+            return (accel.parts_found(data), [accel.has(p, data) for p in patterns],
+                    engine._raw_context_exact(data, accel), engine._raw_candidates_exact(data, accel),
+                    engine.raw_candidates_stripped(data))
+
+        with_hs = answers()
+        multi, accel.multi = accel.multi, None
+        assert multi is not None and with_hs == answers()
     finally:
         engine._ACCEL[:] = saved
 
