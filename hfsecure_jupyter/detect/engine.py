@@ -207,12 +207,15 @@ def _payload_end(data: bytes, start: int, uri: bool, multi: "_Multi | None" = No
     return end if not data[start:end].translate(None, _B64_BYTES if uri else _B64_JSON_BYTES) else -2
 
 
-def raw_gate(data: bytes, extra: bytes = b"", start: int = 0) -> "int | None":
+def raw_gate(data: bytes, extra: bytes = b"", start: int = 0, *, where: bool = True) -> "int | None":
     """With the accelerator, where the first match of :func:`raw_superset` or ``extra`` (RE2 syntax) in
     ``data`` from ``start`` on stands outside the image payloads (as :func:`without_images` cuts them), or
     -1, in one pass: only the payloads a match falls in are checked and skipped, so a large notebook
     whose images alone match costs no copy. None when the accelerator is off (the caller runs its exact
-    tests).
+    tests). ``where=False``, for a caller that asks only whether there is one: a place at or before it
+    may be given instead (hyperscan's pass then settles it alone; rarely, when a match runs from a
+    payload to its closing quote, it says there is one where RE2 would find none: the exact tests then
+    look for nothing more than they would have).
 
     (No alternative of the superset can match across a cut: ``"image/png": ""`` holds no keyword, and a
     value starts with no quote.)
@@ -233,8 +236,8 @@ def raw_gate(data: bytes, extra: bytes = b"", start: int = 0) -> "int | None":
     if not start and accel.multi is not None:
         found = _multi_gate(accel.multi, pattern, data)
         if found is not None:
-            if found < 0:
-                return -1
+            if found < 0 or not where:
+                return found
             pos = found
     search = accel.search(pattern)
     while True:
@@ -1391,7 +1394,7 @@ def _b64_hits(text: str) -> list[Hit]:
             # (With the accelerator, one pass of the raw superset, where every plain hit has a match, says
             # whether to look, and one Set pass which groups to try: a marker-dense run decodes thousands
             # of windows, and "hf_hf_hf_" holds keywords but no secret.)
-            if accel is not None and accel.raw.search(raw) is None:
+            if accel is not None and not accel.has(raw_superset(), raw):
                 continue
             decoded = raw.decode("latin-1")
             if not any(kw in decoded for kw in _RULE_KEYWORDS):

@@ -270,7 +270,7 @@ def _gates(raw: bytes, misuse: bool) -> tuple[bool, bool, bytes]:
     payloads (``raw`` when they were not cut): with the accelerator, one DFA pass over the raw bytes
     first (the image payloads a match falls in skipped) settles most notebooks; the exact tests run on
     what it flags, once each, on the bytes without their image payloads."""
-    at = engine.raw_gate(raw, RAW_MARKERS_RE2 if misuse else b"")
+    at = engine.raw_gate(raw, RAW_MARKERS_RE2 if misuse else b"", where=misuse)  # (only _markers_only reads it)
     if at is not None:  # (None: no accelerator, the exact tests alone)
         if at < 0:
             return False, False, raw

@@ -454,6 +454,9 @@ def test_the_hyperscan_pass_leaves_the_gate_saying_what_re2_says(text, misuse_ma
         multi = accel.multi
         assert multi is not None
         with_hs = engine.raw_gate(data, extra)
+        # Asked only whether there is one: a place at or before it, never -1 when there is one.
+        anywhere = engine.raw_gate(data, extra, where=False)
+        assert anywhere >= -1 and (with_hs < 0 or 0 <= anywhere <= with_hs)
         accel.multi = None
         assert with_hs == engine.raw_gate(data, extra)
     finally:
