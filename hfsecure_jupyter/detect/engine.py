@@ -39,7 +39,7 @@ else:  # imported on first use: base64 when a marker is decoded, bisect to place
 
 __all__ = ["Hit", "builds_view", "find_secrets", "might_contain_secret", "raw_candidates", "scan_text", "hits_to_findings", "KEYWORDS",
            "line_col", "is_suppressed_line", "LineIndex", "accelerated_search", "use_accelerator",
-           "raw_superset", "raw_candidates_stripped", "without_images", "expect_input"]
+           "raw_superset", "raw_candidates_stripped", "without_images", "expect_input", "accelerated_ends"]
 
 # base64 of the keywords of the rules that ask for it ("hf_", "api_org_") at the three byte alignments
 # (only the characters fixed by the prefix); the raw-bytes prefilter looks for the "raw" ones only.
@@ -832,6 +832,23 @@ def accelerated_search(pattern: bytes, size: int = 0) -> Any:
     """
     accel = _accelerator(size)
     return None if accel is None else accel.search(pattern)
+
+
+def accelerated_ends(pattern: bytes, data: bytes) -> "list[int] | None":
+    """Where the matches of ``pattern`` (RE2 syntax) end in ``data``, in order, by one hyperscan pass; None
+    when hyperscan is not in use (callers then search with :func:`accelerated_search` or their own
+    checks). Every match is reported, overlapping ones too.
+
+    Example:
+        >>> accelerated_ends(b"ab", b"xabab") in (None, [3, 5])
+        True
+    """
+    accel = _accelerator(len(data))
+    if accel is None or accel.multi is None:
+        return None
+    ends: list[int] = []
+    done = accel.multi.scan(pattern, data, lambda _id, _from, to, _flags, _ctx: ends.append(to))
+    return None if done is None else ends
 
 
 def use_accelerator(on: bool) -> bool:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import sys
 
-from .engine import accelerated_search, find_secrets
+from .engine import accelerated_ends, accelerated_search, find_secrets
 from .findings import Finding, fingerprint, mask_secret
 from .ipython import line_starts, mask_ipython
 from .lazy import lazy_compile, lazy_import
@@ -291,6 +291,16 @@ def _reference_lines(text: str) -> Iterator[str]:
     search = accelerated_search(_REF_WORDS_RE2, len(text))
     if search is not None:
         data = text.encode("utf-8", "surrogatepass")  # (ASCII words: found alike in the UTF-8 bytes)
+        ends = accelerated_ends(_REF_WORDS_RE2, data)
+        if ends is not None:  # (one hyperscan pass: a search through RE2's wrapper costs ~4 us a line)
+            done = -1
+            for end in ends:
+                if end > done:  # (a word holds no line end: its line is its last byte's)
+                    start = data.rfind(b"\n", 0, end) + 1
+                    done = data.find(b"\n", end - 1)
+                    done = done if done >= 0 else len(data)
+                    yield data[start:done].decode("utf-8", "surrogatepass")
+            return
         m = search(data)
         while m is not None:
             le = data.find(b"\n", m.start())

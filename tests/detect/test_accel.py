@@ -104,13 +104,16 @@ def test_the_accelerator_answers_as_the_standard_library_path(text):
     assert accelerated == pure
 
 
-def _both_paths(answer, prepare=None) -> tuple:
-    """``answer()`` on the standard-library path, then with the accelerator (``prepare(accel)`` first)."""
+def _both_paths(answer, prepare=None, hyperscan: bool = True) -> tuple:
+    """``answer()`` on the standard-library path, then with the accelerator (``prepare(accel)`` first;
+    ``hyperscan=False``: RE2 alone)."""
     saved = list(engine._ACCEL)
     try:
         assert engine.use_accelerator(False) is False
         pure = answer()
         assert engine.use_accelerator(True) is True
+        if not hyperscan:
+            engine._ACCEL[0].multi = None
         if prepare is not None:
             prepare(engine._ACCEL[0])
         return pure, answer()
@@ -649,8 +652,11 @@ def test_the_one_pass_marker_gate_says_what_two_passes_say(code, md, image):
                                                "x = secret\n", "PASSWORD", "(", "=", "[", "\r\n", "\ud800"])
                 | st.text(max_size=6), max_size=12).map("".join))
 def test_the_accelerated_misuse_test_of_a_cell_answers_as_the_standard_library_one(text):
-    # (One RE2 pass for every reference word, read line by line, against a regex per word.)
+    # (One hyperscan pass, or one RE2 pass, for every reference word, against a regex per word; and the
+    # lines they are on.)
     from hfsecure_jupyter.detect import misuse
 
-    pure, accelerated = _both_paths(lambda: misuse.might_misuse(text))
-    assert accelerated == pure
+    for hyperscan in (False, True) if HAVE_HS else (False,):
+        pure, accelerated = _both_paths(lambda: (misuse.might_misuse(text),
+                                                 set(misuse._reference_lines(text))), hyperscan=hyperscan)
+        assert accelerated == pure
