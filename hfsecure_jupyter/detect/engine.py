@@ -24,6 +24,7 @@ import re
 from functools import cache, cached_property, partial
 
 from .findings import Edit, Finding, fingerprint, masked_preview
+from .hsdb import Databases, load_hyperscan
 from .lazy import lazy_compile, lazy_import, lazy_tuple, record
 from .rules import (RULE_KEYWORDS, RULES, ZERO_WIDTH, Rule, base64_markers, group_check, group_literal,
                     group_piece, group_raw_regex, rule_groups, valid_bodies)
@@ -187,7 +188,7 @@ def _image_spans(data: bytes) -> list[tuple[int, int]]:
     return spans
 
 
-def _payload_end(data: bytes, start: int, uri: bool, multi: "_Multi | None" = None) -> int:
+def _payload_end(data: bytes, start: int, uri: bool, multi: "Databases | None" = None) -> int:
     """Where the image payload from ``start`` ends: -1 when no quote follows, -2 when it is no plain base64
     (told by hyperscan when ``multi`` is given: ~10 times faster than ``bytes.translate``)."""
     quote = data.find(b'"', start)
@@ -200,10 +201,10 @@ def _payload_end(data: bytes, start: int, uri: bool, multi: "_Multi | None" = No
         return -2
     else:
         end = quote
-    if multi is not None:
-        plain = multi.plain(data, start, end, uri)
-        if plain is not None:
-            return end if plain else -2
+    if multi is not None:  # (a byte that is no base64 in the payload: hyperscan's pass, no copy)
+        other = multi.hits(_NOT_PLAIN_URI if uri else _NOT_PLAIN_JSON, memoryview(data)[start:end])
+        if other is not None:
+            return -2 if other else end
     return end if not data[start:end].translate(None, _B64_BYTES if uri else _B64_JSON_BYTES) else -2
 
 
@@ -257,7 +258,7 @@ def raw_gate(data: bytes, extra: bytes = b"", start: int = 0, *, where: bool = T
         pos = end
 
 
-def _multi_gate(multi: "_Multi", pattern: bytes, data: bytes) -> "int | None":
+def _multi_gate(multi: "Databases", pattern: bytes, data: bytes) -> "int | None":
     """Hyperscan's pass of ``pattern`` over ``data``: -1 when every match lies inside a plain image
     payload, else where RE2 must look from (the end of the last payload passed over) to say where the
     first match outside them starts. Hyperscan reports where matches end, not where they start: a match
@@ -288,175 +289,12 @@ def _multi_gate(multi: "_Multi", pattern: bytes, data: bytes) -> "int | None":
     return None
 
 
-def _hyperscan() -> Any:
-    """The optional ``hyperscan`` module, or None. Its package's ``__init__`` adds only type hints to the
-    extension module, and imports ``typing`` for them (~8 ms of a command's start, about what hyperscan
-    then saves it): the extension is loaded on its own when it is where that package keeps it."""
-    import importlib
-    import importlib.machinery
-    import importlib.util
-    import os
-    import sys
-
-    if os.environ.get("HFSECURE_HYPERSCAN") == "0":  # (RE2 alone: how benchmarks/ measures what it adds)
-        return None
-    try:
-        found = sys.modules.get("hyperscan._hs_ext")
-        if found is not None:
-            return found
-        spec = importlib.util.find_spec("hyperscan")
-        if spec is None or not spec.submodule_search_locations:
-            return None
-        folder = spec.submodule_search_locations[0]
-        names = [n for n in os.listdir(folder) if n.startswith("_hs_ext.") and
-                 n.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))]
-        if len(names) != 1:
-            return importlib.import_module("hyperscan")
-        path = os.path.join(folder, names[0])
-        loader = importlib.machinery.ExtensionFileLoader("hyperscan._hs_ext", path)
-        module = importlib.util.module_from_spec(importlib.util.spec_from_file_location("hyperscan._hs_ext", path,
-                                                                                      loader=loader))  # type: ignore[arg-type]
-        loader.exec_module(module)
-        sys.modules["hyperscan._hs_ext"] = module
-        return module
-    except Exception:  # absent, or a build that does not load here: RE2 alone
-        return None
-
-
-def _cache_dir() -> "str | None":
-    """Where compiled databases are kept, or None when there is no home to keep them in (never a folder
-    relative to where the command runs)."""
-    import os
-
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "hfsecure-jupyter") if os.path.isabs(base) else None
-
-
-_CACHE_KEEP = 16  # databases kept (four patterns a version: the newest four versions' worth)
-
-
-def _prune(folder: str) -> None:
-    """Remove all but the :data:`_CACHE_KEEP` most recently used databases in ``folder`` (each rule
-    change writes new ones; the old would pile up)."""
-    import os
-
-    found = []
-    for entry in os.scandir(folder):
-        if entry.name.startswith("gate-") and entry.name.endswith((".hsdb", ".tmp")):
-            try:
-                found.append((entry.stat().st_mtime, entry.path))
-            except OSError:
-                pass
-    for _mtime, path in sorted(found, reverse=True)[_CACHE_KEEP:]:
-        try:
-            os.remove(path)
-        except OSError:
-            pass
-
-
 # What may open a payload as a secret's keyword, its opening quote the left boundary.
 _PAYLOAD_OPENERS = tuple(k.encode("ascii") for k in RULE_KEYWORDS)
 
 
 _NOT_PLAIN_JSON = b"[^A-Za-z0-9+/=\\\\]"  # a byte that is no base64 in a JSON string
 _NOT_PLAIN_URI = b"[^A-Za-z0-9+/=]"
-
-
-def _stop(*_args: Any) -> int:
-    return 1
-
-
-class _Multi:
-    """Hyperscan databases of the gate's patterns: compiling one takes ~100 ms, so each is kept in the
-    user's cache folder once compiled, and loaded from there (a few microseconds) by later runs."""
-
-    def __init__(self, hs: Any) -> None:
-        self.hs = hs
-        self.dbs: dict[Any, Any] = {}
-        self.fresh: set[Any] = set()  # patterns whose database was compiled by this process
-        self.off = False  # hyperscan failed on a database it compiled itself: RE2 alone from then on
-
-    def _database(self, pattern: "bytes | tuple[bytes, ...]") -> Any:
-        import os
-
-        hs = self.hs
-        # A tuple: several patterns, each reported once by its index (as an RE2::Set).
-        patterns = pattern if isinstance(pattern, tuple) else (pattern,)
-        joined = b"\0".join(patterns) + (b"\0set" if isinstance(pattern, tuple) else b"")
-        # (hashlib loads OpenSSL, ~3 ms of a command's start: a file name needs no cryptographic hash; a
-        # database that this hyperscan or CPU cannot run fails to load, and is compiled again)
-        where = repr(getattr(hs, "__file__", "")).encode()
-        key = int.from_bytes(joined + b"\0" + where, "big") % ((1 << 61) - 1)
-        folder = _cache_dir()
-        path = os.path.join(folder, f"gate-{len(joined)}-{key:016x}.hsdb") if folder else ""
-        if path and pattern not in self.fresh:
-            try:
-                with open(path, "rb") as fh:
-                    db = hs.loadb(fh.read(), mode=hs.HS_MODE_BLOCK)
-                db.scratch = hs.Scratch(db)  # (compile makes one; a loaded database has none)
-                try:
-                    os.utime(path)  # (in use: the cache's clean-up keeps the newest)
-                except OSError:
-                    pass
-                return db
-            except Exception:  # none yet, unreadable, or from another build or CPU: compiled again
-                pass
-        self.fresh.add(pattern)
-        db = hs.Database(mode=hs.HS_MODE_BLOCK)
-        flags = [hs.HS_FLAG_SINGLEMATCH if isinstance(pattern, tuple) else 0] * len(patterns)
-        db.compile(expressions=list(patterns), ids=list(range(len(patterns))), elements=len(patterns), flags=flags)
-        if not path:
-            return db
-        try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            tmp = f"{path}.{os.getpid()}.tmp"
-            with open(tmp, "wb") as fh:
-                fh.write(hs.dumpb(db))
-            os.replace(tmp, path)  # (whole or absent: another run may be reading it)
-            _prune(os.path.dirname(path))
-        except OSError:  # a read-only home: compiled again next time
-            pass
-        return db
-
-    def hits(self, pattern: bytes, data: bytes) -> "bool | None":
-        """Whether ``pattern`` matches somewhere in ``data``, or None when hyperscan failed."""
-        done = self.scan(pattern, data, _stop)
-        return None if done is None else not done
-
-    def found(self, patterns: "tuple[bytes, ...]", data: bytes) -> "frozenset[int] | None":
-        """The indices of ``patterns`` that match somewhere in ``data``, or None when hyperscan failed."""
-        ids: set[int] = set()
-        done = self.scan(patterns, data, lambda i, _from, _to, _flags, _ctx: ids.add(i))
-        return None if done is None else frozenset(ids)
-
-    def plain(self, data: bytes, start: int, end: int, uri: bool) -> "bool | None":
-        """Whether ``data[start:end]`` is plain base64 (in a JSON string: ``\\n`` escapes too, ``uri``: not),
-        or None when hyperscan failed."""
-        found = self.scan(_NOT_PLAIN_URI if uri else _NOT_PLAIN_JSON, memoryview(data)[start:end], _stop)
-        return None if found is None else found
-
-    def scan(self, pattern: "bytes | tuple[bytes, ...]", data: "bytes | memoryview", on_match: Any) -> "bool | None":
-        """Run ``on_match`` on every match end of ``pattern`` in ``data``: True when it ran to the end, False
-        when ``on_match`` stopped it, None when hyperscan failed (a database loaded from the cache that
-        this CPU cannot run is dropped, to be compiled again)."""
-        if self.off:
-            return None
-        try:
-            db = self.dbs.get(pattern)
-            if db is None:
-                db = self.dbs[pattern] = self._database(pattern)
-            db.scan(data, match_event_handler=on_match)
-        except self.hs.ScanTerminated:
-            return False
-        except self.hs.ScratchInUseError:  # another thread is scanning with it: RE2 this time
-            return None
-        except Exception:
-            self.dbs.pop(pattern, None)
-            if pattern in self.fresh:
-                self.off = True
-            self.fresh.add(pattern)
-            return None
-        return True
 
 
 def raw_superset_at(data: bytes, pos: int) -> bool:
@@ -690,8 +528,8 @@ class _Accel:
         self.raw = re2.compile(raw_superset(), options)
         self._searches: dict[bytes, Any] = {raw_superset(): self.raw.search}
         self._mask_asks = 0  # (see mask_pays)
-        hs = _hyperscan()
-        self.multi = None if hs is None else _Multi(hs)
+        hs = load_hyperscan()
+        self.multi = None if hs is None else Databases(hs)
 
     def search(self, pattern: bytes) -> Any:
         """The bound ``search`` of ``pattern``, compiled once (``raw`` is one of them)."""
@@ -779,7 +617,7 @@ def _MASK_PATTERNS() -> "tuple[bytes, ...]":  # noqa: N802 - (a constant, built 
 _DIGIT_IN_VALUE = lazy_compile(("(?:" + _VALUE_CLASS + "){0,199}[0-9]").encode("ascii"))
 
 
-def _confirmed(multi: "_Multi", relaxed: bytes, data: bytes, exact: Any) -> bool:
+def _confirmed(multi: "Databases", relaxed: bytes, data: bytes, exact: Any) -> bool:
     """Whether the exact check behind ``relaxed`` matches ``data``: a match of ``relaxed`` whose value
     has a digit in reach (``exact()``, the check's own search, when hyperscan fails)."""
     found: list[bool] = []

@@ -500,57 +500,6 @@ def test_hyperscan_answers_the_exact_tests_questions_as_re2(text):
 
 
 @pytest.mark.skipif(not HAVE_HS, reason="hyperscan is not installed")
-def test_hyperscan_databases_are_kept_in_the_cache_and_loaded_from_it(tmp_path, monkeypatch):
-    # Compiling one takes ~100 ms, more than a whole command's scan: a later run loads it (and must give
-    # it the scratch space that compiling makes; without it every scan fails).
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    hs = engine._hyperscan()
-    pattern = engine.raw_superset()
-    data = b'x = 1\n"image/png": "' + b"aGZf" * 12 + b'"\ny = "hf_abc"\n'
-
-    def ends(multi: engine._Multi) -> list:
-        found: list = []
-        assert multi.scan(pattern, data, lambda _i, _f, to, _fl, _c: found.append(to) or 0) is True
-        return found
-
-    first = engine._Multi(hs)
-    want = ends(first)
-    assert want and pattern in first.fresh
-    (cached,) = (tmp_path / "hfsecure-jupyter").iterdir()
-    second = engine._Multi(hs)
-    assert ends(second) == want and pattern not in second.fresh  # loaded, not compiled
-    cached.write_bytes(b"not a database")  # damaged: compiled again, and the answers the same
-    assert ends(engine._Multi(hs)) == want
-
-
-@pytest.mark.skipif(not HAVE_HS, reason="hyperscan is not installed")
-def test_the_cache_keeps_the_newest_databases_only(tmp_path, monkeypatch):
-    # Each change of the rules writes new databases: the old ones are removed, the one in use stays.
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    folder = tmp_path / "hfsecure-jupyter"
-    folder.mkdir()
-    for i in range(engine._CACHE_KEEP + 5):
-        old = folder / f"gate-1-{i:016x}.hsdb"
-        old.write_bytes(b"old")
-        os.utime(old, (1_000_000 + i, 1_000_000 + i))
-    (folder / "notes.txt").write_text("not ours")
-    engine._Multi(engine._hyperscan())._database(engine.raw_superset())
-    left = sorted(p.name for p in folder.iterdir())
-    assert len(left) == engine._CACHE_KEEP + 1 and "notes.txt" in left
-    assert "gate-1-0000000000000000.hsdb" not in left  # the oldest went first
-    assert any(n.startswith(f"gate-{len(engine.raw_superset())}-") for n in left)  # the new one stays
-
-
-def test_with_no_home_the_databases_are_kept_nowhere(monkeypatch):
-    # (expanduser gives "~" back when it finds no home: never a cache folder under the working directory)
-    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    monkeypatch.setattr(os.path, "expanduser", lambda path: path)
-    assert engine._cache_dir() is None
-    monkeypatch.setenv("XDG_CACHE_HOME", "/var/cache/x")
-    assert engine._cache_dir() == os.path.join("/var/cache/x", "hfsecure-jupyter")
-
-
-@pytest.mark.skipif(not HAVE_HS, reason="hyperscan is not installed")
 def test_a_failing_hyperscan_leaves_the_gate_to_re2(monkeypatch):
     # (Lose nothing: hyperscan only saves time; when it fails, RE2 answers, and every file is scanned.)
     saved = list(engine._ACCEL)
@@ -571,20 +520,6 @@ def test_a_failing_hyperscan_leaves_the_gate_to_re2(monkeypatch):
         assert engine.raw_gate(b"x = 1") == -1
     finally:
         engine._ACCEL[:] = saved
-
-
-@pytest.mark.skipif(not HAVE_HS, reason="hyperscan is not installed")
-def test_hyperscan_loads_without_typing():
-    # Its package's __init__ imports typing for type hints (~8 ms of a command's start): the extension
-    # module is loaded alone, and works.
-    import subprocess
-    import sys
-
-    code = ("import sys; from hfsecure_jupyter.detect import engine; hs = engine._hyperscan(); "
-            "assert hs is not None and hs.__name__ == 'hyperscan._hs_ext', hs; "
-            "print('typing' in sys.modules, 'hashlib' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["False", "False"]
 
 
 def test_a_base64_window_with_keywords_but_no_secret_is_not_searched(mode, monkeypatch):
