@@ -8,6 +8,7 @@ JSON and code noise, as a cell's source, a plain text, or a whole notebook's byt
 from __future__ import annotations
 
 import base64
+import contextlib
 import importlib.util
 import json
 import os
@@ -102,6 +103,17 @@ def _answers(text: str) -> tuple:
 def test_the_accelerator_answers_as_the_standard_library_path(text):
     pure, accelerated = _both_paths(lambda: _answers(text))
     assert accelerated == pure
+
+
+@contextlib.contextmanager
+def _accelerated() -> Iterator:
+    """The accelerator turned on (RE2, and hyperscan when installed), as it was again afterwards."""
+    saved = list(engine._ACCEL)
+    try:
+        assert engine.use_accelerator(True) is True
+        yield engine._ACCEL[0]
+    finally:
+        engine._ACCEL[:] = saved
 
 
 def _both_paths(answer, prepare=None, hyperscan: bool = True) -> tuple:
@@ -458,20 +470,14 @@ def test_the_hyperscan_pass_leaves_the_gate_saying_what_re2_says(text, misuse_ma
 
     data = text.encode("utf-8")
     extra = misuse.RAW_MARKERS_RE2 if misuse_markers else b""
-    saved = list(engine._ACCEL)
-    try:
-        assert engine.use_accelerator(True)
-        accel = engine._ACCEL[0]
-        multi = accel.multi
-        assert multi is not None
+    with _accelerated() as accel:
+        assert accel.multi is not None
         with_hs = engine.raw_gate(data, extra)
         # Asked only whether there is one: a place at or before it, never -1 when there is one.
         anywhere = engine.raw_gate(data, extra, where=False)
         assert anywhere >= -1 and (with_hs < 0 or 0 <= anywhere <= with_hs)
         accel.multi = None
         assert with_hs == engine.raw_gate(data, extra)
-    finally:
-        engine._ACCEL[:] = saved
 
 
 @pytest.mark.skipif(not HAVE_HS, reason="hyperscan is not installed")
@@ -482,10 +488,7 @@ def test_hyperscan_answers_the_exact_tests_questions_as_re2(text):
     # The parts found (RE2::Set), whether the superset, the reversed-text check and the context checks
     # match anywhere: each hyperscan pass against RE2's, and the exact test's answer with either.
     data = text.encode("utf-8", "surrogatepass")
-    saved = list(engine._ACCEL)
-    try:
-        assert engine.use_accelerator(True)
-        accel = engine._ACCEL[0]
+    with _accelerated() as accel:
         patterns = (engine.raw_superset(), engine._any_loose_pattern(), engine._context_pattern())
         def answers() -> tuple:
             return (accel.parts_found(data), [accel.has(p, data) for p in patterns],
@@ -495,17 +498,13 @@ def test_hyperscan_answers_the_exact_tests_questions_as_re2(text):
         with_hs = answers()
         multi, accel.multi = accel.multi, None
         assert multi is not None and with_hs == answers()
-    finally:
-        engine._ACCEL[:] = saved
 
 
 @pytest.mark.skipif(not HAVE_HS, reason="hyperscan is not installed")
 def test_a_failing_hyperscan_leaves_the_gate_to_re2(monkeypatch):
     # (Lose nothing: hyperscan only saves time; when it fails, RE2 answers, and every file is scanned.)
-    saved = list(engine._ACCEL)
-    try:
-        assert engine.use_accelerator(True)
-        multi = engine._ACCEL[0].multi
+    with _accelerated() as accel:
+        multi = accel.multi
         tok = __import__("hfsecure_jupyter.testing", fromlist=["fake_token"]).fake_token()
         data = _image_nb([], text=f'login("{tok}")\n')
 
@@ -515,11 +514,9 @@ def test_a_failing_hyperscan_leaves_the_gate_to_re2(monkeypatch):
 
         multi.dbs = {p: Broken() for p in (engine.raw_superset(),)}
         multi.fresh = set(multi.dbs)  # (as if compiled here: no second try)
-        assert engine.raw_gate(data) == engine._ACCEL[0].raw.search(data).start()
+        assert engine.raw_gate(data) == accel.raw.search(data).start()
         assert multi.off and detect.scan_notebook(data, misuse=False).secrets
         assert engine.raw_gate(b"x = 1") == -1
-    finally:
-        engine._ACCEL[:] = saved
 
 
 def test_a_base64_window_with_keywords_but_no_secret_is_not_searched(mode, monkeypatch):
