@@ -248,14 +248,20 @@ def raw_gate(data: bytes, extra: bytes = b"", start: int = 0, *, where: bool = T
         at = m.start()
         # The last payload header before the match (a payload holds no quote or colon: the match is in
         # that payload or in none); the search from pos on is linear, as pos passes each payload.
-        head, uri = max((data.rfind(b'"image/', pos, at), False), (data.rfind(b"data:image/", pos, at), True))
-        hm = head >= 0 and (_DATA_URI if uri else _IMAGE_PAYLOAD).match(data, head)
+        hm, uri = _payload_header(data, pos, at)
         if not hm or hm.end() > at:
             return at
         end = _payload_end(data, hm.end(), uri, accel.multi)
         if end <= at:  # (-1, -2 too: no quote, or no plain base64: the payload is not cut)
             return at
         pos = end
+
+
+def _payload_header(data: bytes, pos: int, at: int) -> "tuple[re.Match[bytes] | None, bool]":
+    """The last image payload header between ``pos`` and ``at`` (its match, or None), and whether it is a
+    data: URI's."""
+    head, uri = max((data.rfind(b'"image/', pos, at), False), (data.rfind(b"data:image/", pos, at), True))
+    return (head >= 0 and (_DATA_URI if uri else _IMAGE_PAYLOAD).match(data, head)) or None, uri
 
 
 def _multi_gate(multi: "Databases", pattern: bytes, data: bytes) -> "int | None":
@@ -270,9 +276,7 @@ def _multi_gate(multi: "Databases", pattern: bytes, data: bytes) -> "int | None"
         last = to - 1
         if state[1] <= last < state[2]:
             return 0
-        pos = state[0]
-        head, uri = max((data.rfind(b'"image/', pos, last), False), (data.rfind(b"data:image/", pos, last), True))
-        hm = head >= 0 and (_DATA_URI if uri else _IMAGE_PAYLOAD).match(data, head)
+        hm, uri = _payload_header(data, state[0], last)
         if not hm or hm.end() > last or data.startswith(_PAYLOAD_OPENERS, hm.end()):
             return 1
         end = _payload_end(data, hm.end(), uri, multi)
@@ -576,12 +580,6 @@ class _Accel:
         # might_contain_secret on bytes: any of its checks, exactly.
         return self.re2.compile(b"|".join(b"(?:" + _re2_form(c.pattern) + b")" for c in _CHECKS_BYTES), self.options)
 
-    @cached_property
-    def any_loose(self) -> Any:
-        # A superset of any_bytes that compiles in a fraction of a millisecond, not ~10 ms: the context
-        # checks without their digit.
-        return self.re2.compile(_any_loose_pattern(), self.options)
-
     def mask_pays(self, size: int) -> bool:
         """Whether ``mask`` is worth using for a text of ``size``: once built, always; before, for a large
         text or once many texts have asked (building it takes ~6 ms, more than a short run's few texts
@@ -597,19 +595,23 @@ class _Accel:
         # pattern ids a set carries in each state, made the DFA build ~3,000 states on a file with many
         # assignments (90 ms for 1 MB of them, against 9). prefilter_mask confirms those bits.
         mask = self.re2.Set.SearchSet()
-        for c in _CHECKS_STR:
-            source = c.pattern if c.__class__ is re.Pattern else re.escape(c)
-            mask.Add(_relaxed(source) if source.endswith(_DIGIT_AHEAD) else _re2_form(source))
+        for source in _mask_sources():
+            mask.Add(source)
         mask.Compile()
         return mask
 
 
 @cache
-def _MASK_PATTERNS() -> "tuple[bytes, ...]":  # noqa: N802 - (a constant, built on first use)
-    # prefilter_mask's checks for hyperscan, in bit order, on UTF-8 bytes; the context ones relaxed.
+def _mask_sources() -> "tuple[str, ...]":
+    # prefilter_mask's checks in RE2 syntax, in bit order, the context ones relaxed (see _Accel.mask).
     sources = (c.pattern if c.__class__ is re.Pattern else re.escape(c) for c in _CHECKS_STR)
-    return tuple((_relaxed(src) if src.endswith(_DIGIT_AHEAD) else _re2_form(src)).encode("utf-8")
-                 for src in sources)
+    return tuple(_relaxed(src) if src.endswith(_DIGIT_AHEAD) else _re2_form(src) for src in sources)
+
+
+@cache
+def _MASK_PATTERNS() -> "tuple[bytes, ...]":  # noqa: N802 - (a constant, built on first use)
+    # The same for hyperscan, on UTF-8 bytes.
+    return tuple(src.encode("utf-8") for src in _mask_sources())
 
 
 # A relaxed context check's match ends 16 value characters after its quote: the exact check also asks
@@ -634,6 +636,8 @@ def _confirmed(multi: "Databases", relaxed: bytes, data: bytes, exact: Any) -> b
 
 @cache
 def _any_loose_pattern() -> bytes:
+    # A superset of _Accel.any_bytes that compiles in a fraction of a millisecond, not ~10 ms: the context
+    # checks without their digit.
     return b"|".join(b"(?:" + _loose_form(*c) + b")" for c in _BYTES_SOURCES)
 
 

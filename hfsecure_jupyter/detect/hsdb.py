@@ -12,6 +12,8 @@ Example:
 
 from __future__ import annotations
 
+import os
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
     from typing import Any
@@ -30,7 +32,6 @@ def load_hyperscan() -> Any:
     import importlib
     import importlib.machinery
     import importlib.util
-    import os
     import sys
 
     if os.environ.get("HFSECURE_HYPERSCAN") == "0":  # (RE2 alone: how benchmarks/ measures what it adds)
@@ -61,8 +62,6 @@ def load_hyperscan() -> Any:
 def cache_dir() -> "str | None":
     """Where compiled databases are kept, or None when there is no home to keep them in (never a folder
     relative to where the command runs)."""
-    import os
-
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "hfsecure-jupyter") if os.path.isabs(base) else None
 
@@ -74,8 +73,6 @@ CACHE_KEEP = 16  # (the mask, the gate's two, the parts, ... a version: the newe
 def _prune(folder: str) -> None:
     """Remove all but the :data:`CACHE_KEEP` most recently used databases in ``folder`` (each rule
     change writes new ones; the old would pile up)."""
-    import os
-
     found = []
     for entry in os.scandir(folder):
         if entry.name.startswith("gate-") and entry.name.endswith((".hsdb", ".tmp")):
@@ -103,8 +100,6 @@ class Databases:
         self.off = False  # hyperscan failed on a database it compiled itself: RE2 alone from then on
 
     def _database(self, pattern: "bytes | tuple[bytes, ...]") -> Any:
-        import os
-
         hs = self.hs
         # A tuple: several patterns, each reported once by its index (as an RE2::Set).
         patterns = pattern if isinstance(pattern, tuple) else (pattern,)
