@@ -52,6 +52,10 @@ def kernel(tmp_path_factory):
     env.pop("PYTEST_CURRENT_TEST", None)  # ipykernel captures fd-level output only outside pytest
     km, kc = jupyter_client.start_new_kernel(kernel_name="python3", env=env, startup_timeout=60)
     try:
+        # Every test reads the token as ``t``, whichever test ran before it in this kernel (with
+        # ``pytest -n 2`` the tests of this module are spread over two kernels, in no set order).
+        _, reply = run(kc, "import os; t = os.environ['HF_TOKEN']")
+        assert reply["content"]["status"] == "ok", reply
         yield kc
     finally:
         kc.stop_channels()
@@ -182,7 +186,7 @@ def test_hub_error_shows_the_diagnosis(kernel):
 def test_token_followed_by_keyword_characters_is_masked(kernel):
     # A token whose body ends in "hf", written with "_backup" after it: the holdback looked at the
     # last "hf_" only and released the first part of the token.
-    code = "import os, sys; t = os.environ['HF_TOKEN'][:-2] + 'hf'\nsys.stdout.write(t + '_backup'); sys.stdout.flush()"
+    code = "import os, sys; u = os.environ['HF_TOKEN'][:-2] + 'hf'\nsys.stdout.write(u + '_backup'); sys.stdout.flush()"
     msgs, reply = run(kernel, code)
     assert reply["content"]["status"] == "ok"
     text = stream_text(msgs)
