@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
     import argparse
     from typing import Sequence, TextIO
 
-__all__ = ["main", "add_scan_arguments", "wants_history", "PATHS_ONLY_DEFAULTS", "ScanRun", "run_scan", "iter_files", "notebook_damage", "SKIP_DIRS", "BINARY_SUFFIXES"]
+__all__ = ["main", "add_scan_arguments", "wants_history", "PATHS_ONLY_DEFAULTS", "PATHS_ONLY_SWITCHES", "ScanRun", "run_scan", "iter_files", "notebook_damage", "SKIP_DIRS", "BINARY_SUFFIXES"]
 
 # The light wheel (scan-dist/) ships this module as hfsecure_scan.cli.scan, run as the hfsecure-scan command.
 PROG = "hfsecure-scan" if __name__.startswith("hfsecure_scan.") else "hfsecure scan"
@@ -135,20 +135,40 @@ PATHS_ONLY_DEFAULTS: dict[str, object] = {
     "write_baseline": None}
 
 
+#: The switches (options that take no value) a command line read without argparse may hold, each with the
+#: attribute it sets True (a test holds them equal to the parser's).
+PATHS_ONLY_SWITCHES: dict[str, str] = {
+    "--strict": "strict", "--no-misuse": "no_misuse", "--redact": "redact", "--no-skip": "no_skip",
+    "--no-fix": "no_fix", "--all": "git_all"}
+
+
 def _paths_only(argv: list[str]) -> "argparse.Namespace | None":
-    """The parsed command line when it is paths only (what a pre-commit hook passes), without argparse:
-    importing it and building the parser is ~4 ms of the hook's ~45. None for anything else.
+    """The parsed command line when it is paths and switches only (what a pre-commit hook passes), without
+    argparse: importing it and building the parser is ~8 ms of a command's ~60. None for anything else
+    (an option with a value, an abbreviation, ``-``, ``--``): the parser reads those.
 
     Example:
-        >>> _paths_only(["a.py", "b.ipynb"]).paths, _paths_only(["--strict", "a.py"])
-        (['a.py', 'b.ipynb'], None)
+        >>> _paths_only(["a.py", "b.ipynb"]).paths, _paths_only(["--strict", "a.py"]).strict
+        (['a.py', 'b.ipynb'], True)
+        >>> _paths_only(["--stri", "a.py"]), _paths_only(["a.py", "--format", "json"])
+        (None, None)
     """
-    if any(a.startswith("-") for a in argv):  # an option, '-' (standard input) or '--'
+    values = {k: (list(v) if isinstance(v, list) else v) for k, v in PATHS_ONLY_DEFAULTS.items()}
+    paths: list[str] = []
+    runs = 0  # (runs of paths: the parser takes one, and stops at ``a.py --strict b.py``)
+    for i, a in enumerate(argv):
+        if not a.startswith("-"):
+            runs += not paths or argv[i - 1].startswith("-")
+            paths.append(a)
+        elif a in PATHS_ONLY_SWITCHES:
+            values[PATHS_ONLY_SWITCHES[a]] = True
+        else:  # an option with a value, an abbreviation, '-' (standard input) or '--'
+            return None
+    if runs > 1:
         return None
     from types import SimpleNamespace
 
-    values = {k: (list(v) if isinstance(v, list) else v) for k, v in PATHS_ONLY_DEFAULTS.items()}
-    return SimpleNamespace(paths=list(argv), **values)  # type: ignore[return-value]
+    return SimpleNamespace(paths=paths, **values)  # type: ignore[return-value]
 
 
 def wants_history(args: argparse.Namespace) -> bool:

@@ -30,8 +30,7 @@ def load_hyperscan() -> Any:
     extension module, and imports ``typing`` for them (~8 ms of a command's start, about what hyperscan
     then saves it): the extension is loaded on its own when it is where that package keeps it."""
     import importlib
-    import importlib.machinery
-    import importlib.util
+    import importlib.machinery  # (not importlib.util: it imports contextlib, ~1 ms of a command's start)
     import sys
 
     if os.environ.get("HFSECURE_HYPERSCAN") == "0":  # (RE2 alone: how benchmarks/ measures what it adds)
@@ -40,18 +39,19 @@ def load_hyperscan() -> Any:
         found = sys.modules.get("hyperscan._hs_ext")
         if found is not None:
             return found
-        spec = importlib.util.find_spec("hyperscan")
-        if spec is None or not spec.submodule_search_locations:
-            return None
-        folder = spec.submodule_search_locations[0]
+        spec = importlib.machinery.PathFinder.find_spec("hyperscan")
+        if spec is None or not spec.submodule_search_locations:  # (elsewhere, or not a package: the usual way)
+            return importlib.import_module("hyperscan")
+        folder = list(spec.submodule_search_locations)[0]
         names = [n for n in os.listdir(folder) if n.startswith("_hs_ext.") and
                  n.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))]
         if len(names) != 1:
             return importlib.import_module("hyperscan")
         path = os.path.join(folder, names[0])
         loader = importlib.machinery.ExtensionFileLoader("hyperscan._hs_ext", path)
-        module = importlib.util.module_from_spec(importlib.util.spec_from_file_location("hyperscan._hs_ext", path,
-                                                                                      loader=loader))  # type: ignore[arg-type]
+        ext_spec = importlib.machinery.ModuleSpec("hyperscan._hs_ext", loader, origin=path)
+        module = loader.create_module(ext_spec)
+        module.__spec__, module.__loader__, module.__file__ = ext_spec, loader, path
         loader.exec_module(module)
         sys.modules["hyperscan._hs_ext"] = module
         return module

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from hfsecure_jupyter import detect
+from hfsecure_jupyter.errors import CommandLineError
 from hfsecure_jupyter.testing import fake_token
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -61,8 +62,10 @@ def _files(tmp_path: Path, text: str) -> list[str]:
     return files
 
 
-def test_scan_imports_only_stdlib_and_detect(tmp_path: Path) -> None:
-    code, mods, std, _ = _probe(tmp_path, *_files(tmp_path, 'import os\ntoken = os.environ["HF_TOKEN"]\n'))
+@pytest.mark.parametrize("switches", [[], ["--no-misuse", "--strict"]])
+def test_scan_imports_only_stdlib_and_detect(tmp_path: Path, switches: list[str]) -> None:
+    # (switches too: a hook's args often hold one, and argparse is ~8 ms of its start-up)
+    code, mods, std, _ = _probe(tmp_path, *switches, *_files(tmp_path, 'import os\ntoken = os.environ["HF_TOKEN"]\n'))
     assert code == "0"
     ours = {m for m in mods if m.startswith("hfsecure_jupyter")}
     others = mods - ours - {"__main__", "_distutils_hack"}
@@ -141,11 +144,26 @@ def test_python_without_a_keyword_is_never_tokenized(monkeypatch: pytest.MonkeyP
     assert [f.rule for f in found] == ["hf-user-token"] and calls == ["fold"]
 
 
-@pytest.mark.parametrize("argv", [[], ["a.py"], ["a.py", "dir/b.ipynb", "c d.txt"]])
+@pytest.mark.parametrize("argv", [[], ["a.py"], ["a.py", "dir/b.ipynb", "c d.txt"], ["--no-misuse", "dir"],
+                                  ["--strict", "a.py", "b.py", "--no-fix", "--strict"], ["--redact", "--no-skip"],
+                                  ["--all"], ["--no-misuse", "--strict", "--redact", "--no-skip", "--no-fix", "--all", "x"]])
 def test_a_command_line_of_paths_is_read_as_the_parser_reads_it(argv: list[str]) -> None:
     from hfsecure_jupyter.cli import scan
 
     fast = scan._paths_only(argv)
     assert fast is not None and vars(fast) == vars(scan._parser().parse_args(argv))
-    for other in (["-"], ["--strict", "a.py"], ["a.py", "--format", "json"], ["--", "-x.py"]):
+    for other in (["-"], ["a.py", "--format", "json"], ["--", "-x.py"], ["--no-mis", "a.py"], ["-j", "1"],
+                  ["--strict=1"], ["--git"], ["-f", "sarif"], ["a.py", "--strict", "b.py"]):
         assert scan._paths_only(other) is None
+    with pytest.raises(CommandLineError):  # (the parser's own answer to a second run of paths)
+        scan._parser().parse_args(["a.py", "--strict", "b.py"])
+
+
+def test_every_switch_of_the_parser_is_read_without_it() -> None:
+    # (a switch added to the parser and not to PATHS_ONLY_SWITCHES would only be slower; one whose
+    # attribute differs would be read wrong: both fail here)
+    from hfsecure_jupyter.cli import scan
+
+    switches = {opt: action.dest for action in scan._parser()._actions
+                if action.nargs == 0 and action.const is True for opt in action.option_strings}
+    assert switches == scan.PATHS_ONLY_SWITCHES
