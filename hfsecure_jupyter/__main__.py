@@ -1,7 +1,5 @@
 """``python -m hfsecure_jupyter`` is the ``hfsecure`` command."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

@@ -18,9 +18,9 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
-    from typing import Sequence
+    from typing import Callable, NoReturn, Sequence
 
-__all__ = ["main", "COMMANDS"]
+__all__ = ["main", "run", "call", "quick_exit", "COMMANDS", "QUICK_EXIT"]
 
 # Module names from this package's own name: the same files are the ``hfsecure_scan`` package of the light
 # hfsecure-scan distribution (scan-dist/), where the Jupyter commands are absent and say so.
@@ -81,14 +81,61 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ImportError, AttributeError) as exc:
         print(f"hfsecure: the {name!r} command is not available in this installation ({exc})", file=sys.stderr)
         return 2
+    return call(run, args[1:])
+
+
+def call(command: Callable[[list[str]], int | None], argv: list[str], prog: str = "hfsecure") -> int:
+    """``command(argv)``'s exit status, an interrupt (130) or a reader that went away (0) included.
+
+    Example:
+        >>> call(lambda argv: len(argv), ["a", "b"])
+        2
+    """
     try:
-        return int(run(args[1:]) or 0)
+        return int(command(argv) or 0)
     except KeyboardInterrupt:
-        print("hfsecure: interrupted", file=sys.stderr)
+        print(f"{prog}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
 
 
+#: The commands whose process :func:`run` ends at once when they return: they leave no thread, open file,
+#: child process or exit handler behind (the interpreter's clean-up, freeing every module, was ~6 % of a
+#: folder scan's instructions and more of a hook's; a server or the demo gets it).
+QUICK_EXIT = frozenset({"scan", "git-clean"})
+
+
+def run() -> None:
+    """The ``hfsecure`` program: :func:`main` on ``sys.argv``, then the process's exit with its status."""
+    code = main()
+    if sys.argv[1:2] and sys.argv[1] in QUICK_EXIT:
+        quick_exit(code)
+    sys.exit(code)
+
+
+def quick_exit(code: int, prog: str = "hfsecure") -> NoReturn:
+    """End the process with ``code`` once standard output and error are flushed, without the interpreter's
+    clean-up. Output that cannot be written (a full disk) is an error, 2, said on standard error; a reader
+    that went away (``| head``) is not."""
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except BrokenPipeError:
+            pass
+        except (OSError, ValueError) as exc:  # (ValueError: a closed stream)
+            if stream is sys.stdout:
+                try:
+                    print(f"{prog}: error: cannot write the output: {getattr(exc, 'strerror', None) or exc}",
+                          file=sys.stderr, flush=True)
+                except (OSError, ValueError):
+                    pass
+                code = 2
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

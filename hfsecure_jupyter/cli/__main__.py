@@ -1,7 +1,5 @@
 """``python -m hfsecure_jupyter.cli`` is the ``hfsecure`` command (the git clean filter runs it so)."""
 
-import sys
+from . import run
 
-from . import main
-
-sys.exit(main())
+run()

@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
     import argparse
     from typing import Sequence, TextIO
 
-__all__ = ["main", "add_scan_arguments", "wants_history", "PATHS_ONLY_DEFAULTS", "PATHS_ONLY_SWITCHES", "ScanRun", "run_scan", "iter_files", "notebook_damage", "SKIP_DIRS", "BINARY_SUFFIXES"]
+__all__ = ["main", "run", "add_scan_arguments", "wants_history", "PATHS_ONLY_DEFAULTS", "PATHS_ONLY_SWITCHES", "ScanRun", "run_scan", "iter_files", "notebook_damage", "SKIP_DIRS", "BINARY_SUFFIXES"]
 
 # The light wheel (scan-dist/) ships this module as hfsecure_scan.cli.scan, run as the hfsecure-scan command.
 PROG = "hfsecure-scan" if __name__.startswith("hfsecure_scan.") else "hfsecure scan"
@@ -254,5 +254,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: {s.secrets} secrets, {s.warnings} warnings, {s.suppressed} suppressed in "
               f"{run.files_scanned} files; report written to {args.output}", file=sys.stderr)
     else:
-        _write(sys.stdout, text)
+        try:
+            _write(sys.stdout, text)
+        except BrokenPipeError:
+            raise  # (the reader went away: not an error of ours)
+        except OSError as exc:  # a full disk: the report is lost, and the status must say so
+            print(f"{PROG}: error: cannot write the report: {exc.strerror or type(exc).__name__}", file=sys.stderr)
+            return 2
     return run.exit_code(strict=args.strict)
+
+
+def run() -> None:
+    """The light distribution's ``hfsecure-scan`` program: :func:`main` on ``sys.argv``, then the exit (as
+    ``hfsecure scan`` ends: :func:`~hfsecure_jupyter.cli.quick_exit`)."""
+    from . import call, quick_exit
+
+    quick_exit(call(main, sys.argv[1:], PROG), PROG)

@@ -78,7 +78,7 @@ def test_scan_wheel_maps_the_scan_modules_and_nothing_else(wheel: Path) -> None:
     requires = re.findall(r"^Requires-Dist: (.*)$", meta, re.M)
     assert requires and all(r.endswith("; extra == 'fast'") for r in requires), requires
     assert f"\nVersion: {package_version()}\n" in meta
-    assert re.search(r"^hfsecure-scan = hfsecure_scan\.cli\.scan:main$", entry, re.M)
+    assert re.search(r"^hfsecure-scan = hfsecure_scan\.cli\.scan:run$", entry, re.M)
 
 
 def _sample(folder: Path) -> None:
