@@ -419,6 +419,7 @@ _ESCAPE_END = rb"(?:\\[nrtfvb0]|\\[0-7]{3}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|%
 # the start, a byte that is no letter or digit, or an escape (exactly _may_start_secret).
 _BOUNDARY_RE2 = "(?:^|[^A-Za-z0-9]|" + _ESCAPE_END.decode("ascii") + ")"
 _VALUE_CLASS = "[A-Za-z0-9+/_.~=@#%^&*!-]"
+_RELAXED_VALUE = 16  # (the value bytes a relaxed context check ends with: see _relaxed)
 _DIGIT_AHEAD = "(?=" + _VALUE_CLASS + "{0,199}[0-9])" + _VALUE_CLASS + "{16}"
 
 
@@ -427,7 +428,7 @@ def _relaxed(check: str) -> str:
     check also asks for is left to the exact test: written out, it made the pattern four times as slow
     to compile and its DFA slower to build, for one notebook fewer flagged in 253)."""
     assert check.endswith(_DIGIT_AHEAD), check
-    return check[:-len(_DIGIT_AHEAD)] + _VALUE_CLASS + "{16}"
+    return check[:-len(_DIGIT_AHEAD)] + _VALUE_CLASS + "{" + str(_RELAXED_VALUE) + "}"
 
 
 def _without_lookahead(check: str) -> str:
@@ -518,22 +519,43 @@ def _loose_form(source: bytes, regex: bool) -> bytes:
 
 
 class _Accel:
-    """The compiled RE2 forms: ``raw`` (bytes, Latin-1) and ``mask`` (an RE2::Set of the str checks).
+    """The compiled RE2 forms: ``raw`` (bytes, Latin-1) and ``mask`` (an RE2::Set of the str checks), and
+    hyperscan's databases (``multi``) where it is installed.
 
-    Only ``raw`` is compiled at once (about a millisecond, and its DFA is built as it runs); the sets,
-    which take ~20 ms, on first use: most files are settled by one pass of ``raw`` alone."""
+    Without hyperscan, ``raw`` is compiled at once (about a millisecond, and its DFA is built as it runs);
+    the sets, which take ~20 ms, on first use: most files are settled by one pass of ``raw`` alone. With
+    it, hyperscan's passes settle most files and RE2 is imported only when one needs it (``re2=None``:
+    importing it and compiling ``raw`` were ~7 % of a folder scan's instructions)."""
 
-    def __init__(self, re2: Any) -> None:
-        self.re2 = re2
-        options = re2.Options()
-        options.encoding = re2.Options.Encoding.LATIN1
-        options.max_mem = 64 << 20
-        self.options = options
-        self.raw = re2.compile(raw_superset(), options)
-        self._searches: dict[bytes, Any] = {raw_superset(): self.raw.search}
+    def __init__(self, re2: Any = None) -> None:
+        if re2 is not None:
+            self.__dict__["re2"] = re2
         self._mask_asks = 0  # (see mask_pays)
         hs = load_hyperscan()
         self.multi = None if hs is None else Databases(hs)
+        if self.multi is None:
+            self.raw  # noqa: B018 - (a build that cannot compile these patterns fails here: the pure path)
+
+    @cached_property
+    def re2(self) -> Any:
+        import importlib
+
+        return importlib.import_module("re2")
+
+    @cached_property
+    def options(self) -> Any:
+        options = self.re2.Options()
+        options.encoding = self.re2.Options.Encoding.LATIN1
+        options.max_mem = 64 << 20
+        return options
+
+    @cached_property
+    def raw(self) -> Any:
+        return self.re2.compile(raw_superset(), self.options)
+
+    @cached_property
+    def _searches(self) -> "dict[bytes, Any]":
+        return {raw_superset(): self.raw.search}
 
     def search(self, pattern: bytes) -> Any:
         """The bound ``search`` of ``pattern``, compiled once (``raw`` is one of them)."""
@@ -625,7 +647,7 @@ def _confirmed(multi: "Databases", relaxed: bytes, data: bytes, exact: Any) -> b
     found: list[bool] = []
 
     def on_match(_id: int, _from: int, to: int, _flags: int, _ctx: Any) -> int:
-        if _DIGIT_IN_VALUE.match(data, to - 16) is not None:
+        if _DIGIT_IN_VALUE.match(data, to - _RELAXED_VALUE) is not None:
             found.append(True)
             return 1
         return 0
@@ -682,11 +704,14 @@ def expect_input(size: int) -> None:
 
 def _load_accel() -> "_Accel | None":
     import importlib
+    import importlib.machinery
     import os
 
     if os.environ.get("HFSECURE_PURE_PYTHON"):
         return None
     try:
+        if load_hyperscan() is not None and importlib.machinery.PathFinder.find_spec("re2") is not None:
+            return _Accel()  # (RE2 imported when a pass needs it: most scans need hyperscan's alone)
         return _Accel(importlib.import_module("re2"))
     except Exception:  # absent, or a build that cannot compile these patterns: the pure path
         return None
@@ -826,17 +851,23 @@ def _json_char(m: "re.Match[str]") -> str:
     return chr(int(m.group(0)[2:], 16)) if c == "u" else _JSON_CHARS.get(c, c)
 
 
-def _context_ops(i: int, pattern: "re.Pattern[bytes]", data: bytes, accel: "_Accel | None") -> Iterator[int]:
+def _context_ops(i: int, pattern: "re.Pattern[bytes]", data: bytes, accel: "_Accel | None",
+                 by_ends: "dict[int, list[int]] | None" = None) -> Iterator[int]:
     """Every position where ``pattern``, the raw check of context group ``i`` (its operator and value),
     matches, overlapping ones included, in order; with the accelerator, only those after a name run led by
-    a secret word or an escape, which the others fail in :func:`_name_run_may_be_secret` anyway."""
+    a secret word or an escape, which the others fail in :func:`_name_run_may_be_secret` anyway (from
+    ``by_ends``, hyperscan's :func:`_context_ops_by_ends`, when given)."""
     if accel is None:
         m = pattern.search(data)
         while m is not None:
             yield m.start()
             m = pattern.search(data, m.start() + 1)
         return
-    search, op = accel.context[i], _RULE_GROUPS[i][0].keywords[0].encode("ascii")
+    op = _RULE_GROUPS[i][0].keywords[0].encode("ascii")
+    if by_ends is not None:
+        yield from (at for at in by_ends.get(op[0], ()) if pattern.match(data, at) is not None)
+        return
+    search = accel.context[i]
     m = search(data)
     while m is not None:
         at = data.find(op, m.start())  # a name run holds no operator: the first one after it is its own
@@ -845,14 +876,46 @@ def _context_ops(i: int, pattern: "re.Pattern[bytes]", data: bytes, accel: "_Acc
         m = search(data, at + 1)
 
 
+def _context_ops_by_ends(multi: "Databases", data: bytes) -> "dict[int, list[int]] | None":
+    """Where the operators of :func:`_context_pattern`'s matches in ``data`` stand, by operator byte, in
+    order: hyperscan reports where each match ends (16 value bytes after its quote), and the operator is
+    read back from the quote over what the relaxed check allows between them (an ``r``/``b``/``f``
+    prefix, a backslash, spaces, tabs and ``\\t``). Every end has its own quote, and the way back from
+    it is one way: linear. None when hyperscan failed."""
+    ends: list[int] = []
+    if multi.scan(_context_pattern(), data, lambda _id, _from, to, _flags, _ctx: ends.append(to)) is None:
+        return None
+    found: dict[int, set[int]] = {}
+    for to in ends:
+        quote = to - _RELAXED_VALUE - 1
+        for j in (quote, quote - 1) if quote > 0 and data[quote - 1] == 0x5C else (quote,):
+            for k in (j, j - 1) if j > 0 and data[j - 1] in _STRING_PREFIXES else (j,):
+                while True:  # (a space or tab, or "\t": the last byte tells which, so the way back is one)
+                    if k > 0 and data[k - 1] in (0x20, 0x09):
+                        k -= 1
+                    elif k > 1 and data[k - 1] == 0x74 and data[k - 2] == 0x5C:
+                        k -= 2
+                    else:
+                        break
+                if k > 0 and data[k - 1] in _CONTEXT_OPS:
+                    found.setdefault(data[k - 1], set()).add(k - 1)
+    return {op: sorted(at) for op, at in found.items()}
+
+
+_STRING_PREFIXES = b"rbfRBF"
+_CONTEXT_OPS = frozenset(g[0].keywords[0].encode("ascii")[0] for g in _RULE_GROUPS if g[0].check)
+
+
 def _raw_context_exact(data: bytes, accel: "_Accel | None" = None) -> bool:
     """The groups found by context: look around each hit of the check that follows a secret-named name."""
-    if accel is not None and accel.multi is not None and accel.multi.hits(_context_pattern(), data) is False:
-        return False  # (none of accel.context's searches can match: their union, in one hyperscan pass)
+    # (Hyperscan's pass of their union, where it is installed: no RE2 to import and compile for them.)
+    by_ends = None if accel is None or accel.multi is None else _context_ops_by_ends(accel.multi, data)
+    if by_ends == {}:
+        return False  # (none of accel.context's searches can match)
     for i, (pattern, group) in enumerate(zip(_RAW_RULES, _RULE_GROUPS)):
         if group[0].context is None:
             continue
-        for op in _context_ops(i, pattern, data, accel):
+        for op in _context_ops(i, pattern, data, accel, by_ends):
             if not _name_run_may_be_secret(data, op):
                 continue  # no secret-named name before the operator (cell ids, names, paths)
             around = data[max(0, op - _CTX_BACK):op + 260].decode("latin-1")

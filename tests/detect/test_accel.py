@@ -603,3 +603,53 @@ def test_the_accelerated_misuse_test_of_a_cell_answers_as_the_standard_library_o
         pure, accelerated = _both_paths(lambda: (misuse.might_misuse(text),
                                                  set(misuse._reference_lines(text))), hyperscan=hyperscan)
         assert accelerated == pure
+
+
+# -- the context searches by hyperscan's ends: the operators RE2's searches find, and RE2 not imported ------
+
+_CONTEXT_PIECES = ["api_key", "TOKEN", "password", "my_secret", "\\u0041", " ", "\t", "\\t", "\\", '"', "'",
+                   "=", ":", "r", "b", "F", "x", "_", "-", "]", "\n", "a1b2c3d4e5f6a7b8", "0123456789abcdef0",
+                   "hf_model", "key"]
+_V = "a1b2c3d4" + "e5f6a7b8"
+
+
+@pytest.mark.skipif(not HAVE_HS, reason="hyperscan is not installed")
+@SETTINGS
+@given(st.lists(st.sampled_from(_CONTEXT_PIECES), max_size=24).map("".join))
+@example(f'api_key = "{_V}a1b2"')  # (values joined at run time: the tree holds no secret-shaped literal)
+@example(f'"token":\\t \\tr\\"{_V}"')  # (a tab written \t, a prefix, an escaped quote)
+@example(f'password=\\t\\"{_V}0"')
+@example(f'token=F"{_V}" secret: B"{_V}" key=R\'{_V}\'')
+@example(f'key ="{_V}" key ="{_V}"')
+def test_the_operators_read_back_from_hyperscan_ends_are_those_re2_finds(text):
+    # RE2's searches give where each name run starts, hyperscan only where a match ends: the operator is
+    # read back from the value's quote. Every operator RE2's way finds must be found (one missed is a
+    # secret the gate lets through), and no other.
+    data = text.encode("latin-1")
+    with _accelerated() as accel:
+        by_ends = engine._context_ops_by_ends(accel.multi, data)
+        assert by_ends is not None
+        for i, (pattern, group) in enumerate(zip(engine._RAW_RULES, engine._RULE_GROUPS)):
+            if group[0].context is None:
+                continue
+            assert (list(engine._context_ops(i, pattern, data, accel, by_ends)) ==
+                    list(engine._context_ops(i, pattern, data, accel))), i
+
+
+@pytest.mark.skipif(not HAVE_HS, reason="hyperscan is not installed")
+def test_a_folder_scan_with_hyperscan_does_not_import_re2(tmp_path):
+    # Importing RE2 and compiling its first pattern were ~7 % of a folder scan's instructions; hyperscan's
+    # passes settle these notebooks alone (one holds a secret-named assignment: the context searches run).
+    import subprocess
+    import sys
+
+    value = "a1b2c3d4e5f6a7b8c9d0"
+    for n in range(40):
+        src = f'api_key = "{value}"\n' if n == 7 else "x = 1\n" * 2000  # (~0.5 MB: the accelerator loads)
+        (tmp_path / f"n{n}.ipynb").write_bytes(_cells_nb([_code(src)]))
+    code = ("import sys; from hfsecure_jupyter.cli import scan; code = scan.main(['--no-misuse', '-j', '1', "
+            f"{str(tmp_path)!r}]); print(code, 're2' in sys.modules, file=sys.stderr)")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       env={k: v for k, v in os.environ.items() if k != "HFSECURE_PURE_PYTHON"})
+    assert p.stderr.split()[-2:] == ["1", "False"], p.stderr + p.stdout
+    assert value not in p.stdout
