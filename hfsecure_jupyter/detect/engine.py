@@ -21,7 +21,7 @@ Example:
 from __future__ import annotations
 
 import re
-from functools import cache, cached_property, partial
+from functools import cache, cached_property, partial, wraps
 
 from .findings import Edit, Finding, fingerprint, masked_preview
 from .hsdb import Databases, load_hyperscan
@@ -34,7 +34,9 @@ if TYPE_CHECKING:  # (typing costs a hook's start-up ~3 ms: only for the type ch
     import base64
     import binascii
     import bisect
-    from typing import Any, Iterable, Iterator, Sequence
+    from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
+
+    _T = TypeVar("_T")
 else:  # imported on first use: base64 when a marker is decoded, bisect to place a finding or a view
     base64, binascii, bisect = (lazy_import(m, globals()) for m in ("base64", "binascii", "bisect"))
 
@@ -208,6 +210,24 @@ def _payload_end(data: bytes, start: int, uri: bool, multi: "Databases | None" =
     return end if not data[start:end].translate(None, _B64_BYTES if uri else _B64_JSON_BYTES) else -2
 
 
+class _AcceleratorLost(Exception):
+    """RE2, imported only when a pass first needs it, failed to import: the accelerator is off now."""
+
+
+def _pure_if_lost(fn: "Callable[..., _T]") -> "Callable[..., _T]":
+    """``fn`` run again on the standard-library path when the accelerator is lost while it runs (each such
+    function is pure: running it again is safe), so that a broken RE2 build costs speed, never a scan."""
+
+    def run(*args: Any, **kwargs: Any) -> "_T":
+        try:
+            return fn(*args, **kwargs)
+        except _AcceleratorLost:
+            return fn(*args, **kwargs)
+
+    return wraps(fn)(run)
+
+
+@_pure_if_lost
 def raw_gate(data: bytes, extra: bytes = b"", start: int = 0, *, where: bool = True) -> "int | None":
     """With the accelerator, where the first match of :func:`raw_superset` or ``extra`` (RE2 syntax) in
     ``data`` from ``start`` on stands outside the image payloads (as :func:`without_images` cuts them), or
@@ -301,6 +321,7 @@ _NOT_PLAIN_JSON = b"[^A-Za-z0-9+/=\\\\]"  # a byte that is no base64 in a JSON s
 _NOT_PLAIN_URI = b"[^A-Za-z0-9+/=]"
 
 
+@_pure_if_lost
 def raw_superset_at(data: bytes, pos: int) -> bool:
     """With the accelerator, whether a match of :func:`raw_superset` starts at ``pos`` (False without it).
 
@@ -381,6 +402,7 @@ class Hit:
         return self.edits or (Edit(self.start, self.end, preview),)
 
 
+@_pure_if_lost
 def might_contain_secret(text: str | bytes) -> bool:
     """Cheap test: False means no rule can match anywhere in ``text`` (str or raw bytes).
 
@@ -540,7 +562,11 @@ class _Accel:
     def re2(self) -> Any:
         import importlib
 
-        return importlib.import_module("re2")
+        try:
+            return importlib.import_module("re2")
+        except Exception as exc:  # (found at load, broken now: the standard-library path from here on)
+            _ACCEL[:] = [None]
+            raise _AcceleratorLost from exc
 
     @cached_property
     def options(self) -> Any:
@@ -717,6 +743,7 @@ def _load_accel() -> "_Accel | None":
         return None
 
 
+@_pure_if_lost
 def accelerated_search(pattern: bytes, size: int = 0) -> Any:
     """The ``search`` of ``pattern`` (RE2 syntax, Latin-1 bytes) compiled by the accelerator, or None
     when it is off (callers then run their standard-library checks; the two must agree, and are tested).
@@ -811,6 +838,7 @@ def _name_run_may_be_secret(data: bytes, op: int) -> bool:
     return b"\\u" in run or _SECRET_SEGMENT.search(run) is not None
 
 
+@_pure_if_lost
 def raw_candidates_stripped(data: bytes) -> bool:
     """:func:`raw_candidates` for bytes whose image payloads are cut out already (:func:`without_images`).
 
@@ -1075,6 +1103,7 @@ _STR_RELAXED = tuple((1 << i, c.search) for i, c in enumerate(_CHECKS_STR)
 _RELAXED_BITS = sum(bit for bit, _search in _STR_RELAXED)
 
 
+@_pure_if_lost
 def prefilter_mask(text: str) -> int:
     """Which prefilter checks hit ``text`` (0: no rule can match). Later steps use it instead of
     looking for the same keywords again.
@@ -1325,6 +1354,7 @@ def _next_long_marker(text: str, pos: int, nxt: list[int]) -> int:
         pos = best + 1  # too short a run: the next one
 
 
+@_pure_if_lost
 def _b64_hits(text: str) -> list[Hit]:
     """Decode the base64 after each marker of an encoded prefix ("hf_", "api_org_").
 

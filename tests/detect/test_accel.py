@@ -653,3 +653,29 @@ def test_a_folder_scan_with_hyperscan_does_not_import_re2(tmp_path):
                        env={k: v for k, v in os.environ.items() if k != "HFSECURE_PURE_PYTHON"})
     assert p.stderr.split()[-2:] == ["1", "False"], p.stderr + p.stdout
     assert value not in p.stdout
+
+
+@pytest.mark.skipif(not HAVE_HS, reason="hyperscan is not installed")
+def test_an_re2_that_fails_when_first_needed_leaves_the_standard_library_path(monkeypatch):
+    # With hyperscan, RE2 is imported only when a pass needs it; a build that fails then must cost speed,
+    # not the scan: the call runs again without the accelerator, and so does every later one.
+    import importlib
+
+    tok = fake_token(seed=11)
+    data = _cells_nb([_code(f'login(token="{tok}")\n')])
+    real = importlib.import_module
+
+    def broken(name: str, *args: object):
+        if name == "re2":
+            raise ImportError("a broken build")
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", broken)
+    monkeypatch.setattr(engine, "_ACCEL", [engine._Accel()])
+    assert "re2" not in engine._ACCEL[0].__dict__
+    assert engine.raw_gate(data) is None  # (RE2 would say where the match starts: the pure path's answer)
+    assert engine._ACCEL == [None]
+    monkeypatch.setattr(engine, "_ACCEL", [engine._Accel()])
+    assert engine.accelerated_search(b"TOKEN") is None and engine._ACCEL == [None]
+    monkeypatch.setattr(engine, "_ACCEL", [engine._Accel()])
+    assert [f.preview for f in detect.scan_notebook(data).secrets] == [detect.mask_secret(tok)]
