@@ -531,9 +531,9 @@ def _class_members(contents: str) -> "frozenset[str] | None":
     ranges (None for anything else: ``\\d``, a negation), without compiling it (start-up time).
 
     Example:
-        >>> sorted(_class_members("a-c_\\-"))
+        >>> sorted(_class_members(r"a-c_\\-"))
         ['-', '_', 'a', 'b', 'c']
-        >>> _class_members("^a") is None, _class_members("\\d") is None
+        >>> _class_members("^a") is None, _class_members(r"\\d") is None
         (True, True)
     """
     items: list[tuple[str, bool]] = []  # (character, written escaped)
@@ -586,7 +586,7 @@ def _max_width(rx: str) -> "int | None":
     it here saves a run parsing every rule's pattern at start-up.
 
     Example:
-        >>> _max_width("(?:b\\-|p\\-)(?:ant-)?[A-Za-z0-9]{20,34}"), _max_width("a*") is None
+        >>> _max_width(r"(?:b\\-|p\\-)(?:ant-)?[A-Za-z0-9]{20,34}"), _max_width("a*") is None
         (40, True)
     """
     width, end = _alternatives(rx, 0)
