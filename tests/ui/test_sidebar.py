@@ -94,6 +94,35 @@ def test_a_typed_token_shows_before_the_cell_runs(page, lab, artifacts):
     page.wait_for_function("document.body.dataset.jpThemeLight === 'true'", timeout=30_000)
 
 
+TAB = "document.querySelector('.jp-SideBar.jp-mod-right .lm-TabBar-tab[data-id=\"hfsecure-panel\"]')"
+
+
+def tab_mark(page) -> dict:
+    return page.evaluate(f"(() => {{ const t = {TAB}; return {{cls: t.className, title: t.title}}; }})()")
+
+
+def test_the_panels_tab_marks_a_token_while_the_panel_is_closed(page, lab, artifacts):
+    # With the panel closed, a typed token still shows: a dot on the panel's tab and a tooltip that
+    # counts; a misuse warning has its own colour; none of it holds the token.
+    tok = fake_token()
+    open_notebook(page, lab, "closed.ipynb", [code_cell("")])
+    page.evaluate("window.jupyterapp.shell.collapseRight()")
+    page.wait_for_selector("#hfsecure-panel", state="hidden")
+    assert "hfs-mod-" not in tab_mark(page)["cls"]
+    set_source(page, 0, f'api = HfApi(token="{tok}")\n')
+    page.wait_for_function(f"{TAB}.classList.contains('hfs-mod-secret')", timeout=30_000)
+    mark = tab_mark(page)
+    assert mark["title"] == "Hugging Face: 1 token in this notebook" and tok not in str(mark)
+    assert not page.is_visible("#hfsecure-panel")
+    page.locator(".jp-SideBar.jp-mod-right").screenshot(path=str(artifacts / "tab-marked.png"))
+    set_source(page, 0, 'run_job(image="x", command=["a"], env={"HF_TOKEN": os.environ["HF_TOKEN"]})\n')
+    page.wait_for_function(f"{TAB}.classList.contains('hfs-mod-warning')", timeout=30_000)
+    assert tab_mark(page)["title"] == "Hugging Face: 1 warning in this notebook"
+    set_source(page, 0, "x = 1\n")
+    page.wait_for_function(f"!{TAB}.className.includes('hfs-mod-')", timeout=30_000)
+    assert tab_mark(page)["title"] == "Hugging Face"
+
+
 def test_a_token_in_a_cell_and_in_an_output_are_two_findings_and_mask_outputs_clears_one(page, lab):
     TOKENS["cell"] = in_cell = fake_token()
     TOKENS["output"] = in_output = fake_token()
