@@ -441,8 +441,10 @@ _ESCAPE_END = rb"(?:\\[nrtfvb0]|\\[0-7]{3}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|%
 # the start, a byte that is no letter or digit, or an escape (exactly _may_start_secret).
 _BOUNDARY_RE2 = "(?:^|[^A-Za-z0-9]|" + _ESCAPE_END.decode("ascii") + ")"
 _VALUE_CLASS = "[A-Za-z0-9+/_.~=@#%^&*!-]"
-_RELAXED_VALUE = 16  # (the value bytes a relaxed context check ends with: see _relaxed)
-_DIGIT_AHEAD = "(?=" + _VALUE_CLASS + "{0,199}[0-9])" + _VALUE_CLASS + "{16}"
+# The value bytes a context check ends with after its digit lookahead, which its relaxed form keeps (see
+# _relaxed; hyperscan's ends are read back from them).
+_RELAXED_VALUE = 16
+_DIGIT_AHEAD = "(?=" + _VALUE_CLASS + "{0,199}[0-9])" + _VALUE_CLASS + "{" + str(_RELAXED_VALUE) + "}"
 
 
 def _relaxed(check: str) -> str:
