@@ -15,6 +15,10 @@ Shapes (each built at run time with fake tokens; figures printed, never asserted
   lines, which the misuse analysis must parse;
 * ``b64-notebook``: a notebook whose outputs are runs of base64 markers (``aGZf...``) of every length;
 * ``redact-log``: ``detect.redact`` on the log (every copy of every found token is masked);
+* ``keyword-dense``: the slowest of a sweep, found at the first size: each prefilter keyword repeated
+  with nothing, ``a``, ``-``, a space or a quote between (the literals closed, or the last one open),
+  as a ``.py`` file and as a notebook cell (no
+  findings: what a text dense with keywords costs before anything is found);
 * ``corpus``: the ordinary rate, ``detect.scan_bytes`` over every ``.ipynb`` under ``--corpus``.
 
 Then the file shapes at 1 MB through the command lines, ``hfsecure scan -j 1 --format json`` (every finding
@@ -68,6 +72,43 @@ def python_text(size: int) -> str:
 def keywordish_text(size: int) -> str:
     line = 'os.environ["HF_TOKEN"] = get_token()  # token api_org_ sk- AKIA hfsecure\n'
     return line * max(1, size // len(line))
+
+
+# ('"' leaves every literal closed; 'open"' the same with one more quote: the last literal is unterminated,
+# and the cell is read by tokenize)
+_DENSE_SEPARATORS = ("", "a", "-", " ", '"', 'open"')
+
+
+def dense_text(word: str, sep: str, size: int) -> str:
+    opened = sep == 'open"'
+    unit = word + ('"' if opened else sep)
+    n = max(2, size // len(unit)) // 2 * 2  # (an even number of quotes: closed)
+    return unit * n + ('"' if opened else "")
+
+
+def dense_file(word: str, sep: str, path: str, size: int) -> bytes:
+    text = dense_text(word, sep, size)
+    if not path.endswith(".ipynb"):
+        return text.encode()
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "source": text, "execution_count": None, "outputs": []}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    return json.dumps(nb).encode()
+
+
+def worst_dense(size: int) -> tuple[str, str, str]:
+    """The keyword, separator and file kind that scan slowest at ``size`` (one run of each)."""
+    from hfsecure_jupyter.detect.rules import rule_groups, group_keywords
+
+    words = sorted({w for g in rule_groups() if not g[0].check for w in group_keywords(g)})
+    worst, shape = -1.0, ("", "", "")
+    for word in words:
+        for sep in _DENSE_SEPARATORS:
+            for path in ("cell.py", "x.ipynb"):
+                data = dense_file(word, sep, path, size)
+                secs = timed(lambda: detect.scan_bytes(data, path=path))
+                if secs / len(data) > worst:
+                    worst, shape = secs / len(data), (word, sep, path)
+    return shape
 
 
 def tokenize_fold(text: str) -> object:
@@ -135,6 +176,9 @@ def main() -> None:
     }
     if args.skip_peer:
         del shapes["python, tokenize fold"]
+    word, sep, path = worst_dense(sizes[0] * MB)
+    dense_name = f"dense {word}{sep!r} {path[-3:]}"
+    shapes[dense_name] = lambda size: (lambda d: lambda: detect.scan_bytes(d, path=path))(dense_file(word, sep, path, size))
     rate = corpus_rate(args.corpus) if args.corpus else None
     # The last columns, at the largest size: the factor to the ordinary rate, and the cost per finding (a
     # shape dense in findings is bound by the per-finding work: validation, positions, previews).

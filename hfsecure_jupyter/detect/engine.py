@@ -26,8 +26,8 @@ from functools import cache, cached_property, partial, wraps
 from .findings import Edit, Finding, fingerprint, masked_preview
 from .hsdb import Databases, load_hyperscan
 from .lazy import lazy_compile, lazy_import, lazy_tuple, record
-from .rules import (RULE_KEYWORDS, RULES, ZERO_WIDTH, Rule, base64_markers, group_check, group_literal,
-                    group_piece, group_raw_regex, rule_groups, valid_bodies)
+from .rules import (RULE_KEYWORDS, RULES, ZERO_WIDTH, Rule, base64_markers, group_check, group_keywords, group_literal,
+                    group_piece_reversed, group_raw_regex, keyword_regex, rule_groups, valid_bodies)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing costs a hook's start-up ~3 ms: only for the type checker)
@@ -1066,17 +1066,41 @@ def _raw_b64_decodes_to_secret(data: bytes) -> bool:
 
 
 # The prefix groups of the exact test, in the order of their alternatives in _raw_parts().
-_RAW_PARTS_FIRST = lazy_tuple(lambda: [(first, pattern) for first, pattern, group in zip(_RAW_FIRST, _RAW_RULES, _RULE_GROUPS)
+_RAW_PARTS_FIRST = lazy_tuple(lambda: [(first, _at_boundary(group) or pattern)
+                                       for first, pattern, group in zip(_RAW_FIRST, _RAW_RULES, _RULE_GROUPS)
                                        if group[0].context is None])
+
+
+def _at_boundary(group: "tuple[Rule, ...]") -> "re.Pattern[bytes] | None":
+    """:func:`group_raw_regex` of a prefix group, matched only where :func:`_may_start_secret` may say
+    True: no letter or digit before the keyword, or a backslash or ``%`` close enough before it to start an
+    escape that ends there (None when the group's keywords differ in length). The lookbehinds follow
+    the keyword, so ``re`` still scans for it in C; a text dense with the keyword inside words
+    (``ABIAABIA...``) was walked a keyword at a time in Python.
+
+    Example:
+        >>> rx = _at_boundary(_RULE_GROUPS[0]); [m.start() for m in rx.finditer(b"hf_a xhf_b \\\\nhf_c")]
+        [0, 13]
+    """
+    words = group_keywords(group)
+    if len({len(w) for w in words}) != 1:
+        return None
+    n = len(words[0])
+    lead = keyword_regex(words).encode("ascii")
+    source = group_raw_regex(group)
+    assert source.startswith(lead), group
+    behind = [b"(?<![A-Za-z0-9].{%d})" % n] + [b"(?<=[\\\\%%].{%d})" % (k + n) for k in range(1, 6)]
+    return re.compile(lead + b"(?:" + b"|".join(behind) + b")" + source[len(lead):], re.DOTALL)
 
 
 _B64_RUN_BYTES = lazy_compile(rb"[A-Za-z0-9+/=_-]*")
 
 
 # The rule checks of the prefilter, each with the rules it gates and a regex for a piece of a secret
-# that ends at a quote or backslash (the rest may follow in a concatenated literal or an escape).
+# that ends at a quote or backslash (the rest may follow in a concatenated literal or an escape), written
+# for the text read backwards.
 # (Shorter than a whole secret: a complete one ending at a quote is found by the raw scan already.)
-_GROUPS = tuple((check, group, lazy_compile(partial(group_piece, group)))
+_GROUPS = tuple((check, group, lazy_compile(partial(group_piece_reversed, group)))
                 for check, group in zip(_RULE_CHECKS_STR, _RULE_GROUPS))
 assert {r.id for g in _GROUPS for r in g[1]} == {r.id for r in RULES}, "every rule belongs to a prefilter group"
 
@@ -1170,7 +1194,11 @@ def may_continue_in_literal(text: str, mask: int | None = None) -> bool:
         >>> may_continue_in_literal('"hf_abc" + "def"'), may_continue_in_literal("hf_hub_download(x)")
         (True, False)
     """
-    return any(g[2].search(text) is not None for g in _present_groups(text, mask))
+    groups = [g for g in _present_groups(text, mask) if not g[1][0].check]  # (an assignment has no pieces)
+    if not groups:
+        return False
+    backwards = text[::-1]  # (the pieces are searched backwards: linear, see rules.group_piece_reversed)
+    return any(g[2].search(backwards) is not None for g in groups)
 
 
 def _plain_hits(text: str, encoding: str = "", mask: int | None = None) -> list[Hit]:
@@ -1178,6 +1206,8 @@ def _plain_hits(text: str, encoding: str = "", mask: int | None = None) -> list[
     for _check, rules, _piece in _present_groups(text, mask):
         for rule in rules:
             if rule.context is None and not rule.secret_group:  # (rule.finditer, its bodies validated at once)
+                if rule.marker and rule.marker not in text:
+                    continue
                 found = list(rule.pattern.finditer(text))
                 if found:
                     valid = valid_bodies(rule.validator, [m.group("body") for m in found])
@@ -1388,8 +1418,9 @@ def _b64_hits(text: str) -> list[Hit]:
                 continue
             # (With the accelerator, one pass of the raw superset, where every plain hit has a match, says
             # whether to look, and one Set pass which groups to try: a marker-dense run decodes thousands
-            # of windows, and "hf_hf_hf_" holds keywords but no secret.)
-            if accel is not None and not accel.has(raw_superset(), raw):
+            # of windows, and "hf_hf_hf_" holds keywords but no secret. RE2's DFA, not hyperscan: hyperscan
+            # pays for every keyword it meets, ~80 ns a byte of "hf_hf_...", 10x RE2's pass.)
+            if accel is not None and accel.search(raw_superset())(raw) is None:
                 continue
             decoded = raw.decode("latin-1")
             if not any(kw in decoded for kw in _RULE_KEYWORDS):

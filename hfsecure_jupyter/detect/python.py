@@ -145,12 +145,12 @@ def _string_tokens(py: str, starts: list[int]) -> list[list[_Piece]] | None:
             continue
         in_join = (i >= 3 and sig[i - 1][1] in "([" and (sig[i - 2][1] == "(" and sig[i - 3][1] == "join")) or (
             i >= 2 and sig[i - 1][1] == "(" and sig[i - 2][1] == "join")
-        group = [p for p in (_piece(text, s, e),) if p]
+        group = [p for p in (_quick_piece(text, s, e),) if p]  # (evaluated only when its value is not its text)
         j = i + 1
         while j < len(sig):
             k2, t2, s2, e2 = sig[j]
             if k2 == "STRING":
-                p = _piece(t2, s2, e2)
+                p = _quick_piece(t2, s2, e2)
                 if p:
                     group.append(p)
                 j += 1
@@ -221,6 +221,10 @@ _TRIPLE = ('"""', "'''")
 # or a stray control character, where the tolerant reader starts again on the next line and loses the rest
 # of the line; the regex reads on, so it folds more than tokenize there, never less.)
 _FSTRING_NESTS = sys.version_info >= (3, 12)
+# Python 3.12's tokenize stops at an unterminated literal (the tolerant reader starts again on the next line);
+# 3.11's yields the quote as an error token and goes on (see _scan_literals).
+_LONE_QUOTE_GOES_ON = sys.version_info < (3, 12)
+_REST_OF_LINE = lazy_compile(r"[^\n\\]*(?:\n|\Z)")
 
 
 def _quick_piece(text: str, start: int, end: int) -> _Piece | None:
@@ -319,7 +323,11 @@ def _scan_literals(py: str) -> list[list[_Piece]] | None:
             if depth < 0:
                 return None
         elif kind == "s":  # a lone quote: an unterminated literal
-            return None
+            # Python 3.11's tokenize reads it as an error token and goes on past it, unless a literal
+            # continued by a backslash-newline is open (then it reads on in the next lines): read so here.
+            # (Without a backslash, at most one lone quote of each kind stands on a line: linear.)
+            if not _LONE_QUOTE_GOES_ON or py[at + 1:at + 3] == text * 2 or _REST_OF_LINE.match(py, pos) is None:
+                return None
         between = "x"  # (a bracket or the end of a statement joins nothing)
         r0, r1, r2 = r1, r2, (text if kind == "o" else "x")
     if depth:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # (typing, random, string and math are not imported by a scan
 __all__ = ["Rule", "MisuseRule", "RULES", "RULE_KEYWORDS", "MASK_PREFIXES", "ZERO_WIDTH", "rule_by_id",
            "token_rule", "looks_like_placeholder", "keyword_regex", "rule_groups", "group_keywords", "group_check",
            "group_literal",
-           "group_raw_regex", "group_piece", "base64_markers", "valid_bodies"]
+           "group_raw_regex", "group_piece", "group_piece_reversed", "base64_markers", "valid_bodies"]
 
 _DIGITS = "0123456789"
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
@@ -353,6 +353,9 @@ class Rule:
         fake_kind: the name :func:`hfsecure_jupyter.testing.fake_token` knows the fake by (``"hf"``).
         fake: how a fake secret is made (see :data:`FakePart`).
         mask_prefixes: longer prefixes a preview keeps when the rule is not known (``sk-proj-``).
+        marker: a literal every secret of the rule holds after its keyword (``T3BlbkFJ``): a text
+            without it is not matched at all (the pattern's gap before it costs up to ~300 steps at
+            each keyword, and text dense with the keyword, ``sk-sk-...``, paid that at every one).
         base64: ``"fields"`` when base64 of a keyword is looked for in parsed text, ``"raw"`` when also
             in raw file bytes.
         true_samples, false_samples: texts that must and must not be found as this rule (checked for
@@ -374,6 +377,7 @@ class Rule:
     fake_kind: str = ""
     fake: tuple[FakePart, ...] = ()
     mask_prefixes: tuple[str, ...] = ()
+    marker: str = ""
     base64: str = ""
     true_samples: tuple[Sample, ...] = ()
     false_samples: tuple[Sample, ...] = ()
@@ -389,6 +393,8 @@ class Rule:
 
     def match_at(self, text: str, pos: int) -> "re.Match[str] | None":
         """Match this rule at ``pos`` (a keyword occurrence), validator included."""
+        if self.marker and self.marker not in text:
+            return None
         m = self.pattern.match(text, pos)
         if m is None or not self.validator(m.group("body")):
             return None
@@ -396,6 +402,8 @@ class Rule:
 
     def finditer(self, text: str) -> "Iterator[re.Match[str]]":
         """Every valid match in ``text``, in order."""
+        if self.marker and self.marker not in text:
+            return
         context = self.context
         # (A context rule skips a value led by a prefix rule's keyword: that rule reports it. _valid_value
         # says so itself, after the longer look at the name before it.)
@@ -860,7 +868,7 @@ RULES: tuple[Rule, ...] = (
         "openai-api-key", "OpenAI API key", ("sk-",), "[A-Za-z0-9_-]{16,160}T3BlbkFJ[A-Za-z0-9_-]{16,160}",
         head="(?:(?:proj|svcacct|admin)-)?", after=_NA_DASH, alphabet="A-Za-z0-9_-", group="sk",
         provider="OpenAI", revoke_url="https://platform.openai.com/api-keys",
-        mask_prefixes=("sk-proj-", "sk-svcacct-", "sk-admin-"),
+        mask_prefixes=("sk-proj-", "sk-svcacct-", "sk-admin-"), marker="T3Blbk" + "FJ",
         fake_kind="openai", fake=("sk-" + "proj-", (_ALNUM, 40), "T3Blbk" + "FJ", (_ALNUM, 40)),
         false_samples=(lambda t: "x" + t, lambda t: t.replace("T3Blbk" + "FJ", "T3Blbk" + "XX"),
                        "sk-learn is scikit-learn"),
@@ -1034,6 +1042,24 @@ def group_piece(group: "tuple[Rule, ...]") -> str:
     pieces = [keyword_regex(r.keywords) + _char_class(_chars(r.alphabet)) + "{0," + str(max(0, r.max_len - 1)) + "}"
               for r in group]
     return "(?:" + "|".join(pieces) + ")[\"'\\\\]"
+
+
+def group_piece_reversed(group: "tuple[Rule, ...]") -> str:
+    """:func:`group_piece` for the text read backwards: the quote or backslash, the piece, the keyword
+    reversed. Searched forwards, each try starts at a quote and reads back over the run before it only,
+    so the cost is linear; :func:`group_piece` tries every keyword and reads up to a whole secret after
+    each (``sk-sk-sk-...``: ~300 characters a keyword).
+
+    Example:
+        >>> import re
+        >>> bool(re.search(group_piece_reversed(rule_groups()[0]), '"hf_abc" + "def"'[::-1]))
+        True
+    """
+    if group[0].check:
+        return "(?!)"
+    pieces = [_char_class(_chars(r.alphabet)) + "{0," + str(max(0, r.max_len - 1)) + "}"
+              + keyword_regex([k[::-1] for k in r.keywords]) for r in group]
+    return "[\"'\\\\](?:" + "|".join(pieces) + ")"
 
 
 _B64_ALPHABET = _UPPER + _LOWER + _DIGITS + "+/"

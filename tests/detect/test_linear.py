@@ -85,3 +85,29 @@ def test_redacting_a_log_with_many_distinct_tokens_is_linear():
     assert "tok=hf_****" in out and all(fake_token(seed=i) not in out for i in (0, 599, 1199))
     ratio = _best(lambda: detect.redact(large)) / _best(lambda: detect.redact(small))
     assert ratio < 24, ratio
+
+
+def _dense(word: str, sep: str, size: int = 120_000) -> str:
+    return (word + sep) * (size // (len(word) + len(sep)))
+
+
+def test_a_keyword_inside_long_runs_costs_what_a_keyword_between_words_costs():
+    # The piece check read up to a whole secret after every "sk-" (OpenAI's bodies run to 336 characters
+    # and hold "-"), and so did the OpenAI pattern before its marker: ~100x the spaced text.
+    runs, spaced = _dense("sk-", "a"), _dense("sk-", " ")
+    assert detect.scan_python(runs, misuse=False) == []
+    ratio = _best(lambda: detect.scan_python(runs, misuse=False)) / _best(lambda: detect.scan_python(spaced, misuse=False))
+    assert ratio < 10, ratio
+
+
+def test_keywords_inside_words_are_skipped_without_a_python_step_each(monkeypatch):
+    # Each keyword with a letter before it was refused by _may_start_secret, one call at a time (30,000
+    # calls for this notebook); the search's lookbehinds now skip them in C.
+    calls = []
+    may_start = engine._may_start_secret
+    monkeypatch.setattr(engine, "_may_start_secret", lambda data, i: calls.append(i) or may_start(data, i))
+    text = _dense("ABIA", "") + " ABIA."
+    data = json.dumps({"cells": [{"cell_type": "markdown", "metadata": {}, "source": text}], "metadata": {},
+                       "nbformat": 4, "nbformat_minor": 5}).encode()
+    assert not engine._raw_prefix_exact(data, None)
+    assert 0 < len(calls) <= 2, len(calls)  # (the one at a boundary)

@@ -12,6 +12,7 @@ import sys
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hfsecure_jupyter import detect
 from hfsecure_jupyter.detect.engine import raw_candidates
@@ -184,7 +185,6 @@ def test_adding_a_token_kind_is_one_edit(tmp_path):
 
 
 def _regexes():
-    from hypothesis import strategies as st
 
     atom = st.sampled_from(["a", "\\-", "\\d", "[A-Za-z0-9]", "[0-9a-f_]", "[\\]x]", "_", "-"])
     rep = st.sampled_from(["", "?", "{3}", "{2,7}", "{16,500}"])
@@ -215,3 +215,23 @@ def test_the_alphabets_are_read_without_compiling_them():
     for alphabet in {r.alphabet for r in rules.RULES} | {"a-c_\\-", "\\-a", "+/=", "0-9a-f"}:
         assert rules._class_members(alphabet) == frozenset(re.findall("[" + alphabet + "]", rules._PRINTABLE))
     assert rules._class_members("^a") is None and rules._class_members("\\w") is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["sk-", "proj-", "T3Blbk", "FJ", "T3BlbkFJ", "a1B2c3D4e5F6g7H8", "-", "_", " ", '"']),
+                max_size=24).map("".join))
+def test_a_rule_with_a_marker_finds_what_its_pattern_finds(text):
+    # A text without the marker is not matched at all: the marker must be in every secret of the rule.
+    rule = rule_by_id("openai-api-key")
+    assert rule.marker and rule.marker in rule.pattern.pattern
+    expected = [m.span() for m in rule.pattern.finditer(text) if rule.validator(m.group("body"))]
+    assert [m.span() for m in rule.finditer(text)] == expected
+    assert [(h.start, h.end) for h in detect.find_secrets(text) if h.rule is rule] == expected
+
+
+def test_every_marker_is_in_each_fake_secret_of_its_rule():
+    import random
+
+    for rule in RULES:
+        if rule.marker:
+            assert all(rule.marker in rule.make_fake(random.Random(seed)) for seed in range(20)), rule.id
