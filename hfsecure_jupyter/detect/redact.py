@@ -43,6 +43,7 @@ _KEYWORD_PREFIXES = frozenset(kw[:k] for kw in _STARTS for k in range(1, len(kw)
 _KEYWORD_MAX = max(len(kw) for kw in _STARTS)
 _HOLD_WINDOW = 2048  # longest raw span of one secret (escaped, zero-width-split or base64), with room
 _CONTEXT = 3  # emitted characters kept as left context (lookbehinds, base64 alignment)
+_BATCH_HOLD = 256  # a run held back this long is emitted in batches (see StreamRedactor.feed)
 
 
 def _failure(value: str) -> "array.array[int]":
@@ -354,7 +355,14 @@ class StreamRedactor:
     def feed(self, chunk: str) -> str:
         """Add a chunk; return the redacted text that can be emitted now."""
         text = self._pending + chunk
-        out, cut = self._redact(text, len(text) - self._hold(text, chunk))
+        hold = self._hold(text, chunk)
+        if hold == len(text) or (hold >= _BATCH_HOLD and len(self._pending) >= _BATCH_HOLD and len(text) < 2 * hold):
+            # Nothing to emit; or a long run held back that the chunk only lengthens, which waits until as
+            # much can be emitted as is held (each emit scans what is held again: a 2 kB run of DNA fed
+            # 80 characters at a time was scanned 26 times over). Holding more is always safe.
+            self._pending = text
+            return ""
+        out, cut = self._redact(text, len(text) - hold)
         self._pending = text[cut:]
         self._shown(text[:cut])
         return out

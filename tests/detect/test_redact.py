@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hfsecure_jupyter import detect
+from hfsecure_jupyter.testing import fake_token
 
 
 def test_redact_masks_detected_and_known(tok):
@@ -142,3 +145,41 @@ def test_every_copy_of_a_found_secret_is_masked(tok):
     # "{tok}0" is not a token by itself (a longer run), but once the value is known, it is a secret.
     out = detect.redact(f"{tok}0 {tok}")
     assert tok not in out and out.count("hf_****") == 2
+
+
+_RUN = st.sampled_from(["ACGT" * 90, "ACCA" * 80, "AIza" * 70, "Qk" * 200, "hf" * 150, "-" * 300, "x" * 700])
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.tuples(_RUN, st.sampled_from(["", " ", "_", "\n", "hf_", "sk-"]), st.booleans()), min_size=1,
+                max_size=5),
+       st.integers(0, 2**32), st.integers(1, 300))
+def test_a_long_run_streamed_in_small_writes_is_redacted_as_a_whole(parts, seed, step):
+    # A run held back for 256 characters or more is emitted in batches (see StreamRedactor.feed); what
+    # comes out is still exactly the whole text's redaction, however the writes are cut.
+    full, tokens = "", []
+    for i, (run, glue, token) in enumerate(parts):
+        full += run + glue
+        if token:
+            tokens.append(fake_token(seed=seed + i))
+            full += tokens[-1] + glue
+    s = detect.StreamRedactor()
+    out = [s.feed(full[i:i + step]) for i in range(0, len(full), step)] + [s.flush()]
+    assert "".join(out) == detect.redact(full)
+    assert not any(full[h.start:h.end] in "".join(out) for h in detect.find_secrets(full))
+
+
+def test_a_long_run_in_small_writes_is_scanned_about_once(monkeypatch):
+    # Each emit scans what is held again: a 2 kB run fed 80 characters at a time was scanned ~26 times
+    # over (one scan a write); it is now emitted in batches as long as what is held.
+    import importlib
+
+    R = importlib.import_module("hfsecure_jupyter.detect.redact")  # (detect.redact is the function)
+    scans = []
+    edits = R.Redactor.edits
+    monkeypatch.setattr(R.Redactor, "edits", lambda self, text: scans.append(len(text)) or edits(self, text))
+    run = "ACGT" * 5000 + "ACCA" * 5000  # (keywords in it: the prefilter alone cannot clear it)
+    s = detect.StreamRedactor()
+    out = "".join(s.feed(run[i:i + 80]) for i in range(0, len(run), 80)) + s.flush()
+    assert out == run
+    assert sum(scans) < 3 * len(run), (len(scans), sum(scans))
