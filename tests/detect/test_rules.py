@@ -235,3 +235,15 @@ def test_every_marker_is_in_each_fake_secret_of_its_rule():
     for rule in RULES:
         if rule.marker:
             assert all(rule.marker in rule.make_fake(random.Random(seed)) for seed in range(20)), rule.id
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.fake and r.context is None], ids=lambda r: r.id)
+def test_a_keyword_is_a_boundary_after_an_escape_and_not_after_a_letter(rule):
+    # (The rules with several keywords look behind after the whole keyword: the width must be its own.)
+    import random
+
+    t = rule.make_fake(random.Random(11))
+    spans = lambda text: [(m.start(), m.end()) for m in rule.finditer(text)]  # noqa: E731
+    assert spans("x" + t) == [] and spans("7" + t) == []
+    for escape in ("\\n", "\\x3d", "\\u003d", "%3D", "%253D", "\\076", " ", "="):
+        assert spans(escape + t) == [(len(escape), len(escape) + len(t))], escape
