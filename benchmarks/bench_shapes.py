@@ -177,7 +177,7 @@ def main() -> None:
     if args.skip_peer:
         del shapes["python, tokenize fold"]
     word, sep, path = worst_dense(sizes[0] * MB)
-    dense_name = f"dense {word}{sep!r} {path[-3:]}"
+    dense_name = f"dense {word}{sep!r} {os.path.splitext(path)[1]}"
     shapes[dense_name] = lambda size: (lambda d: lambda: detect.scan_bytes(d, path=path))(dense_file(word, sep, path, size))
     rate = corpus_rate(args.corpus) if args.corpus else None
     # The last columns, at the largest size: the factor to the ordinary rate, and the cost per finding (a

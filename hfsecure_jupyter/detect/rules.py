@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # (typing, random, string and math are not imported by a scan
 __all__ = ["Rule", "MisuseRule", "RULES", "RULE_KEYWORDS", "MASK_PREFIXES", "ZERO_WIDTH", "rule_by_id",
            "token_rule", "looks_like_placeholder", "keyword_regex", "rule_groups", "group_keywords", "group_check",
            "group_literal",
-           "group_raw_regex", "group_piece", "group_piece_reversed", "base64_markers", "valid_bodies"]
+           "group_raw_regex", "group_piece", "group_piece_is_linear", "group_piece_reversed", "base64_markers", "valid_bodies"]
 
 _DIGITS = "0123456789"
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
@@ -1051,6 +1051,19 @@ def group_piece(group: "tuple[Rule, ...]") -> str:
     pieces = [keyword_regex(r.keywords) + _char_class(_chars(r.alphabet)) + "{0," + str(max(0, r.max_len - 1)) + "}"
               for r in group]
     return "(?:" + "|".join(pieces) + ")[\"'\\\\]"
+
+
+def group_piece_is_linear(group: "tuple[Rule, ...]") -> bool:
+    """Whether searching for :func:`group_piece` is linear: each keyword holds a character its body may
+    not (``_`` of ``hf_``), so the run read after one keyword holds no other, and each character is read
+    about once. Otherwise (``sk-``, whose body holds ``-``) a text of keywords (``sk-sk-...``) has every
+    one read up to a whole secret: :func:`group_piece_reversed` is linear there.
+
+    Example:
+        >>> [group_piece_is_linear(g) for g in rule_groups()[:3]]
+        [True, True, False]
+    """
+    return all(any(c not in _chars(r.alphabet) for c in k) for r in group for k in r.keywords)
 
 
 def group_piece_reversed(group: "tuple[Rule, ...]") -> str:

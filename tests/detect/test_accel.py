@@ -679,3 +679,22 @@ def test_an_re2_that_fails_when_first_needed_leaves_the_standard_library_path(mo
     assert engine.accelerated_search(b"TOKEN") is None and engine._ACCEL == [None]
     monkeypatch.setattr(engine, "_ACCEL", [engine._Accel()])
     assert [f.preview for f in detect.scan_notebook(data).secrets] == [detect.mask_secret(tok)]
+
+
+_PIECE_TEXT = st.lists(st.sampled_from(["hf_", "sk-", "sk-ant-", "api_org_", "AKIA", "tvly-", "xoxb-", "gh", "p_", "a",
+                                        "Z9", "-", "_", "7" * 33, "x" * 20, '"', "'", "\\", "\\n", " ", "\n", "é",
+                                        "\ud800"]), max_size=40).map("".join)
+
+
+@SETTINGS
+@given(text=_PIECE_TEXT)
+def test_the_piece_check_says_what_the_forward_search_says(mode, text):
+    # Hyperscan's pass, or the regexes (forwards where linear, backwards where not), equal the plain
+    # forward search of rules.group_piece in every mode.
+    import re
+
+    from hfsecure_jupyter.detect.rules import group_piece
+
+    expected = any(re.search(group_piece(g), text) for _c, g, _p in engine._GROUPS if not g[0].check)
+    assert engine.may_continue_in_literal(text) == expected
+    assert engine.may_continue_in_literal(text, engine.prefilter_mask(text)) == expected
