@@ -991,6 +991,37 @@ def _raw_prefix_exact(data: bytes, found: "frozenset[int] | None") -> bool:
     return False
 
 
+def may_start_secret(text: str) -> bool:
+    """Whether a secret may start in ``text`` and go on past its end: a prefix rule's keyword where that
+    rule takes one (no letter or digit before it, or an escape), or any encoded form or assignment the
+    prefilter sees. A keyword inside a word (``ACCA`` in DNA, ``sk-`` in ``task-``) starts none, whatever
+    follows.
+
+    Example:
+        >>> may_start_secret("loss 0.1 hf_ab"), may_start_secret("GATTACCAGT"), may_start_secret("x=\\\\x68")
+        (True, False, True)
+    """
+    mask = prefilter_mask(text)
+    if not mask:
+        return False
+    if mask & ~_PREFIX_BITS:
+        return True  # (escapes, zero-width, base64, entities, an assignment: no boundary to read)
+    data = text.encode("utf-8", "surrogatepass")
+    for bit, (_first, search) in zip(_PREFIX_GROUP_BITS, _RAW_PARTS_FIRST):
+        if mask & bit:
+            m = search.search(data)
+            while m is not None:
+                if _may_start_secret(data, m.start()):
+                    return True
+                m = search.search(data, m.start() + 1)
+    return False
+
+
+# prefilter_mask's bits of the prefix groups, in the order of _RAW_PARTS_FIRST.
+_PREFIX_GROUP_BITS = tuple(1 << i for i, g in enumerate(_RULE_GROUPS) if g[0].context is None)
+_PREFIX_BITS = sum(_PREFIX_GROUP_BITS)
+
+
 def _raw_candidates_exact(data: bytes, accel: "_Accel | None" = None) -> bool:
     # With the accelerator, only the parts whose superset (an alternative of _raw_parts()) is there (and
     # only their checks are compiled: a [::-1] alone needs none of them).

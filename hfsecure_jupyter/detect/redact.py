@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from .engine import KEYWORDS, find_secrets, might_contain_secret
+from .engine import KEYWORDS, find_secrets, may_start_secret, might_contain_secret
 from .findings import MASK_FILL, SHOW_LAST, Edit, mask_secret
 from .lazy import lazy_compile, lazy_import
 from .rules import RULE_KEYWORDS as _RULE_KEYWORDS
@@ -395,7 +395,9 @@ class StreamRedactor:
         if done != tail:  # it holds a whole secret: masked as usual
             self._shown(tail)
             return head + done
-        strong = might_contain_secret(self._context[-_CONTEXT:] + tail) or max(self._starts.values(), default=0) >= 8
+        # (Masked only where a secret may start: the last 2 kB of a DNA run printed without a line end
+        # holds "ACCA" inside words, and were shown as a mask.)
+        strong = may_start_secret(self._context[-_CONTEXT:] + tail) or max(self._starts.values(), default=0) >= 8
         self._continues = "masked" if strong else "shown"
         self._context = (self._context + tail)[-max(_HOLD_WINDOW, self.redactor._known_max):]
         return head + (self.redactor.fill if strong else tail)
