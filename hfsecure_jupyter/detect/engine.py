@@ -1230,7 +1230,7 @@ def may_continue_in_literal(text: str, mask: int | None = None) -> bool:
     groups = [g for g in _present_groups(text, mask) if not g[1][0].check]  # (an assignment has no pieces)
     if not groups:
         return False
-    accel = _accelerator(len(text))
+    accel = _accelerator()  # (prefilter_mask counted this text already)
     if accel is not None and accel.multi is not None:
         # One hyperscan pass for every group (a few ms a MB; ~30 ns a byte on a text of keywords, where
         # a regex search backwards reads ~7 ns a byte whatever the text holds).

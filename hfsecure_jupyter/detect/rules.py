@@ -393,9 +393,7 @@ class Rule:
 
     def match_at(self, text: str, pos: int) -> "re.Match[str] | None":
         """Match this rule at ``pos`` (a keyword occurrence), validator included."""
-        if self.marker and self.marker not in text:
-            return None
-        m = self.pattern.match(text, pos)
+        m = self.pattern.match(text, pos)  # (no marker test: it would read the whole text for one match)
         if m is None or not self.validator(m.group("body")):
             return None
         return m
