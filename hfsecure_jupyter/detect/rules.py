@@ -406,11 +406,23 @@ class Rule:
         # (A context rule skips a value led by a prefix rule's keyword: that rule reports it. _valid_value
         # says so itself, after the longer look at the name before it.)
         keyword_led = context is not None and self.validator is _valid_value
-        for m in self.pattern.finditer(text):
-            if keyword_led and m.group("body").startswith(RULE_KEYWORDS):
-                continue
-            if (context is None or context.search(text, max(0, m.start() - 96), m.start()) is not None) and \
-                    self.validator(m.group("body")):
+        matches = self.pattern.finditer(text)
+        for n, m in enumerate(matches, 1):
+            if context is None or context.search(text, max(0, m.start() - 96), m.start()) is not None:
+                if not (keyword_led and m.group("body").startswith(RULE_KEYWORDS)) and self.validator(m.group("body")):
+                    yield m
+            if n == _MANY_MATCHES and isinstance(context, _NameContext):
+                break
+        else:
+            return
+        assert isinstance(context, _NameContext)  # (for mypy: the loop breaks only for one)
+        # (JSON of hashes, ``"sha": "..."`` on every line: past the first few matches, a match is turned down
+        # in C when no secret word stands before its operator)
+        reversed_text, size, may_name = text[::-1], len(text), context._REVERSED.match
+        for m in matches:
+            at = m.start()
+            if may_name(reversed_text, size - at) is not None and context.search(text, max(0, at - 96), at) is not None \
+                    and not (keyword_led and m.group("body").startswith(RULE_KEYWORDS)) and self.validator(m.group("body")):
                 yield m
 
     def make_fake(self, rng: random.Random, digits: bool = True) -> str:
@@ -701,9 +713,10 @@ def token_rule(id: str, description: str, keywords: tuple[str, ...], body: str, 
                 **fields)
 
 
-_SECRET_NAME = lazy_compile(
-    r"(?:^|_)(?:TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|PASSWD|PWD|APIKEY|API_KEY|KEY|CREDENTIALS?|AUTH)(?:$|_)",
-    re.IGNORECASE)
+# The words a secret name holds as one of its segments (``HF_TOKEN``, ``WANDB_API_KEY``, ``DB_PASSWORD``).
+_SECRET_WORDS = ("TOKEN", "TOKENS", "SECRET", "SECRETS", "PASSWORD", "PASSWD", "PWD", "APIKEY", "API_KEY", "KEY",
+                 "CREDENTIAL", "CREDENTIALS", "AUTH")
+_SECRET_NAME = lazy_compile(r"(?:^|_)(?:" + "|".join(_SECRET_WORDS) + r")(?:$|_)", re.IGNORECASE)
 # What a secret-looking name holds instead when it ends so: a name, an id, a path... (``HF_TOKEN_SECRET_NAME``,
 # ``AWS_ACCESS_KEY_ID``), and NLP's special tokens (``EOS_TOKENS`` holds token ids, ``MAX_NEW_TOKENS`` a count).
 _NOT_A_SECRET = lazy_compile(
@@ -760,6 +773,27 @@ class _NameContext:
     _CLOSERS = ('\\"]', '"]', "']", "]", '\\"', '"', "'")
     _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
+    # Read from an operator backwards, in C, in the reversed text: its spaces, a closer, then a name that
+    # holds a secret word followed by "_", "-" or the name's end. A superset of what :meth:`search` accepts
+    # (no left boundary, no exclusions, no length bound). One anchored match per operator reads at most the
+    # run of name characters before it, and the runs before two operators do not overlap (no operator is a
+    # name character): linear. (The words tried only where one may start, and case-folded as ASCII: the
+    # names are ASCII, and re's Unicode folding is slower.)
+    _REVERSED = lazy_compile(r"[ \t]*(?:\]\"\\|\]\"|\]'|\]|\"\\|\"|')?(?:[A-Za-z0-9_-]*?[_-])?(?=["
+                             + "".join(sorted({c for w in _SECRET_WORDS for c in (w[-1], w[-1].lower())}))
+                             + "])(?ai:" + "|".join(w[::-1] for w in _SECRET_WORDS) + ")")
+
+    def may_name_secret(self, reversed_text: str, endpos: int) -> bool:
+        """False when :meth:`search` ending at ``endpos`` surely finds no secret name, read in
+        ``reversed_text`` (the text reversed): a C match instead of the Python loop of :meth:`search`.
+
+        Example:
+            >>> c = _NameContext(); t = '{"sha": "x", "api_key" : "y", "auth": 1}'
+            >>> [c.may_name_secret(t[::-1], t.index(op)) for op in (': "x', ' : "y', ': 1')]
+            [False, True, True]
+        """
+        return self._REVERSED.match(reversed_text, len(reversed_text) - endpos) is not None
+
     def search(self, text: str, pos: int, endpos: int) -> "str | None":
         i = endpos
         while i > pos and text[i - 1] in " \t":
@@ -774,6 +808,8 @@ class _NameContext:
         name = text[j:i]
         return name if name and not name[0].isdigit() and is_secret_name(name.replace("-", "_")) else None
 
+
+_MANY_MATCHES = 8  # a context rule's matches in one text past which the text is reversed for the C test
 
 _PLACEHOLDER_PARTS = ("your", "here", "xxxx", "change", "example", "test", "dummy", "fake", "sample", "placeholder",
                       "insert", "enter", "replace", "redacted", "secret", "password", "token", "value")

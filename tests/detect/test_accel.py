@@ -698,3 +698,22 @@ def test_the_piece_check_says_what_the_forward_search_says(mode, text):
     expected = any(re.search(group_piece(g), text) for _c, g, _p in engine._GROUPS if not g[0].check)
     assert engine.may_continue_in_literal(text) == expected
     assert engine.may_continue_in_literal(text, engine.prefilter_mask(text)) == expected
+
+
+@pytest.mark.skipif(not HAVE_HS, reason="hyperscan is not installed")
+@pytest.mark.parametrize("digit_at", [None, 5, 500])
+def test_many_relaxed_matches_are_confirmed_by_one_search_not_a_call_each(monkeypatch, digit_at):
+    # filename='model.safetensors' on every line: each match of the relaxed check (no digit) was
+    # confirmed by a Python call back from hyperscan (20,000 calls per 2 MB); past a few, the exact
+    # check's own search decides, with the same answer (a digit in reach at the first lines, far down, none).
+    calls = []
+    real = engine._DIGIT_IN_VALUE
+    monkeypatch.setattr(engine, "_DIGIT_IN_VALUE", type("Counted", (), {
+        "match": staticmethod(lambda data, pos: calls.append(pos) or real.match(data, pos))}))
+    lines = ["hf_hub_download(filename='model.safetensors') token=None\n"] * 1000
+    if digit_at is not None:
+        lines[digit_at] = "hf_hub_download(filename='model-00001-of-00002.safetensors')\n"
+    text = "".join(lines)
+    pure, accelerated = _both_paths(lambda: engine.prefilter_mask(text))
+    assert accelerated == pure
+    assert len(calls) <= engine._CONFIRM_TRIES + 1, len(calls)

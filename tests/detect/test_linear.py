@@ -111,3 +111,23 @@ def test_keywords_inside_words_are_skipped_without_a_python_step_each(monkeypatc
                        "nbformat": 4, "nbformat_minor": 5}).encode()
     assert not engine._raw_prefix_exact(data, None)
     assert 0 < len(calls) <= 2, len(calls)  # (the one at a boundary)
+
+
+def test_json_of_hashes_reads_no_name_in_python_per_value(monkeypatch):
+    # "sha": "<40 hex digits>" on every line: the name before each value was read by a Python loop
+    # (_NameContext.search, ~9 us a value: 17 MB/s); past a few, one C match per value turns it down.
+    import random
+
+    from hfsecure_jupyter.detect import rules
+
+    calls = []
+    real = rules._NameContext.search
+    monkeypatch.setattr(rules._NameContext, "search", lambda self, *a: calls.append(a) or real(self, *a))
+    rng = random.Random(5)
+    secret = rules.rule_by_id("keyed-secret").make_fake(rng)
+    lines = [json.dumps({"id": f"user/model-{i}", "sha": f"{rng.getrandbits(160):040x}", "token": None})
+             for i in range(2000)]
+    lines[1500] = json.dumps({"id": "x", "api_key": secret})
+    found = detect.scan_text("\n".join(lines))
+    assert [f.rule for f in found] == ["keyed-secret"] and found[0].line == 1501
+    assert len(calls) <= 2 * rules._MANY_MATCHES, len(calls)

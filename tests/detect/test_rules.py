@@ -247,3 +247,55 @@ def test_a_keyword_is_a_boundary_after_an_escape_and_not_after_a_letter(rule):
     assert spans("x" + t) == [] and spans("7" + t) == []
     for escape in ("\\n", "\\x3d", "\\u003d", "%3D", "%253D", "\\076", " ", "="):
         assert spans(escape + t) == [(len(escape), len(escape) + len(t))], escape
+
+
+# Pieces of names, closers, operators and values: the context rules' matches, many to a text.
+_CONTEXT_PIECES = ['"sha"', '"api_key"', "api", "key", "KEY", "Token", "tokens", "_", "-", "pad_token", "auth",
+                   "x", "9", " ", "\t", ":", "=", '"', "'", "]", '\\"', "\n", "passwd", "_ids", "r",
+                   ': "a1b2c3d4e5f6a7b8c9d0"', "= 'f00dfeedbeef12345678'", ': "hf_abcdefghijklmn0pqrst"']
+
+
+def _context_reference(rule, text: str) -> list:
+    # Rule.finditer as it was: the name before every match read by the Python loop.
+    out = []
+    for m in rule.pattern.finditer(text):
+        if m.group("body").startswith(detect.rules.RULE_KEYWORDS):
+            continue
+        if rule.context.search(text, max(0, m.start() - 96), m.start()) is not None and rule.validator(m.group("body")):
+            out.append(m.span())
+    return out
+
+
+_NAME_SEGMENTS = st.sampled_from(["HF", "TOKEN", "key", "Key", "api", "API", "tokens", "SECRET", "secrets", "pwd",
+                                  "Passwd", "password", "auth", "AUTH", "credential", "Credentials", "ids", "pad",
+                                  "x1", "keys", "tokenizer", "authkey", "", "9"])
+_NAMES = st.lists(st.tuples(_NAME_SEGMENTS, st.sampled_from(["_", "-", ""])), max_size=5).map(
+    lambda parts: "".join(a + b for a, b in parts))
+
+
+_PAIRS = st.tuples(_NAMES, st.sampled_from(["", '"', "'", '"]', "]", '\\"']), st.sampled_from(["", " ", "\t "]),
+                   st.sampled_from([':', '=']), st.sampled_from([' "a1b2c3d4e5f6a7b8c9d0"', "'q7Zx91KmP2vR8sLw4TnE'"])
+                   ).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_CONTEXT_PIECES) | _PAIRS, min_size=5, max_size=60).map("".join))
+def test_context_rules_find_what_the_python_name_check_finds(text):
+    # Past a few matches, a C match in the reversed text turns down names without a secret word; it
+    # must be a superset of the Python check (same matches; the first few lines pass the fast test by).
+    text = ('"sha": "a1b2c3d4e5f6a7b8c9d0"\n' + "x = 'f00dfeedbeef12345678'\n") * 8 + text
+    for rid in ("assigned-secret", "keyed-secret"):
+        rule = rule_by_id(rid)
+        assert [m.span() for m in rule.finditer(text)] == _context_reference(rule, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_NAMES | st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", max_size=40),
+       st.sampled_from(["", '\\"]', '"]', "']", "]", '\\"', '"', "'"]), st.sampled_from(["", " ", " \t "]))
+def test_the_reversed_name_match_accepts_every_secret_name(name, closer, spaces):
+    from hfsecure_jupyter.detect.rules import _NameContext
+
+    c = _NameContext()
+    for text in (name + closer + spaces, "x = " + name + closer + spaces, name.upper() + closer + spaces):
+        if c.search(text, max(0, len(text) - 96), len(text)) is not None:
+            assert c.may_name_secret(text[::-1], len(text)), text
