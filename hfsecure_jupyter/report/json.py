@@ -8,13 +8,12 @@ Example:
 from __future__ import annotations
 
 
-from ..detect import ScanReport
-from .shape import (all_notes, finding_extra, finding_record, json_text, safe_text, shown, sorted_findings, summarize,
-                    tool_version)
+from ..detect import Finding, ScanReport
+from .shape import all_notes, extras_of, finding_record, json_text, safe_text, shown, summarize, tool_version
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing is not imported by a scan: start-up time)
-    from typing import Any, Sequence
+    from typing import Any, Callable, Sequence
 
 __all__ = ['to_json', 'render_json']
 
@@ -32,7 +31,7 @@ def to_json(reports: Sequence[ScanReport], *, files_scanned: int | None = None, 
     """
     s = summarize(reports)
     return {
-        "findings": [{**finding_record(rep.path, f), **finding_extra(rep, f)} for rep, f in sorted_findings(reports)],
+        "findings": [_record(rep, f, extra) for rep in reports for extra in (extras_of(rep),) for f in rep.findings],
         "files_scanned": len(reports) if files_scanned is None else files_scanned,
         "notes": all_notes(reports, notes),
         "errors": [shown(e) for e in errors],
@@ -41,6 +40,14 @@ def to_json(reports: Sequence[ScanReport], *, files_scanned: int | None = None, 
                     "files_with_findings": s.files_with_findings},
         "version": tool_version(),
     }
+
+
+def _record(rep: ScanReport, f: Finding, extra: Callable[[Finding], dict[str, Any]]) -> dict[str, Any]:
+    record = finding_record(rep.path, f)
+    more = extra(f)
+    if more:
+        record.update(more)
+    return record
 
 
 def render_json(reports: Sequence[ScanReport], **kw: Any) -> str:

@@ -13,7 +13,7 @@ import urllib.parse
 from .. import detect
 from ..detect import Finding, ScanReport
 from ..detect.walk import Region, file_regions  # Region: start line, start column, end line, end column
-from .shape import (SARIF_SCHEMA, STDIN_PATH, TOOL_URI, all_notes, finding_extra, json_text, safe_text, shown,
+from .shape import (SARIF_SCHEMA, STDIN_PATH, TOOL_URI, all_notes, extras_of, json_text, safe_text, shown,
                     tool_version)
 
 TYPE_CHECKING = False
@@ -88,7 +88,7 @@ def _level(f: Finding) -> str:
     return "error" if f.is_secret else "warning"
 
 
-def _sarif_location(rep: ScanReport, f: Finding, in_file: Region | None, in_cell: str) -> dict[str, Any]:
+def _sarif_location(uri: str, f: Finding, in_file: Region | None, in_cell: str) -> dict[str, Any]:
     """A SARIF location: the region in the file when known, else the line and column in the field."""
     if in_file is not None:
         region = dict(zip(("startLine", "startColumn", "endLine", "endColumn"), in_file))
@@ -96,7 +96,7 @@ def _sarif_location(rep: ScanReport, f: Finding, in_file: Region | None, in_cell
         region = {"startLine": max(1, f.line), "startColumn": max(1, f.column),
                   "endLine": max(1, f.end_line or f.line), "endColumn": max(1, f.end_column or f.column)}
     location: dict[str, Any] = {
-        "physicalLocation": {"artifactLocation": {"uri": artifact_uri(rep.path)}, "region": region},
+        "physicalLocation": {"artifactLocation": {"uri": uri}, "region": region},
     }
     if f.location:
         location["logicalLocations"] = [{"name": f.location, "fullyQualifiedName": in_cell, "kind": "member"}]
@@ -120,10 +120,11 @@ def to_sarif(reports: Sequence[ScanReport], *, notes: Sequence[str] = (), errors
     descriptors = _rule_descriptors()
     results = []
     occurrences: dict[tuple[str, str], int] = {}
-    placed = [(rep, f, (regions or {}).get(rep.path, ())) for rep in reports for f in rep.findings]
-    index: dict[int, int] = {}
-    for rep, f, reg in placed:
-        k = index[id(rep)] = index.get(id(rep), -1) + 1
+    # (what is the same for a report's findings, worked out once per report)
+    placed = [(rep, f, k, reg, uri, extra) for rep in reports
+              for reg, uri, extra in (((regions or {}).get(rep.path, ()), artifact_uri(rep.path), extras_of(rep)),)
+              for k, f in enumerate(rep.findings)]
+    for rep, f, k, reg, uri, extra in placed:
         in_file = reg[k] if k < len(reg) else None
         if f.rule not in descriptors:  # a rule a later core adds: describe it from the finding
             descriptors[f.rule] = {
@@ -137,7 +138,7 @@ def to_sarif(reports: Sequence[ScanReport], *, notes: Sequence[str] = (), errors
         text = (f.message or f.rule) + (f" in {in_cell}" if in_cell else "")
         if not f.is_secret and f.preview:
             text += f": {f.preview}"
-        location = _sarif_location(rep, f, in_file, in_cell)
+        location = _sarif_location(uri, f, in_file, in_cell)
         key = (rep.path, f.fingerprint)
         occurrences[key] = occurrences.get(key, 0) + 1
         result: dict[str, Any] = {
@@ -150,16 +151,16 @@ def to_sarif(reports: Sequence[ScanReport], *, notes: Sequence[str] = (), errors
                 # The same secret twice in one file: two results, not one.
                 "hfsecureLocation/v1": f"{f.fingerprint}:{f.location}:{occurrences[key]}",
             },
-            "properties": {"preview": f.preview, "kind": f.kind, **finding_extra(rep, f)},
+            "properties": {"preview": f.preview, "kind": f.kind, **extra(f)},
         }
         if f.encoding:
             result["properties"]["encoding"] = f.encoding
         if f.suppressed:
             result["suppressions"] = [{"kind": "inSource", "justification": "marked 'hfsecure: allow'"}]
         results.append(result)
-    order = list(descriptors)
+    order = {rule: i for i, rule in enumerate(descriptors)}
     for r in results:
-        r["ruleIndex"] = order.index(r["ruleId"])
+        r["ruleIndex"] = order[r["ruleId"]]
     notifications = [{"level": "note", "message": {"text": n}} for n in all_notes(reports, notes)]
     notifications += [{"level": "error", "message": {"text": shown(e)}} for e in errors]
     run: dict[str, Any] = {

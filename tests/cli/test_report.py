@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hfsecure_jupyter import __version__, detect, report
 from hfsecure_jupyter.detect import Finding, ScanReport
@@ -164,3 +166,44 @@ def test_text_summary_says_when_some_input_was_not_scanned():
     assert render_text([], files_scanned=0) == "No secrets found in 0 files.\n"
     out = render_text([], files_scanned=0, unreadable=1)
     assert out == "No secrets found in 0 files; 1 path could not be scanned (see the errors).\n"
+
+
+def _layout_reference(value, level: int, depth: int) -> str:
+    # json_text's layout as first written: every value through the encoder, one call each.
+    compact = json.JSONEncoder(ensure_ascii=False).encode
+    if level >= depth or not value or not isinstance(value, (dict, list)):
+        return compact(value)
+    pad = "\n" + "  " * (level + 1)
+    if isinstance(value, dict):
+        items = [pad + compact(str(k)) + ": " + _layout_reference(v, level + 1, depth) for k, v in value.items()]
+        return "{" + ",".join(items) + "\n" + "  " * level + "}"
+    return "[" + ",".join(pad + _layout_reference(v, level + 1, depth) for v in value) + "\n" + "  " * level + "]"
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_JSON_VALUES, st.integers(0, 6))
+def test_json_text_lays_out_any_document_as_the_encoder_would_value_by_value(doc, depth) -> None:
+    # Leaves are written without a call each (a str by the C escaper itself): the same text.
+    text = report.shape.json_text(doc, depth)
+    assert text == _layout_reference(doc, 0, depth) + "\n"
+    assert json.loads(text) == doc
+
+
+class _HistoryReport(ScanReport):
+    def finding_extra(self, f: Finding) -> dict:
+        return {"commit": "c0ffee" + str(f.line), "at_head": f.line == 2}
+
+
+def test_json_and_sarif_carry_the_fields_a_report_kind_adds() -> None:
+    rep = _HistoryReport("a.py", [finding(line=1), finding(line=2)], "python")
+    records = report.to_json([rep, ScanReport("b.py", [finding(line=3)], "python")])["findings"]
+    assert [(r.get("commit"), r.get("at_head")) for r in records] == [("c0ffee1", False), ("c0ffee2", True),
+                                                                      (None, None)]
+    results = report.to_sarif([rep])["runs"][0]["results"]
+    assert [r["properties"]["commit"] for r in results] == ["c0ffee1", "c0ffee2"]
