@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from hfsecure_jupyter import detect
 from hfsecure_jupyter.detect.python import mask_ipython
@@ -184,3 +186,85 @@ def test_a_width_taken_from_an_argument_is_not_run(src):
     finally:
         tracemalloc.stop()
     assert peak < 20 << 20
+
+
+# Statements that build a token from constants (the expression pass), and ordinary ones around them.
+def _built(t: str) -> list[str]:
+    a, b = t[:9], t[9:]
+    return [f'x = "%s%s" % ("{a}", "{b}")', f'x = "{{}}{{}}".format("{a}", "{b}")', f'x = "".join(["{a}", "{b}"])',
+            f'x = ("%s"\n     "%s") % (\n  "{a}", "{b}")', f'x = "{t[::-1]}"[::-1]', f'x = ("{t[::-1]}")  [ ::-1]',
+            f'x = "{t[::-1]}" \\\n  [::-1]', f'f(y=("%s%s" % ("{a}", "{b}")))', f'x = f"{{\'%s%s\' % (\'{a}\', \'{b}\')}}"',
+            f'x = "{{}}{{}}" . format("{a}", "{b}")', f'x = "%(p)s{b}" % {{"p": "{a}"}}']
+
+
+_AROUND = ["y = f(a)[0]", "def g(a, b=1):", "    return a", "class C:", "    z = 1", "if y:", "    pass",
+           "@dec", "w = {'k': 'v'}", "# a comment", "s = 'a' + 'b'", "print(x)"]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_expression_pass_folds_only_at_sites_and_finds_what_a_whole_walk_finds(seed, monkeypatch):
+    # Only the outermost expressions whose lines hold a fold site are folded (a walk of every node cost
+    # ~1 us a node: 0.5 s for huggingface_hub's hf_api.py); the whole walk is the reference.
+    import random
+
+    from hfsecure_jupyter.detect import python as P
+    from hfsecure_jupyter.testing import fake_token
+
+    rng = random.Random(seed)
+    lines = []
+    for i in range(12):
+        stmt = rng.choice(_built(fake_token(seed=seed * 100 + i)) + _AROUND)
+        indent = "    " if lines and lines[-1].endswith(":") else ""
+        lines.append(indent + stmt.replace("\n", "\n" + indent))
+    if lines[-1].endswith(":"):
+        lines.append("    pass")
+    src = "\n".join(lines) + "\n"
+    found = [(h.rule.id, h.start, h.end, h.secret) for h in P._expression_hits(src, src)]
+    with monkeypatch.context() as m:
+        m.setattr(P, "_fold_sites", lambda python, ends: list(range(1, len(ends) + 1)))
+        assert found == [(h.rule.id, h.start, h.end, h.secret) for h in P._expression_hits(src, src)]
+
+
+def test_every_built_form_is_at_a_site(tok):
+    from hfsecure_jupyter.detect import python as P
+
+    for stmt in _built(tok):
+        src = "a = 1\n" + stmt + "\nprint(x)\n"
+        assert [h.secret for h in P._expression_hits(src, src)] == [tok], stmt
+
+
+def test_ordinary_code_around_one_built_token_is_not_folded_node_by_node(tok, monkeypatch):
+    from hfsecure_jupyter.detect import python as P
+
+    folds = []
+    fold = P._fold
+    monkeypatch.setattr(P, "_fold", lambda node, values: folds.append(1) or fold(node, values))
+    body = "".join(f"def f{i}(a, b=1, *, c: int = 2):\n    return call(a, b, key=c) + 'x' + 's'\n" for i in range(2000))
+    src = body + _built(tok)[0] + "\n"
+    found = detect.scan_python(src, misuse=False)
+    assert [f.preview for f in found] == [detect.mask_secret(tok)]
+    assert len(folds) < 50, len(folds)  # (a whole walk: ~40,000 nodes)
+
+
+_FSTRING_PIECES = ["{x}", "{repo.id}", "{a!r}", "{n:>10}", "{v:.2f}", "{x=}", "{{", "}}", "{", "}", "{'hf_'}", "{1}",
+                   "{f(a)}", "{x:{w}}", "abc", " ", "hf_", "'", ":", "!", "=", "{a b}", "{_}", "\n", "é", "{x!z}"]
+
+
+@given(st.lists(st.sampled_from(_FSTRING_PIECES), max_size=10).map("".join), st.sampled_from(["f", "rf", "F"]),
+       st.sampled_from(['"', "'''"]))
+@settings(max_examples=400, deadline=None)
+def test_fstrings_of_named_fields_fold_as_the_parser_folds_them(content, prefix, quote):
+    # ast.parse of each f-string cost ~0.2 ms (700 a package); one whose fields are names is read by a regex.
+    from hfsecure_jupyter.detect import python as P
+
+    # (a literal the scanner can hand over: its quote not inside, no line end inside one quote)
+    assume(quote[0] not in content and (quote == "'''" or "\n" not in content))
+    text = prefix + quote + content + quote
+    fast = P._piece(text, 0, len(text))
+    slow = P._named_fields_value
+    try:
+        P._named_fields_value = lambda content: None
+        parsed = P._piece(text, 0, len(text))
+    finally:
+        P._named_fields_value = slow
+    assert fast == parsed
