@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import sys
+from functools import partial
 
 from .engine import accelerated_ends, accelerated_search, find_secrets
 from .findings import Finding, fingerprint, mask_secret
@@ -29,7 +30,7 @@ from .rules import MisuseRule, is_secret_name
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import ast
-    from typing import Iterator
+    from typing import Callable, Iterator
 
     from .ipython import MaskedSource
 else:  # imported when first used: only a cell that may misuse a secret is parsed
@@ -383,15 +384,21 @@ class _Analyzer:
             return True  # the whole environment
         return False
 
-    def run(self) -> Iterator[tuple[str, ast.AST]]:
+    def run(self, sites: "list[int] | None" = None) -> Iterator[tuple[str, ast.AST]]:
+        """The misuse found, as (rule id, node). With ``sites`` (sorted line numbers where a call to an echo
+        or a job may stand, :func:`_call_sites`), only the expressions whose lines hold one are walked for
+        calls; the statements are walked whole, in the same order (assignments taint names)."""
         # One walk (it is the slow part): assignments taint names first, then the calls are judged.
         assigns: list[ast.Assign] = []
         calls: list[ast.Call] = []
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Call):
-                calls.append(node)
-            elif isinstance(node, ast.Assign):
-                assigns.append(node)
+        if sites is None:
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.Call):
+                    calls.append(node)
+                elif isinstance(node, ast.Assign):
+                    assigns.append(node)
+        else:
+            self._walk_at(sites, assigns, calls)
         for node in assigns:
             if self.secretish(node.value):
                 for t in node.targets:
@@ -403,6 +410,27 @@ class _Analyzer:
         if body and isinstance(body[-1], ast.Expr) and self.secretish(body[-1].value) \
                 and not isinstance(body[-1].value, ast.Call):
             yield "secret-echoed", body[-1]  # the cell's value is displayed as Out[n]
+
+    def _walk_at(self, sites: list[int], assigns: list[ast.Assign], calls: list[ast.Call]) -> None:
+        # ast.walk's order (breadth first) over what is not an expression: no statement stands inside one,
+        # so the assignments come in the same order. An expression is walked only when its lines hold a
+        # site (a walk of every node cost ~1 us a node: 0.3 s for a 700 kB module).
+        from bisect import bisect_left
+        from collections import deque
+
+        last = len(sites)
+        todo: deque[ast.AST] = deque([self.tree])
+        while todo:
+            node = todo.popleft()
+            if isinstance(node, ast.Assign):
+                assigns.append(node)
+            for child in ast.iter_child_nodes(node):
+                if not isinstance(child, ast.expr):
+                    todo.append(child)
+                    continue
+                i = bisect_left(sites, child.lineno)
+                if i < last and sites[i] <= (child.end_lineno or child.lineno):
+                    calls += [n for n in ast.walk(child) if isinstance(n, ast.Call)]
 
     def _call(self, node: ast.Call) -> Iterator[tuple[str, ast.AST]]:
         name = _name_of(node.func)
@@ -487,8 +515,10 @@ def _shell_findings(text: str, base: int, source: str, location: str) -> list[Fi
     return out
 
 
-def misuse_findings(source: str, masked: "MaskedSource", location: str = "") -> list[Finding]:
-    """Misuse warnings for one (I)Python cell, given its masked form (see ``mask_ipython``).
+def misuse_findings(source: str, masked: "MaskedSource", location: str = "",
+                    parse: "Callable[[], ast.Module | None] | None" = None) -> list[Finding]:
+    """Misuse warnings for one (I)Python cell, given its masked form (see ``mask_ipython``); ``parse``
+    gives the syntax tree of ``masked.python`` (None when it does not parse) when a caller has one.
 
     Example:
         >>> from hfsecure_jupyter.detect.python import mask_ipython
@@ -504,12 +534,9 @@ def misuse_findings(source: str, masked: "MaskedSource", location: str = "") -> 
         if n < len(lines):
             findings += _shell_findings(lines[n], starts[n], source, location)
     if masked.python.strip() and _tree_may_find(masked.python):
-        try:
-            tree = ast.parse(masked.python)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            tree = None
+        tree = (parse or partial(parse_or_none, masked.python))()
         if tree is not None:
-            for rule, node in _Analyzer(tree).run():
+            for rule, node in _Analyzer(tree).run(_call_sites(masked.python)):
                 ln, col = getattr(node, "lineno", 1), getattr(node, "col_offset", 0)
                 eln, ecol = getattr(node, "end_lineno", ln) or ln, getattr(node, "end_col_offset", col) or col
                 s = starts[ln - 1] + _char_col(lines[ln - 1], col)
@@ -584,6 +611,50 @@ def _may_call_sink(py: str) -> bool:
     # (a literal search first: the exact pattern, with its look-arounds, tests every position: 4x slower)
     m = _ECHO_WORD.search(py)
     return m is not None and _ECHO_NAME.search(py, m.start()) is not None
+
+
+def parse_or_none(py: str) -> "ast.Module | None":
+    """``ast.parse(py)``, or None when ``py`` does not parse.
+
+    Example:
+        >>> parse_or_none("x = 1").body[0].lineno, parse_or_none("x = (")
+        (1, None)
+    """
+    try:
+        return ast.parse(py)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _call_sites(py: str) -> "list[int] | None":
+    """The line numbers (ast's, sorted) of ``py`` where a call named like an echo or a job may stand: a
+    word of :data:`_ECHO_NAME`, or ``job`` in any case; None when any line may. A text that is not ASCII is
+    read NFKC-normalised, as the parser reads identifiers (``ｐｒｉｎｔ`` is ``print``).
+
+    Example:
+        >>> _call_sites("x = 1\\nprint(x)\\ny = f(\\n  x)\\nrun_job(env=e)\\nprinter(x)\\n")
+        [2, 5]
+        >>> _call_sites("x = 1\\n\uff50\uff52\uff49\uff4e\uff54(x)  # caf\u00e9\\n")
+        [2]
+    """
+    from bisect import bisect_right  # (a scan that finds nothing to parse imports neither)
+
+    if not py.isascii():
+        import unicodedata
+
+        normal = unicodedata.normalize("NFKC", py)
+        if normal.count("\n") != py.count("\n") or normal.count("\r") != py.count("\r"):
+            return None  # (no normalisation makes or takes a line end; should one, every line counts)
+        py = normal
+    ends = [0]
+    ends += [m.end() for m in _LINE_END.finditer(py)]
+    found = [m.start() for m in _ECHO_NAME.finditer(py)]
+    found += [m.start() for m in _JOB_WORD.finditer(py)]
+    return sorted({bisect_right(ends, o) for o in found})
+
+
+_LINE_END = lazy_compile(r"\r\n|\r|\n")  # (ast's lines)
+_JOB_WORD = lazy_compile(r"(?i)job")
 
 
 def _tree_may_find(py: str) -> bool:

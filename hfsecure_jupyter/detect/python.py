@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import re
 import sys
+from functools import partial
 from itertools import accumulate
 
 from .engine import (Hit, builds_view, find_secrets, find_secrets_unfiltered, hits_to_findings, may_continue_in_literal,
@@ -31,7 +32,7 @@ from .engine import (Hit, builds_view, find_secrets, find_secrets_unfiltered, hi
 from .findings import Edit, Finding, mask_secret, masked_preview
 from .ipython import PYTHON_CELL_MAGICS, MaskedSource, line_starts, mask_ipython
 from .lazy import collector_paused, lazy_compile, lazy_import, record
-from .misuse import misuse_findings, might_misuse
+from .misuse import misuse_findings, might_misuse, parse_or_none
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -575,11 +576,12 @@ def _fold_sites(python: str, line_ends: list[int]) -> list[int]:
     return sorted({bisect.bisect_right(line_ends, o) for o in found})
 
 
-def _expression_hits(source: str, python: str) -> list[Hit]:
+def _expression_hits(source: str, python: str, parse: "Callable[[], ast.Module | None] | None" = None) -> list[Hit]:
     """Secrets in string expressions made of constants that the token pass does not fold:
     ``"%s%s" % ("hf_...", "...")``, ``"{}{}".format(...)``, ``"...ab_fh"[::-1]``, ``"-".join(...)``.
 
     The whole expression is the finding, and its redaction replaces it with the masked value (quoted).
+    ``parse`` gives the syntax tree of ``python`` when the caller has one (misuse reads the same tree).
     Only the outermost expressions whose lines hold a site (:func:`_fold_sites`) are folded: a file of
     ordinary code has few, and walking every node of its tree in Python cost ~1 us a node (0.5 s for a
     700 kB module).
@@ -595,9 +597,8 @@ def _expression_hits(source: str, python: str) -> list[Hit]:
     sites = _fold_sites(python, py_starts)
     if not sites:
         return []
-    try:
-        tree = ast.parse(python)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = (parse or partial(parse_or_none, python))()
+    if tree is None:
         return []
     py_nl = line_starts(python)
     src_nl = line_starts(source)
@@ -805,6 +806,13 @@ def _scan_found(source: str, location: str, mask: int, reverse: bool, misuse_pos
     """:func:`scan_python` past its prefilters."""
     masked: MaskedSource | None = None
     findings: list[Finding] = []
+    trees: list[ast.Module | None] = []
+
+    def tree() -> "ast.Module | None":  # (the masked source's tree, parsed once for folding and misuse)
+        if not trees:
+            trees.append(parse_or_none(masked.python if masked is not None else ""))
+        return trees[0]
+
     if mask or reverse:
         raw = find_secrets_unfiltered(source, mask)
         # Tokenizing is the slow part: only when a literal may hold more than the raw text shows
@@ -818,12 +826,14 @@ def _scan_found(source: str, location: str, mask: int, reverse: bool, misuse_pos
         if parsed is not None:
             folded = _folded_hits(source, parsed)
             if reverse or _may_fold(source):  # % formatting, .format, slices, f-strings
-                folded += [h for h in _expression_hits(source, masked.python) if not any(  # type: ignore[union-attr]
+                folded += [h for h in _expression_hits(source, masked.python, tree) if not any(  # type: ignore[union-attr]
                     f.secret == h.secret and f.start < h.end and h.start < f.end for f in folded)]
             raw = _merge_folded(raw, sorted(folded, key=lambda h: h.start))
         findings = hits_to_findings(source, raw, location)
     if misuse_possible:
-        findings += misuse_findings(source, masked or mask_ipython(source), location)
+        if masked is None:
+            masked = mask_ipython(source)
+        findings += misuse_findings(source, masked, location, tree)
         findings.sort(key=lambda f: (f.line, f.column))
     return findings
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hfsecure_jupyter import detect
 from hfsecure_jupyter.detect.misuse import MISUSE_RULES, is_secret_name, might_misuse
@@ -179,3 +181,57 @@ def test_a_notebook_parsed_for_misuse_alone_reports_it_beside_large_images():
     data = _nb_bytes([_cell("code", "plot()\n", outputs=[out]), _cell("code", "print(get_token())\n")])
     found = detect.scan_notebook(data).warnings
     assert [(f.rule, f.location) for f in found] == [("secret-echoed", "cells[1].source")]
+
+
+_MISUSE_LINES = ["tok = get_token()", "t2 = tok", "x = os.environ['HF_TOKEN']", "print(tok)", "print(x, y)",
+                 "logger.info(f'{t2}')", "y = f(a, g(b))", "run_job(image='i', env={'HF_TOKEN': tok})",
+                 "def h(a):", "return tok", "class C:", "z = print(t2)",
+                 "if tok:", "display(os.environ)", "ｐｒｉｎｔ(tok)", "café = tok", "print(café)",
+                 "w = [print(i) for i in (tok,)]", "s = str(tok)", "HF_TOKEN = 'x'", "print(\n  tok)", "tok"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_MISUSE_LINES), min_size=1, max_size=14))
+def test_calls_walked_at_their_sites_find_what_a_whole_walk_finds(lines):
+    # Only the expressions whose lines hold an echo or job word are walked for calls (the whole tree cost
+    # ~1 us a node); the statements are still walked whole, in ast.walk's order (taint flows the same).
+    import ast
+
+    from hfsecure_jupyter.detect import misuse as M
+
+    out, indent = [], ""
+    for line in lines:  # (each block holds the lines after it)
+        out.append(indent + line.replace("\n", "\n" + indent))
+        indent += "    " if line.endswith(":") else ""
+    src = "\n".join(out) + ("\n" + indent + "pass\n" if lines[-1].endswith(":") else "\n")
+    tree = ast.parse(src)
+
+    def found(sites):
+        return [(rule, node.lineno, node.col_offset) for rule, node in M._Analyzer(tree).run(sites)]
+
+    assert found(M._call_sites(src)) == found(None)
+
+
+def test_ordinary_calls_around_one_echo_are_not_judged_one_by_one(monkeypatch):
+    from hfsecure_jupyter.detect import misuse as M
+
+    judged = []
+    call = M._Analyzer._call
+    monkeypatch.setattr(M._Analyzer, "_call", lambda self, node: judged.append(node) or call(self, node))
+    src = "tok = get_token()\n" + "".join(f"y{i} = f(a, g(b, key=c))\n" for i in range(2000)) + "print(tok)\n"
+    assert [f.rule for f in detect.scan_misuse(src)] == ["secret-echoed"]
+    assert len(judged) < 10, len(judged)  # (a whole walk: 4,001 calls)
+
+
+def test_a_module_is_parsed_once_for_folding_and_misuse(tok, monkeypatch):
+    from hfsecure_jupyter.detect import misuse as M
+    from hfsecure_jupyter.detect import python as P
+
+    parses = []
+    real = M.parse_or_none
+    counted = lambda py: parses.append(1) or real(py)  # noqa: E731
+    monkeypatch.setattr(M, "parse_or_none", counted)
+    monkeypatch.setattr(P, "parse_or_none", counted)
+    src = f'key = "%s%s" % ("{tok[:9]}", "{tok[9:]}")\nprint(get_token())\nrun_job(env={{"HF_TOKEN": get_token()}})\n'
+    assert {f.rule for f in detect.scan_python(src)} == {"hf-user-token", "secret-echoed", "secret-in-job-env"}
+    assert len(parses) == 1
