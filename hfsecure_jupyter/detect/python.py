@@ -601,7 +601,7 @@ def _expression_hits(source: str, python: str, parse: "Callable[[], ast.Module |
     if tree is None:
         return []
     py_nl = line_starts(python)
-    src_nl = line_starts(source)
+    src_nl = py_nl if python is source else line_starts(source)  # (no line masked: the same table)
 
     def offset(lineno: int, col: int) -> int:
         i = min(lineno - 1, len(py_starts) - 1)
