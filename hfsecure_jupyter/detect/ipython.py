@@ -23,9 +23,10 @@ PYTHON_CELL_MAGICS = frozenset({
     "cython", "px", "pyinstrument", "snakeviz", "scalene", "heat", "hfsecure",
 })
 # (The target of ``x = !cmd``: names, dots, commas, brackets and stars, split by blanks, each piece led by one
-# that is not a blank. Written with blanks inside its class, a lazy target and the blanks around "=" split
+# that is not a blank; blanks other than the indent's may lead it. Written with blanks inside its class, a lazy target and the blanks around "=" split
 # an indent k ways and backtracked ~k^3 steps: 9 us a line of indented code.)
-_IPY_LINE = lazy_compile(r"^(?P<indent>[ \t]*)(?:[\w.,\[\]*]+(?:[ \t\f\v\r]+[\w.,\[\]*]+)*[ \t\f\v\r]*=[ \t\f\v\r]*)?"
+_IPY_LINE = lazy_compile(r"^(?P<indent>[ \t]*)(?:(?:[\f\v\r][ \t\f\v\r]*)?[\w.,\[\]*]+(?:[ \t\f\v\r]+[\w.,\[\]*]+)*"
+                         r"[ \t\f\v\r]*=[ \t\f\v\r]*)?"
                          r"(?P<sigil>!!?|%%?)", re.ASCII)
 _HELP_LINE = lazy_compile(r"^[ \t]*[\w.]+\s*\?\??\s*$|^[ \t]*\?\??[\w.]+\s*$")
 

@@ -45,7 +45,7 @@ else:  # imported when first used: a file without a keyword or a literal to fold
     bisect = lazy_import("bisect", globals())
     tokenize = lazy_import("tokenize", globals())
 
-__all__ = ["scan_python", "scan_cell", "mask_ipython", "MaskedSource", "PYTHON_CELL_MAGICS"]
+__all__ = ["scan_python", "scan_cell", "mask_ipython", "MaskedSource", "PYTHON_CELL_MAGICS", "secrets_of_each"]
 
 _STRING_PREFIX = lazy_compile(r"^[A-Za-z]*")
 # Escapes that can spell a token's characters inside a literal (\x68, \u0068, \N{...}, octal \150).
@@ -661,7 +661,7 @@ def _expressions_at(tree: ast.AST, sites: list[int]) -> list[ast.expr]:
     return out
 
 
-def _secrets_of_each(values: list[str]) -> list[list[Hit]]:
+def secrets_of_each(values: list[str]) -> list[list[Hit]]:
     """``[find_secrets(v) for v in values]``, from one engine pass over them all (a file of many folded
     literals pays the engine's per-call work once, not once per literal group).
 
@@ -673,7 +673,7 @@ def _secrets_of_each(values: list[str]) -> list[list[Hit]]:
 
     Example:
         >>> from hfsecure_jupyter.testing import fake_token; tok = fake_token(seed=7)
-        >>> [[(h.start, h.end) for h in hs] for hs in _secrets_of_each(["x", "a " + tok, "\\x68f_"])]
+        >>> [[(h.start, h.end) for h in hs] for hs in secrets_of_each(["x", "a " + tok, "\\x68f_"])]
         [[], [(2, 39)], []]
     """
     out: list[list[Hit]] = [[] for _ in values]
@@ -683,7 +683,7 @@ def _secrets_of_each(values: list[str]) -> list[list[Hit]]:
 
 
 def _secrets_found(values: list[str]) -> list[tuple[int, int, list[Hit]]]:
-    """The work of :func:`_secrets_of_each`, without placing each hit in its value: for each value with
+    """The work of :func:`secrets_of_each`, without placing each hit in its value: for each value with
     secrets, its index, where it starts in the text its hits were found in (0: scanned alone) and those
     hits, by index."""
     joined = "\n".join(values)

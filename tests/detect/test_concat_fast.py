@@ -115,7 +115,7 @@ def _reference_folded_hits(source, groups):
     """python._folded_hits as first written (each value's hits moved into it, then each piece's edit)."""
     hits = []
     groups = [g for g in groups if len(g) > 1 or not g[0].verbatim]
-    for group, found in zip(groups, P._secrets_of_each(["".join(p.value for p in g) for g in groups])):
+    for group, found in zip(groups, P.secrets_of_each(["".join(p.value for p in g) for g in groups])):
         bounds, pos = [], 0
         for p in group:
             bounds.append((pos, pos + len(p.value), p))

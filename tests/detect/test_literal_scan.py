@@ -185,7 +185,7 @@ _T = fake_token(seed=11)
 def test_one_engine_pass_over_all_folded_values_finds_what_one_pass_each_does(values):
     from hfsecure_jupyter.detect.engine import find_secrets
 
-    assert P._secrets_of_each(values) == [find_secrets(v) for v in values]
+    assert P.secrets_of_each(values) == [find_secrets(v) for v in values]
 
 
 def test_a_hit_that_runs_past_its_value_is_found_in_the_value_alone(monkeypatch):
@@ -204,7 +204,7 @@ def test_a_hit_that_runs_past_its_value_is_found_in_the_value_alone(monkeypatch)
         return hits
 
     monkeypatch.setattr(P, "find_secrets", spy)
-    out = P._secrets_of_each([t, "ab", t])
+    out = P.secrets_of_each([t, "ab", t])
     assert [[h.start for h in hs] for hs in out] == [[0], [], [0]]
     assert sorted(seen[1:]) == sorted([t, "ab"])  # the two it ran past, alone
 

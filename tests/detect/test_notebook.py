@@ -310,3 +310,51 @@ def test_redact_notebook_repeated_secrets_change_only_the_token_spans(cells, ind
         expected = expected.replace(t.encode(), ("hf_****" + t[-4:]).encode())
     assert new == expected
     assert report.notes == []
+
+
+def _widget_notebook(models: int, secret: str = "") -> dict:
+    state = {f"{i:032x}": {"model_name": "HTMLModel", "model_module": "@jupyter-widgets/controls",
+                           "state": {"layout": f"IPY_MODEL_{i * 7:032x}", "value": f" {i}/1000 [00:10<00:00]",
+                                     "description": secret if i == models // 2 else "progress"}}
+             for i in range(models)}
+    return {"cells": [{"cell_type": "code", "id": "a", "metadata": {}, "source": "run()", "execution_count": 1,
+                       "outputs": []}], "nbformat": 4, "nbformat_minor": 5,
+            "metadata": {"widgets": {"application/vnd.jupyter.widget-state+json": {"state": state}}}}
+
+
+def test_a_parsed_notebooks_short_strings_are_scanned_in_batches(tok, monkeypatch):
+    # Widget state: tens of thousands of short strings, each scanned alone (~15 us each: 3.6 MB/s); now one
+    # engine pass per batch, and a secret among them is found where it stands.
+    from hfsecure_jupyter.detect import engine, notebook
+
+    calls = []
+    real = engine.prefilter_mask
+    monkeypatch.setattr(engine, "prefilter_mask", lambda text: calls.append(1) or real(text))
+    found = notebook.scan_notebook(_widget_notebook(2000, tok))
+    assert [(f.rule, f.location) for f in found.findings] == [
+        ("hf-user-token", f"metadata.widgets.application/vnd.jupyter.widget-state+json.state.{1000:032x}"
+                          ".state.description")]
+    texts = 2000 * 5
+    assert len(calls) < texts // 2, len(calls)  # (one a field: 10,000, and one a dict's keys)
+
+
+_FIELD_PIECES = st.sampled_from(["x", " ", "\n", "hf_", "%68f_", "\\u0068f_", "aGZf", "api_key = '", "'", '"',
+                                 "token: ", "Bearer ", "sk-", "AKIA", "é"]) | st.builds(
+    lambda seed, cut: fake_token(seed=seed)[:cut], st.integers(0, 50), st.sampled_from([8, 20, 37]))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(_FIELD_PIECES, max_size=6).map("".join), min_size=1, max_size=40))
+def test_batched_fields_find_what_each_field_alone_finds(texts):
+    from hfsecure_jupyter.detect import notebook
+
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {"tags": texts[:5]}, "source": t} for t in texts],
+          "metadata": {"k": {str(i): t for i, t in enumerate(texts)}}, "nbformat": 4, "nbformat_minor": 5}
+    batched = [f.to_dict() for f in notebook.scan_notebook(nb).findings]
+    saved = notebook._BATCH_FIELDS
+    notebook._BATCH_FIELDS = 1  # (every field flushed alone: scan_text, as before)
+    try:
+        alone = [f.to_dict() for f in notebook.scan_notebook(nb).findings]
+    finally:
+        notebook._BATCH_FIELDS = saved
+    assert batched == alone
