@@ -268,3 +268,33 @@ def test_fstrings_of_named_fields_fold_as_the_parser_folds_them(content, prefix,
     finally:
         P._named_fields_value = slow
     assert fast == parsed
+
+
+_ESCAPE_PIECES = ["a", "hf_", " ", "\\\\", "\\n", "\\t", "\\x68", "\\x6", "\\u0068", "\\u00", "\\U00000068",
+                  "\\N{LATIN SMALL LETTER H}", "\\N{NO SUCH NAME}", "\\150", "\\777", "\\0", "\\8", "\\s", "\\'",
+                  '\\"', "\\\n", "\\a", "'", '"', "\n", "é"]
+
+
+@given(st.lists(st.sampled_from(_ESCAPE_PIECES), max_size=10).map("".join), st.sampled_from(["", "r", "R", "u", "b", "rb", "Br"]),
+       st.sampled_from(['"', "'''"]))
+@settings(max_examples=500, deadline=None)
+def test_literals_with_escapes_fold_as_literal_eval_reads_them(content, prefix, quote):
+    # A raw literal is its text, a str literal's escapes the unicode_escape codec's: no compile each.
+    import ast
+    import warnings
+
+    from hfsecure_jupyter.detect import python as P
+
+    text = prefix + quote + content + quote
+    assume(P._LITERAL_SCAN.fullmatch(text) is not None)  # (a literal the scanner hands over)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            value = ast.literal_eval(text)
+    except (SyntaxError, ValueError):
+        value = None
+    piece = P._piece(text, 0, len(text))
+    if value is None:
+        assert piece is None
+    else:
+        assert piece is not None and piece.value == (value.decode("latin-1") if isinstance(value, bytes) else value)
