@@ -330,11 +330,14 @@ class ServerCore:
                 nb, ids = self._cells_notebook(value, body.get("metadata"))
             # The core's raw prefilter on the body we already hold: when no secret can be anywhere in
             # it (the common case), only code cells need a look, for misuse (a 20 MB notebook: ~2x faster).
-            # Else every field but binary image payloads, which the save hook does not read either (the
-            # findings are what a save will mask; plots are most of a large notebook's bytes).
+            # Else the cells that may hold one (as the save hook finds them), the other code cells for
+            # misuse, the metadata only when it may hold one (widget state: tens of thousands of strings),
+            # and never binary image payloads, which the save hook does not read either (the findings are
+            # what a save will mask; plots are most of a large notebook's bytes).
             if raw_candidates(raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")):
                 blank_images(nb)  # the parsed body is ours: no copy
-                scanned = nb
+                where = candidate_cells(nb)
+                scanned = _code_view(nb) if where is None else _scan_view(nb, where)
             else:
                 scanned = _code_view(nb)
             report = detect.scan_notebook(scanned, path=path)
@@ -630,6 +633,25 @@ def blank_images(nb: Any) -> int:
         elif isinstance(value, list):
             stack.extend(v for v in value if isinstance(v, (dict, list)))
     return count
+
+
+def _scan_view(nb: dict[str, Any], where: tuple[frozenset[int], bool]) -> dict[str, Any]:
+    """What a scan reads of ``nb`` given :func:`candidate_cells`: ``nb`` itself when its top level may hold
+    a secret, else the flagged cells whole, the other code cells' sources (misuse) and the language
+    metadata, each cell at its index.
+
+    Example:
+        >>> nb = {"cells": [{"cell_type": "code", "source": "x", "outputs": ["big"]}, {"cell_type": "markdown",
+        ...       "source": "y"}], "metadata": {"widgets": {}, "kernelspec": {"language": "python"}}}
+        >>> _scan_view(nb, (frozenset({1}), False))
+        {'cells': [{'cell_type': 'code', 'source': 'x'}, {'cell_type': 'markdown', 'source': 'y'}], 'metadata': {'kernelspec': {'language': 'python'}}}
+    """
+    cells, rest = where
+    if rest or not isinstance(nb.get("cells"), list):
+        return nb
+    view = _code_view(nb)
+    view["cells"] = [cell if i in cells else code for i, (cell, code) in enumerate(zip(nb["cells"], view["cells"]))]
+    return view
 
 
 def _code_view(nb: dict[str, Any]) -> dict[str, Any]:
