@@ -22,7 +22,6 @@ from __future__ import annotations
 
 
 from . import engine
-from .candidates import candidate_cells, candidate_view
 from .engine import hits_to_findings, might_contain_secret, scan_text
 from .findings import Edit, Finding
 from .lazy import field, lazy_import, record
@@ -254,15 +253,6 @@ def scan_notebook(data: bytes | str | dict[str, Any], *, path: str = "", misuse:
         if not isinstance(nb, dict):
             report.notes.append("not a notebook (top level is not an object): scanned its strings")
             nb = {"": nb}
-        elif secrets_possible and isinstance(nb.get("cells"), list):
-            # Which cells, and whether the rest, may hold one: a leaked token in one cell of a notebook
-            # with big widget state or outputs no longer walks all of it field by field (the other code
-            # cells are still read for misuse). Locations are unchanged: each cell keeps its index.
-            where = candidate_cells(nb)
-            if where is None:
-                secrets_possible = False
-            else:
-                nb = candidate_view(nb, where)
     if not isinstance(nb.get("cells"), list):
         report.notes.append("no cells list: scanned every string in the document")
     fields = iter_fields(nb) if secrets_possible else _code_fields(nb)
