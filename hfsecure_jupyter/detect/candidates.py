@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 else:  # (a scan that finds no candidate in a file's bytes never asks: start-up time)
     json = lazy_import("json", globals())
 
-__all__ = ["candidate_cells", "candidate_view", "code_view", "model_candidates", "is_image_payload"]
+__all__ = ["candidate_cells", "code_view", "model_candidates", "is_image_payload"]
 
 _IMAGE_KEYS = frozenset(("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"))
 _B64_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\n"
@@ -100,11 +100,15 @@ def candidate_cells(nb: dict[str, Any]) -> tuple[frozenset[int], bool] | None:
     rest = _encode(_strings({k: v for k, v in nb.items() if k != "cells"}, ["cells"]))
     if not raw_candidates(b",".join([*parts, rest])):
         return None
+    # A range whose other half (or the rest) was clean while their union was not is taken as flagged
+    # without a check of its own: each check of a flagged cell reads it whole (~0.5 s for a MB dense in
+    # keywords), and taking a range for flagged only scans more.
+    in_rest = raw_candidates(rest)
     flagged: list[int] = []
-    ranges = [(0, len(parts))]
+    ranges = [(0, len(parts), not in_rest)]
     while ranges:
-        lo, hi = ranges.pop()
-        if not raw_candidates(b",".join(parts[lo:hi])):
+        lo, hi, known = ranges.pop()
+        if not known and not raw_candidates(b",".join(parts[lo:hi])):
             continue
         if hi - lo == 1:
             flagged.append(lo)
@@ -112,8 +116,11 @@ def candidate_cells(nb: dict[str, Any]) -> tuple[frozenset[int], bool] | None:
                 return frozenset(range(len(parts))), True
             continue
         mid = (lo + hi) // 2
-        ranges += [(mid, hi), (lo, mid)]
-    return frozenset(flagged), raw_candidates(rest)
+        if raw_candidates(b",".join(parts[lo:mid])):
+            ranges += [(mid, hi, False), (lo, mid, True)]
+        else:
+            ranges.append((mid, hi, True))
+    return frozenset(flagged), in_rest
 
 
 def _is_b64(value: str) -> bool:
@@ -130,25 +137,6 @@ def is_image_payload(key: Any, value: Any) -> bool:
         (True, False)
     """
     return key in _IMAGE_KEYS and isinstance(value, str) and _is_b64(value)
-
-
-def candidate_view(nb: dict[str, Any], where: tuple[frozenset[int], bool]) -> dict[str, Any]:
-    """What a scan reads of ``nb`` given :func:`candidate_cells`: ``nb`` itself when its top level may hold
-    a secret, else the flagged cells whole, the other code cells' sources (misuse) and the language
-    metadata, each cell at its index.
-
-    Example:
-        >>> nb = {"cells": [{"cell_type": "code", "source": "x", "outputs": ["big"]}, {"cell_type": "markdown",
-        ...       "source": "y"}], "metadata": {"widgets": {}, "kernelspec": {"language": "python"}}}
-        >>> candidate_view(nb, (frozenset({1}), False))
-        {'cells': [{'cell_type': 'code', 'source': 'x'}, {'cell_type': 'markdown', 'source': 'y'}], 'metadata': {'kernelspec': {'language': 'python'}}}
-    """
-    cells, rest = where
-    if rest or not isinstance(nb.get("cells"), list):
-        return nb
-    view = code_view(nb)
-    view["cells"] = [cell if i in cells else code for i, (cell, code) in enumerate(zip(nb["cells"], view["cells"]))]
-    return view
 
 
 def code_view(nb: dict[str, Any]) -> dict[str, Any]:

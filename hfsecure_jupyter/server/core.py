@@ -34,7 +34,7 @@ from ..version import package_version
 from ..config import HFSecure
 from ..hub import StatusService
 from ..detect import Finding
-from ..detect.candidates import candidate_cells, candidate_view, code_view, is_image_payload, model_candidates
+from ..detect.candidates import candidate_cells, code_view, is_image_payload, model_candidates
 from ..detect.engine import raw_candidates
 from ..report import finding_record
 from .errors import CoreError
@@ -331,14 +331,12 @@ class ServerCore:
                 nb, ids = self._cells_notebook(value, body.get("metadata"))
             # The core's raw prefilter on the body we already hold: when no secret can be anywhere in
             # it (the common case), only code cells need a look, for misuse (a 20 MB notebook: ~2x faster).
-            # Else the cells that may hold one (as the save hook finds them), the other code cells for
-            # misuse, the metadata only when it may hold one (widget state: tens of thousands of strings),
-            # and never binary image payloads, which the save hook does not read either (the findings are
-            # what a save will mask; plots are most of a large notebook's bytes).
+            # Else every field but binary image payloads, which the save hook does not read either (the
+            # findings are what a save will mask; plots are most of a large notebook's bytes). (Locating
+            # the cells first, as the save hook does, cost a cell dense in keywords a check per level.)
             if raw_candidates(raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")):
                 blank_images(nb)  # the parsed body is ours: no copy
-                where = candidate_cells(nb)
-                scanned = code_view(nb) if where is None else candidate_view(nb, where)
+                scanned = nb
             else:
                 scanned = code_view(nb)
             report = detect.scan_notebook(scanned, path=path)

@@ -1,5 +1,5 @@
-"""Where a parsed notebook may hold a secret: reading only those cells (and all code, for misuse), as the
-server's scan does, finds what reading every field finds."""
+"""Where a parsed notebook may hold a secret (what the save hook reads): every cell that holds a finding is
+flagged, and a flagged cell is read by few checks."""
 
 from __future__ import annotations
 
@@ -27,30 +27,30 @@ def _notebook(cells: list[tuple[str, str, str]], meta: str) -> bytes:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(["code", "markdown", "raw"]), _TEXTS, _TEXTS), min_size=1, max_size=8),
        _TEXTS)
-def test_reading_the_candidate_cells_finds_what_reading_every_field_finds(cells, meta):
+def test_every_cell_holding_a_secret_is_flagged(cells, meta):
     nb = json.loads(_notebook(cells, meta))
     where = candidates.candidate_cells(nb)
-    view = candidates.code_view(nb) if where is None else candidates.candidate_view(nb, where)
-    assert [f.to_dict() for f in notebook.scan_notebook(view).findings] == [
-        f.to_dict() for f in notebook.scan_notebook(nb).findings]
+    found = [f for f in notebook.scan_notebook(nb, misuse=False).findings if f.is_secret]
+    if not found:
+        return
+    assert where is not None
+    flagged, rest = where
+    for f in found:
+        if f.location.startswith("cells["):
+            assert int(f.location[6:f.location.index("]")]) in flagged, f.location
+        else:
+            assert rest, f.location
 
 
-def test_a_token_in_one_cell_leaves_the_widget_state_out_of_the_view():
+def test_a_flagged_cell_is_not_read_again_at_every_level(monkeypatch):
+    # Bisection read a flagged cell once per level (and once more alone): a cell dense in keywords costs
+    # ~0.5 s a read. A half whose other half was clean is taken as flagged without a read of its own.
     tok = fake_token(seed=9)
-    cells = [("code", f"x{i} = {i}", "ok") for i in range(20)]
-    cells[7] = ("code", f"login(token='{tok}')", "ok")
+    cells = [("code", f"x{i} = {i}", "ok") for i in range(16)]
+    cells[15] = ("code", f"login(token='{tok}')", "ok")
     nb = json.loads(_notebook(cells, "progress"))
-    where = candidates.candidate_cells(nb)
-    assert where == (frozenset({7}), False)
-    view = candidates.candidate_view(nb, where)
-    assert "widgets" not in view["metadata"] and view["cells"][7] is nb["cells"][7]
-    assert [(f.rule, f.location) for f in notebook.scan_notebook(view).findings] == [("hf-user-token", "cells[7].source")]
-
-
-def test_candidate_view_keeps_every_cell_at_its_index():
-    nb = {"cells": [{"cell_type": "markdown", "source": "a"}, {"cell_type": "code", "source": "b", "outputs": [1]},
-                    {"cell_type": "raw", "source": "c"}], "metadata": {"language_info": {"name": "python"}, "w": 1}}
-    view = candidates.candidate_view(nb, (frozenset({2}), False))
-    assert view == {"cells": [{}, {"cell_type": "code", "source": "b"}, {"cell_type": "raw", "source": "c"}],
-                    "metadata": {"language_info": {"name": "python"}}}
-    assert candidates.candidate_view(nb, (frozenset(), True)) is nb
+    reads = []
+    real = candidates.raw_candidates
+    monkeypatch.setattr(candidates, "raw_candidates", lambda data: reads.append(tok.encode() in data) or real(data))
+    assert candidates.candidate_cells(nb) == (frozenset({15}), False)
+    assert sum(reads) <= 2, reads  # (the whole notebook, and no more; bisection read it 6 times)
