@@ -1,8 +1,8 @@
 """Where in a parsed notebook a secret may be: the core's raw-bytes prefilter over its keys and strings.
 
-A save, a scan as you type and a scan of a file all ask the same question of a parsed notebook: which
-cells, and whether the rest, may hold a secret. One raw check answers for the whole notebook (almost
-always: nowhere), then bisection over the cells finds the flagged ones.
+A save asks of a parsed notebook which cells, and whether the rest, may hold a secret (the server's save
+hook reads only those). One raw check answers for the whole notebook (almost always: nowhere), then
+bisection over the cells finds the flagged ones.
 
 Example:
     >>> from hfsecure_jupyter.testing import fake_token

@@ -15,16 +15,21 @@ import re
 
 from .lazy import lazy_compile, record
 
-__all__ = ["mask_ipython", "MaskedSource", "PYTHON_CELL_MAGICS", "line_starts"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterable
+
+__all__ = ["mask_ipython", "MaskedSource", "PYTHON_CELL_MAGICS", "line_starts", "ast_line_starts", "line_numbers"]
 
 #: Cell magics whose body is Python (everything else is scanned as text).
 PYTHON_CELL_MAGICS = frozenset({
     "time", "timeit", "capture", "prun", "debug", "hfjob", "python", "python3", "pypy", "memit", "mprun",
     "cython", "px", "pyinstrument", "snakeviz", "scalene", "heat", "hfsecure",
 })
-# (The target of ``x = !cmd``: names, dots, commas, brackets and stars, split by blanks, each piece led by one
-# that is not a blank; blanks other than the indent's may lead it. Written with blanks inside its class, a lazy target and the blanks around "=" split
-# an indent k ways and backtracked ~k^3 steps: 9 us a line of indented code.)
+# (The target of ``x = !cmd``: names, dots, commas, brackets and stars, split by blanks, each piece led by
+# one that is not a blank; blanks other than the indent's may lead it. Written with blanks inside its class,
+# a lazy target and the blanks around "=" split an indent k ways and backtracked ~k^3 steps: 9 us a line of
+# indented code.)
 _IPY_LINE = lazy_compile(r"^(?P<indent>[ \t]*)(?:(?:[\f\v\r][ \t\f\v\r]*)?[\w.,\[\]*]+(?:[ \t\f\v\r]+[\w.,\[\]*]+)*"
                          r"[ \t\f\v\r]*=[ \t\f\v\r]*)?"
                          r"(?P<sigil>!!?|%%?)", re.ASCII)
@@ -113,3 +118,31 @@ def line_starts(text: str) -> list[int]:
         i = text.find("\n", i + 1)
     starts.append(len(text))  # tokenize's ENDMARKER sits on the line after the last
     return starts
+
+
+_AST_LINE_END = lazy_compile(r"\r\n|\r|\n")
+
+
+def ast_line_starts(text: str) -> list[int]:
+    """Where each line of ``text`` starts as :mod:`ast` counts lines (they end at ``\\r\\n``, ``\\r`` or
+    ``\\n``): ``ast_line_starts(text)[lineno - 1]``.
+
+    Example:
+        >>> ast_line_starts("a\\rb\\r\\nc")
+        [0, 2, 5]
+    """
+    starts = [0]
+    starts += [m.end() for m in _AST_LINE_END.finditer(text)]
+    return starts
+
+
+def line_numbers(offsets: "Iterable[int]", starts: list[int]) -> list[int]:
+    """The 1-based line numbers (sorted, each once) that ``offsets`` fall on, given where lines start.
+
+    Example:
+        >>> line_numbers([0, 3, 1, 7], [0, 2, 5])
+        [1, 2, 3]
+    """
+    from bisect import bisect_right
+
+    return sorted({bisect_right(starts, o) for o in offsets})

@@ -23,7 +23,7 @@ from functools import partial
 
 from .engine import accelerated_ends, accelerated_search, find_secrets
 from .findings import Finding, fingerprint, mask_secret
-from .ipython import line_starts, mask_ipython
+from .ipython import ast_line_starts, line_numbers, line_starts, mask_ipython
 from .lazy import lazy_compile, lazy_import
 from .rules import MisuseRule, is_secret_name
 
@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 else:  # imported when first used: only a cell that may misuse a secret is parsed
     ast = lazy_import("ast", globals())
 
-__all__ = ["is_secret_name", "might_misuse", "misuse_findings", "scan_misuse", "MISUSE_RULES", "MISUSE_RECORDS"]
+__all__ = ["is_secret_name", "might_misuse", "misuse_findings", "scan_misuse", "MISUSE_RULES", "MISUSE_RECORDS",
+           "parse_or_none", "expressions_at"]
 
 # A Python variable that holds a secret by its name alone (``hf_token``, ``api_key``), not NLP's
 # ``token`` / ``pad_token``, which are everywhere in notebooks and hold nothing secret.
@@ -412,25 +413,15 @@ class _Analyzer:
             yield "secret-echoed", body[-1]  # the cell's value is displayed as Out[n]
 
     def _walk_at(self, sites: list[int], assigns: list[ast.Assign], calls: list[ast.Call]) -> None:
-        # ast.walk's order (breadth first) over what is not an expression: no statement stands inside one,
-        # so the assignments come in the same order. An expression is walked only when its lines hold a
-        # site (a walk of every node cost ~1 us a node: 0.3 s for a 700 kB module).
-        from bisect import bisect_left
-        from collections import deque
-
-        last = len(sites)
-        todo: deque[ast.AST] = deque([self.tree])
-        while todo:
-            node = todo.popleft()
+        # The statements in ast.walk's order (assignments taint names in that order); the calls only in
+        # the expressions whose lines hold a site (a walk of every node cost ~1 us a node: 0.3 s for a
+        # 700 kB module).
+        def visit(node: ast.AST) -> None:
             if isinstance(node, ast.Assign):
                 assigns.append(node)
-            for child in ast.iter_child_nodes(node):
-                if not isinstance(child, ast.expr):
-                    todo.append(child)
-                    continue
-                i = bisect_left(sites, child.lineno)
-                if i < last and sites[i] <= (child.end_lineno or child.lineno):
-                    calls += [n for n in ast.walk(child) if isinstance(n, ast.Call)]
+
+        for expr in expressions_at(self.tree, sites, visit):
+            calls += [n for n in ast.walk(expr) if isinstance(n, ast.Call)]
 
     def _call(self, node: ast.Call) -> Iterator[tuple[str, ast.AST]]:
         name = _name_of(node.func)
@@ -637,8 +628,6 @@ def _call_sites(py: str) -> "list[int] | None":
         >>> _call_sites("x = 1\\n\uff50\uff52\uff49\uff4e\uff54(x)  # caf\u00e9\\n")
         [2]
     """
-    from bisect import bisect_right  # (a scan that finds nothing to parse imports neither)
-
     if not py.isascii():
         import unicodedata
 
@@ -646,15 +635,47 @@ def _call_sites(py: str) -> "list[int] | None":
         if normal.count("\n") != py.count("\n") or normal.count("\r") != py.count("\r"):
             return None  # (no normalisation makes or takes a line end; should one, every line counts)
         py = normal
-    ends = [0]
-    ends += [m.end() for m in _LINE_END.finditer(py)]
     found = [m.start() for m in _ECHO_NAME.finditer(py)]
     found += [m.start() for m in _JOB_WORD.finditer(py)]
-    return sorted({bisect_right(ends, o) for o in found})
+    return line_numbers(found, ast_line_starts(py))
 
 
-_LINE_END = lazy_compile(r"\r\n|\r|\n")  # (ast's lines)
 _JOB_WORD = lazy_compile(r"(?i)job")
+
+
+def expressions_at(tree: "ast.AST", sites: list[int],
+                   visit: "Callable[[ast.AST], None] | None" = None) -> "Iterator[ast.expr]":
+    """The outermost expressions of ``tree`` whose lines hold one of ``sites`` (sorted line numbers),
+    breadth first. With ``visit``, every node that is not an expression is walked and visited, in
+    :func:`ast.walk`'s order (no statement stands inside an expression); without, a statement whose
+    lines hold no site is skipped whole.
+
+    Example:
+        >>> tree = ast.parse("a = 1\\nif a:\\n    b = f(2)\\nc = 3\\n")
+        >>> [ast.unparse(e) for e in expressions_at(tree, [3])]
+        ['b', 'f(2)']
+    """
+    from bisect import bisect_left
+    from collections import deque
+
+    last = len(sites)
+    todo: "deque[ast.AST]" = deque([tree])
+    while todo:
+        node = todo.popleft()
+        if visit is not None:
+            visit(node)
+        for child in ast.iter_child_nodes(node):
+            lineno = getattr(child, "lineno", None)
+            if lineno is not None:
+                i = bisect_left(sites, lineno)
+                holds = i < last and sites[i] <= (getattr(child, "end_lineno", None) or lineno)
+                if isinstance(child, ast.expr):
+                    if holds:
+                        yield child
+                    continue
+                if not holds and visit is None:
+                    continue
+            todo.append(child)
 
 
 def _tree_may_find(py: str) -> bool:

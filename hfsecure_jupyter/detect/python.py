@@ -30,9 +30,9 @@ from itertools import accumulate
 from .engine import (Hit, builds_view, find_secrets, find_secrets_unfiltered, hits_to_findings, may_continue_in_literal,
                      prefilter_mask)
 from .findings import Edit, Finding, mask_secret, masked_preview
-from .ipython import PYTHON_CELL_MAGICS, MaskedSource, line_starts, mask_ipython
+from .ipython import PYTHON_CELL_MAGICS, MaskedSource, ast_line_starts, line_numbers, line_starts, mask_ipython
 from .lazy import collector_paused, lazy_compile, lazy_import, record
-from .misuse import misuse_findings, might_misuse, parse_or_none
+from .misuse import expressions_at, misuse_findings, might_misuse, parse_or_none
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -576,10 +576,10 @@ def _fold_sites(python: str, line_ends: list[int]) -> list[int]:
         [2, 3, 4]
     """
     last = len(python) - 1
-    found = {last - m.start() for m in _FOLD_SITE_REVERSED.finditer(python[::-1])}
+    found = [last - m.start() for m in _FOLD_SITE_REVERSED.finditer(python[::-1])]
     for rx in _STR_CALLS:
-        found.update(m.start() for m in rx.finditer(python))
-    return sorted({bisect.bisect_right(line_ends, o) for o in found})
+        found += [m.start() for m in rx.finditer(python)]
+    return line_numbers(found, line_ends)
 
 
 def _expression_hits(source: str, python: str, parse: "Callable[[], ast.Module | None] | None" = None) -> list[Hit]:
@@ -599,7 +599,7 @@ def _expression_hits(source: str, python: str, parse: "Callable[[], ast.Module |
         [('hf-user-token', 'constant expression', '"%s%s"')]
     """
     # ast's lines end at \r\n, \r or \n; the masked source has the same "\n"-lines as the source.
-    py_starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", python)]
+    py_starts = ast_line_starts(python)
     sites = _fold_sites(python, py_starts)
     if not sites:
         return []
@@ -618,7 +618,7 @@ def _expression_hits(source: str, python: str, parse: "Callable[[], ast.Module |
         return min(len(source), src_nl[n] + o - py_nl[n])
 
     hits: list[Hit] = []
-    for root in _expressions_at(tree, sites):
+    for root in expressions_at(tree, sites):
         values = _constant_values(root)
         stack: list[ast.AST] = [root]
         while stack:
@@ -639,32 +639,6 @@ def _expression_hits(source: str, python: str, parse: "Callable[[], ast.Module |
             stack.extend(ast.iter_child_nodes(node))
     hits.sort(key=lambda h: h.start)
     return hits
-
-
-def _expressions_at(tree: ast.AST, sites: list[int]) -> list[ast.expr]:
-    """The outermost expressions of ``tree`` whose lines hold one of ``sites`` (sorted line numbers): the
-    statements around them are walked, the others skipped whole.
-
-    Example:
-        >>> tree = ast.parse("a = 1\\nif a:\\n    b = f(2)\\nc = 3\\n")
-        >>> [ast.unparse(e) for e in _expressions_at(tree, [3])]
-        ['b', 'f(2)']
-    """
-    out: list[ast.expr] = []
-    last = len(sites)
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        lineno = getattr(node, "lineno", None)
-        if lineno is not None:
-            i = bisect.bisect_left(sites, lineno)
-            if i == last or sites[i] > (getattr(node, "end_lineno", None) or lineno):
-                continue  # (no site in its lines)
-            if isinstance(node, ast.expr):
-                out.append(node)
-                continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
-    return out
 
 
 def secrets_of_each(values: list[str]) -> list[list[Hit]]:

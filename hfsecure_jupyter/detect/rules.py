@@ -406,23 +406,21 @@ class Rule:
         # (A context rule skips a value led by a prefix rule's keyword: that rule reports it. _valid_value
         # says so itself, after the longer look at the name before it.)
         keyword_led = context is not None and self.validator is _valid_value
-        matches = self.pattern.finditer(text)
-        for n, m in enumerate(matches, 1):
-            if context is None or context.search(text, max(0, m.start() - 96), m.start()) is not None:
-                if not (keyword_led and m.group("body").startswith(RULE_KEYWORDS)) and self.validator(m.group("body")):
-                    yield m
-            if n == _MANY_MATCHES and isinstance(context, _NameContext):
-                break
-        else:
-            return
-        assert isinstance(context, _NameContext)  # (for mypy: the loop breaks only for one)
-        # (JSON of hashes, ``"sha": "..."`` on every line: past the first few matches, a match is turned down
-        # in C when no secret word stands before its operator)
-        reversed_text, size, may_name = text[::-1], len(text), context._REVERSED.match
-        for m in matches:
-            at = m.start()
-            if may_name(reversed_text, size - at) is not None and context.search(text, max(0, at - 96), at) is not None \
-                    and not (keyword_led and m.group("body").startswith(RULE_KEYWORDS)) and self.validator(m.group("body")):
+        may_name: "Callable[[int], bool] | None" = None
+        for n, m in enumerate(self.pattern.finditer(text), 1):
+            if context is not None:
+                at = m.start()
+                if may_name is None and n > _MANY_MATCHES and isinstance(context, _NameContext):
+                    # (JSON of hashes, ``"sha": "..."`` on every line: past the first few matches, a match
+                    # is turned down in C when no secret word stands before its operator)
+                    may_name = context.name_test(text)
+                if may_name is not None and not may_name(at):
+                    continue
+                if context.search(text, max(0, at - 96), at) is None:
+                    continue
+            if keyword_led and m.group("body").startswith(RULE_KEYWORDS):
+                continue
+            if self.validator(m.group("body")):
                 yield m
 
     def make_fake(self, rng: random.Random, digits: bool = True) -> str:
@@ -783,16 +781,17 @@ class _NameContext:
                              + "".join(sorted({c for w in _SECRET_WORDS for c in (w[-1], w[-1].lower())}))
                              + "])(?ai:" + "|".join(w[::-1] for w in _SECRET_WORDS) + ")")
 
-    def may_name_secret(self, reversed_text: str, endpos: int) -> bool:
-        """False when :meth:`search` ending at ``endpos`` surely finds no secret name, read in
-        ``reversed_text`` (the text reversed): a C match instead of the Python loop of :meth:`search`.
+    def name_test(self, text: str) -> "Callable[[int], bool]":
+        """For operators in ``text``: False when :meth:`search` ending at one surely finds no secret name
+        (``text`` reversed once, then a C match per operator instead of the Python loop of :meth:`search`).
 
         Example:
-            >>> c = _NameContext(); t = '{"sha": "x", "api_key" : "y", "auth": 1}'
-            >>> [c.may_name_secret(t[::-1], t.index(op)) for op in (': "x', ' : "y', ': 1')]
+            >>> t = '{"sha": "x", "api_key" : "y", "auth": 1}'; may_name = _NameContext().name_test(t)
+            >>> [may_name(t.index(op)) for op in (': "x', ' : "y', ': 1')]
             [False, True, True]
         """
-        return self._REVERSED.match(reversed_text, len(reversed_text) - endpos) is not None
+        reversed_text, size, match = text[::-1], len(text), self._REVERSED.match
+        return lambda endpos: match(reversed_text, size - endpos) is not None
 
     def search(self, text: str, pos: int, endpos: int) -> "str | None":
         i = endpos
