@@ -1230,36 +1230,97 @@ def _present_groups(text: str, mask: int | None = None) -> list[tuple]:
     return [g for g in _GROUPS if _hit((g[0],), text)]
 
 
-def may_continue_in_literal(text: str, mask: int | None = None) -> bool:
+def may_continue_in_literal(text: str, mask: int | None = None, *, chained: bool = False) -> bool:
     """True when a keyword in ``text`` is followed by a short body that ends at a quote or a backslash:
-    the rest of a secret may follow in a concatenated literal, or after an escape.
+    the rest of a secret may follow in a concatenated literal, or after an escape. With ``chained``, only
+    a piece that ends at a backslash, or at a quote that another literal may continue (see
+    :func:`literal_pieces`), counts.
 
     Example:
         >>> may_continue_in_literal('"hf_abc" + "def"'), may_continue_in_literal("hf_hub_download(x)")
         (True, False)
+        >>> may_continue_in_literal('s.startswith("hf_")', chained=True)
+        False
+    """
+    found, chain = literal_pieces(text, mask)
+    return chain if chained else found
+
+
+# What may stand between a literal's closing quote and the next piece of a concatenation, as the token
+# pass chains literals (python._scan_literals): blanks, line ends, continuations and comments, then "+",
+# "," (an argument of .join) or the next literal (any prefix); or, in an f-string's field, what ends the
+# field (its value is folded with the f-string's). The run is taken whole by a look-ahead
+# (atomic in ``re``: no backtracking into a comment), and read at most _CHAIN_WINDOW characters: a run as
+# long as that may chain (it is not read further).
+_CHAIN_RUN = r"""(?=((?:[ \t\f\r\n]|\\\r?\n|#[^\r\n]*)*))\1(?:[+,}!:]|[rRbBfFuU]{0,2}["']|\Z)"""
+_CHAIN_FOLLOW = lazy_compile(_CHAIN_RUN)
+_CHAIN_FOLLOW_BYTES = lazy_compile(_CHAIN_RUN.encode("ascii"))
+_CHAIN_WINDOW = 256
+_CHAIN_TRIES = 1024  # pieces whose run is read (~2 ms at most); past them, the text may chain (the token pass decides)
+
+
+def _chains_at(text: "str | bytes", end: int) -> bool:
+    """Whether a piece ending at ``end`` (just past its quote or backslash) may be continued: it ends at a
+    backslash, or its quote is followed by a chaining run (:data:`_CHAIN_RUN`)."""
+    if text[end - 1:end] in ("\\", b"\\"):
+        return True
+    follow = _CHAIN_FOLLOW_BYTES if isinstance(text, bytes) else _CHAIN_FOLLOW
+    m = follow.match(text, end, end + _CHAIN_WINDOW)  # type: ignore[arg-type]
+    # (the run went on to the window's end, or something chains after it; not: the text ended)
+    return m is not None and (m.end() > m.end(1) or m.end() < len(text))
+
+
+def literal_pieces(text: str, mask: int | None = None) -> tuple[bool, bool]:
+    """Whether ``text`` holds a piece of a secret shorter than a whole one that ends at a quote or a
+    backslash (:func:`rules.group_piece`), and whether one of them may be continued by another literal: it
+    ends at a backslash, or its quote is followed (past blanks, line ends, continuations and comments) by
+    ``+``, ``,`` or another literal. Only then can concatenating literals build a secret from it (a
+    ``startswith("hf_")`` cannot); after :data:`_CHAIN_TRIES` pieces that are not, the answer is yes.
+
+    Example:
+        >>> literal_pieces('s.startswith("hf_")'), literal_pieces('t = ("hf_abc"  # c\\n  "def")')
+        ((True, False), (True, True))
+        >>> literal_pieces("hf_hub_download(x)")
+        (False, False)
     """
     groups = [g for g in _present_groups(text, mask) if not g[1][0].check]  # (an assignment has no pieces)
     if not groups:
-        return False
+        return False, False
+    state = [False, 0]  # a piece was found; how many runs were read
+
+    def chains(data: "str | bytes", end: int) -> bool:
+        state[0] = True
+        state[1] += 1  # type: ignore[operator]
+        return state[1] > _CHAIN_TRIES or _chains_at(data, end)
+
     accel = _accelerator()  # (prefilter_mask counted this text already)
     if accel is not None and accel.multi is not None:
-        # One hyperscan pass for every group (a few ms a MB; ~30 ns a byte on a text of keywords, where
-        # a regex search backwards reads ~7 ns a byte whatever the text holds).
-        wanted = {_PIECE_INDEX[g[1][0].id] for g in groups}
-        done = accel.multi.scan(_PIECE_PATTERNS(), text.encode("utf-8", "surrogatepass"),
-                                lambda i, _from, _to, _flags, _ctx: i in wanted)  # (stops at the first)
-        if done is not None:
-            return not done
+        # A hyperscan pass for each group (a few ms a MB; ~30 ns a byte on a text of keywords, where a
+        # regex search backwards reads ~7 ns a byte whatever the text holds), stopped at a piece that
+        # chains. (One pattern a pass: a set of them reports only the first match of each.)
+        data = text.encode("utf-8", "surrogatepass")
+        patterns = _PIECE_PATTERNS()
+        for g in groups:
+            done = accel.multi.scan(patterns[_PIECE_INDEX[g[1][0].id]], data,
+                                    lambda _i, _from, to, _flags, _ctx: chains(data, to))
+            if done is None:
+                break
+            if not done:
+                return True, True
+        else:
+            return bool(state[0]), False
+        state[:] = [False, 0]
     backwards = None
     for _check, _rules, (search, reads_backwards) in groups:
         if reads_backwards:
             if backwards is None:
                 backwards = text[::-1]
-            if search.search(backwards) is not None:
-                return True
-        elif search.search(text) is not None:
-            return True
-    return False
+            n = len(text)
+            if any(chains(text, n - m.start()) for m in search.finditer(backwards)):
+                return True, True
+        elif any(chains(text, m.end()) for m in search.finditer(text)):
+            return True, True
+    return bool(state[0]), False
 
 
 # The piece searches for hyperscan, one per prefix group (an assignment has none), by the group's first rule.

@@ -111,12 +111,11 @@ def line_starts(text: str) -> list[int]:
         >>> line_starts("a\\nbc")
         [0, 2, 4]
     """
-    starts = [0]
-    i = text.find("\n")
-    while i >= 0:
-        starts.append(i + 1)
-        i = text.find("\n", i + 1)
-    starts.append(len(text))  # tokenize's ENDMARKER sits on the line after the last
+    from itertools import accumulate
+
+    # (each line's length plus its "\n", summed in C: a find per line in Python cost 3x as much)
+    starts = list(accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))
+    starts[-1] = len(text)  # tokenize's ENDMARKER sits on the line after the last
     return starts
 
 
@@ -131,6 +130,8 @@ def ast_line_starts(text: str) -> list[int]:
         >>> ast_line_starts("a\\rb\\r\\nc")
         [0, 2, 5]
     """
+    if "\r" not in text:
+        return line_starts(text)[:-1]  # (the "\n"-lines: summed in C)
     starts = [0]
     starts += [m.end() for m in _AST_LINE_END.finditer(text)]
     return starts

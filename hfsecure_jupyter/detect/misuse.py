@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import sys
-from functools import partial
+from functools import cache, partial
 
 from .engine import accelerated_ends, accelerated_search, find_secrets
 from .findings import Finding, fingerprint, mask_secret
@@ -518,20 +518,27 @@ def misuse_findings(source: str, masked: "MaskedSource", location: str = "",
         [('secret-in-job-cli-env', 'warning')]
     """
     findings: list[Finding] = []
-    starts = line_starts(source)
-    lines = source.split("\n")
+    tables: list[tuple[list[int], list[str]]] = []
+
+    def lines() -> tuple[list[int], list[str]]:  # (made only when something is found or a line is masked)
+        if not tables:
+            tables.append((line_starts(source), source.split("\n")))
+        return tables[0]
+
     # Shell and magic lines, and whole non-Python cell-magic bodies (%%bash ...).
     for n in masked.masked_lines:
-        if n < len(lines):
-            findings += _shell_findings(lines[n], starts[n], source, location)
+        starts, texts = lines()
+        if n < len(texts):
+            findings += _shell_findings(texts[n], starts[n], source, location)
     if masked.python.strip() and _tree_may_find(masked.python):
         tree = (parse or partial(parse_or_none, masked.python))()
         if tree is not None:
             for rule, node in _Analyzer(tree).run(_call_sites(masked.python)):
+                starts, texts = lines()
                 ln, col = getattr(node, "lineno", 1), getattr(node, "col_offset", 0)
                 eln, ecol = getattr(node, "end_lineno", ln) or ln, getattr(node, "end_col_offset", col) or col
-                s = starts[ln - 1] + _char_col(lines[ln - 1], col)
-                e = starts[eln - 1] + _char_col(lines[eln - 1], ecol)
+                s = starts[ln - 1] + _char_col(texts[ln - 1], col)
+                e = starts[eln - 1] + _char_col(texts[eln - 1], ecol)
                 findings.append(_finding(rule, source, s, e, location))
     findings.sort(key=lambda f: (f.line, f.column))
     return findings
@@ -646,24 +653,30 @@ _JOB_WORD = lazy_compile(r"(?i)job")
 def expressions_at(tree: "ast.AST", sites: list[int],
                    visit: "Callable[[ast.AST], None] | None" = None) -> "Iterator[ast.expr]":
     """The outermost expressions of ``tree`` whose lines hold one of ``sites`` (sorted line numbers),
-    breadth first. With ``visit``, every node that is not an expression is walked and visited, in
-    :func:`ast.walk`'s order (no statement stands inside an expression); without, a statement whose
-    lines hold no site is skipped whole.
+    breadth first. With ``visit``, every statement is visited, in :func:`ast.walk`'s order (no statement
+    stands inside an expression); without, a statement whose lines hold no site is skipped whole.
 
     Example:
         >>> tree = ast.parse("a = 1\\nif a:\\n    b = f(2)\\nc = 3\\n")
         >>> [ast.unparse(e) for e in expressions_at(tree, [3])]
         ['b', 'f(2)']
+        >>> seen = []; _ = list(expressions_at(tree, [], seen.append))
+        >>> [type(n).__name__ for n in seen]
+        ['Module', 'Assign', 'If', 'Assign', 'Assign']
     """
     from bisect import bisect_left
     from collections import deque
 
     last = len(sites)
+    compound = _compound()
     todo: "deque[ast.AST]" = deque([tree])
+    if visit is not None:
+        visit(tree)
+    # (A node is visited as it is queued, which is the order it is taken in: first in, first out. A simple
+    # statement whose lines hold no site holds no statement and no expression to yield: visited, not
+    # walked; a walk of every node cost ~1 us a node.)
     while todo:
         node = todo.popleft()
-        if visit is not None:
-            visit(node)
         for child in ast.iter_child_nodes(node):
             lineno = getattr(child, "lineno", None)
             if lineno is not None:
@@ -673,9 +686,25 @@ def expressions_at(tree: "ast.AST", sites: list[int],
                     if holds:
                         yield child
                     continue
-                if not holds and visit is None:
+                if not holds:
+                    if visit is None:
+                        continue
+                    visit(child)
+                    if type(child) in compound:
+                        todo.append(child)
                     continue
+            if visit is not None:
+                visit(child)
             todo.append(child)
+
+
+@cache
+def _compound() -> "frozenset[type]":
+    """The statements that hold statements (an assignment may stand inside them); made on first use (no
+    ``ast`` at start-up)."""
+    return frozenset(getattr(ast, name) for name in (
+        "FunctionDef", "AsyncFunctionDef", "ClassDef", "For", "AsyncFor", "While", "If", "With", "AsyncWith", "Try",
+        "TryStar", "Match", "ExceptHandler", "match_case") if hasattr(ast, name))
 
 
 def _tree_may_find(py: str) -> bool:

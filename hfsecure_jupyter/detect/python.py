@@ -27,7 +27,7 @@ import sys
 from functools import partial
 from itertools import accumulate
 
-from .engine import (Hit, builds_view, find_secrets, find_secrets_unfiltered, hits_to_findings, may_continue_in_literal,
+from .engine import (Hit, builds_view, find_secrets, find_secrets_unfiltered, hits_to_findings, literal_pieces,
                      prefilter_mask)
 from .findings import Edit, Finding, mask_secret, masked_preview
 from .ipython import PYTHON_CELL_MAGICS, MaskedSource, ast_line_starts, line_numbers, line_starts, mask_ipython
@@ -606,10 +606,13 @@ def _expression_hits(source: str, python: str, parse: "Callable[[], ast.Module |
     tree = (parse or partial(parse_or_none, python))()
     if tree is None:
         return []
-    py_nl = line_starts(python)
-    src_nl = py_nl if python is source else line_starts(source)  # (no line masked: the same table)
+    tables: list[tuple[list[int], list[int]]] = []
 
     def offset(lineno: int, col: int) -> int:
+        if not tables:  # (the "\n"-line tables, made at the first expression found)
+            py_nl = line_starts(python)
+            tables.append((py_nl, py_nl if python is source else line_starts(source)))  # (no line masked: one)
+        py_nl, src_nl = tables[0]
         i = min(lineno - 1, len(py_starts) - 1)
         text_line = python[py_starts[i]:py_starts[i + 1] if i + 1 < len(py_starts) else len(python)]
         o = py_starts[i] + len(text_line.encode("utf-8")[:col].decode("utf-8", "ignore"))
@@ -798,13 +801,19 @@ def _scan_found(source: str, location: str, mask: int, reverse: bool, misuse_pos
         # Tokenizing is the slow part: only when a literal may hold more than the raw text shows
         # (a piece ending at a quote, an escape). A raw match is kept even as an identifier: a token
         # pasted without quotes is still a token (word-like names are told apart by the validator).
-        parsed = None
-        if reverse or may_continue_in_literal(source, mask) or _ESCAPE.search(source) is not None:
+        # The token pass folds literals chained by "+", adjacency or a .join: only when a piece may be
+        # continued by another literal (a "hf_" in startswith("hf_") cannot: real code is full of them).
+        # The expression pass folds %, .format, slices (their arguments come in any order): when any piece
+        # is there.
+        if reverse or _ESCAPE.search(source) is not None:
+            pieces = chains = True
+        else:
+            pieces, chains = literal_pieces(source, mask)
+        if pieces:
             masked = mask_ipython(source)
-            if masked.python.strip():
-                parsed = _string_groups(masked.python, line_starts(source), masked.python is source)
-        if parsed is not None:
-            folded = _folded_hits(source, parsed)
+        if masked is not None and masked.python.strip():
+            groups = _string_groups(masked.python, line_starts(source), masked.python is source) if chains else None
+            folded = _folded_hits(source, groups or [])
             if reverse or _may_fold(source):  # % formatting, .format, slices, f-strings
                 folded += [h for h in _expression_hits(source, masked.python, tree) if not any(  # type: ignore[union-attr]
                     f.secret == h.secret and f.start < h.end and h.start < f.end for f in folded)]

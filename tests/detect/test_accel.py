@@ -700,6 +700,64 @@ def test_the_piece_check_says_what_the_forward_search_says(mode, text):
     assert engine.may_continue_in_literal(text, engine.prefilter_mask(text)) == expected
 
 
+_CHAIN_TEXT = st.lists(st.sampled_from(["hf_", "sk-", "api_org_", "tvly-", "abc", "7" * 33, '"', "'", "\\", " ", "\n",
+                                        "+", ",", ")", "]", "}", ":", "!", "(", "f", "rb", "# c", "# " + "x" * 300,
+                                        "\\\n", "\\\r\n", "\r", "\t", "=", "é"]), max_size=40).map("".join)
+
+
+def _chains_by_hand(text: str, end: int) -> bool:
+    """What a piece ending at ``end`` may be continued by, read a character at a time (the engine's reading,
+    its window included: a run that reaches 256 characters is taken to chain)."""
+    import re
+
+    if text[end - 1] == "\\":
+        return True
+    stop = min(len(text), end + 256)
+    i = end
+    while i < stop:
+        if text[i] in " \t\f\r\n":
+            i += 1
+        elif text.startswith("\\\n", i, stop) or text.startswith("\\\r\n", i, stop):
+            i += 2 if text[i + 1] == "\n" else 3
+        elif text[i] == "#":
+            while i < stop and text[i] not in "\r\n":
+                i += 1
+        else:
+            break
+    if i >= stop:
+        return stop < len(text)
+    return text[i] in "+,}!:" or re.match(r"[rRbBfFuU]{0,2}[\"']", text[i:stop]) is not None
+
+
+@SETTINGS
+@given(text=_CHAIN_TEXT)
+@example(text='s.startswith("hf_")\nb = 1')
+@example(text='t = ("hf_abc"  # c\n  "def")')
+@example(text='a = "hf_a"\nb = ("hf_a"\n "x")')  # (the second piece chains: each piece is read, not only the first)
+def test_the_chained_piece_check_says_what_a_reading_by_hand_says(mode, text):
+    # literal_pieces: is there a piece, and may a literal continue one (python's token pass runs only then).
+    import re
+
+    from hfsecure_jupyter.detect.rules import group_piece
+
+    ends = sorted({m.start() + len(m.group(1)) for _c, g, _p in engine._GROUPS if not g[0].check
+                   for m in re.finditer("(?=(" + group_piece(g) + "))", text)})
+    assert len(ends) < engine._CHAIN_TRIES
+    expected = (bool(ends), any(_chains_by_hand(text, e) for e in ends))
+    assert engine.literal_pieces(text) == expected
+    assert engine.literal_pieces(text, engine.prefilter_mask(text)) == expected
+    assert engine.may_continue_in_literal(text) == expected[0]
+    assert engine.may_continue_in_literal(text, chained=True) == expected[1]
+
+
+def test_past_its_tries_a_text_of_pieces_may_chain(mode):
+    # (Each piece's run is read at most _CHAIN_WINDOW characters, and past _CHAIN_TRIES pieces the token
+    # pass decides: a text of pieces costs a bounded read each.)
+    text = 'x.startswith("hf_")\n' * engine._CHAIN_TRIES
+    assert engine.literal_pieces(text) == (True, False)
+    assert engine.literal_pieces(text + 'x.startswith("hf_")\n') == (True, True)
+
+
 @pytest.mark.skipif(not HAVE_HS, reason="hyperscan is not installed")
 @pytest.mark.parametrize("digit_at", [None, 5, 500])
 def test_many_relaxed_matches_are_confirmed_by_one_search_not_a_call_each(monkeypatch, digit_at):

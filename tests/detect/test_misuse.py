@@ -235,3 +235,34 @@ def test_a_module_is_parsed_once_for_folding_and_misuse(tok, monkeypatch):
     src = f'key = "%s%s" % ("{tok[:9]}", "{tok[9:]}")\nprint(get_token())\nrun_job(env={{"HF_TOKEN": get_token()}})\n'
     assert {f.rule for f in detect.scan_python(src)} == {"hf-user-token", "secret-echoed", "secret-in-job-env"}
     assert len(parses) == 1
+
+
+def test_simple_statements_with_no_site_are_visited_not_walked(monkeypatch):
+    # The statement walk visits every statement (assignments taint names) but walks into a simple one only
+    # when its lines hold a site: a walk of every node cost ~1 us a node.
+    import ast
+
+    src = "tok = get_token()\n" + "".join(f"y{i} = f(a, g(b, key=c))\nimport m{i}\n" for i in range(1000)) + "print(tok)\n"
+    walked = []
+    real = ast.iter_child_nodes
+    monkeypatch.setattr(ast, "iter_child_nodes", lambda node: walked.append(node) or real(node))
+    assert [f.rule for f in detect.scan_misuse(src)] == ["secret-echoed"]
+    assert len(walked) < 50, len(walked)  # (a walk of every statement: 2,002 of them)
+
+
+@pytest.mark.parametrize("module", ["ast", "inspect", "json.decoder", "argparse"])
+def test_every_statement_is_visited_in_the_order_ast_walk_takes(module):
+    import ast
+    import importlib
+    import random
+
+    from hfsecure_jupyter.detect import misuse as M
+
+    with open(importlib.import_module(module).__file__, encoding="utf-8") as fh:
+        tree = ast.parse(fh.read())
+    expected = [n for n in ast.walk(tree) if isinstance(n, ast.stmt)]
+    rng = random.Random(module)
+    for sites in ([], sorted(rng.sample(range(1, expected[-1].lineno + 1), 20))):
+        seen: list = []
+        list(M.expressions_at(tree, sites, seen.append))
+        assert [n for n in seen if isinstance(n, ast.stmt)] == expected

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from hfsecure_jupyter import detect
@@ -298,3 +298,58 @@ def test_literals_with_escapes_fold_as_literal_eval_reads_them(content, prefix, 
         assert piece is None
     else:
         assert piece is not None and piece.value == (value.decode("latin-1") if isinstance(value, bytes) else value)
+
+
+def _pieces_around(t: str) -> list[str]:
+    """Statements that hold a piece of ``t`` (its first 9 characters, ending at a quote): chained to the rest
+    in every way the token pass chains literals, built by the expression pass, or standing alone."""
+    a, b = t[:9], t[9:]
+    return [f'x = "{a}" + "{b}"', f'x = ("{a}"  # c\n     "{b}")', f'x = "{a}" \\\n  "{b}"', f'x = "".join(["{a}", "{b}"])',
+            f"x = rb'{a}' b'{b}'", f'x = "{a}" f"{b}"', f'x = f"{{\'{a}\'}}{{\'{b}\'!s:>3}}"',
+            f'x = f"{{\'{a}\'!s}}{{\'{b}\'}}"', f'x = f"{{\'{a}\':>3}}{{\'{b}\'}}"',
+            f'x = "%s%s" % ("{a}", "{b}")', f'x = "{{1}}{{0}}".format("{b}", "{a}")', f'x = "{a}"\ny = "{b}"',
+            f'ok = s.startswith("{a}")', f'd = {{"{a}": 1}}', f'x = ("{a}") + "{b}"', f'x = "{a}"[0] + "{b}"',
+            "y = f(a)[0]", "print(x)", '# "hf_" + 1', "z = 'a' + 'b'"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 19), st.integers(0, 10_000)), min_size=1, max_size=8))
+@example([(i, 1) for i in range(20)])
+@example([(i, 2) for i in range(12, 20)])  # (none of them chains)
+@example([(3, 1), (12, 2)])
+@example([(7, 1), (13, 2)])
+@example([(8, 1)])
+@example([(1, 3)])
+def test_the_token_pass_skipped_where_no_literal_continues_a_piece_loses_nothing(picks):
+    # The token pass (python._scan_literals over the whole module) runs only when a literal may continue a
+    # piece of a secret; where none can, it is skipped. Its reference: the pass run whenever a piece is there.
+    from hfsecure_jupyter.detect import engine
+    from hfsecure_jupyter.detect import python as P
+    from hfsecure_jupyter.testing import fake_token
+
+    src = "\n".join(_pieces_around(fake_token(seed=seed))[i] for i, seed in picks) + "\n"
+
+    def rows():
+        return [(f.rule, f.line, f.column, f.end_line, f.end_column, f.encoding) for f in detect.scan_python(src)]
+
+    found = rows()
+    real = P.literal_pieces
+    try:
+        P.literal_pieces = lambda text, mask=None: (engine.literal_pieces(text, mask)[0],) * 2  # type: ignore[assignment]
+        assert found == rows()
+    finally:
+        P.literal_pieces = real
+
+
+def test_a_piece_no_literal_can_continue_does_not_tokenize_the_module(tok, monkeypatch):
+    # Real code is full of startswith("hf_"): huggingface_hub's hf_api.py (700 kB) read its literals for it.
+    from hfsecure_jupyter.detect import python as P
+
+    read = []
+    real = P._scan_literals
+    monkeypatch.setattr(P, "_scan_literals", lambda py: read.append(1) or real(py))
+    body = "".join(f"def f{i}(s):\n    return s.startswith('hf_') or s + 'x'\n" for i in range(200))
+    assert detect.scan_python(body + f"t = '{tok}'\n", misuse=False)[0].preview == detect.mask_secret(tok)
+    assert read == []
+    assert detect.scan_python(body + f"t = ('{tok[:9]}'  # c\n  '{tok[9:]}')\n", misuse=False)[0].encoding == "concatenation"
+    assert read == [1]
