@@ -108,7 +108,8 @@ def _tolerant_tokens(py: str) -> list[tokenize.TokenInfo]:
 
 def _string_tokens(py: str, starts: list[int]) -> list[list[_Piece]] | None:
     """Groups of string pieces that Python joins into one value (also in a cell that does not tokenize),
-    read from :mod:`tokenize` (slow: the fallback of :func:`_string_groups`)."""
+    read from :mod:`tokenize` (slow: the fallback of :func:`_string_groups`). A literal alone whose value is
+    its text is no group (the raw scan sees exactly that text)."""
     toks = _tolerant_tokens(py)
     sig: list[tuple[str, str, int, int]] = []  # (kind, text, start, end) of significant tokens
     fstring_start = None
@@ -159,7 +160,7 @@ def _string_tokens(py: str, starts: list[int]) -> list[list[_Piece]] | None:
                 j += 1
             else:
                 break
-        if group:
+        if group and (len(group) > 1 or not group[0].verbatim):
             groups.append(group)
         i = j
     return groups
@@ -285,11 +286,14 @@ def _string_groups(py: str, starts: list[int], same: bool = False) -> list[list[
     ``same``, ``py`` is the text ``starts`` was made from (no line was masked).
 
     Two literals are joined when nothing but blanks, comments and line ends inside brackets separate
-    them, or one ``+``, or one ``,`` in the argument of ``.join(`` (as tokenize's tokens say it).
+    them, or one ``+``, or one ``,`` in the argument of ``.join(`` (as tokenize's tokens say it). A literal
+    alone whose value is its text is no group (the raw scan sees that text).
 
     Example:
-        >>> [[p.value for p in g] for g in _string_groups('x = ("a"  # c\\n  "b") + "c"\\ny = "d"', [0])]
-        [['a', 'b'], ['c'], ['d']]
+        >>> [[p.value for p in g] for g in _string_groups('x = ("a"  # c\\n  "b") + "c"\\ny = "d" + "\\\\x65"', [0])]
+        [['a', 'b'], ['d', 'e']]
+        >>> [[p.value for p in g] for g in _string_groups('x = "\\\\x65"\\ny = "f"', [0])]
+        [['e']]
     """
     groups = _scan_literals(py)
     if groups is None:
@@ -313,6 +317,9 @@ def _scan_literals(py: str) -> list[list[_Piece]] | None:
     """The string groups of ``py`` at offsets in ``py``, or None when tokenize must decide."""
     groups: list[list[_Piece]] = []
     group: list[_Piece] = []
+    # A plain literal that starts a group is kept as its match until another joins it: alone, its value is
+    # its text, and no group is made (the raw scan sees it; most literals of real code stand alone).
+    pending: re.Match[str] | None = None
     chained = False   # a literal was the last token: the next one may join its group
     joined = False    # the current group is the argument of .join(
     between = ""      # the one token since that literal ("" for none, "x" for two or more)
@@ -338,16 +345,23 @@ def _scan_literals(py: str) -> list[list[_Piece]] | None:
                 return None
             if at and py[at - 1] in "rRbBfFuU" and _after_number(py, at):
                 return None
-            if (text[0] == '"' or text[0] == "'") and not text.startswith(_TRIPLE) and text.isascii() \
-                    and "\\" not in text and "\r" not in text and "\0" not in text:
-                piece: _Piece | None = _Piece(at, pos, at + 1, pos - 1, text[1:-1], True)  # (_quick_piece's common case)
-            else:
-                piece = _quick_piece(text, at, pos)
+            plain = (text[0] == '"' or text[0] == "'") and not text.startswith(_TRIPLE) and text.isascii() \
+                and "\\" not in text and "\r" not in text and "\0" not in text  # (_quick_piece's common case)
             if not (chained and (between == "" or between == "+" or (joined and between == ","))):
-                if group:
+                if group and (len(group) > 1 or not group[0].verbatim):
                     groups.append(group)
                 group = []
                 joined = (r2 in ("(", "[") and r1 == "(" and r0 == "join") or (r2 == "(" and r1 == "join")
+                pending = m if plain else None
+                if plain:
+                    chained, between = True, ""
+                    r0, r1, r2 = r1, r2, "x"
+                    continue
+            if pending is not None:
+                p0, p1 = pending.span()
+                group.append(_Piece(p0, p1, p0 + 1, p1 - 1, pending.group()[1:-1], True))
+                pending = None
+            piece = _Piece(at, pos, at + 1, pos - 1, text[1:-1], True) if plain else _quick_piece(text, at, pos)
             if piece:
                 group.append(piece)
             chained, between = True, ""
@@ -371,7 +385,7 @@ def _scan_literals(py: str) -> list[list[_Piece]] | None:
         r0, r1, r2 = r1, r2, (text if kind == "o" else "x")
     if depth:
         return None
-    if group:
+    if group and (len(group) > 1 or not group[0].verbatim):
         groups.append(group)
     return groups
 
