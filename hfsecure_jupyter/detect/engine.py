@@ -1117,23 +1117,27 @@ _RAW_PARTS_FIRST = lazy_tuple(lambda: [(first, _at_boundary(group) or pattern)
 def _at_boundary(group: "tuple[Rule, ...]") -> "re.Pattern[bytes] | None":
     """:func:`group_raw_regex` of a prefix group, matched only where :func:`_may_start_secret` may say
     True: no letter or digit before the keyword, or a backslash or ``%`` close enough before it to start an
-    escape that ends there (None when the group's keywords differ in length). The lookbehinds follow
-    the keyword, so ``re`` still scans for it in C; a text dense with the keyword inside words
-    (``ABIAABIA...``) was walked a keyword at a time in Python.
+    escape that ends there. The lookbehinds follow the keyword (those of each keyword length after the
+    keywords of that length), so ``re`` still scans for it in C; a text dense with the keyword inside words
+    (``ABIAABIA...``, ``ghr_aghr_a...``) was walked a keyword at a time in Python.
 
     Example:
         >>> rx = _at_boundary(_RULE_GROUPS[0]); [m.start() for m in rx.finditer(b"hf_a xhf_b \\\\nhf_c")]
         [0, 13]
     """
     words = group_keywords(group)
-    if len({len(w) for w in words}) != 1:
-        return None
-    n = len(words[0])
     lead = keyword_regex(words).encode("ascii")
     source = group_raw_regex(group)
     assert source.startswith(lead), group
-    behind = [b"(?<![A-Za-z0-9].{%d})" % n] + [b"(?<=[\\\\%%].{%d})" % (k + n) for k in range(1, 6)]
-    return re.compile(lead + b"(?:" + b"|".join(behind) + b")" + source[len(lead):], re.DOTALL)
+    by_length: dict[int, list[str]] = {}
+    for w in words:
+        by_length.setdefault(len(w), []).append(w)
+    leads = []
+    for n, same in sorted(by_length.items(), reverse=True):  # (the longest first, as the keyword tree reads)
+        behind = [b"(?<![A-Za-z0-9].{%d})" % n] + [b"(?<=[\\\\%%].{%d})" % (k + n) for k in range(1, 6)]
+        leads.append(keyword_regex(same).encode("ascii") + b"(?:" + b"|".join(behind) + b")")
+    head = leads[0] if len(leads) == 1 else b"(?:" + b"|".join(leads) + b")"
+    return re.compile(head + source[len(lead):], re.DOTALL)
 
 
 _B64_RUN_BYTES = lazy_compile(rb"[A-Za-z0-9+/=_-]*")
