@@ -207,7 +207,7 @@ def test_the_raw_keyword_search_skips_only_what_may_not_start_a_secret(text):
                 i = data.find(word.encode(), i + 1)
 
 
-_BOUNDARY_TEXT = st.lists(st.sampled_from(["ghp_", "ghr_", "github_pat_", "hf_", "sk-", "sk-ant-", "a", "Z9", "_", "-",
+_BOUNDARY_TEXT = st.lists(st.sampled_from(["ghp_", "ghr_", "github_pat_", "hf_", "sk-", "sk-ant-", "AIza", "a", "Z9", "_", "-",
                                            " ", '"', "\\", "\\n", "\\x41", "%5F", "%", "7" * 20, "x" * 40]),
                           max_size=40).map("".join)
 
@@ -221,12 +221,15 @@ def test_the_prefix_check_at_boundaries_says_what_a_check_of_every_keyword_says(
     fast = engine._raw_prefix_exact(data, None)
     plain = [(first, pattern) for first, pattern, group in zip(engine._RAW_FIRST, engine._RAW_RULES, engine._RULE_GROUPS)
              if group[0].context is None]
-    saved = engine._RAW_PARTS_FIRST
+    saved, bits = engine._RAW_PARTS_FIRST, engine._PREFIX_GROUP_BITS
     try:
         engine._RAW_PARTS_FIRST = plain
         assert engine._raw_prefix_exact(data, None) == fast
+        # A long match is validated by its group's rules: every group's rules say the same.
+        engine._PREFIX_GROUP_BITS = tuple((1 << len(engine._GROUPS)) - 1 for _ in bits)
+        assert engine._raw_prefix_exact(data, None) == fast
     finally:
-        engine._RAW_PARTS_FIRST = saved
+        engine._RAW_PARTS_FIRST, engine._PREFIX_GROUP_BITS = saved, bits
 
 
 def test_every_prefix_group_is_matched_at_its_boundaries_only():
