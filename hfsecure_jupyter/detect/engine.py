@@ -978,7 +978,7 @@ _N_PREFIX_GROUPS = sum(1 for g in _RULE_GROUPS if g[0].context is None)
 def _raw_prefix_exact(data: bytes, found: "frozenset[int] | None") -> bool:
     """The prefix groups (those in ``found``): a keyword at a left boundary followed by a piece that ends
     at a quote, a backslash or a zero-width character, or by a valid secret."""
-    for j, ((first, back), pattern) in enumerate(_RAW_PARTS_FIRST):
+    for j, ((first, back), pattern) in enumerate(_RAW_PARTS_TAKEN):
         if found is not None and j not in found:
             continue
         fm = first.search(data)
@@ -1114,14 +1114,19 @@ def _raw_b64_decodes_to_secret(data: bytes) -> bool:
 _RAW_PARTS_FIRST = lazy_tuple(lambda: [(first, _at_boundary(group) or pattern)
                                        for first, pattern, group in zip(_RAW_FIRST, _RAW_RULES, _RULE_GROUPS)
                                        if group[0].context is None])
+# The same, matched only where _raw_prefix_exact may take the match (see _at_boundary's ``taken``).
+_RAW_PARTS_TAKEN = lazy_tuple(lambda: [(first, _at_boundary(group, taken=True) or pattern)
+                                       for first, pattern, group in zip(_RAW_FIRST, _RAW_RULES, _RULE_GROUPS)
+                                       if group[0].context is None])
 
 
-def _at_boundary(group: "tuple[Rule, ...]") -> "re.Pattern[bytes] | None":
+def _at_boundary(group: "tuple[Rule, ...]", taken: bool = False) -> "re.Pattern[bytes] | None":
     """:func:`group_raw_regex` of a prefix group, matched only where :func:`_may_start_secret` may say
     True: no letter or digit before the keyword, or a backslash or ``%`` close enough before it to start an
     escape that ends there. The lookbehinds follow the keyword (those of each keyword length after the
     keywords of that length), so ``re`` still scans for it in C; a text dense with the keyword inside words
-    (``ABIAABIA...``, ``ghr_aghr_a...``) was walked a keyword at a time in Python.
+    (``ABIAABIA...``, ``ghr_aghr_a...``) was walked a keyword at a time in Python. With ``taken``, only
+    where :func:`_raw_prefix_exact` may take the match, too.
 
     Example:
         >>> rx = _at_boundary(_RULE_GROUPS[0]); [m.start() for m in rx.finditer(b"hf_a xhf_b \\\\nhf_c")]
@@ -1139,7 +1144,17 @@ def _at_boundary(group: "tuple[Rule, ...]") -> "re.Pattern[bytes] | None":
         behind = [b"(?<![A-Za-z0-9].{%d})" % n] + [b"(?<=[\\\\%%].{%d})" % (k + n) for k in range(1, 6)]
         leads.append(keyword_regex(same).encode("ascii") + b"(?:" + b"|".join(behind) + b")")
     head = leads[0] if len(leads) == 1 else b"(?:" + b"|".join(leads) + b")"
-    return re.compile(head + source[len(lead):], re.DOTALL)
+    if not taken:
+        return re.compile(head + source[len(lead):], re.DOTALL)
+    # Only a keyword that _raw_prefix_exact may take: 16 body characters or more, or a body that ends at a
+    # piece's end (a quote, a backslash, a zero-width character's first byte). "hf_hf_hf_..." (every
+    # keyword at a boundary, none of them either) was read a keyword at a time in Python.
+    rest = source[len(lead):]
+    body = rest[1:rest.rindex(b")(.?)")]  # (the body's class and bound, group_raw_regex's shape)
+    cls = body[:body.rindex(b"{")]
+    ends = b"".join(re.escape(e) for e in _PIECE_ENDS + _ZW_LEADS)
+    ahead = b"(?=" + cls + b"{16}|" + body + b"[" + ends + b"])"
+    return re.compile(head + ahead + rest, re.DOTALL)
 
 
 _B64_RUN_BYTES = lazy_compile(rb"[A-Za-z0-9+/=_-]*")
