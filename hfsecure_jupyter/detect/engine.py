@@ -1316,20 +1316,15 @@ def literal_pieces(text: str, mask: int | None = None) -> tuple[bool, bool]:
 
     accel = _accelerator()  # (prefilter_mask counted this text already)
     if accel is not None and accel.multi is not None:
-        # A hyperscan pass for each group (a few ms a MB; ~30 ns a byte on a text of keywords, where a
-        # regex search backwards reads ~7 ns a byte whatever the text holds), stopped at a piece that
-        # chains. (One pattern a pass: a set of them reports only the first match of each.)
+        # One hyperscan pass for every group (a few ms a MB; ~30 ns a byte on a text of keywords, where a
+        # regex search backwards reads ~7 ns a byte whatever the text holds), reporting every piece's end,
+        # stopped at a piece that chains.
+        wanted = {_PIECE_INDEX[g[1][0].id] for g in groups}
         data = text.encode("utf-8", "surrogatepass")
-        patterns = _PIECE_PATTERNS()
-        for g in groups:
-            done = accel.multi.scan(patterns[_PIECE_INDEX[g[1][0].id]], data,
-                                    lambda _i, _from, to, _flags, _ctx: chains(data, to))
-            if done is None:
-                break
-            if not done:
-                return True, True
-        else:
-            return bool(state[0]), False
+        done = accel.multi.scan(_PIECE_PATTERNS(), data,
+                                lambda i, _from, to, _flags, _ctx: i in wanted and chains(data, to), every=True)
+        if done is not None:
+            return bool(state[0]), not done
         state[:] = [False, 0]
     backwards = None
     for _check, _rules, (search, reads_backwards) in groups:

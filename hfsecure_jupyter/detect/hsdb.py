@@ -96,21 +96,23 @@ class Databases:
     def __init__(self, hs: Any) -> None:
         self.hs = hs
         self.dbs: dict[Any, Any] = {}
-        self.fresh: set[Any] = set()  # patterns whose database was compiled by this process
+        self.fresh: set[Any] = set()  # (pattern, every) of the databases compiled by this process
         self.off = False  # hyperscan failed on a database it compiled itself: RE2 alone from then on
 
-    def _database(self, pattern: "bytes | tuple[bytes, ...]") -> Any:
+    def _database(self, pattern: "bytes | tuple[bytes, ...]", every: bool = False) -> Any:
         hs = self.hs
-        # A tuple: several patterns, each reported once by its index (as an RE2::Set).
+        # A tuple: several patterns, each reported once by its index (as an RE2::Set), or at every match
+        # with ``every``.
         patterns = pattern if isinstance(pattern, tuple) else (pattern,)
-        joined = b"\0".join(patterns) + (b"\0set" if isinstance(pattern, tuple) else b"")
+        single = isinstance(pattern, tuple) and not every
+        joined = b"\0".join(patterns) + (b"\0set" if single else b"\0every" if every else b"")
         # (hashlib loads OpenSSL, ~3 ms of a command's start: a file name needs no cryptographic hash; a
         # database that this hyperscan or CPU cannot run fails to load, and is compiled again)
         where = repr(getattr(hs, "__file__", "")).encode()
         key = int.from_bytes(joined + b"\0" + where, "big") % ((1 << 61) - 1)
         folder = cache_dir()
         path = os.path.join(folder, f"gate-{len(joined)}-{key:016x}.hsdb") if folder else ""
-        if path and pattern not in self.fresh:
+        if path and (pattern, every) not in self.fresh:
             try:
                 with open(path, "rb") as fh:
                     db = hs.loadb(fh.read(), mode=hs.HS_MODE_BLOCK)
@@ -122,9 +124,9 @@ class Databases:
                 return db
             except Exception:  # none yet, unreadable, or from another build or CPU: compiled again
                 pass
-        self.fresh.add(pattern)
+        self.fresh.add((pattern, every))
         db = hs.Database(mode=hs.HS_MODE_BLOCK)
-        flags = [hs.HS_FLAG_SINGLEMATCH if isinstance(pattern, tuple) else 0] * len(patterns)
+        flags = [hs.HS_FLAG_SINGLEMATCH if single else 0] * len(patterns)
         db.compile(expressions=list(patterns), ids=list(range(len(patterns))), elements=len(patterns), flags=flags)
         if not path:
             return db
@@ -150,25 +152,28 @@ class Databases:
         done = self.scan(patterns, data, lambda i, _from, _to, _flags, _ctx: ids.add(i))
         return None if done is None else frozenset(ids)
 
-    def scan(self, pattern: "bytes | tuple[bytes, ...]", data: "bytes | memoryview", on_match: Any) -> "bool | None":
-        """Run ``on_match`` on every match end of ``pattern`` in ``data``: True when it ran to the end, False
-        when ``on_match`` stopped it, None when hyperscan failed (a database loaded from the cache that
-        this CPU cannot run is dropped, to be compiled again)."""
+    def scan(self, pattern: "bytes | tuple[bytes, ...]", data: "bytes | memoryview", on_match: Any,
+             every: bool = False) -> "bool | None":
+        """Run ``on_match`` on every match end of ``pattern`` in ``data`` (of a tuple of patterns: on the first
+        of each, or with ``every`` on every one): True when it ran to the end, False when ``on_match``
+        stopped it, None when hyperscan failed (a database loaded from the cache that this CPU cannot run
+        is dropped, to be compiled again)."""
         if self.off:
             return None
+        key = (pattern, every)
         try:
-            db = self.dbs.get(pattern)
+            db = self.dbs.get(key)
             if db is None:
-                db = self.dbs[pattern] = self._database(pattern)
+                db = self.dbs[key] = self._database(pattern, every)
             db.scan(data, match_event_handler=on_match)
         except self.hs.ScanTerminated:
             return False
         except self.hs.ScratchInUseError:  # another thread is scanning with it: RE2 this time
             return None
         except Exception:
-            self.dbs.pop(pattern, None)
-            if pattern in self.fresh:
+            self.dbs.pop(key, None)
+            if key in self.fresh:
                 self.off = True
-            self.fresh.add(pattern)
+            self.fresh.add(key)
             return None
         return True

@@ -515,7 +515,7 @@ def test_a_failing_hyperscan_leaves_the_gate_to_re2(monkeypatch):
             def scan(self, *args, **kwargs):
                 raise multi.hs.InvalidError("broken")
 
-        multi.dbs = {p: Broken() for p in (engine.raw_superset(),)}
+        multi.dbs = {(p, False): Broken() for p in (engine.raw_superset(),)}
         multi.fresh = set(multi.dbs)  # (as if compiled here: no second try)
         assert engine.raw_gate(data) == accel.raw.search(data).start()
         assert multi.off and detect.scan_notebook(data, misuse=False).secrets
