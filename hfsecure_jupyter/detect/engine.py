@@ -1295,7 +1295,7 @@ def literal_pieces(text: str, mask: int | None = None) -> tuple[bool, bool]:
     """Whether ``text`` holds a piece of a secret shorter than a whole one that ends at a quote or a
     backslash (:func:`rules.group_piece`), and whether one of them may be continued by another literal: it
     ends at a backslash, or its quote is followed (past blanks, line ends, continuations and comments) by
-    ``+``, ``,`` or another literal. Only then can concatenating literals build a secret from it (a
+    ``+``, ``,``, another literal or the end of an f-string's field. Only then can concatenating literals build a secret from it (a
     ``startswith("hf_")`` cannot); after :data:`_CHAIN_TRIES` pieces that are not, the answer is yes.
 
     Example:
