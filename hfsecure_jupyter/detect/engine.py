@@ -1111,16 +1111,14 @@ def _raw_b64_decodes_to_secret(data: bytes) -> bool:
 
 
 # The prefix groups of the exact test, in the order of their alternatives in _raw_parts().
-_RAW_PARTS_FIRST = lazy_tuple(lambda: [(first, _at_boundary(group) or pattern)
-                                       for first, pattern, group in zip(_RAW_FIRST, _RAW_RULES, _RULE_GROUPS)
-                                       if group[0].context is None])
+_RAW_PARTS_FIRST = lazy_tuple(lambda: [(first, _at_boundary(group))
+                                       for first, group in zip(_RAW_FIRST, _RULE_GROUPS) if group[0].context is None])
 # The same, matched only where _raw_prefix_exact may take the match (see _at_boundary's ``taken``).
-_RAW_PARTS_TAKEN = lazy_tuple(lambda: [(first, _at_boundary(group, taken=True) or pattern)
-                                       for first, pattern, group in zip(_RAW_FIRST, _RAW_RULES, _RULE_GROUPS)
-                                       if group[0].context is None])
+_RAW_PARTS_TAKEN = lazy_tuple(lambda: [(first, _at_boundary(group, taken=True))
+                                       for first, group in zip(_RAW_FIRST, _RULE_GROUPS) if group[0].context is None])
 
 
-def _at_boundary(group: "tuple[Rule, ...]", taken: bool = False) -> "re.Pattern[bytes] | None":
+def _at_boundary(group: "tuple[Rule, ...]", taken: bool = False) -> "re.Pattern[bytes]":
     """:func:`group_raw_regex` of a prefix group, matched only where :func:`_may_start_secret` may say
     True: no letter or digit before the keyword, or a backslash or ``%`` close enough before it to start an
     escape that ends there. The lookbehinds follow the keyword (those of each keyword length after the
@@ -1307,12 +1305,12 @@ def literal_pieces(text: str, mask: int | None = None) -> tuple[bool, bool]:
     groups = [g for g in _present_groups(text, mask) if not g[1][0].check]  # (an assignment has no pieces)
     if not groups:
         return False, False
-    state = [False, 0]  # a piece was found; how many runs were read
+    found, tries = False, 0  # a piece was found; how many runs were read
 
     def chains(data: "str | bytes", end: int) -> bool:
-        state[0] = True
-        state[1] += 1  # type: ignore[operator]
-        return state[1] > _CHAIN_TRIES or _chains_at(data, end)
+        nonlocal found, tries
+        found, tries = True, tries + 1
+        return tries > _CHAIN_TRIES or _chains_at(data, end)
 
     accel = _accelerator()  # (prefilter_mask counted this text already)
     if accel is not None and accel.multi is not None:
@@ -1324,8 +1322,8 @@ def literal_pieces(text: str, mask: int | None = None) -> tuple[bool, bool]:
         done = accel.multi.scan(_PIECE_PATTERNS(), data,
                                 lambda i, _from, to, _flags, _ctx: i in wanted and chains(data, to), every=True)
         if done is not None:
-            return bool(state[0]), not done
-        state[:] = [False, 0]
+            return found, not done
+        found, tries = False, 0
     backwards = None
     for _check, _rules, (search, reads_backwards) in groups:
         if reads_backwards:
@@ -1336,7 +1334,7 @@ def literal_pieces(text: str, mask: int | None = None) -> tuple[bool, bool]:
                 return True, True
         elif any(chains(text, m.end()) for m in search.finditer(text)):
             return True, True
-    return bool(state[0]), False
+    return found, False
 
 
 # The piece searches for hyperscan, one per prefix group (an assignment has none), by the group's first rule.

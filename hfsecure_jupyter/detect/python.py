@@ -63,6 +63,12 @@ class _Piece:
     verbatim: bool      # value == source[content_start:content_end]
 
 
+def _worth_folding(group: "list[_Piece]") -> bool:
+    """Whether a group of literals may fold to more than the raw text shows: two or more, or one whose
+    value is not its text (escapes, an f-string). A literal alone written as its value is no group."""
+    return bool(group) and (len(group) > 1 or not group[0].verbatim)
+
+
 _RESTART = -1  # token type of the marker _tolerant_tokens puts where it starts over
 
 
@@ -160,7 +166,7 @@ def _string_tokens(py: str, starts: list[int]) -> list[list[_Piece]] | None:
                 j += 1
             else:
                 break
-        if group and (len(group) > 1 or not group[0].verbatim):
+        if _worth_folding(group):
             groups.append(group)
         i = j
     return groups
@@ -348,7 +354,7 @@ def _scan_literals(py: str) -> list[list[_Piece]] | None:
             plain = (text[0] == '"' or text[0] == "'") and not text.startswith(_TRIPLE) and text.isascii() \
                 and "\\" not in text and "\r" not in text and "\0" not in text  # (_quick_piece's common case)
             if not (chained and (between == "" or between == "+" or (joined and between == ","))):
-                if group and (len(group) > 1 or not group[0].verbatim):
+                if _worth_folding(group):
                     groups.append(group)
                 group = []
                 joined = (r2 in ("(", "[") and r1 == "(" and r0 == "join") or (r2 == "(" and r1 == "join")
@@ -385,7 +391,7 @@ def _scan_literals(py: str) -> list[list[_Piece]] | None:
         r0, r1, r2 = r1, r2, (text if kind == "o" else "x")
     if depth:
         return None
-    if group and (len(group) > 1 or not group[0].verbatim):
+    if _worth_folding(group):
         groups.append(group)
     return groups
 
@@ -710,8 +716,8 @@ def _secrets_found(values: list[str]) -> list[tuple[int, int, list[Hit]]]:
 
 def _folded_hits(source: str, groups: list[list[_Piece]]) -> list[Hit]:
     hits: list[Hit] = []
-    # (a single literal written as its value: the raw scan sees exactly this text)
-    groups = [g for g in groups if len(g) > 1 or not g[0].verbatim]
+    # (the groups come so; a remapped group may have lost a piece, see _string_groups)
+    groups = [g for g in groups if _worth_folding(g)]
     for i, base, found in _secrets_found(["".join([p.value for p in g]) for g in groups]):
         group = groups[i]
         for h in found:
