@@ -853,15 +853,18 @@ def _name_run_may_be_secret(data: bytes, op: int) -> bool:
 
 
 @_pure_if_lost
-def raw_candidates_stripped(data: bytes) -> bool:
+def raw_candidates_stripped(data: bytes, *, superset_seen: bool = False) -> bool:
     """:func:`raw_candidates` for bytes whose image payloads are cut out already (:func:`without_images`).
+    ``superset_seen``: the caller's own pass found :func:`raw_superset` (the notebook gate's): it is not
+    run again. The answer is the same either way (the exact tests accept nothing the superset does not
+    match); only the time differs, a pass over the bytes (~80 ms a MB of ``hf_hf_hf_...``).
 
     Example:
         >>> raw_candidates_stripped(b'{"image/png": ""}')
         False
     """
     accel = _accelerator(len(data))
-    if accel is not None:
+    if accel is not None and not superset_seen:
         # One DFA pass for a superset of every place the exact test accepts: nothing there, nothing to do.
         if not accel.has(raw_superset(), data):
             return False
@@ -1314,16 +1317,24 @@ def literal_pieces(text: str, mask: int | None = None) -> tuple[bool, bool]:
 
     accel = _accelerator()  # (prefilter_mask counted this text already)
     if accel is not None and accel.multi is not None:
-        # One hyperscan pass for every group (a few ms a MB; ~30 ns a byte on a text of keywords, where a
-        # regex search backwards reads ~7 ns a byte whatever the text holds), reporting every piece's end,
-        # stopped at a piece that chains.
+        # One hyperscan pass for every group (a few ms a MB, whatever the text holds): each group's piece,
+        # and the same piece with what chains it, each reported once, stopped at a wanted piece that chains.
+        # No Python call a piece, so no window and no cap: the answer is exact ('"hf_" ' * 100,000 chains
+        # nowhere; a callback a piece read its run and gave up after _CHAIN_TRIES of them).
         wanted = {_PIECE_INDEX[g[1][0].id] for g in groups}
-        data = text.encode("utf-8", "surrogatepass")
-        done = accel.multi.scan(_PIECE_PATTERNS(), data,
-                                lambda i, _from, to, _flags, _ctx: i in wanted and chains(data, to), every=True)
+        n = len(_PIECE_INDEX)
+
+        def on_match(i: int, _from: int, _to: int, _flags: int, _ctx: Any) -> bool:
+            nonlocal found
+            if i % n not in wanted:
+                return False
+            found = True
+            return i >= n  # (a chained piece: stop)
+
+        done = accel.multi.scan(_CHAINED_PATTERNS(), text.encode("utf-8", "surrogatepass"), on_match)
         if done is not None:
             return found, not done
-        found, tries = False, 0
+        found = False
     backwards = None
     for _check, _rules, (search, reads_backwards) in groups:
         if reads_backwards:
@@ -1344,6 +1355,22 @@ _PIECE_INDEX = {g[0].id: i for i, g in enumerate(g for g in _RULE_GROUPS if not 
 @cache
 def _PIECE_PATTERNS() -> "tuple[bytes, ...]":  # noqa: N802 - (a constant, built on first use)
     return tuple(group_piece(g).encode("ascii") for g in _RULE_GROUPS if not g[0].check)
+
+
+# _CHAIN_RUN for hyperscan, after a piece's closing quote (or a backslash, which always chains): no window, and
+# no look-ahead there, so a comment is read to its line end (the look-ahead takes it whole: "# x + y" does not
+# chain); where the comment ends the text, nothing chains.
+_CHAIN_RUN_HS = rb"""(?:\\|["'](?:[ \t\f\r\n]|\\\r?\n|#[^\r\n]*[\r\n])*(?:[+,}!:]|[rRbBfFuU]{0,2}["']))"""
+
+
+@cache
+def _CHAINED_PATTERNS() -> "tuple[bytes, ...]":  # noqa: N802 - (a constant, built on first use)
+    """The piece of each prefix group (:func:`_PIECE_PATTERNS`), then the same pieces each followed by what
+    chains it: pattern ``i + n`` is pattern ``i`` chained."""
+    end = b"[\"'\\\\]"
+    pieces = _PIECE_PATTERNS()
+    assert all(p.endswith(end) for p in pieces)
+    return pieces + tuple(p[:-len(end)] + _CHAIN_RUN_HS for p in pieces)
 
 
 def _plain_hits(text: str, encoding: str = "", mask: int | None = None) -> list[Hit]:

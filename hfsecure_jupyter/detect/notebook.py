@@ -312,7 +312,10 @@ def _gates(raw: bytes, misuse: bool) -> tuple[bool, bool, bytes]:
         if misuse_possible is not None:
             return False, misuse_possible, raw
     stripped = engine.without_images(raw)
-    return engine.raw_candidates_stripped(stripped), misuse and might_misuse_bytes(stripped), stripped
+    # (Past the gate, it saw a match of the superset, or one it could not tell from it: _markers_only
+    # answers None only there. The exact tests alone then: they accept nothing the superset would not.)
+    return (engine.raw_candidates_stripped(stripped, superset_seen=at is not None),
+            misuse and might_misuse_bytes(stripped), stripped)
 
 
 _MARKER_STEPS = 256  # matches read one by one before the gate's last pass falls back to two (linear)

@@ -483,6 +483,33 @@ def test_the_hyperscan_pass_leaves_the_gate_saying_what_re2_says(text, misuse_ma
         assert with_hs == engine.raw_gate(data, extra)
 
 
+@SETTINGS
+@given(st.lists(_PAYLOAD | _TEXT | TEXT, max_size=5).map("".join))
+@example('{"source": "hf_hf_hf_"}')
+def test_the_exact_tests_accept_nothing_the_superset_does_not(mode, text):
+    # The notebook gate, having found the superset in its own pass, skips that pass in the exact tests
+    # (superset_seen): their answer must be the same as with it.
+    for data in (text.encode("utf-8", "surrogatepass"), _nb(text)):
+        stripped = engine.without_images(data)
+        assert (engine.raw_candidates_stripped(stripped, superset_seen=True)
+                == engine.raw_candidates_stripped(stripped))
+
+
+def test_a_notebook_past_the_gate_is_not_searched_for_the_superset_again(mode, monkeypatch):
+    # hf_hf_hf_... (the gate's one match is at the end): the gate's pass over the notebook saw the
+    # superset; the exact tests ran it again (~80 ms a MB) before reading the places it matches.
+    searched = []
+    has = engine._Accel.has
+    monkeypatch.setattr(engine._Accel, "has", lambda self, pattern, data: searched.append(pattern) or has(
+        self, pattern, data))
+    tok = fake_token(seed=3)
+    for text in ("hf_" * 50_000, f"t = '{tok}'"):
+        searched.clear()
+        report = detect.scan_bytes(_nb(text), path="x.ipynb")
+        assert bool(report.findings) == (text != "hf_" * 50_000)
+        assert engine.raw_superset() not in searched
+
+
 @pytest.mark.skipif(not HAVE_HS, reason="hyperscan is not installed")
 @SETTINGS
 @given(st.lists(_PAYLOAD | _TEXT | TEXT, max_size=5).map("".join))
@@ -705,14 +732,15 @@ _CHAIN_TEXT = st.lists(st.sampled_from(["hf_", "sk-", "api_org_", "tvly-", "abc"
                                         "\\\n", "\\\r\n", "\r", "\t", "=", "é"]), max_size=40).map("".join)
 
 
-def _chains_by_hand(text: str, end: int) -> bool:
+def _chains_by_hand(text: str, end: int, window: int | None = 256) -> bool:
     """What a piece ending at ``end`` may be continued by, read a character at a time (the engine's reading,
-    its window included: a run that reaches 256 characters is taken to chain)."""
+    its window included: a run that reaches ``window`` characters is taken to chain; hyperscan's pass
+    reads with none)."""
     import re
 
     if text[end - 1] == "\\":
         return True
-    stop = min(len(text), end + 256)
+    stop = len(text) if window is None else min(len(text), end + window)
     i = end
     while i < stop:
         if text[i] in " \t\f\r\n":
@@ -743,7 +771,8 @@ def test_the_chained_piece_check_says_what_a_reading_by_hand_says(mode, text):
     ends = sorted({m.start() + len(m.group(1)) for _c, g, _p in engine._GROUPS if not g[0].check
                    for m in re.finditer("(?=(" + group_piece(g) + "))", text)})
     assert len(ends) < engine._CHAIN_TRIES
-    expected = (bool(ends), any(_chains_by_hand(text, e) for e in ends))
+    window = None if engine._ACCEL[0] is not None and engine._ACCEL[0].multi is not None else 256
+    expected = (bool(ends), any(_chains_by_hand(text, e, window) for e in ends))
     assert engine.literal_pieces(text) == expected
     assert engine.literal_pieces(text, engine.prefilter_mask(text)) == expected
     assert engine.may_continue_in_literal(text) == expected[0]
@@ -751,11 +780,32 @@ def test_the_chained_piece_check_says_what_a_reading_by_hand_says(mode, text):
 
 
 def test_past_its_tries_a_text_of_pieces_may_chain(mode):
-    # (Each piece's run is read at most _CHAIN_WINDOW characters, and past _CHAIN_TRIES pieces the token
-    # pass decides: a text of pieces costs a bounded read each.)
+    # Without hyperscan, each piece's run is read at most _CHAIN_WINDOW characters, and past _CHAIN_TRIES
+    # pieces the token pass decides: a text of pieces costs a bounded read each. Hyperscan's pass reads
+    # every piece's run in C, to its end: its answer is exact.
+    hyperscan = engine._ACCEL[0] is not None and engine._ACCEL[0].multi is not None
     text = 'x.startswith("hf_")\n' * engine._CHAIN_TRIES
     assert engine.literal_pieces(text) == (True, False)
-    assert engine.literal_pieces(text + 'x.startswith("hf_")\n') == (True, True)
+    assert engine.literal_pieces(text + 'x.startswith("hf_")\n') == (True, not hyperscan)
+    run = '"hf_a"' + " " * (engine._CHAIN_WINDOW + 8)
+    assert engine.literal_pieces(run + "\nx") == (True, not hyperscan)
+    assert engine.literal_pieces(run + '+ "bc"') == (True, True)
+
+
+@pytest.mark.skipif(not HAVE_HS, reason="hyperscan is not installed")
+def test_hyperscan_reads_the_pieces_runs_with_no_python_call_a_piece(monkeypatch):
+    # '"hf_" ' * 100,000 (a piece at every word, none continued): a call back a piece read each run in
+    # Python (~3 us each, 0.44 s a MB) before the cap gave up; one pass now, whatever the count.
+    calls = []
+    monkeypatch.setattr(engine, "_chains_at", lambda text, end: calls.append(end) or True)
+    with _accelerated():
+        text = 'x = "hf_" ' * 50_000 + "\n"
+        assert engine.literal_pieces(text) == (True, False)
+        assert engine.literal_pieces(text + '"hf_a" "bc"') == (True, True)
+        assert engine.literal_pieces('(\n"hf_a"  # a comment + "x"\n  "bc")') == (True, True)
+        assert engine.literal_pieces('("hf_a"  # a comment + "x"\n  )') == (True, False)
+        assert engine.literal_pieces('"hf_a\\\n bc"') == (True, True)
+    assert calls == []
 
 
 @pytest.mark.skipif(not HAVE_HS, reason="hyperscan is not installed")
